@@ -1,0 +1,252 @@
+"""Answering: retrieve, choose numbered evidence sentences, generate, map citations to verbatim spans, check.
+
+The pipeline, not the model, is responsible for faithfulness:
+1. Dense retrieval of chunks; their sentences are ranked by similarity to the question.
+2. When the best sentence's similarity is below ``min_relevance`` (``min_relevance_cross`` when the question
+   and the article are in different languages: multilingual-e5 scores run lower across languages) the assistant
+   abstains without calling the model. Otherwise the best ``max_evidence`` sentences are offered to the model,
+   numbered, inside an ``<evidence>`` block (quoted data, never instructions).
+3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
+4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
+   can be checked against an Arabic quote); below ``min_support`` it is removed. What was removed, and why, is
+   returned with the answer.
+5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
+If nothing survives, the answer is an abstention in the question's language. With no LLM configured the answer
+is extractive: the best evidence sentences quoted verbatim with their citations.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from assistant.backends.base import Message
+from assistant.citations import parse_cited_answer, render_with_markers
+from assistant.retrieval import Filters, Retriever
+from assistant.store import ChunkHit, Library
+from ingest.arabic import detect_language
+import prompts
+
+NOT_FOUND = "NOT_IN_ARTICLES"
+
+
+@dataclass
+class Evidence:
+    number: int
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    lang: str | None = None
+
+
+@dataclass
+class Citation:
+    id: int
+    doc_id: str
+    title: str | None
+    source: str | None
+    start: int
+    end: int
+    quote: str
+    url: str | None = None
+    lang: str | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[dict]
+    timings_ms: dict
+    removed: list[dict] = field(default_factory=list)
+    """Answer sentences that were not shown: ``{"sentence", "reason"}``."""
+    dropped_citations: list[int] = field(default_factory=list)
+    """Evidence numbers the model cited that were never offered."""
+    closest_sources: list[dict] = field(default_factory=list)
+    """When abstaining: the nearest articles, for the reader to check."""
+    config: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AnswerOptions:
+    top_k: int = 5
+    max_evidence: int = 6
+    min_relevance: float = 0.81
+    min_relevance_cross: float = 0.77
+    min_support: float = 0.78
+    max_answer_tokens: int = 300
+    temperature: float = 0.0
+
+    @classmethod
+    def from_settings(cls, s) -> "AnswerOptions":
+        return cls(**{f: getattr(s, f) for f in cls.__dataclass_fields__})
+
+
+class Answerer:
+    def __init__(self, *, library: Library, embedder, llm, options: AnswerOptions | None = None):
+        self.library = library
+        self.embedder = embedder
+        self.llm = llm
+        self.options = options or AnswerOptions()
+        self.retriever = Retriever(library, embedder)
+
+    def config(self) -> dict:
+        return {"embedder": getattr(self.embedder, "name", "?"),
+                "llm": getattr(self.llm, "name", "none (extractive)"), "retriever": self.retriever.name}
+
+    # ------------------------------------------------------------------------------------------------------
+    def ask(self, question: str, *, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        lang = detect_language(question)
+        opts = self.options
+        qv = self.embedder.embed_query(question)
+        hits = self.retriever.retrieve(question, top_k=top_k or opts.top_k, filters=filters, query_vector=qv)
+        timings["retrieve"] = _ms(t0)
+        retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)}
+                     for h in hits]
+
+        def finish(text, citations, abstained, **extra) -> Answer:
+            timings["total"] = _ms(t0)
+            ans = Answer(question, lang, text, abstained, citations, retrieved,
+                         {k: round(v, 1) for k, v in timings.items()}, config=self.config(), **extra)
+            if abstained:
+                ans.closest_sources = self._closest(hits)
+            return ans
+
+        if not hits:
+            return finish(self._abstain_text(lang), [], True)
+
+        t = time.perf_counter()
+        evidence, ev_vecs = self._evidence(hits, qv)
+        timings["evidence"] = _ms(t)
+        if evidence[0].score < self._relevance_threshold(lang, evidence[0].lang):
+            return finish(self._abstain_text(lang), [], True)
+
+        if self.llm is None:
+            text, cites = self._extractive(evidence)
+            return finish(text, cites, False) if cites else finish(self._abstain_text(lang), [], True)
+
+        t = time.perf_counter()
+        reply = self.llm.complete(self._messages(question, lang, evidence), max_tokens=opts.max_answer_tokens,
+                                  temperature=opts.temperature)
+        timings["generate"] = _ms(t)
+
+        t = time.perf_counter()
+        text, citations, removed, dropped = self._verify(reply, evidence, ev_vecs)
+        timings["verify"] = _ms(t)
+        if not citations:
+            return finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
+        return finish(text, citations, False, removed=removed, dropped_citations=dropped)
+
+    # ------------------------------------------------------------------------------------------------------
+    def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:
+        system = prompts.render(f"answer.system.{lang}.j2", not_found=NOT_FOUND)
+        user = prompts.render("answer.user.j2", evidence=evidence, question=question)
+        return [Message("system", system), Message("user", user)]
+
+    def _relevance_threshold(self, q_lang: str, doc_lang: str | None) -> float:
+        """Multilingual-e5 scores run lower across languages, so cross-lingual evidence has its own bar."""
+        same = doc_lang is None or doc_lang == q_lang
+        return self.options.min_relevance if same else self.options.min_relevance_cross
+
+    def _abstain_text(self, lang: str) -> str:
+        return prompts.render(f"abstain.{lang}.j2")
+
+    def _evidence(self, hits: list[ChunkHit], qv: np.ndarray) -> tuple[list[Evidence], np.ndarray]:
+        cands = []
+        for h in hits:
+            c = h.chunk
+            for s, e in c.sentences:
+                cands.append((c, s, e, c.text[s - c.start : e - c.start]))
+        vecs = self.embedder.embed_passages([t for *_, t in cands])
+        scores = vecs @ qv
+        order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]
+        evidence = [Evidence(n + 1, cands[i][0].doc_id, cands[i][0].chunk_id, cands[i][1], cands[i][2],
+                             cands[i][3], float(scores[i]), cands[i][0].metadata.get("lang"))
+                    for n, i in enumerate(order)]
+        return evidence, vecs[order]
+
+    def _extractive(self, evidence: list[Evidence]) -> tuple[str, list[Citation]]:
+        best = [evidence[0]] + [e for e in evidence[1:2] if e.score >= evidence[0].score - 0.02]
+        ok = self._quotes_match(best)
+        best = [e for e in best if e.number in ok]
+        cites = self._citations(best)
+        return render_with_markers([(e.text, [c.id]) for e, c in zip(best, cites)]), cites
+
+    def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray):
+        removed: list[dict] = []
+        if NOT_FOUND in reply or not reply.strip():
+            return "", [], removed, []
+        by_number = {e.number: (e, ev_vecs[i]) for i, e in enumerate(evidence)}
+        parsed = parse_cited_answer(reply, set(by_number))
+        dropped = sorted({n for p in parsed for n in p.invented})
+        kept: list[tuple[str, list[int]]] = []
+        for p in parsed:
+            if not p.cited:
+                removed.append({"sentence": p.text, "reason": "no valid citation"})
+                continue
+            sv = self.embedder.embed_query(p.text)
+            support = {n: float(by_number[n][1] @ sv) for n in p.cited}
+            good = [n for n in p.cited if support[n] >= self.options.min_support]
+            if not good:
+                removed.append({"sentence": p.text, "reason": "not supported by the cited evidence",
+                                "support": round(max(support.values()), 3)})
+                continue
+            kept.append((p.text, good))
+        # Re-read every quote from the stored article, then renumber in order of first use.
+        ok = self._quotes_match([by_number[n][0] for _, ns in kept for n in ns])
+        final_numbers: list[tuple[str, list[int]]] = []
+        for text, ns in kept:
+            good = [n for n in ns if n in ok]
+            if good:
+                final_numbers.append((text, good))
+            else:
+                removed.append({"sentence": text, "reason": "cited quote does not match the stored article"})
+        order = list(dict.fromkeys(n for _, ns in final_numbers for n in ns))
+        cites = self._citations([by_number[n][0] for n in order])
+        new_id = {n: c.id for n, c in zip(order, cites)}
+        final = [(text, [new_id[n] for n in ns]) for text, ns in final_numbers]
+        return render_with_markers(final), cites, removed, dropped
+
+    def _quotes_match(self, evidence: list[Evidence]) -> set[int]:
+        """Numbers of the evidence whose text is exactly ``stored_text[start:end]`` of its article."""
+        texts = self.library.articles.texts(e.doc_id for e in evidence)
+        return {e.number for e in evidence if texts.get(e.doc_id, "")[e.start : e.end] == e.text}
+
+    def _citations(self, evidence: list[Evidence]) -> list[Citation]:
+        """Citations numbered 1..n for evidence already checked by :meth:`_quotes_match`."""
+        texts = self.library.articles.texts(e.doc_id for e in evidence)
+        out = []
+        for i, e in enumerate(evidence, 1):
+            rec = self.library.articles.get(e.doc_id)
+            out.append(Citation(i, e.doc_id, rec.title, rec.source, e.start, e.end, texts[e.doc_id][e.start : e.end],
+                                rec.url, rec.lang))
+        return out
+
+    def _closest(self, hits: list[ChunkHit]) -> list[dict]:
+        seen, out = set(), []
+        for h in hits:
+            if h.chunk.doc_id in seen:
+                continue
+            seen.add(h.chunk.doc_id)
+            md = h.chunk.metadata
+            out.append({"doc_id": h.chunk.doc_id, "title": md.get("title"), "source": md.get("source"),
+                        "score": round(h.score, 4)})
+            if len(out) == 3:
+                break
+        return out
+
+
+def _ms(t: float) -> float:
+    return (time.perf_counter() - t) * 1000.0

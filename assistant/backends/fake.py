@@ -1,0 +1,104 @@
+"""Deterministic stand-ins that need no model: for tests and for trying the app without one.
+
+``FakeEmbedder`` hashes normalized character trigrams and words into a fixed-size vector: texts that share
+words score high, unrelated texts score low, the same text always gives the same vector. It is not
+cross-lingual. ``FakeLLM`` replays scripted replies (``enqueue``) and records every call in ``history``; with an
+empty script it answers from the evidence it was given: it restates the first numbered evidence line of the
+prompt (``[n] text``) with its citation, or says it cannot answer when the prompt offers no evidence.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import deque
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from assistant.backends.base import Message, l2_normalize
+from assistant.backends.registry import register_embedder, register_llm
+from ingest.arabic import normalize_for_search
+
+_WORD = re.compile(r"\w+")
+EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.+?)\s*$", re.MULTILINE)
+
+
+class FakeEmbedder:
+    name = "fake"
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        norm = normalize_for_search(text)
+        feats = _WORD.findall(norm)
+        for w in list(feats):
+            padded = f"#{w}#"
+            feats.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+        for f in feats:
+            h = int.from_bytes(hashlib.blake2b(f.encode("utf-8"), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        return v
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return l2_normalize(self._vec(text))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(np.stack([self._vec(t) for t in texts]))
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text)) + 2
+
+
+Reply = str | Callable[[Sequence[Message]], str]
+
+
+class FakeLLM:
+    """Scripted LLM: ``enqueue("reply")`` (or a function of the messages); every call lands in ``history``."""
+
+    name = "fake"
+
+    def __init__(self, replies: Sequence[Reply] = ()):
+        self._script: deque[Reply] = deque(replies)
+        self.history: list[list[Message]] = []
+
+    def enqueue(self, *replies: Reply) -> "FakeLLM":
+        self._script.extend(replies)
+        return self
+
+    def _reply(self, messages: Sequence[Message]) -> str:
+        self.history.append(list(messages))
+        if self._script:
+            r = self._script.popleft()
+            return r(messages) if callable(r) else r
+        return default_reply(messages)
+
+    def complete(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> str:
+        return self._reply(messages)
+
+    def stream(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> Iterator[str]:
+        text = self._reply(messages)
+        for piece in re.findall(r"\S+\s*|\s+", text):
+            yield piece
+
+
+def default_reply(messages: Sequence[Message]) -> str:
+    """Restate the first evidence line with its citation, or answer the standalone-question request verbatim."""
+    prompt = messages[-1].content if messages else ""
+    m = EVIDENCE_LINE.search(prompt)
+    if not m:
+        return "NOT_IN_ARTICLES"
+    return f"{m.group(2)} [{m.group(1)}]"
+
+
+@register_embedder("fake")
+def _fake_embedder(settings) -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@register_llm("fake")
+def _fake_llm(settings) -> FakeLLM:
+    return FakeLLM()

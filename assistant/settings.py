@@ -1,0 +1,85 @@
+"""The one settings object: environment variables with the ``ASSISTANT_`` prefix, an optional ``.env`` style
+config file named by ``ASSISTANT_CONFIG``, and explicit keyword arguments, in that order of precedence (keyword
+arguments win). Built once at an entry point (CLI, server, test) and passed down; nothing reads the environment
+behind its back.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "news-qa-assistant"
+
+
+def default_model_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "news-qa-assistant" / "models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=os.environ.get("ASSISTANT_CONFIG"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    home: Path = Field(default_factory=default_home, description="Folder holding the article store and index.")
+
+    # Backends
+    llm: Literal["local", "openai", "fake", "none"] = "local"
+    embedder: Literal["local", "openai", "fake"] = "local"
+
+    # Local llama.cpp model
+    model_path: Path | None = Field(None, description="A GGUF file to use instead of the bundled model.")
+    model_dir: Path = Field(default_factory=default_model_dir, description="Where the bundled GGUF is assembled.")
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    llm_context: int = 4096
+
+    # OpenAI-compatible endpoints
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
+    )
+    llm_timeout_s: float = 120.0
+    embed_base_url: str | None = None
+    embed_model: str = "text-embedding-3-small"
+    embed_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_EMBED_API_KEY", "OPENAI_API_KEY", "embed_api_key")
+    )
+
+    # Store
+    chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
+    chroma_port: int = 8000
+    collection: str = "articles"
+
+    # Retrieval and answering
+    chunk_chars: int = Field(1000, ge=100, le=8000)
+    top_k: int = Field(5, ge=1, le=50)
+    max_evidence: int = Field(6, ge=1, le=30)
+    min_relevance: float = Field(
+        0.81, description="Abstain when the best evidence sentence's cosine similarity to the question is below "
+        "this (question and article in the same language)."
+    )
+    min_relevance_cross: float = Field(
+        0.77, description="The same bar when the question and the article are in different languages."
+    )
+    min_support: float = Field(
+        0.78, description="An answer sentence is dropped when its similarity to the evidence it cites is below this."
+    )
+    max_answer_tokens: int = Field(300, ge=16, le=4096)
+    temperature: float = 0.0
+
+    @field_validator("home", "model_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()

@@ -1,0 +1,1 @@
+"""Turning files into articles: loaders, Arabic-aware text handling, chunking, and the ingest pipeline."""

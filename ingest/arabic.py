@@ -1,0 +1,78 @@
+"""Arabic-aware text helpers: script detection, search normalization, digit folding.
+
+Design: the stored article text is never changed; everything here produces *derived* strings for matching
+(search keys, lexical tokens, fact checks). ``normalize_for_search`` folds the spelling variation that Arabic
+news text shows for the same word — alef forms (أ إ آ ٱ → ا), alef maqsura (ى → ي), taa marbuta (ة → ه), hamza
+carriers (ؤ → و, ئ → ي), diacritics (tashkeel, superscript alef) and tatweel — plus Arabic-Indic and Persian
+digits to ASCII and case folding for Latin text.
+
+Limits: normalization is character-level and may change the length of the string (removed diacritics), so it
+must not be used to compute offsets into stored text. Language detection is script counting (Arabic vs Latin
+letters), good for ``ar``/``en`` news text and nothing finer.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Harakat, tanween, shadda, sukun, superscript alef, Quranic marks.
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_TATWEEL = "\u0640"
+_CHAR_MAP = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        _TATWEEL: None,
+        # Arabic-Indic and Extended (Persian) digits.
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+        "٫": ".",  # Arabic decimal separator
+        "٬": ",",  # Arabic thousands separator
+    }
+)
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # not × (U+00D7) or ÷ (U+00F7)
+
+
+def strip_diacritics(text: str) -> str:
+    return _DIACRITICS.sub("", text)
+
+
+def fold_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits to ASCII; nothing else changes length."""
+    return text.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})
+
+
+def normalize_for_search(text: str) -> str:
+    """A search key for ``text``: NFKC, diacritics and tatweel removed, letter variants folded, lowercased."""
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_diacritics(text)
+    return text.translate(_CHAR_MAP).casefold()
+
+
+def arabic_ratio(text: str) -> float:
+    """Share of letters in ``text`` that are Arabic script (0.0 when there are no letters)."""
+    ar = len(_ARABIC_LETTER.findall(text))
+    lat = len(_LATIN_LETTER.findall(text))
+    total = ar + lat
+    return ar / total if total else 0.0
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """``ar`` when Arabic letters dominate, ``en`` when Latin letters do, ``default`` when there are none."""
+    sample = text[:5000]
+    ar = len(_ARABIC_LETTER.findall(sample))
+    lat = len(_LATIN_LETTER.findall(sample))
+    if ar == 0 and lat == 0:
+        return default
+    return "ar" if ar >= lat else "en"
+
+
+def is_rtl(text: str) -> bool:
+    return detect_language(text, default="en") == "ar"

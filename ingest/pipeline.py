@@ -1,0 +1,202 @@
+"""The ingest pipeline: files → articles → sentence chunks → vectors → the library.
+
+Dependencies are passed in (a :class:`assistant.store.Library` and an embedder). Articles are gathered into
+batches of about ``batch_chunks`` chunks so the embedder always gets full batches, then each article is written
+with :meth:`Library.replace` (old chunks out, new chunks in, article row last). Decisions per article:
+``unchanged`` (same id, same text), ``duplicate`` (the same text is already stored under another id),
+``updated`` (same id, new text: its chunks are replaced) or ``added``.
+
+A file that cannot be read is reported with its reason and the rest goes on; a bad item inside a file is
+reported by its locator. Progress is reported through an optional callback, never printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from assistant.store import ArticleRecord, ChunkRecord, Library, content_hash, date_key, make_doc_id, now_iso
+from ingest.arabic import detect_language
+from ingest.chunking import DEFAULT_MAX_CHARS, chunk_text
+from ingest.loaders import iter_articles, iter_files
+from ingest.models import ItemError, LoadError, RawArticle
+
+
+@dataclass
+class FileResult:
+    path: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+    failed: bool = False
+    """The whole file could not be read (its reason is in ``errors``)."""
+    doc_ids: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "failed"
+        if self.errors:
+            return "partial"
+        if self.added or self.updated:
+            return "ok"
+        return "unchanged"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "status": self.status, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "duplicates": self.duplicates, "errors": self.errors,
+                "doc_ids": self.doc_ids}
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    chunks: int = 0
+    tokens: int = 0
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+    @property
+    def failed_files(self) -> list[FileResult]:
+        return [f for f in self.files if f.failed or f.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_files
+
+    def to_dict(self) -> dict:
+        return {"files": [f.to_dict() for f in self.files],
+                "totals": {k: self.total(k) for k in ("added", "updated", "unchanged", "duplicates")}
+                | {"chunks": self.chunks, "failed_files": len(self.failed_files)}}
+
+
+Progress = Callable[[str, int], None]
+"""``progress(kind, n)``: kind is ``"file"`` (a file finished) or ``"chunks"`` (n chunks written)."""
+
+
+@dataclass
+class _Pending:
+    rec: ArticleRecord
+    chunks: list[ChunkRecord]
+    result: FileResult
+    status: str
+
+
+class Ingestor:
+    def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
+                 batch_chunks: int = 64, progress: Progress | None = None):
+        self.library = library
+        self.embedder = embedder
+        self.chunk_chars = chunk_chars
+        self.batch_chunks = batch_chunks
+        self.progress = progress or (lambda kind, n: None)
+        self._pending: list[_Pending] = []
+        self._pending_hashes: dict[str, str] = {}
+        self._pending_ids: set[str] = set()
+        self.report = IngestReport()
+
+    # -- public -------------------------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[str | Path], *, lang: str | None = None,
+                     source: str | None = None) -> IngestReport:
+        for path, err in iter_files(paths):
+            result = FileResult(str(path))
+            self.report.files.append(result)
+            if err:
+                result.failed = True
+                result.errors.append(f"{path}: {err}")
+            else:
+                self._ingest_file(path, result, lang=lang, source=source)
+            self.progress("file", 1)
+        self.flush()
+        return self.report
+
+    def ingest_articles(self, articles: Iterable[RawArticle], *, name: str = "<input>") -> FileResult:
+        """Ingest articles given directly (API, tests); one result for the whole batch."""
+        result = FileResult(name)
+        self.report.files.append(result)
+        for art in articles:
+            self._add_article(art, result)
+        self.flush()
+        return result
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _ingest_file(self, path: Path, result: FileResult, *, lang, source) -> None:
+        try:
+            for item in iter_articles(path, lang=lang, source=source):
+                if isinstance(item, ItemError):
+                    result.errors.append(f"{item.locator}: {item.reason}")
+                else:
+                    self._add_article(item, result)
+        except LoadError as e:
+            result.failed = True
+            result.errors.append(str(e))
+        except (OSError, UnicodeError, ValueError) as e:  # defensive: a loader bug must not stop the ingest
+            result.failed = True
+            result.errors.append(f"{path}: {type(e).__name__}: {e}")
+
+    def _add_article(self, art: RawArticle, result: FileResult) -> None:
+        text = art.text
+        if not text or not text.strip():
+            result.errors.append(f"{art.locator}: empty text")
+            return
+        h = content_hash(text)
+        doc_id = make_doc_id(explicit=art.id, url=art.url, locator=art.locator)
+        existing = self.library.articles.get(doc_id)
+        if existing is not None and existing.content_hash == h:
+            result.unchanged += 1
+            result.doc_ids.append(doc_id)
+            return
+        if doc_id in self._pending_ids:
+            result.duplicates += 1
+            return
+        other = self._pending_hashes.get(h) or self.library.articles.by_hash(h)
+        if other is not None and other != doc_id:
+            result.duplicates += 1
+            result.doc_ids.append(other)
+            return
+        lang = art.lang or detect_language(text)
+        stamp = now_iso()
+        rec = ArticleRecord(
+            id=doc_id, content_hash=h, title=art.title, source=art.source, url=art.url, published=art.published,
+            lang=lang, locator=art.locator, text=text, n_chunks=0, embedder=getattr(self.embedder, "name", "?"),
+            added_at=existing.added_at if existing else stamp, updated_at=stamp,
+        )
+        meta = {k: v for k, v in {
+            "lang": lang, "source": art.source, "title": (art.title or "")[:300] or None, "url": art.url,
+            "published": art.published, "date": date_key(art.published), "content_hash": h,
+        }.items() if v is not None}
+        chunks = [
+            ChunkRecord(chunk_id=f"{doc_id}:{h[:8]}:{c.index}", doc_id=doc_id, index=c.index, start=c.start,
+                        end=c.end, text=c.text, sentences=list(c.sentences), metadata=meta)
+            for c in chunk_text(text, self.chunk_chars)
+        ]
+        if not chunks:
+            result.errors.append(f"{art.locator}: no sentences found in text")
+            return
+        rec.n_chunks = len(chunks)
+        self._pending.append(_Pending(rec, chunks, result, "updated" if existing else "added"))
+        self._pending_hashes[h] = doc_id
+        self._pending_ids.add(doc_id)
+        if sum(len(p.chunks) for p in self._pending) >= self.batch_chunks:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        texts = [c.text for p in self._pending for c in p.chunks]
+        vectors = self.embedder.embed_passages(texts)
+        i = 0
+        for p in self._pending:
+            n = len(p.chunks)
+            self.library.replace(p.rec, p.chunks, vectors[i : i + n])
+            i += n
+            setattr(p.result, p.status, getattr(p.result, p.status) + 1)
+            p.result.doc_ids.append(p.rec.id)
+            self.report.chunks += n
+        self.progress("chunks", len(texts))
+        self._pending.clear()
+        self._pending_hashes.clear()
+        self._pending_ids.clear()

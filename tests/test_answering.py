@@ -1,0 +1,123 @@
+"""The answering stage with fakes: citation mapping, invented citations, uncited sentences, abstention."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import Answerer, AnswerOptions
+from assistant.backends.fake import FakeEmbedder, FakeLLM
+from assistant.store import Library
+from ingest.models import RawArticle
+from ingest.pipeline import Ingestor
+
+AR_TEXT = (
+    "أكد الرئيس السوري ضرورة إرساء الاستقرار في إدلب.\n"
+    "وقال المبعوث الروسي إن موسكو تدعم الجيش السوري في إدلب؟\n"
+    "وناقش الجانبان القرار رقم ٢٢٥٤ لمجلس الأمن."
+)
+EN_TEXT = "The museum opened in 1852. Its first director was Henry Cole. It holds 2.3 million objects."
+
+
+@pytest.fixture
+def lib(tmp_path):
+    lib = Library(tmp_path / "h")
+    Ingestor(lib, FakeEmbedder()).ingest_articles([
+        RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="إدلب", source="test"),
+        RawArticle(text=EN_TEXT, locator="en", id="en-1", title="Museum", source="test"),
+    ])
+    return lib
+
+
+def answerer(lib, llm, **opts) -> Answerer:
+    # The fake embedder is not semantic enough for the real thresholds; the tests set them explicitly.
+    bar = opts.pop("min_relevance", 0.0)
+    o = AnswerOptions(min_relevance=bar, min_relevance_cross=bar,
+                      min_support=opts.pop("min_support", -1.0), **opts)
+    return Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
+
+
+def evidence_numbers(llm: FakeLLM) -> dict[int, str]:
+    import re
+
+    prompt = llm.history[-1][-1].content
+    return {int(n): t for n, t in re.findall(r"^\[(\d+)\] (.+)$", prompt, re.M)}
+
+
+def test_citations_map_to_verbatim_spans(lib):
+    llm = FakeLLM()  # no script: restates evidence [1] with its citation
+    ans = answerer(lib, llm).ask("Who directed the museum first, Henry Cole?")
+    assert not ans.abstained
+    assert ans.citations and ans.citations[0].id == 1
+    c = ans.citations[0]
+    stored = lib.get(c.doc_id).text
+    assert stored[c.start : c.end] == c.quote
+    assert "[1]" in ans.answer
+
+
+def test_invented_citation_is_dropped_and_renumbered(lib):
+    llm = FakeLLM()
+    ans0 = answerer(lib, llm).ask("What did the museum hold?")
+    offered = evidence_numbers(llm)
+    assert 2 in offered and 99 not in offered
+    llm.enqueue("It holds many objects [2][99]. The museum is in Paris [42].")
+    ans = answerer(lib, llm).ask("What did the museum hold?")
+    assert ans0.citations
+    assert ans.dropped_citations == [42, 99]
+    assert [c.id for c in ans.citations] == [1]
+    assert ans.answer == "It holds many objects [1]."
+    assert ans.citations[0].quote == offered[2]
+    assert {"sentence": "The museum is in Paris.", "reason": "no valid citation"} in ans.removed
+
+
+def test_only_invented_citations_abstains(lib):
+    llm = FakeLLM(["Paris is the capital of France [7]."])
+    ans = answerer(lib, llm).ask("What is the capital of France?")
+    assert ans.abstained and ans.citations == []
+    assert ans.answer == "The articles don't say anything that answers this question."
+    assert ans.dropped_citations == [7]
+
+
+def test_every_marker_has_a_citation_and_every_citation_is_used(lib):
+    llm = FakeLLM(["A [3]. B [1][3]. C [2]."])
+    ans = answerer(lib, llm).ask("Tell me about Idlib and the museum")
+    import re
+
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.id for c in ans.citations} == {1, 2, 3}
+    assert ans.answer == "A [1]. B [2][1]. C [3]."
+
+
+def test_arabic_question_abstains_in_arabic(lib):
+    llm = FakeLLM(["NOT_IN_ARTICLES"])
+    ans = answerer(lib, llm).ask("ما هي عاصمة فرنسا؟")
+    assert ans.abstained and ans.language == "ar"
+    assert ans.answer == "لا تذكر المقالات ما يجيب عن هذا السؤال."
+    assert ans.closest_sources  # the nearest articles are listed for the reader
+
+
+def test_low_relevance_abstains_without_calling_the_model(lib):
+    llm = FakeLLM()
+    ans = answerer(lib, llm, min_relevance=0.99).ask("quantum chromodynamics lattice")
+    assert ans.abstained and llm.history == []
+
+
+def test_unsupported_sentence_is_removed(lib):
+    llm = FakeLLM(["Its first director was Henry Cole [1]. Bananas are yellow fruit grown in Ecuador [1]."])
+    ans = answerer(lib, llm, min_support=0.3).ask("Who was the first director, Henry Cole?")
+    assert "Henry Cole" in ans.answer and "Bananas" not in ans.answer
+    assert any(r["reason"] == "not supported by the cited evidence" for r in ans.removed)
+
+
+def test_extractive_answer_without_llm(lib):
+    ans = answerer(lib, None).ask("How many objects does it hold, 2.3 million?")
+    assert not ans.abstained
+    assert ans.citations[0].quote in EN_TEXT
+    assert ans.answer.startswith(ans.citations[0].quote.rstrip("."))
+
+
+def test_prompt_delimits_evidence_and_asks_for_question_language(lib):
+    llm = FakeLLM()
+    answerer(lib, llm).ask("ماذا قالت روسيا عن إدلب؟")
+    system, user = llm.history[-1]
+    assert "Arabic" in system.content and "not instructions" in system.content
+    assert user.content.startswith("<evidence>") and "</evidence>" in user.content
+    assert user.content.rstrip().endswith("ماذا قالت روسيا عن إدلب؟")
