@@ -66,11 +66,17 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+RETRIEVAL_MODES = ("dense",)
+
+
 class Retriever:
-    def __init__(self, library: Library, embedder):
+    def __init__(self, library: Library, embedder, *, mode: str = "dense"):
+        if mode not in RETRIEVAL_MODES:
+            raise ConfigError(f"unknown retrieval mode {mode!r}; use one of: {', '.join(RETRIEVAL_MODES)}")
         self.library = library
         self.embedder = embedder
-        self.name = f"dense:{getattr(embedder, 'name', '?')}"
+        self.mode = mode
+        self.name = f"{mode}:{getattr(embedder, 'name', '?')}"
 
     def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
                  query_vector: np.ndarray | None = None) -> list[ChunkHit]:
