@@ -80,6 +80,7 @@ class Answer:
 @dataclass
 class AnswerOptions:
     top_k: int = 5
+    retrieval_mode: str = "hybrid"
     max_evidence: int = 6
     min_relevance: float = 0.81
     min_relevance_cross: float = 0.77
@@ -98,7 +99,7 @@ class Answerer:
         self.embedder = embedder
         self.llm = llm
         self.options = options or AnswerOptions()
-        self.retriever = Retriever(library, embedder)
+        self.retriever = Retriever(library, embedder, mode=self.options.retrieval_mode)
 
     def config(self) -> dict:
         return {"embedder": getattr(self.embedder, "name", "?"),
@@ -164,12 +165,25 @@ class Answerer:
         return prompts.render(f"abstain.{lang}.j2")
 
     def _evidence(self, hits: list[ChunkHit], qv: np.ndarray) -> tuple[list[Evidence], np.ndarray]:
-        cands = []
+        """Sentences of the retrieved chunks ranked by similarity to the question (stored sentence vectors,
+        embedded on the spot for chunks indexed without them)."""
+        ids = [h.chunk.chunk_id for h in hits]
+        recs, vecs = self.library.sentences.vectors_where({"chunk_id": {"$in": ids}})
+        stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs)}
+        cands, rows, missing = [], [], []
         for h in hits:
             c = h.chunk
             for s, e in c.sentences:
                 cands.append((c, s, e, c.text[s - c.start : e - c.start]))
-        vecs = self.embedder.embed_passages([t for *_, t in cands])
+                v = stored.get((c.chunk_id, s))
+                rows.append(v)
+                if v is None:
+                    missing.append(len(rows) - 1)
+        if missing:
+            fresh = self.embedder.embed_passages([cands[i][3] for i in missing])
+            for i, v in zip(missing, fresh):
+                rows[i] = v
+        vecs = np.stack(rows)
         scores = vecs @ qv
         order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]
         evidence = [Evidence(n + 1, cands[i][0].doc_id, cands[i][0].chunk_id, cands[i][1], cands[i][2],

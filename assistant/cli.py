@@ -117,6 +117,24 @@ def ask(
             typer.echo(f"  - {s['title'] or s['doc_id']} ({s['source'] or 'unknown source'})")
 
 
+@app.command("eval")
+def eval_(
+    dataset: Path = typer.Option(..., "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus file or folder for a JSONL dataset."),
+    mode: str = typer.Option("retrieval", "--mode", help="retrieval | full"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate the first N questions."),
+    out: Path = typer.Option(Path("eval-out"), "--out", help="Folder for report.json and report.html."),
+):
+    """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html."""
+    from eval.cli import eval_command
+
+    try:
+        code = eval_command(dataset, corpus, mode, limit, out, _settings())
+    except AssistantError as e:
+        _fail(str(e))
+    raise typer.Exit(code)
+
+
 @docs_app.command("list")
 def docs_list(as_json: bool = typer.Option(False, "--json")):
     """List indexed articles."""

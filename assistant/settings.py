@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     # Retrieval and answering
     chunk_chars: int = Field(1000, ge=100, le=8000)
     top_k: int = Field(5, ge=1, le=50)
+    retrieval_mode: Literal["hybrid", "dense"] = "hybrid"
     max_evidence: int = Field(6, ge=1, le=30)
     min_relevance: float = Field(
         0.81, description="Abstain when the best evidence sentence's cosine similarity to the question is below "

@@ -206,6 +206,23 @@ class ChunkIndex:
     def chunk_ids(self, doc_id: str) -> list[str]:
         return self.collection.get(where={"document_id": doc_id}, include=[])["ids"]
 
+    @staticmethod
+    def _record(node_id: str, text: str, md: dict) -> ChunkRecord:
+        return ChunkRecord(chunk_id=node_id, doc_id=md["doc_id"], index=int(md["chunk_index"]), start=int(md["start"]),
+                           end=int(md["end"]), text=text, sentences=[tuple(s) for s in json.loads(md["sentences"])],
+                           metadata=md)
+
+    def get(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        if not ids:
+            return {}
+        r = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {i: self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])}
+
+    def vectors_where(self, where: dict) -> tuple[list[ChunkRecord], np.ndarray]:
+        r = self.collection.get(where=where, include=["documents", "metadatas", "embeddings"])
+        recs = [self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])]
+        return recs, np.asarray(r["embeddings"], dtype=np.float32).reshape(len(recs), -1)
+
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[ChunkHit]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
@@ -219,11 +236,7 @@ class ChunkIndex:
             md = node.metadata
             # ChromaVectorStore reports exp(-distance); with cosine distance = 1 - cos.
             score = 1.0 + math.log(max(sim, 1e-12))
-            hits.append(ChunkHit(
-                ChunkRecord(chunk_id=node.node_id, doc_id=md["doc_id"], index=int(md["chunk_index"]),
-                            start=int(md["start"]), end=int(md["end"]), text=node.get_content(),
-                            sentences=[tuple(s) for s in json.loads(md["sentences"])], metadata=md),
-                score))
+            hits.append(ChunkHit(self._record(node.node_id, node.get_content(), md), score))
         return hits
 
 
@@ -231,31 +244,54 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:
+    """One record per sentence of each chunk (for the sentence-vector collection), pointing at its chunk."""
+    out = []
+    for ch in chunks:
+        for j, (s, e) in enumerate(ch.sentences):
+            out.append(ChunkRecord(chunk_id=f"{ch.chunk_id}:s{j}", doc_id=ch.doc_id, index=j, start=s, end=e,
+                                   text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
+                                   metadata=dict(ch.metadata, chunk_id=ch.chunk_id)))
+    return out
+
+
 class Library:
-    """Articles plus their chunk index; the only writer of both."""
+    """Articles plus their indexes (chunk vectors, sentence vectors, lexical); the only writer of all of them."""
 
     def __init__(self, home: Path, *, collection: str = "articles", chroma_host: str | None = None,
                  chroma_port: int = 8000):
+        from assistant.lexical import LexicalIndex
+
         home.mkdir(parents=True, exist_ok=True)
         self.home = home
         self.articles = ArticleTable(home / "articles.db")
         self.index = ChunkIndex(home, collection=collection, host=chroma_host, port=chroma_port)
+        self.sentences = ChunkIndex(home, collection=f"{collection}-sentences", host=chroma_host, port=chroma_port)
+        self.lexical = LexicalIndex(home / "lexical.db")
 
     @classmethod
     def from_settings(cls, settings) -> "Library":
         return cls(settings.home, collection=settings.collection, chroma_host=settings.chroma_host,
                    chroma_port=settings.chroma_port)
 
-    def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
-        """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (crash-safe order)."""
+    def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray,
+                sentence_vectors: np.ndarray | None = None) -> None:
+        """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (crash-safe order:
+        every index is rewritten first, the article row last)."""
         self.index.delete_doc(rec.id)
         self.index.add(chunks, vectors)
+        self.sentences.delete_doc(rec.id)
+        if sentence_vectors is not None:
+            self.sentences.add(sentence_records(chunks), sentence_vectors)
+        self.lexical.replace_doc(rec.id, [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in chunks])
         self.articles.put(rec)
 
     def delete(self, doc_id: str) -> None:
         if self.articles.get(doc_id) is None and not self.index.chunk_ids(doc_id):
             raise NotFound(f"no article with id {doc_id!r}")
         self.index.delete_doc(doc_id)
+        self.sentences.delete_doc(doc_id)
+        self.lexical.delete_doc(doc_id)
         self.articles.delete(doc_id)
 
     def get(self, doc_id: str) -> ArticleRecord:

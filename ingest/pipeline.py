@@ -1,8 +1,9 @@
 """The ingest pipeline: files → articles → sentence chunks → vectors → the library.
 
 Dependencies are passed in (a :class:`assistant.store.Library` and an embedder). Articles are gathered into
-batches of about ``batch_chunks`` chunks so the embedder always gets full batches, then each article is written
-with :meth:`Library.replace` (old chunks out, new chunks in, article row last). Decisions per article:
+batches of about ``batch_chunks`` chunks so the embedder always gets full batches; each chunk, and (unless
+``sentence_vectors=False``) each of its sentences, gets a vector. Then each article is written with
+:meth:`Library.replace` (old chunks out, new chunks in, article row last). Decisions per article:
 ``unchanged`` (same id, same text), ``duplicate`` (the same text is already stored under another id),
 ``updated`` (same id, new text: its chunks are replaced) or ``added``.
 
@@ -87,8 +88,9 @@ class _Pending:
 
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
-                 batch_chunks: int = 64, progress: Progress | None = None):
+                 batch_chunks: int = 64, progress: Progress | None = None, sentence_vectors: bool = True):
         self.library = library
+        self.sentence_vectors = sentence_vectors
         self.embedder = embedder
         self.chunk_chars = chunk_chars
         self.batch_chunks = batch_chunks
@@ -187,12 +189,17 @@ class Ingestor:
         if not self._pending:
             return
         texts = [c.text for p in self._pending for c in p.chunks]
+        sentences = [c.text[s - c.start : e - c.start] for p in self._pending for c in p.chunks for s, e in c.sentences]
         vectors = self.embedder.embed_passages(texts)
-        i = 0
+        sent_vectors = self.embedder.embed_passages(sentences) if self.sentence_vectors else None
+        i = j = 0
         for p in self._pending:
             n = len(p.chunks)
-            self.library.replace(p.rec, p.chunks, vectors[i : i + n])
+            m = sum(len(c.sentences) for c in p.chunks)
+            self.library.replace(p.rec, p.chunks, vectors[i : i + n],
+                                 sent_vectors[j : j + m] if sent_vectors is not None else None)
             i += n
+            j += m
             setattr(p.result, p.status, getattr(p.result, p.status) + 1)
             p.result.doc_ids.append(p.rec.id)
             self.report.chunks += n

@@ -1,0 +1,195 @@
+"""Writing an eval report: DIR/report.json (the contract's shape) and DIR/report.html (for people).
+
+Design: both files are written atomically (a temporary file in the same folder, then ``os.replace``), so a reader
+never sees half a report and an interrupted run leaves the previous one intact. The HTML page is self-contained:
+inline CSS, an inline SVG bar chart, no scripts and no external resources, so it can be mailed or archived as one
+file. Every metric shown carries a one-line definition; every dataset string (questions, ids) goes through
+``html.escape``, and questions are shown with ``dir="auto"`` so Arabic renders right-to-left.
+
+Limits: the page lists at most ``MAX_WORST`` questions; blocks that are ``null`` (answer quality in retrieval
+mode) are shown as not measured.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from html import escape
+from pathlib import Path
+
+MAX_WORST = 100
+
+DEFINITIONS = {
+    "retrieval.recall@1": "Share of questions whose gold document is the first distinct document retrieved.",
+    "retrieval.recall@5": "Share of questions whose gold document appears among the first 5 distinct documents "
+                          "retrieved.",
+    "retrieval.recall@10": "Share of questions whose gold document appears among the first 10 distinct documents "
+                           "retrieved.",
+    "retrieval.mrr": "Mean reciprocal rank: the average of 1/rank of the first gold document among the first 10 "
+                     "distinct documents (0 when it is not there).",
+    "retrieval.ndcg@10": "Normalized discounted cumulative gain at 10, binary relevance: each gold document in the "
+                         "top 10 earns 1/log2(rank+1), divided by the best possible total.",
+    "answer.exact_match": "Share of answerable questions whose normalized answer equals a gold answer.",
+    "answer.f1": "Mean token-overlap F1 between the answer and the best-matching gold answer.",
+    "answer.contains_gold": "Share of answerable questions whose answer contains a gold answer.",
+    "citations.valid_rate": "Share of citations whose quote is exactly the cited article's text at [start, end).",
+    "citations.precision": "Share of citations that overlap a gold evidence span.",
+    "citations.recall": "Share of gold evidence spans overlapped by at least one citation.",
+    "faithfulness.score": "Share of answer sentences supported by the evidence they cite, as rated by the judge.",
+    "faithfulness.unsupported_rate": "Share of answer sentences that their cited evidence does not support.",
+    "faithfulness.judge": "The model or method that rated faithfulness.",
+    "abstention.accuracy_unanswerable": "Share of unanswerable questions on which the assistant abstained.",
+    "abstention.false_abstention_rate": "Share of answerable questions on which the assistant wrongly abstained.",
+    "latency_ms.p50": "Median wall time of one query (question embedding + search; + generation in full mode), ms.",
+    "latency_ms.p95": "95th-percentile wall time of one query, in milliseconds (linear interpolation).",
+}
+BLOCKS = ("retrieval", "answer", "citations", "faithfulness", "abstention", "latency_ms")
+CHART = (("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"), ("ndcg@10", "nDCG@10"))
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Naskh Arabic",sans-serif;margin:2rem auto;
+max-width:70rem;padding:0 1rem;color:#1f2328;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border:1px solid #d0d7de;padding:.35rem .6rem;text-align:start;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowrap}
+.help{color:#57606a;font-size:.9em}.muted{color:#8c959f}code{font-size:.9em}
+"""
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: str | Path, data: dict) -> Path:
+    """``data`` as UTF-8 JSON (``ensure_ascii=False``, indent 2) at ``path``, replaced atomically."""
+    path = Path(path)
+    _atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def write_reports(report: dict, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``out_dir/report.json`` and ``out_dir/report.html``; return their paths."""
+    out = Path(out_dir)
+    json_path = write_json_atomic(out / "report.json", report)
+    html_path = out / "report.html"
+    _atomic_write(html_path, render_html(report))
+    return json_path, html_path
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) <= 1 else f"{value:,.1f}"
+    return escape(str(value))
+
+
+def _summary_rows(report: dict) -> str:
+    rows = []
+    for block in BLOCKS:
+        values = report.get(block)
+        if not isinstance(values, dict):
+            rows.append(f'<tr><th scope="row">{escape(block)}</th><td class="num muted">—</td>'
+                        f'<td class="help">Not measured in {escape(str(report.get("mode")))} mode.</td></tr>')
+            continue
+        for key, value in values.items():
+            name = f"{block}.{key}"
+            help_text = DEFINITIONS.get(name, "(no definition recorded)")
+            shown = f"{value:,.1f}" if block == "latency_ms" and isinstance(value, (int, float)) else _fmt(value)
+            rows.append(f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="num">{shown}</td>'
+                        f'<td class="help">{escape(help_text)}</td></tr>')
+    return "\n".join(rows)
+
+
+def _chart(retrieval: dict | None) -> str:
+    if not isinstance(retrieval, dict):
+        return '<p class="muted">No retrieval metrics.</p>'
+    bar_w, gap, height, top, bottom = 64, 28, 180, 20, 36
+    width = len(CHART) * (bar_w + gap) + gap
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top + bottom}" '
+             f'role="img" aria-label="Retrieval metrics bar chart">',
+             f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#8c959f"/>']
+    for i, (key, label) in enumerate(CHART):
+        v = float(retrieval.get(key) or 0.0)
+        h = max(0.0, min(1.0, v)) * height
+        x = gap + i * (bar_w + gap)
+        y = top + height - h
+        parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" fill="#2f81f7">'
+                     f'<title>{escape(label)}: {v:.3f}</title></rect>')
+        parts.append(f'<text x="{x + bar_w / 2}" y="{y - 5:.1f}" text-anchor="middle" font-size="12">{v:.3f}</text>')
+        parts.append(f'<text x="{x + bar_w / 2}" y="{top + height + 18}" text-anchor="middle" '
+                     f'font-size="12">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _worst(report: dict) -> str:
+    per = report.get("per_question") or []
+    misses = [q for q in per if q.get("rank") != 1]
+    misses.sort(key=lambda q: (q.get("rank") is not None, -(q.get("rank") or 0)))
+    if not per:
+        return '<p class="muted">No per-question results.</p>'
+    head = (f"<p>{len(misses)} of {len(per)} questions did not get their gold document first "
+            f"(rank = position of the first gold document among distinct documents; — = not in the top 10)."
+            + (f" The {MAX_WORST} worst are shown." if len(misses) > MAX_WORST else "") + "</p>")
+    if not misses:
+        return head
+    rows = []
+    for q in misses[:MAX_WORST]:
+        rank = q.get("rank")
+        top3 = ", ".join(escape(str(d)) for d in (q.get("ranked") or [])[:3])
+        rows.append(f'<tr><td><code>{escape(str(q.get("id")))}</code></td>'
+                    f'<td dir="auto">{escape(str(q.get("question", "")))}</td><td>{escape(str(q.get("lang", "")))}'
+                    f'</td><td><code>{", ".join(escape(str(g)) for g in q.get("gold") or [])}</code></td>'
+                    f'<td class="num">{rank if rank is not None else "—"}</td><td><code>{top3}</code></td></tr>')
+    return (head + "<table><thead><tr><th>id</th><th>question</th><th>lang</th><th>gold</th><th>rank</th>"
+            "<th>top 3 retrieved</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+
+
+def _ingest(report: dict) -> str:
+    stats = report.get("ingest")
+    if not isinstance(stats, dict):
+        return ""
+    keys = ("documents", "chunks", "seconds", "tokens_per_s")
+    cells = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td class=\"num\">{_fmt(stats.get(k))}</td></tr>"
+                    for k in keys if k in stats)
+    return ("<h2>Indexing</h2><p class=\"help\">Documents and chunks indexed into the eval's fresh store, wall "
+            "seconds, and embedded tokens per second (chunk tokens counted by the embedder).</p>"
+            f"<table>{cells}</table>")
+
+
+def render_html(report: dict) -> str:
+    """The self-contained HTML page for ``report``."""
+    cfg = report.get("config") or {}
+    cfg_text = ", ".join(f"{escape(k)}: <code>{escape(str(v) if v is not None else '—')}</code>"
+                         for k, v in cfg.items())
+    title = f"Eval report: {report.get('dataset', '?')}"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p>Mode <b>{escape(str(report.get('mode')))}</b>, {escape(str(report.get('n_questions')))} questions scored
+(answerable questions with a gold document).
+{cfg_text}</p>
+<h2>Summary</h2>
+<table><thead><tr><th>metric</th><th>value</th><th>definition</th></tr></thead><tbody>
+{_summary_rows(report)}
+</tbody></table>
+<h2>Retrieval at a glance</h2>
+<p class="help">Recall@k, MRR and nDCG@10 on a 0–1 scale; documents are counted once each, at their best rank.</p>
+{_chart(report.get('retrieval'))}
+{_ingest(report)}
+<h2>Questions whose gold document was not ranked first</h2>
+{_worst(report)}
+</body>
+</html>
+"""
