@@ -118,16 +118,16 @@ class Retriever:
         if self.mode == "dense":
             hits = self.library.index.query(qv, pool, where=filters.where())
         else:
-            hits = self._hybrid(question, qv, pool, filters)
+            hits = self._hybrid(question, qv, pool, filters, keep=top_k * 2)
         hits = _dedupe(hits, pool)
         if self.reranker is not None:
             hits = self.reranker.rerank(question, hits)
         return hits[:top_k]
 
-    def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters) -> list[ChunkHit]:
+    def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
         where = filters.where()
         chunk_hits = self.library.index.query(qv, pool, where=where)
-        sent_hits = self.library.sentences.query(qv, pool * 3, where=where)
+        sent_hits = self.library.sentences.query(qv, pool * 3, where=where, with_text=False)
         lang = detect_language(question)
         lex = []
         if filters.lang in (None, lang):
@@ -143,16 +143,14 @@ class Retriever:
         # A chunk absent from a channel's top list scores at most that list's lowest value.
         dense_floor = min(dense.values(), default=0.0)
         sent_floor = min(best_sent.values(), default=dense_floor)
-        records = {h.chunk.chunk_id: h.chunk for h in chunk_hits}
-        records.update(self.library.index.get([c for c in set(best_sent) | set(lexical) if c not in records]))
         w = self.weights
-        fused = []
-        for cid, rec in records.items():
-            score = ((1 - w.sentence) * dense.get(cid, dense_floor) + w.sentence * best_sent.get(cid, sent_floor)
-                     + w.lexical * lexical.get(cid, 0.0))
-            fused.append(ChunkHit(rec, score))
-        fused.sort(key=lambda h: -h.score)
-        return fused
+        fused = sorted(((1 - w.sentence) * dense.get(cid, dense_floor) + w.sentence * best_sent.get(cid, sent_floor)
+                        + w.lexical * lexical.get(cid, 0.0), cid)
+                       for cid in set(dense) | set(best_sent) | set(lexical))
+        fused = fused[::-1][:keep]  # only the front of the list is fetched and returned
+        records = {h.chunk.chunk_id: h.chunk for h in chunk_hits}
+        records.update(self.library.index.get([cid for _, cid in fused if cid not in records]))
+        return [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
 
 
 def _dedupe(hits: list[ChunkHit], k: int) -> list[ChunkHit]:
