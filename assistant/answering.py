@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from assistant.backends.base import Message
 from assistant.citations import parse_cited_answer, render_with_markers
+from assistant.errors import AssistantError
+from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChunkHit, Library
 from ingest.arabic import detect_language
@@ -71,10 +74,23 @@ class Answer:
     """Evidence numbers the model cited that were never offered."""
     closest_sources: list[dict] = field(default_factory=list)
     """When abstaining: the nearest articles, for the reader to check."""
+    standalone_question: str | None = None
+    """The question retrieval actually used (a follow-up rewritten with the chat history)."""
+    fallback: str | None = None
+    """Why the answer is extractive although a model is configured (the model failed), else None."""
     config: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class StreamEvent:
+    type: str
+    """``retrieved``, ``token`` or ``final``."""
+    text: str = ""
+    retrieved: list[dict] | None = None
+    answer: Answer | None = None
 
 
 @dataclass
@@ -106,49 +122,83 @@ class Answerer:
                 "llm": getattr(self.llm, "name", "none (extractive)"), "retriever": self.retriever.name}
 
     # ------------------------------------------------------------------------------------------------------
-    def ask(self, question: str, *, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
+            history: Sequence[dict] | None = None) -> Answer:
+        """The final, verified answer (the stream consumed)."""
+        final = None
+        for event in self.stream(question, top_k=top_k, filters=filters, history=history):
+            if event.type == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
+               history: Sequence[dict] | None = None) -> Iterator[StreamEvent]:
+        """Events in order: ``retrieved`` once, ``token`` for each piece of the model's draft as it is generated,
+        then ``final`` with the verified :class:`Answer`, whose text replaces the draft (sentences may have been
+        removed and citations renumbered)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         lang = detect_language(question)
         opts = self.options
-        qv = self.embedder.embed_query(question)
-        hits = self.retriever.retrieve(question, top_k=top_k or opts.top_k, filters=filters, query_vector=qv)
-        timings["retrieve"] = _ms(t0)
+        standalone = condense(question, history, self.llm) if history else question
+        if history:
+            timings["condense"] = _ms(t0)
+        t = time.perf_counter()
+        qv = self.embedder.embed_query(standalone)
+        hits = self.retriever.retrieve(standalone, top_k=top_k or opts.top_k, filters=filters, query_vector=qv)
+        timings["retrieve"] = _ms(t)
         retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)}
                      for h in hits]
+        yield StreamEvent("retrieved", retrieved=retrieved)
 
-        def finish(text, citations, abstained, **extra) -> Answer:
+        def finish(text, citations, abstained, **extra) -> StreamEvent:
             timings["total"] = _ms(t0)
             ans = Answer(question, lang, text, abstained, citations, retrieved,
                          {k: round(v, 1) for k, v in timings.items()}, config=self.config(), **extra)
+            ans.standalone_question = standalone
             if abstained:
                 ans.closest_sources = self._closest(hits)
-            return ans
+            return StreamEvent("final", answer=ans)
 
         if not hits:
-            return finish(self._abstain_text(lang), [], True)
-
+            yield finish(self._abstain_text(lang), [], True)
+            return
         t = time.perf_counter()
         evidence, ev_vecs = self._evidence(hits, qv)
         timings["evidence"] = _ms(t)
         if evidence[0].score < self._relevance_threshold(lang, evidence[0].lang):
-            return finish(self._abstain_text(lang), [], True)
+            yield finish(self._abstain_text(lang), [], True)
+            return
 
-        if self.llm is None:
+        reply, failure = None, None
+        if self.llm is not None:
+            t = time.perf_counter()
+            pieces: list[str] = []
+            try:
+                for piece in self.llm.stream(self._messages(standalone, lang, evidence),
+                                             max_tokens=opts.max_answer_tokens, temperature=opts.temperature):
+                    if not pieces:
+                        timings["first_token"] = _ms(t0)
+                    pieces.append(piece)
+                    yield StreamEvent("token", text=piece)
+                reply = "".join(pieces)
+            except AssistantError as e:
+                failure = str(e)
+            timings["generate"] = _ms(t)
+        if reply is None:  # no model configured, or it failed: quote the best evidence verbatim
             text, cites = self._extractive(evidence)
-            return finish(text, cites, False) if cites else finish(self._abstain_text(lang), [], True)
-
-        t = time.perf_counter()
-        reply = self.llm.complete(self._messages(question, lang, evidence), max_tokens=opts.max_answer_tokens,
-                                  temperature=opts.temperature)
-        timings["generate"] = _ms(t)
+            extra = {"fallback": failure} if failure else {}
+            yield finish(text, cites, False, **extra) if cites else finish(self._abstain_text(lang), [], True, **extra)
+            return
 
         t = time.perf_counter()
         text, citations, removed, dropped = self._verify(reply, evidence, ev_vecs)
         timings["verify"] = _ms(t)
         if not citations:
-            return finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
-        return finish(text, citations, False, removed=removed, dropped_citations=dropped)
+            yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
+            return
+        yield finish(text, citations, False, removed=removed, dropped_citations=dropped)
 
     # ------------------------------------------------------------------------------------------------------
     def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:

@@ -34,6 +34,11 @@ def _fail(msg: str, code: int = 2):
     raise typer.Exit(code)
 
 
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _echo_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -89,8 +94,13 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON (the contract's shape)."),
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, max=50, help="Chunks to retrieve."),
     filter_: List[str] = typer.Option([], "--filter", help="key=value: lang, source, date_from, date_to."),
+    stream: bool = typer.Option(True, "--stream/--no-stream",
+                                help="Show the model's draft on stderr as it is generated (not with --json)."),
 ):
-    """Answer one question from the indexed articles."""
+    """Answer one question from the indexed articles.
+
+    The draft streams to stderr while the model writes; the verified answer (unsupported sentences removed,
+    citations checked against the stored articles) is printed to stdout when it is complete."""
     from assistant.app import make_answerer
     from assistant.retrieval import Filters
 
@@ -99,7 +109,18 @@ def ask(
     settings = _settings()
     try:
         filters = Filters.from_pairs(filter_)
-        answer = make_answerer(settings).ask(question, top_k=top_k, filters=filters)
+        answer = None
+        drafting = False
+        for event in make_answerer(settings).stream(question, top_k=top_k, filters=filters):
+            if event.type == "token" and stream and not as_json:
+                if not drafting:
+                    typer.echo("draft: ", err=True, nl=False)
+                    drafting = True
+                typer.echo(event.text, err=True, nl=False)
+            elif event.type == "final":
+                answer = event.answer
+        if drafting:
+            typer.echo("", err=True)
     except AssistantError as e:
         _fail(str(e))
     if as_json:
@@ -109,12 +130,17 @@ def ask(
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            typer.echo(f"[{c.id}] {c.title or c.doc_id} ({c.source or 'unknown source'}), chars {c.start}-{c.end}:")
+            typer.echo(f"[{c.id}] {_short(c.title or c.doc_id)} ({c.source or 'unknown source'}), "
+                       f"chars {c.start}-{c.end}:")
             typer.echo(f"    “{c.quote}”")
-    elif answer.abstained and answer.closest_sources:
+    for r in answer.removed:
+        typer.echo(f"(removed: “{_short(r['sentence'])}” — {r['reason']})", err=True)
+    if answer.fallback:
+        typer.echo(f"(the model failed, so the answer quotes the evidence: {answer.fallback})", err=True)
+    if answer.abstained and answer.closest_sources:
         typer.echo("\nClosest articles:")
         for s in answer.closest_sources:
-            typer.echo(f"  - {s['title'] or s['doc_id']} ({s['source'] or 'unknown source'})")
+            typer.echo(f"  - {_short(s['title'] or s['doc_id'])} ({s['source'] or 'unknown source'})")
 
 
 @app.command("eval")

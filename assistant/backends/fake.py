@@ -86,8 +86,14 @@ class FakeLLM:
 
 
 def default_reply(messages: Sequence[Message]) -> str:
-    """Restate the first evidence line with its citation, or answer the standalone-question request verbatim."""
+    """Restate the first evidence line with its citation; for a follow-up rewrite, the model-free condensing."""
     prompt = messages[-1].content if messages else ""
+    if prompt.startswith("<conversation>"):
+        from assistant.followup import fallback_condense
+
+        history = [{"role": r, "content": c} for r, c in re.findall(r"^(user|assistant): (.*)$", prompt, re.M)]
+        question = prompt.rsplit("Follow-up question:", 1)[-1].strip()
+        return fallback_condense(question, history)
     m = EVIDENCE_LINE.search(prompt)
     if not m:
         return "NOT_IN_ARTICLES"
