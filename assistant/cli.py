@@ -143,6 +143,35 @@ def ask(
             typer.echo(f"  - {_short(s['title'] or s['doc_id'])} ({s['source'] or 'unknown source'})")
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    ui: bool = typer.Option(True, "--ui/--no-ui", help="Also serve the Gradio UI at /."),
+):
+    """Start the HTTP API (and the UI)."""
+    from assistant.api.server import run
+
+    try:
+        run(_settings(), host=host, port=port, ui=ui)
+    except AssistantError as e:
+        _fail(str(e))
+
+
+@app.command()
+def chat(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(7860, help="Port to listen on."),
+):
+    """Start the Gradio chat UI (the HTTP API is served by the same process under /v1)."""
+    from assistant.api.server import run
+
+    try:
+        run(_settings(), host=host, port=port, ui=True)
+    except AssistantError as e:
+        _fail(str(e))
+
+
 @app.command("eval")
 def eval_(
     dataset: Path = typer.Option(..., "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
