@@ -8,8 +8,9 @@ The pipeline, not the model, is responsible for faithfulness:
    numbered, inside an ``<evidence>`` block (quoted data, never instructions).
 3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
-   can be checked against an Arabic quote); below ``min_support`` it is removed. What was removed, and why, is
-   returned with the answer.
+   can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
+   also be found in that evidence (:mod:`assistant.verify`, across scripts). What was removed, and why, is
+   returned with the answer; each shown sentence carries its support score.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
 If nothing survives, the answer is an abstention in the question's language. With no LLM configured the answer
 is extractive: the best evidence sentences quoted verbatim with their citations.
@@ -28,6 +29,7 @@ from assistant.errors import AssistantError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChunkHit, Library
+from assistant.verify import unsupported_facts
 from ingest.arabic import detect_language
 import prompts
 
@@ -74,6 +76,8 @@ class Answer:
     """Evidence numbers the model cited that were never offered."""
     closest_sources: list[dict] = field(default_factory=list)
     """When abstaining: the nearest articles, for the reader to check."""
+    sentences: list[dict] = field(default_factory=list)
+    """Each shown sentence with its citation ids and support score (similarity to its best cited evidence)."""
     standalone_question: str | None = None
     """The question retrieval actually used (a follow-up rewritten with the chat history)."""
     fallback: str | None = None
@@ -193,12 +197,12 @@ class Answerer:
             return
 
         t = time.perf_counter()
-        text, citations, removed, dropped = self._verify(reply, evidence, ev_vecs)
+        text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs)
         timings["verify"] = _ms(t)
         if not citations:
             yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
             return
-        yield finish(text, citations, False, removed=removed, dropped_citations=dropped)
+        yield finish(text, citations, False, removed=removed, dropped_citations=dropped, sentences=support)
 
     # ------------------------------------------------------------------------------------------------------
     def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:
@@ -251,11 +255,12 @@ class Answerer:
     def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray):
         removed: list[dict] = []
         if NOT_FOUND in reply or not reply.strip():
-            return "", [], removed, []
+            return "", [], removed, [], []
         by_number = {e.number: (e, ev_vecs[i]) for i, e in enumerate(evidence)}
         parsed = parse_cited_answer(reply, set(by_number))
         dropped = sorted({n for p in parsed for n in p.invented})
         kept: list[tuple[str, list[int]]] = []
+        scores: list[float] = []
         for p in parsed:
             if not p.cited:
                 removed.append({"sentence": p.text, "reason": "no valid citation"})
@@ -267,21 +272,31 @@ class Answerer:
                 removed.append({"sentence": p.text, "reason": "not supported by the cited evidence",
                                 "support": round(max(support.values()), 3)})
                 continue
+            cited_text = " ".join(by_number[n][0].text for n in good)
+            missing = unsupported_facts(p.text, cited_text)
+            if missing:
+                removed.append({"sentence": p.text, "reason": "not in the cited evidence: " + ", ".join(missing),
+                                "support": round(max(support[n] for n in good), 3)})
+                continue
             kept.append((p.text, good))
+            scores.append(round(max(support[n] for n in good), 3))
         # Re-read every quote from the stored article, then renumber in order of first use.
         ok = self._quotes_match([by_number[n][0] for _, ns in kept for n in ns])
         final_numbers: list[tuple[str, list[int]]] = []
-        for text, ns in kept:
+        final_scores: list[float] = []
+        for (text, ns), score in zip(kept, scores):
             good = [n for n in ns if n in ok]
             if good:
                 final_numbers.append((text, good))
+                final_scores.append(score)
             else:
                 removed.append({"sentence": text, "reason": "cited quote does not match the stored article"})
         order = list(dict.fromkeys(n for _, ns in final_numbers for n in ns))
         cites = self._citations([by_number[n][0] for n in order])
         new_id = {n: c.id for n, c in zip(order, cites)}
         final = [(text, [new_id[n] for n in ns]) for text, ns in final_numbers]
-        return render_with_markers(final), cites, removed, dropped
+        support = [{"sentence": t, "citations": ids, "support": sc} for (t, ids), sc in zip(final, final_scores)]
+        return render_with_markers(final), cites, removed, dropped, support
 
     def _quotes_match(self, evidence: list[Evidence]) -> set[int]:
         """Numbers of the evidence whose text is exactly ``stored_text[start:end]`` of its article."""

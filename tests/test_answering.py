@@ -191,3 +191,12 @@ def test_followup_fallback_without_model():
     assert condense("Which UN resolution is mentioned in the talks?", hist, None) == \
         "Which UN resolution is mentioned in the talks?"
     assert condense("and Turkey?", [], None) == "and Turkey?"
+
+
+def test_sentence_with_a_number_absent_from_its_evidence_is_removed(lib):
+    llm = FakeLLM(["The museum opened in 1852 [1]. It opened in 1853 [1]."])
+    ans = answerer(lib, llm).ask("When did the museum open, in 1852?")
+    assert ans.answer == "The museum opened in 1852 [1]."
+    assert {"sentence": "It opened in 1853.", "reason": "not in the cited evidence: number 1853"} == \
+        {k: v for k, v in ans.removed[0].items() if k != "support"}
+    assert ans.sentences and ans.sentences[0]["citations"] == [1] and "support" in ans.sentences[0]

@@ -1,0 +1,128 @@
+"""Fact checks of an answer sentence against the evidence it cites: numbers and names must be there.
+
+Semantic similarity (multilingual embeddings) tells whether a sentence is *about* what its evidence says; it
+does not catch a changed number or an invented name, which is how weak models usually go wrong. So, beyond the
+similarity score, each sentence's facts are checked against the text of the evidence it cites:
+
+- Numbers: every number in the sentence (Arabic-Indic, Persian or ASCII digits, with ``,``/``٬`` thousands
+  separators and ``.``/``٫`` decimals) must occur in the cited evidence, compared as values after digit folding.
+- Names: in Latin-script sentences, capitalized words that do not start the sentence are taken as names. Each
+  must match a word of the evidence: directly (case-folded, common English suffixes tolerated) when the evidence
+  is in Latin script, or through a consonant skeleton (both scripts mapped to the same sound classes, vowels and
+  the Arabic article dropped) when it is in Arabic — ``Lavrentiev`` ~ ``لافرينتييف``, ``Idlib`` ~ ``إدلب``.
+
+Limits: names in Arabic-script sentences are not checked (Arabic has no capitals to find them by); the
+transliteration skeleton is approximate (exact for skeletons of 2-3 classes, similarity ≥ 0.8 with the same first class above) and can accept a different name of similar
+sound or miss an unusual spelling; spelled-out numbers ("five") are not compared with digits.
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from ingest.arabic import normalize_for_search
+
+_DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
+_NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
+_SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "This", "That",
+                        "These", "Those", "According", "However", "Also", "And", "But", "Both", "After", "Before"}
+_NOT_NAMES = {"I", "Mr", "Mrs", "Ms", "Dr", "President", "Minister", "Council", "Security", "General", "Deputy",
+              "Foreign", "Defence", "Defense", "Ministry", "Special", "Envoy", "Army", "Republic", "State",
+              "States", "United", "Nations", "Resolution", "Committee", "Constitutional", "Friday", "Monday",
+              "Tuesday", "Wednesday", "Thursday", "Saturday", "Sunday"}
+# Sound classes shared by both scripts (vowels and weak letters dropped).
+_LATIN_CLASS = {"b": "b", "p": "b", "t": "t", "d": "t", "k": "k", "q": "k", "c": "k", "g": "k", "j": "j",
+                "f": "f", "v": "f", "s": "s", "z": "s", "x": "ks", "l": "l", "r": "r", "m": "m", "n": "n",
+                "h": "", "w": "", "y": ""}
+_ARABIC_CLASS = {"ب": "b", "ت": "t", "ث": "s", "ج": "j", "ح": "", "خ": "k", "د": "t", "ذ": "s", "ر": "r",
+                 "ز": "s", "س": "s", "ش": "s", "ص": "s", "ض": "t", "ط": "t", "ظ": "s", "ع": "", "غ": "k",
+                 "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "", "و": "", "ي": "",
+                 "ا": "", "ء": "", "ة": ""}
+
+
+def numbers(text: str) -> set[str]:
+    """Numeric values in ``text`` as canonical strings ("2254", "2.5"); thousands separators removed."""
+    out = set()
+    for raw in _NUMBER.findall(text.translate(_DIGITS)):
+        raw = raw.replace("٬", ",").replace("٫", ".")
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", raw):
+            raw = raw.replace(",", "")
+        for part in raw.split(","):
+            out.add(part.lstrip("0") or "0")
+    return out
+
+
+def candidate_names(sentence: str) -> list[str]:
+    words = [(m.group(0), m.start()) for m in _LATIN_WORD.finditer(sentence)]
+    names = []
+    for i, (w, pos) in enumerate(words):
+        w = w.strip("'’-")
+        if not w or not w[0].isupper() or w in _NOT_NAMES or len(w) < 3:
+            continue
+        if i == 0 and (w in _SENTENCE_START_SKIP or pos == 0 and w.lower() in _SENTENCE_START_SKIP):
+            continue
+        names.append(w)
+    return names
+
+
+def _collapse(sk: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", sk)
+
+
+def _latin_skeleton(word: str) -> str:
+    w = word.lower()
+    w = w.replace("ph", "f").replace("sh", "s").replace("kh", "k").replace("th", "t").replace("ch", "ts").replace("gh", "k")
+    return _collapse("".join(_LATIN_CLASS.get(ch, "" if ch in "aeiou" else ch) for ch in w))
+
+
+def _latin_skeletons(word: str) -> set[str]:
+    """The name's skeleton, and that of its stem without a demonym ending (Russian ~ روسيا, Syrian ~ سوريا)."""
+    out = {_latin_skeleton(word)}
+    m = re.match(r"^(.{3,}?)(ians?|ans?|ese)$", word.lower())
+    if m:
+        out.add(_latin_skeleton(m.group(1)))
+    return out
+
+
+def _arabic_skeletons(word: str) -> set[str]:
+    """Skeletons of the word as written and without an article/clitic prefix (الكسندر is Alexander, not
+    al + Kassander; السوري is al + Suri)."""
+    w = normalize_for_search(word)
+    forms = {w}
+    for prefix in ("وال", "بال", "كال", "فال", "لل", "ال", "و"):
+        if w.startswith(prefix) and len(w) - len(prefix) >= 3:
+            forms.add(w[len(prefix):])
+            break
+    for f in list(forms):
+        if f.endswith("ي") and len(f) > 3:  # nisba adjective: سوري ~ Syria
+            forms.add(f[:-1])
+    return {_collapse("".join(_ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms}
+
+
+def _similar(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return len(a) >= 2
+    if min(len(a), len(b)) <= 3 or a[0] != b[0]:  # short skeletons collide too easily: exact match only
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def name_in_evidence(name: str, evidence: str) -> bool:
+    low = name.lower()
+    for w in _LATIN_WORD.findall(evidence):
+        wl = w.lower()
+        if wl == low or (len(low) >= 4 and (wl.startswith(low[:-1]) or low.startswith(wl[:-1]) and len(wl) >= 4)):
+            return True
+    sks = _latin_skeletons(name)
+    return any(_similar(sk, ask) for w in _ARABIC_WORD.findall(evidence) for ask in _arabic_skeletons(w) for sk in sks)
+
+
+def unsupported_facts(sentence: str, evidence: str) -> list[str]:
+    """What in ``sentence`` is not found in ``evidence``: ["number 2255", "name Erdogan"]; empty when all is."""
+    problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence))]
+    problems += [f"name {n}" for n in candidate_names(sentence) if not name_in_evidence(n, evidence)]
+    return problems

@@ -1,0 +1,53 @@
+"""Fact checks: numbers in both digit scripts, names across Arabic and Latin spellings."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.verify import candidate_names, name_in_evidence, numbers, unsupported_facts
+
+AR_EVIDENCE = ("واستقبل الأسد، اليوم الجمعة، في دمشق، وفدا برئاسة لافرينتييف، ضم أيضا نائب وزير الخارجية الروسي، "
+               "سيرغي فيرشينين، وفقا لقرارات مؤتمر سوتشي وكذلك القرار رقم ٢٢٥٤ لمجلس الأمن.")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("resolution 2254", {"2254"}),
+    ("القرار رقم ٢٢٥٤", {"2254"}),
+    ("Persian ۲۰۱۹ digits", {"2019"}),
+    ("1,200 people and 3.5 percent", {"1200", "3.5"}),
+    ("٣٫٥ بالمئة و١٬٢٠٠ شخص", {"3.5", "1200"}),
+    ("no numbers here", set()),
+    ("007 agents", {"7"}),
+])
+def test_numbers_fold_scripts_and_separators(text, expected):
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize("name", ["Lavrentiev", "Vershinin", "Damascus", "Sochi", "Assad", "Russian"])
+def test_names_match_their_arabic_spelling(name):
+    assert name_in_evidence(name, AR_EVIDENCE)
+
+
+@pytest.mark.parametrize("name", ["Erdogan", "Putin", "Ankara", "Geneva", "Turkey", "Egypt"])
+def test_names_absent_from_arabic_evidence_are_caught(name):
+    assert not name_in_evidence(name, AR_EVIDENCE)
+
+
+def test_candidate_names_skip_sentence_start_and_titles():
+    assert candidate_names("The envoy Lavrentiev met President Assad in Damascus.") == ["Lavrentiev", "Assad",
+                                                                                        "Damascus"]
+    assert candidate_names("Russia backed the army.") == ["Russia"]
+
+
+def test_unsupported_facts_cross_lingual():
+    assert unsupported_facts("Lavrentiev led the delegation, citing resolution 2254.", AR_EVIDENCE) == []
+    assert unsupported_facts("Lavrentiev cited resolution 2255.", AR_EVIDENCE) == ["number 2255"]
+    assert unsupported_facts("Erdogan led the delegation.", AR_EVIDENCE) == ["name Erdogan"]
+    # An Arabic sentence is checked for numbers (names in Arabic script are not checked).
+    assert unsupported_facts("القرار 2254 ذكر.", AR_EVIDENCE) == []
+    assert unsupported_facts("القرار ٢٢٥٥ ذكر.", AR_EVIDENCE) == ["number 2255"]
+
+
+def test_same_language_names_tolerate_inflection():
+    ev = "The Syrian army, backed by Russia, retook the town."
+    assert unsupported_facts("Russian forces backed the Syrian army.", ev) == []
+    assert unsupported_facts("Iranian forces backed the army.", ev) == ["name Iranian"]
