@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.errors import ConfigError
 from assistant.store import ChunkHit, Library, date_key
+from assistant.verify import cross_script_keys
 from ingest.arabic import detect_language, normalize_for_search
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -93,6 +94,9 @@ class FusionWeights:
 
     sentence: float = 0.5
     lexical: float = 0.05
+    cross_script: float = 0.01
+    """Weight of names and numbers shared across scripts (``assistant.verify.cross_script_keys``), counted only
+    for chunks in the other language, normalized by the best candidate's count."""
 
 
 class Retriever:
@@ -119,6 +123,7 @@ class Retriever:
             hits = self.library.index.query(qv, pool, where=filters.where())
         else:
             hits = self._hybrid(question, qv, pool, filters, keep=top_k * 2)
+        hits = self.library.visible(hits)  # only chunks of ready articles with the chunk's content hash
         hits = _dedupe(hits, pool)
         if self.reranker is not None:
             hits = self.reranker.rerank(question, hits)
@@ -150,7 +155,21 @@ class Retriever:
         fused = fused[::-1][:keep]  # only the front of the list is fetched and returned
         records = {h.chunk.chunk_id: h.chunk for h in chunk_hits}
         records.update(self.library.index.get([cid for _, cid in fused if cid not in records]))
-        return [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
+        hits = [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
+        return self._cross_script(question, lang, hits)
+
+    def _cross_script(self, question: str, lang: str, hits: list[ChunkHit]) -> list[ChunkHit]:
+        """Names and numbers shared with chunks in the other language (Lavrentiev ~ لافرينتييف, 2254 ~ ٢٢٥٤)."""
+        q_keys = cross_script_keys(question)
+        if not q_keys or not self.weights.cross_script:
+            return hits
+        counts = [len(q_keys & cross_script_keys(h.chunk.text)) if h.chunk.metadata.get("lang") != lang else 0
+                  for h in hits]
+        top = max(counts, default=0)
+        if top == 0:
+            return hits
+        boosted = [ChunkHit(h.chunk, h.score + self.weights.cross_script * c / top) for h, c in zip(hits, counts)]
+        return sorted(boosted, key=lambda h: -h.score)
 
 
 def _dedupe(hits: list[ChunkHit], k: int) -> list[ChunkHit]:

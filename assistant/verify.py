@@ -126,3 +126,16 @@ def unsupported_facts(sentence: str, evidence: str) -> list[str]:
     problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence))]
     problems += [f"name {n}" for n in candidate_names(sentence) if not name_in_evidence(n, evidence)]
     return problems
+
+
+def cross_script_keys(text: str) -> set[str]:
+    """Keys that can match across Arabic and Latin script: numbers (``#2254``), consonant skeletons of
+    capitalized Latin words and of Arabic words (3 sound classes or more). Used by retrieval to let a name or a
+    number in an English question count for an Arabic passage, and the reverse."""
+    keys = {f"#{n}" for n in numbers(text)}
+    for w in _LATIN_WORD.findall(text):
+        if w[0].isupper() and len(w) >= 3:
+            keys |= {s for s in _latin_skeletons(w) if len(s) >= 3}
+    for w in _ARABIC_WORD.findall(text):
+        keys |= {s for s in _arabic_skeletons(w) if len(s) >= 3}
+    return keys
