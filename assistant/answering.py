@@ -101,7 +101,7 @@ class StreamEvent:
 class AnswerOptions:
     top_k: int = 5
     retrieval_mode: str = "hybrid"
-    max_evidence: int = 6
+    max_evidence: int = 5
     min_relevance: float = 0.81
     min_relevance_cross: float = 0.77
     min_support: float = 0.78
