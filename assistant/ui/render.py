@@ -1,0 +1,209 @@
+"""HTML rendering for the chat UI: answers, citation chips, the sources panel, the article viewer, tables.
+
+Design: pure functions from the library's own records (:class:`assistant.answering.Answer`, article metadata
+dicts) to HTML strings; no Gradio, no store access, no answering logic. Every piece of text that comes from an
+article, a title, a question or the model goes through :func:`html.escape` before it lands in markup, so article
+HTML is shown as text and never executes (the chat component is told not to sanitize: escaping here is the one
+line of defence, and it is total). Every block carries ``dir="auto"`` so an Arabic block reads right-to-left and
+an English one left-to-right inside the same message.
+
+A citation marker ``[n]`` in the answer text becomes a chip: a ``<button class="nqa-chip" data-citation="n"
+data-turn="t">`` (``t`` is the 0-based chat turn, because every answer numbers its citations from 1). The article
+viewer wraps exactly ``text[start:end]`` of the stored article in ``<mark id="cite-n">``; the text around it is the
+escaped article, unchanged (whitespace is kept with ``white-space: pre-wrap``).
+
+Limits: the viewer highlights one span at a time; the article is one ``dir="auto"`` block (its direction comes
+from its first strong character), so an article mixing languages paragraph by paragraph reads in one direction.
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Iterable, Mapping, Sequence
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+LANG_NAMES = {"ar": "Arabic", "en": "English"}
+
+CSS = """
+#nqa-style{display:none}
+.nqa-answer,.nqa-abstain,.nqa-draft,.nqa-question{line-height:1.6;text-align:start}
+.nqa-draft{color:#57606a;font-style:italic}
+button.nqa-chip.nqa-chip{display:inline-block;min-width:1.5em;margin:0 .15em;padding:0 .4em;border:1px solid #0969da;
+ border-radius:999px;background:#ddf4ff;color:#0969da;font-size:.8em;font-weight:600;line-height:1.5;cursor:pointer;
+ unicode-bidi:isolate;vertical-align:baseline}
+button.nqa-chip.nqa-chip:hover,button.nqa-chip.nqa-chip:focus{background:#0969da;color:#fff}
+.nqa-abstain{border:1px solid #d4a72c;border-inline-start:4px solid #bf8700;background:#fff8c5;color:#3d2e00;
+ padding:.6em .8em;border-radius:6px}
+.nqa-abstain .nqa-label{font-weight:700;display:block;margin-bottom:.2em}
+.nqa-closest{margin:.4em 0 0;font-size:.9em}
+.nqa-closest,.nqa-removed ul{list-style-position:inside;padding:0!important;margin-inline-start:0!important}
+.nqa-removed{margin-top:.5em;font-size:.82em;color:#57606a}
+.nqa-removed summary{cursor:pointer}
+.nqa-removed s{color:#8c959f}
+.nqa-note{margin-top:.4em;font-size:.82em;color:#57606a}
+.nqa-sources{display:flex;flex-direction:column;gap:.6em}
+.nqa-source{border:1px solid #d0d7de;border-radius:6px;padding:.5em .7em}
+.nqa-source .nqa-title{font-weight:600}
+.nqa-meta{color:#57606a;font-size:.85em}
+.nqa-quote{margin:.35em 0 0;padding:.2em .6em;border-inline-start:3px solid #0969da;background:#f6f8fa}
+.nqa-article{border:1px solid #d0d7de;border-radius:6px;padding:.7em .9em}
+.nqa-article-text{white-space:pre-wrap;line-height:1.7;max-height:32em;overflow-y:auto;margin-top:.5em}
+.nqa-article mark{background:#ffd33d;color:#1f2328;padding:0 .1em;border-radius:3px}
+.nqa-empty{color:#8c959f;font-style:italic}
+.nqa-status{padding:.3em 0;font-variant-numeric:tabular-nums}
+.nqa-error{border:1px solid #cf222e;background:#ffebe9;color:#82071e;padding:.5em .7em;border-radius:6px}
+.nqa-trace{width:100%;border-collapse:collapse;font-size:.85em}
+.nqa-trace th,.nqa-trace td{border:1px solid #d0d7de;padding:.25em .5em;text-align:start;vertical-align:top}
+.nqa-trace td.num{text-align:end;font-variant-numeric:tabular-nums}
+"""
+
+
+def style_tag() -> str:
+    """The UI's stylesheet as a ``<style>`` element (shipped inside the page, so it survives mounting)."""
+    return f"<style>{CSS}</style>"
+
+
+def _e(value) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def chip(n: int, turn: int) -> str:
+    """A clickable citation chip for citation ``n`` of chat turn ``turn``."""
+    return (f'<button type="button" class="nqa-chip" data-citation="{int(n)}" data-turn="{int(turn)}" '
+            f'title="Show source {int(n)}">{int(n)}</button>')
+
+
+def answer_text_html(text: str, turn: int, valid: Iterable[int] | None = None) -> str:
+    """Escape the answer text and turn each ``[n]`` marker into a chip (markers not in ``valid`` stay text)."""
+    ok = None if valid is None else set(valid)
+    out, pos = [], 0
+    for m in _MARKER.finditer(text):
+        n = int(m.group(1))
+        if ok is not None and n not in ok:
+            continue
+        out.append(escape(text[pos : m.start()]))
+        out.append(chip(n, turn))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def render_draft(text: str) -> str:
+    """The model's draft while it streams: plain escaped text, marked as not yet verified."""
+    body = escape(text) if text.strip() else "…"
+    return f'<div class="nqa-draft" dir="auto" data-state="draft">{body}</div>'
+
+
+def render_user(text: str) -> str:
+    return f'<div class="nqa-question" dir="auto">{escape(text)}</div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="nqa-error" dir="auto" role="alert">{escape(message)}</div>'
+
+
+def _removed_html(removed: Sequence[Mapping]) -> str:
+    if not removed:
+        return ""
+    items = "".join(f'<li><s dir="auto">{_e(r.get("sentence"))}</s> <span class="nqa-reason">— '
+                    f'{_e(r.get("reason"))}</span></li>' for r in removed)
+    n = len(removed)
+    label = f"{n} sentence{'s' if n != 1 else ''} removed (not supported by the articles)"
+    return (f'<details class="nqa-removed" data-removed="{n}"><summary>{label}</summary>'
+            f'<ul>{items}</ul></details>')
+
+
+def render_answer(answer, turn: int) -> str:
+    """The verified answer as a chat message: chips for markers, a removed-sentences note, or an abstention
+    notice (a distinct styled box listing the closest sources)."""
+    if answer.abstained:
+        closest = "".join(
+            f'<li dir="auto"><span class="nqa-title">{_e(s.get("title") or s.get("doc_id"))}</span> '
+            f'<span class="nqa-meta">({_e(s.get("source") or "unknown source")}, score {float(s.get("score", 0)):.2f})'
+            f'</span></li>' for s in (answer.closest_sources or []))
+        closest_html = (f'<div class="nqa-meta">Closest articles:</div><ul class="nqa-closest">{closest}</ul>'
+                        if closest else "")
+        body = (f'<div class="nqa-abstain" role="note" data-abstained="true"><span class="nqa-label">'
+                f'Not found in the articles</span><div dir="auto">{escape(answer.answer)}</div>{closest_html}</div>')
+    else:
+        ids = [c.id for c in answer.citations]
+        body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'
+    fallback = getattr(answer, "fallback", None)
+    note = (f'<div class="nqa-note">The model failed ({_e(fallback)}); the best evidence is quoted instead.</div>'
+            if fallback else "")
+    return body + _removed_html(answer.removed or []) + note
+
+
+def _meta_line(meta: Mapping) -> str:
+    parts = [meta.get("source") or "unknown source", (meta.get("published") or "")[:10] or "undated",
+             LANG_NAMES.get(meta.get("lang") or "", meta.get("lang") or "unknown language")]
+    return " · ".join(_e(p) for p in parts)
+
+
+def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
+    """The sources panel: each citation's article (title, source, date, language) and its quoted span."""
+    if answer is None:
+        return '<div class="nqa-empty">Sources of the latest answer appear here.</div>'
+    if answer.abstained:
+        return '<div class="nqa-empty">No sources: the articles do not answer this question.</div>'
+    if not answer.citations:
+        return '<div class="nqa-empty">No sources cited.</div>'
+    rows = []
+    for c in answer.citations:
+        meta = dict(metas.get(c.doc_id) or {})
+        meta.setdefault("source", c.source)
+        meta.setdefault("lang", c.lang)
+        rows.append(
+            f'<div class="nqa-source" data-doc="{_e(c.doc_id)}">{chip(c.id, turn)} '
+            f'<span class="nqa-title" dir="auto">{_e(c.title or c.doc_id)}</span>'
+            f'<div class="nqa-meta">{_meta_line(meta)}</div>'
+            f'<blockquote class="nqa-quote" dir="auto">{escape(c.quote)}</blockquote></div>')
+    return f'<div class="nqa-sources" data-turn="{int(turn)}">{"".join(rows)}</div>'
+
+
+def render_article(text: str, *, title: str | None = None, meta: Mapping | None = None,
+                   start: int | None = None, end: int | None = None, cite_id: int | None = None) -> str:
+    """The full article, escaped, with ``text[start:end]`` wrapped in ``<mark id="cite-{cite_id}">``."""
+    meta = meta or {}
+    head = (f'<h3 class="nqa-title" dir="auto">{_e(title or meta.get("id") or "Untitled")}</h3>'
+            f'<div class="nqa-meta">{_meta_line(meta)}</div>')
+    if start is not None and end is not None and 0 <= start <= end <= len(text):
+        mark_id = f' id="cite-{int(cite_id)}"' if cite_id is not None else ""
+        body = f"{escape(text[:start])}<mark{mark_id}>{escape(text[start:end])}</mark>{escape(text[end:])}"
+        label = f"Citation [{int(cite_id)}]" if cite_id is not None else "Highlighted span"
+        head += f'<div class="nqa-meta nqa-span">{label}: characters {int(start)}–{int(end)}</div>'
+    else:
+        body = escape(text)
+    return f'<article class="nqa-article">{head}<div class="nqa-article-text" dir="auto">{body}</div></article>'
+
+
+def render_placeholder(message: str) -> str:
+    return f'<div class="nqa-empty" dir="auto">{escape(message)}</div>'
+
+
+def render_status(message: str) -> str:
+    """A one-line result (an ingest summary, an eval's metrics)."""
+    return f'<div class="nqa-status" dir="auto" role="status">{escape(message)}</div>'
+
+
+def render_trace(retrieved: Sequence[Mapping], chunks: Mapping[str, Mapping] | None = None) -> str:
+    """The retrieval trace: rank, score, article and chunk ids, and the start of each chunk's text."""
+    if not retrieved:
+        return render_placeholder("Nothing retrieved.")
+    chunks = chunks or {}
+    rows = []
+    for i, r in enumerate(retrieved, 1):
+        info = chunks.get(r.get("chunk_id")) or {}
+        snippet = " ".join(str(info.get("text") or "").split())
+        snippet = snippet[:160] + ("…" if len(snippet) > 160 else "")
+        rows.append(f'<tr><td class="num">{i}</td><td class="num">{float(r.get("score", 0)):.4f}</td>'
+                    f'<td dir="auto">{_e(info.get("title") or r.get("doc_id"))}</td><td><code>{_e(r.get("chunk_id"))}'
+                    f'</code></td><td dir="auto">{escape(snippet)}</td></tr>')
+    return ('<table class="nqa-trace"><thead><tr><th>#</th><th>score</th><th>article</th><th>chunk</th>'
+            f'<th>text</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def render_backend(config: Mapping) -> str:
+    """The backend in use, one line (for a read-only text field)."""
+    return " · ".join(f"{k}: {v}" for k, v in config.items())
