@@ -1,0 +1,87 @@
+"""Serving: ``run(settings, host=, port=, ui=)`` for ``assistant serve``/``chat``, and :class:`BackgroundServer`.
+
+``run`` builds :class:`Services` once (store, embedder, LLM), creates the app and, when ``ui`` is set, mounts
+the Gradio UI from ``assistant.ui.build_ui(services)`` at ``/`` (the API keeps ``/v1``, ``/healthz``...). A
+missing or incomplete UI module is a :class:`ConfigError` naming the way out (``--no-ui``), never a traceback.
+Then uvicorn serves in the foreground until interrupted. :class:`BackgroundServer` runs uvicorn in a thread on
+loopback for tests, benchmarks and notebooks (``with BackgroundServer(app) as url: ...``). Limits: one worker
+process (the services hold a model and an embedded store that must not be shared across processes).
+"""
+from __future__ import annotations
+
+import importlib
+import socket
+import threading
+import time
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+
+
+def mount_ui(app, services):
+    try:
+        ui_module = importlib.import_module("assistant.ui")
+    except ImportError as e:
+        raise ConfigError(f"the web UI is not available ({e}); start the API alone with `assistant serve --no-ui`") \
+            from e
+    build_ui = getattr(ui_module, "build_ui", None)
+    if build_ui is None:
+        raise ConfigError("assistant.ui has no build_ui(services); start the API alone with "
+                          "`assistant serve --no-ui`")
+    import gradio
+
+    return gradio.mount_gradio_app(app, build_ui(services), path="/")
+
+
+def build(settings: Settings, *, ui: bool):
+    from assistant.api.app import create_app
+    from assistant.services import Services
+
+    services = Services.from_settings(settings)
+    app = create_app(services, ui=ui)
+    if ui:
+        app = mount_ui(app, services)
+    return app
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, ui: bool = False) -> None:
+    import uvicorn
+
+    app = build(settings, ui=ui)
+    uvicorn.run(app, host=host, port=port, log_level="info", workers=1, timeout_graceful_shutdown=5)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class BackgroundServer:
+    """uvicorn in a daemon thread; the context value is the base URL (``http://127.0.0.1:PORT``)."""
+
+    def __init__(self, app, *, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning"):
+        import uvicorn
+
+        self.host = host
+        self.port = port or free_port(host)
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level=log_level,
+                                                    lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on {self.url}")
+            time.sleep(0.02)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,369 @@
+"""The HTTP API through FastAPI's TestClient: every endpoint, SSE order, the OpenAI shape, auth, every limit.
+
+Fake LLM and fake embedder (relevance bars at 0 so the fake embedder's low scores still answer), one store per
+module; the last test uses the real embedder over the bundled sample corpus.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import create_app
+from assistant.backends.fake import FakeEmbedder, FakeLLM
+from assistant.errors import BackendError
+from assistant.services import Services
+from assistant.settings import Settings
+from assistant.store import Library
+
+IDLIB = ("Russia stressed the need to stabilise Idlib while fighting terrorist groups. "
+         "The delegation met the president in Damascus on Tuesday.")
+OIL = "The oil crisis started in 1973 when producers cut exports. Prices quadrupled within months."
+ARABIC = "أكدت روسيا ضرورة إرساء الاستقرار في إدلب. والتقى الوفد الرئيس في دمشق."
+QUESTION = "What did Russia stress about Idlib?"
+
+
+def make_settings(home, **over) -> Settings:
+    base = dict(home=home, llm="fake", embedder="fake", min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0)
+    return Settings(**(base | over))
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return Library(tmp_path_factory.mktemp("api-home"))
+
+
+def client_for(library, *, llm=None, embedder=None, raise_server_exceptions=True, **over) -> TestClient:
+    services = Services(make_settings(library.home, **over), library, embedder or FakeEmbedder(), llm or FakeLLM())
+    return TestClient(create_app(services), raise_server_exceptions=raise_server_exceptions)
+
+
+@pytest.fixture(scope="module")
+def corpus(library):
+    """A client over a store holding three articles (English, English, Arabic)."""
+    c = client_for(library)
+    r = c.post("/v1/documents", json={"documents": [
+        {"text": IDLIB, "title": "Idlib talks", "source": "wire", "id": "idlib-en", "lang": "en",
+         "published": "2019-09-10"},
+        {"text": OIL, "title": "Oil", "source": "archive", "url": "https://example.org/oil"},
+        {"text": ARABIC, "title": "إدلب", "source": "sana", "lang": "ar"},
+    ]})
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()["results"]] == ["added"] * 3
+    return c
+
+
+def sse_events(text: str) -> list[tuple[str | None, str]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        event, data = None, []
+        for line in block.splitlines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                data.append(line[6:])
+        out.append((event, "\n".join(data)))
+    return out
+
+
+def assert_error(r, status: int, field: str | None):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    err = r.json()["error"]
+    assert err["status"] == status and err["message"]
+    if field is not None:
+        assert err["field"] == field, err
+
+
+# --------------------------------------------------------------------------------------------------- health
+def test_health_and_ready(corpus, library):
+    assert corpus.get("/healthz").json() == {"status": "ok"}
+    ready = corpus.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["articles"] == 3 and ready.json()["embedder"] == "fake"
+    assert corpus.get("/openapi.json").json()["paths"]["/v1/documents"]["post"]["requestBody"]["content"]
+
+
+def test_ready_is_503_when_the_store_fails(library, monkeypatch):
+    c = client_for(library)
+    monkeypatch.setattr(library.index, "count", lambda: (_ for _ in ()).throw(RuntimeError("chroma down")))
+    assert_error(c.get("/readyz"), 503, None)
+
+
+# ------------------------------------------------------------------------------------------------ documents
+def test_documents_statuses_list_show_delete(corpus):
+    r = corpus.post("/v1/documents", json={"documents": [
+        {"text": IDLIB, "id": "idlib-en"},                       # same id, same text
+        {"text": OIL, "id": "oil-copy"},                         # same text under another id
+        {"text": "A brand new article about rain in Cairo.", "id": "tmp-1"},
+        {"text": "   "},
+    ]}).json()["results"]
+    assert [x["status"] for x in r] == ["unchanged", "duplicate", "added", "failed"]
+    assert r[1]["duplicate_of"] and r[3]["error"] == "empty text" and r[2]["id"] == "tmp-1"
+    r = corpus.post("/v1/documents", json={"documents": [{"text": "Rain in Cairo, updated.", "id": "tmp-1"}]})
+    assert r.json()["results"][0]["status"] == "updated"
+
+    page = corpus.get("/v1/documents", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 4 and len(page["documents"]) == 2 and "text" not in page["documents"][0]
+    doc = corpus.get("/v1/documents/tmp-1").json()
+    assert doc["text"] == "Rain in Cairo, updated." and doc["n_chars"] == len(doc["text"])
+    assert corpus.delete("/v1/documents/tmp-1").json() == {"deleted": "tmp-1"}
+    assert_error(corpus.delete("/v1/documents/tmp-1"), 404, "doc_id")
+    assert_error(corpus.get("/v1/documents/tmp-1"), 404, "doc_id")
+
+
+def test_upload_good_and_broken_file(library):
+    c = client_for(library)
+    files = [("files", ("../../etc/notes é.txt", "Floods hit the delta region on Monday. Roads were closed.".encode(),
+                        "text/plain")),
+             ("files", ("broken.json", b"{not json", "application/json"))]
+    r = c.post("/v1/documents", files=files, data={"source": "uploads", "lang": "en"})
+    assert r.status_code == 200, r.text
+    good, bad = r.json()["results"]
+    assert good["path"] == "../../etc/notes é.txt" and good["status"] == "ok" and good["added"] == 1
+    assert c.get(f"/v1/documents/{good['doc_ids'][0]}").json()["source"] == "uploads"
+    assert bad["path"] == "broken.json" and bad["status"] == "failed" and "broken.json" in bad["errors"][0]
+    assert "assistant-upload" not in json.dumps(r.json())
+
+
+def test_documents_content_type_and_missing_files(corpus):
+    assert_error(corpus.post("/v1/documents", content=b"text", headers={"content-type": "text/plain"}), 415,
+                 "Content-Type")
+    assert_error(corpus.post("/v1/documents", data={"source": "x"}, files={"other": ("a.txt", b"x")}), 422, "files")
+
+
+# ------------------------------------------------------------------------------------------------------ ask
+def test_ask_shape_and_verbatim_citations(corpus):
+    r = corpus.post("/v1/ask", json={"question": QUESTION, "top_k": 3, "filters": {"lang": "en"}})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    for key in ("question", "language", "answer", "abstained", "citations", "retrieved", "timings_ms"):
+        assert key in out
+    assert not out["abstained"] and out["citations"]
+    for c in out["citations"]:
+        text = corpus.get(f"/v1/documents/{c['doc_id']}").json()["text"]
+        assert text[c["start"] : c["end"]] == c["quote"]
+    assert {x["doc_id"] for x in out["retrieved"]} <= {d["id"] for d in corpus.get("/v1/documents").json()
+                                                      ["documents"] if d["lang"] == "en"}
+
+
+def test_ask_stream_event_order(corpus):
+    with corpus.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = sse_events(r.read().decode("utf-8"))
+    names = [e for e, _ in events]
+    assert names[0] == "retrieved" and names[-2:] == ["final", "done"]
+    assert set(names[1:-2]) == {"token"} and len(names) > 4
+    draft = "".join(json.loads(d)["text"] for e, d in events if e == "token")
+    final = json.loads(events[-2][1])
+    assert draft.strip() and final["answer"] and final["citations"]
+    assert json.loads(events[0][1])["retrieved"] == final["retrieved"]
+
+
+def test_ask_with_history_uses_follow_up(corpus):
+    llm = FakeLLM()
+    c = client_for(corpus.app.state.services.library, llm=llm)
+    r = c.post("/v1/ask", json={"question": "and the oil crisis?", "history": [
+        {"role": "user", "content": "When did prices quadruple?"}, {"role": "assistant", "content": "In 1973 [1]."}]})
+    assert r.status_code == 200 and r.json()["standalone_question"]
+    assert any("<conversation>" in m.content for call in llm.history for m in call)
+
+
+# ------------------------------------------------------------------------------------------------------ chat
+def test_chat_completion_shape(corpus):
+    r = corpus.post("/v1/chat/completions", json={"model": "my-model", "temperature": 0.3, "messages": [
+        {"role": "system", "content": "be brief"}, {"role": "user", "content": QUESTION}]})
+    out = r.json()
+    assert r.status_code == 200 and out["object"] == "chat.completion" and out["model"] == "my-model"
+    msg = out["choices"][0]["message"]
+    assert msg["role"] == "assistant" and msg["content"] and out["choices"][0]["finish_reason"] == "stop"
+    assert out["citations"] and out["abstained"] is False and out["usage"]["total_tokens"] > 0
+
+
+def test_chat_completion_stream_chunks(corpus):
+    with corpus.stream("POST", "/v1/chat/completions",
+                       json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}) as r:
+        events = sse_events(r.read().decode("utf-8"))
+    assert all(e is None for e, _ in events) and events[-1][1] == "[DONE]"
+    chunks = [json.loads(d) for _, d in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" and c["model"] == "news-qa-assistant" for c in chunks)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    last = chunks[-1]
+    assert last["choices"][0]["finish_reason"] == "stop" and last["final_answer"] and last["citations"]
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks).strip()
+
+
+def test_chat_last_message_must_be_user(corpus):
+    r = corpus.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"},
+                                                               {"role": "assistant", "content": "hello"}]})
+    assert_error(r, 422, "messages[1].role")
+    assert_error(corpus.post("/v1/chat/completions", json={"messages": []}), 422, "messages")
+
+
+# ------------------------------------------------------------------------------------------------------ auth
+@pytest.mark.parametrize("read_auth", [False, True])
+def test_auth_matrix(library, read_auth):
+    c = client_for(library, api_keys=["k1", "k2"], api_read_auth=read_auth)
+    calls = {"ask": ("post", "/v1/ask", {"json": {"question": QUESTION}}, False),
+             "list": ("get", "/v1/documents", {}, False),
+             "chat": ("post", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "x?"}]}},
+                      False),
+             "add": ("post", "/v1/documents", {"json": {"documents": [{"text": "Auth test article text."}]}}, True),
+             "delete": ("delete", "/v1/documents/missing-doc", {}, True)}
+    for name, (method, url, kw, write) in calls.items():
+        protected = write or read_auth
+        none = getattr(c, method)(url, **kw)
+        wrong = getattr(c, method)(url, headers={"Authorization": "Bearer nope"}, **kw)
+        basic = getattr(c, method)(url, headers={"Authorization": "Basic k1"}, **kw)
+        right = getattr(c, method)(url, headers={"Authorization": "Bearer k2"}, **kw)
+        if protected:
+            assert_error(none, 401, "Authorization")
+            assert none.headers["www-authenticate"].startswith("Bearer")
+            assert_error(basic, 401, "Authorization")
+            assert_error(wrong, 403, "Authorization")
+        else:
+            assert none.status_code == wrong.status_code == right.status_code, name
+        assert right.status_code == (404 if name == "delete" else 200), (name, right.text)
+    assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------------- limits
+@pytest.fixture(scope="module")
+def tight(library):
+    return client_for(library, api_max_body_bytes=4096, api_max_upload_bytes=2048, api_max_question_chars=50,
+                      api_max_history_turns=2, api_max_documents=2)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"question": "x" * 51}, "question"),
+    ({"question": "   "}, "question"),
+    ({"question": "ok?", "top_k": 0}, "top_k"),
+    ({"question": "ok?", "top_k": 51}, "top_k"),
+    ({"question": "ok?", "history": [{"role": "user", "content": "a"}] * 3}, "history"),
+    ({"question": "ok?", "history": [{"role": "robot", "content": "a"}]}, "history[0].role"),
+    ({"question": "ok?", "filters": {"colour": "red"}}, "filters.colour"),
+    ({"question": "ok?", "filters": {"date_from": "2019/01/01"}}, "filters.date_from"),
+    ({"question": "ok?", "filters": {"lang": "fr"}}, "filters.lang"),
+    ({"question": "bad \ud800 text"}, "question"),
+    ({"question": 7}, "question"),
+    ({}, "question"),
+    ({"question": "ok?", "extra": 1}, "extra"),
+])
+def test_ask_rejects_bad_input_naming_the_field(tight, body, field):
+    data = json.dumps(body, ensure_ascii=True).encode()
+    r = tight.post("/v1/ask", content=data, headers={"content-type": "application/json"})
+    assert_error(r, 422, field)
+
+
+def test_body_size_limits(tight):
+    big = json.dumps({"question": "x" * 5000}).encode()
+    assert_error(tight.post("/v1/ask", content=big, headers={"content-type": "application/json"}), 413, "body")
+
+    def chunked():  # no Content-Length: counted while read
+        for _ in range(10):
+            yield b" " * 1000
+        yield b'{"question": "ok?"}'
+    r = tight.post("/v1/ask", content=chunked(), headers={"content-type": "application/json"})
+    assert "content-length" not in r.request.headers
+    assert_error(r, 413, "body")
+    assert_error(tight.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"}), 422,
+                 "body")
+
+
+def test_upload_and_documents_limits(tight):
+    r = tight.post("/v1/documents", files=[("files", ("small.txt", b"Short text here.")),
+                                           ("files", ("big.txt", b"Large text. " * 300))])
+    assert_error(r, 413, "files[1]")
+    assert "big.txt" in r.json()["error"]["message"]
+    r = tight.post("/v1/documents", json={"documents": [{"text": f"Doc {i}."} for i in range(3)]})
+    assert_error(r, 422, "documents")
+    assert_error(tight.post("/v1/documents", json={"documents": [{"text": ""}]}), 422, "documents[0].text")
+    assert_error(tight.get("/v1/documents", params={"limit": 0}), 422, "limit")
+
+
+# -------------------------------------------------------------------------------------------------- failures
+def test_model_timeout_is_504(library):
+    slow = FakeLLM([lambda m: time.sleep(0.6) or "Too late [1]."] * 2)
+    c = client_for(library, llm=slow, llm_timeout_s=0.2)
+    c.post("/v1/documents", json={"documents": [{"text": IDLIB, "id": "idlib-en"}]})
+    assert_error(c.post("/v1/ask", json={"question": QUESTION}), 504, None)
+    with c.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as r:
+        events = sse_events(r.read().decode("utf-8"))
+    assert [e for e, _ in events] == ["retrieved", "error", "done"]
+    assert json.loads(events[1][1])["error"]["status"] == 504
+
+
+def test_stream_steps_time_out_and_close_releases_the_iterator():
+    import threading
+
+    import anyio
+
+    from assistant.api.errors import ApiError
+    from assistant.api.sse import ThreadedEvents
+
+    released = threading.Event()
+
+    def events():
+        try:
+            yield 1
+            time.sleep(0.4)
+            yield 2
+        finally:
+            released.set()  # e.g. the local model's lock
+
+    async def consume():
+        ev = ThreadedEvents(events(), timeout=0.15)
+        assert await ev.__anext__() == 1
+        with pytest.raises(ApiError) as e:
+            await ev.__anext__()
+        assert e.value.status == 504
+        ev.close()  # a worker is still inside the step: it closes the iterator when the step ends
+        assert not released.is_set()
+
+    anyio.run(consume)
+    assert released.wait(3)
+
+
+def test_backend_failure_is_502_and_bugs_are_json_500(library):
+    class BrokenEmbedder(FakeEmbedder):
+        def embed_query(self, text):
+            raise BackendError("OpenAI-compatible endpoint http://emb failed: ConnectError")
+
+    assert_error(client_for(library, embedder=BrokenEmbedder()).post("/v1/ask", json={"question": QUESTION}), 502,
+                 None)
+
+    class BuggyEmbedder(FakeEmbedder):
+        def embed_query(self, text):
+            raise ZeroDivisionError("bug")
+
+    c = client_for(library, embedder=BuggyEmbedder(), raise_server_exceptions=False)
+    r = c.post("/v1/ask", json={"question": QUESTION})
+    assert_error(r, 500, None)
+    assert "ZeroDivisionError" in r.json()["error"]["message"]
+
+
+def test_ui_guard_names_the_way_out(monkeypatch):
+    import sys
+    import types
+
+    from assistant.api.server import mount_ui
+    from assistant.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "assistant.ui", None)
+    with pytest.raises(ConfigError, match="--no-ui"):
+        mount_ui(None, None)
+    monkeypatch.setitem(sys.modules, "assistant.ui", types.ModuleType("assistant.ui"))
+    with pytest.raises(ConfigError, match="build_ui"):
+        mount_ui(None, None)
+
+
+# ------------------------------------------------------------------------------------------ real embedder
+@pytest.mark.integration
+def test_real_embedder_cross_lingual_over_sample_corpus(sample_library, local_embedder, tmp_path):
+    settings = Settings(home=tmp_path / "unused", llm="fake", embedder="local")
+    c = TestClient(create_app(Services(settings, sample_library, local_embedder, FakeLLM())))
+    out = c.post("/v1/ask", json={"question": QUESTION.replace(" stress", " say")}).json()
+    assert not out["abstained"] and any("إدلب" in x["quote"] for x in out["citations"])
+    for x in out["citations"]:
+        assert sample_library.get(x["doc_id"]).text[x["start"] : x["end"]] == x["quote"]
