@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_home() -> Path:
@@ -60,13 +60,23 @@ class Settings(BaseSettings):
     # Store
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
     chroma_port: int = 8000
+    chroma_ssl: bool = Field(False, description="Reach the Chroma server over HTTPS.")
+    chroma_token: SecretStr | None = Field(
+        None, description="Bearer token for a Chroma server started with token authentication."
+    )
     collection: str = "articles"
+
+    # Ingest
+    ingest_batch: int = Field(64, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
+    near_duplicates: Literal["link", "skip", "off"] = Field(
+        "link", description="Syndicated near-copies: store and record duplicate_of (link), don't store (skip), off."
+    )
 
     # Retrieval and answering
     chunk_chars: int = Field(1000, ge=100, le=8000)
     top_k: int = Field(5, ge=1, le=50)
     retrieval_mode: Literal["hybrid", "dense"] = "hybrid"
-    max_evidence: int = Field(6, ge=1, le=30)
+    max_evidence: int = Field(5, ge=1, le=30)
     min_relevance: float = Field(
         0.81, description="Abstain when the best evidence sentence's cosine similarity to the question is below "
         "this (question and article in the same language)."
@@ -79,6 +89,37 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(300, ge=16, le=4096)
     temperature: float = 0.0
+
+    # HTTP API (assistant serve / chat): auth and request limits
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Bearer keys for the HTTP API (env: comma-separated or a JSON list). "
+        "When set, writes need one; reads too when api_read_auth is on."
+    )
+    api_read_auth: bool = Field(False, description="Also require an API key for questions and document reads.")
+    api_max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest JSON request body.")
+    api_max_upload_bytes: int = Field(20_000_000, ge=1024, description="Largest uploaded file.")
+    api_max_upload_total_bytes: int = Field(100_000_000, ge=1024, description="Largest multipart request body.")
+    api_max_upload_files: int = Field(20, ge=1, le=1000, description="Files per upload request.")
+    api_max_question_chars: int = Field(2000, ge=10, description="Longest question.")
+    api_max_history_turns: int = Field(20, ge=0, description="Most chat history turns per request.")
+    api_max_history_chars: int = Field(8000, ge=10, description="Longest single history turn.")
+    api_max_documents: int = Field(100, ge=1, description="Documents per JSON ingest request.")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v):
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                import json
+
+                v = json.loads(text)
+            else:
+                v = text.split(",")
+        if isinstance(v, (list, tuple)):
+            v = [k.strip() if isinstance(k, str) else k for k in v]
+            return [k for k in v if k != ""]
+        return v
 
     @field_validator("home", "model_dir", mode="after")
     @classmethod
