@@ -160,23 +160,25 @@ class ArticleTable:
         return {r["id"]: r["text"] for r in rows}
 
 
-def _chroma_client(home: Path, host: str | None, port: int):
+def _chroma_client(home: Path, host: str | None, port: int, *, ssl: bool = False, token: str | None = None):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if host:
-        return chromadb.HttpClient(host=host, port=port, settings=cs)
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers, settings=cs)
     return chromadb.PersistentClient(path=str(home / "chroma"), settings=cs)
 
 
 class ChunkIndex:
     """Chunk vectors in Chroma via llama-index's ``ChromaVectorStore`` (cosine space, no embedding function)."""
 
-    def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000):
+    def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000,
+                 ssl: bool = False, token: str | None = None):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self._client = _chroma_client(home, host, port)
+        self._client = _chroma_client(home, host, port, ssl=ssl, token=token)
         self.collection = self._client.get_or_create_collection(
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
@@ -258,20 +260,22 @@ class Library:
     """Articles plus their indexes (chunk vectors, sentence vectors, lexical); the only writer of all of them."""
 
     def __init__(self, home: Path, *, collection: str = "articles", chroma_host: str | None = None,
-                 chroma_port: int = 8000):
+                 chroma_port: int = 8000, chroma_ssl: bool = False, chroma_token: str | None = None):
         from assistant.lexical import LexicalIndex
 
         home.mkdir(parents=True, exist_ok=True)
         self.home = home
         self.articles = ArticleTable(home / "articles.db")
-        self.index = ChunkIndex(home, collection=collection, host=chroma_host, port=chroma_port)
-        self.sentences = ChunkIndex(home, collection=f"{collection}-sentences", host=chroma_host, port=chroma_port)
+        remote = dict(host=chroma_host, port=chroma_port, ssl=chroma_ssl, token=chroma_token)
+        self.index = ChunkIndex(home, collection=collection, **remote)
+        self.sentences = ChunkIndex(home, collection=f"{collection}-sentences", **remote)
         self.lexical = LexicalIndex(home / "lexical.db")
 
     @classmethod
     def from_settings(cls, settings) -> "Library":
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
         return cls(settings.home, collection=settings.collection, chroma_host=settings.chroma_host,
-                   chroma_port=settings.chroma_port)
+                   chroma_port=settings.chroma_port, chroma_ssl=settings.chroma_ssl, chroma_token=token)
 
     def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray,
                 sentence_vectors: np.ndarray | None = None) -> None:
