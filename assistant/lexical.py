@@ -12,11 +12,11 @@ The index stores the space-joined terms in an FTS5 table (``tokenize='unicode61 
 splits them back on spaces untouched) next to UNINDEXED ``chunk_id, doc_id, lang, source, date`` columns, so the
 ``lang``/``source``/date filters are applied in the same SQL statement as MATCH and BM25 ranking, and top-k is
 taken among matching rows. Queries are analyzed the same way, each term double-quoted (user text can never
-reach the MATCH grammar: no operators, prefixes, columns or NEAR) and OR-ed. ``replace_doc`` deletes and
-re-adds a document's rows in one transaction, so readers (WAL, one connection per thread) see either the old or
-the new chunks, never both and never none. The analyzer's name is stored in a ``meta`` table; opening a file
-built by a different analyzer empties it (its terms would never match new queries), so a caller that syncs by
-``all_doc_ids()`` re-adds everything (``was_reset`` tells it so).
+reach the MATCH grammar: no operators, prefixes, columns or NEAR) and OR-ed. ``replace_doc`` (``replace_docs``)
+deletes and re-adds a document's (a batch's) rows in one transaction, so readers (WAL, one connection per thread)
+see either the old or the new chunks, never both and never none. The analyzer's name is stored in a ``meta``
+table; opening a file built by a different analyzer empties it (its terms would never match new queries), so a
+caller that syncs by ``all_doc_ids()`` re-adds everything (``was_reset`` tells it so).
 
 Limits: the stemmer is light and rule-based (no broken plurals, no roots; infixes untouched), stopword lists
 are short, and BM25 sees only term overlap — no synonyms, transliteration or cross-language matching. UNINDEXED
@@ -211,9 +211,15 @@ class LexicalIndex:
 
     def replace_doc(self, doc_id: str, rows: Sequence[Row]) -> None:
         """Make ``rows`` exactly the chunks of ``doc_id`` (delete + add, one transaction)."""
-        params = self._params(rows)
+        self.replace_docs({doc_id: rows})
+
+    def replace_docs(self, docs: dict[str, Sequence[Row]]) -> None:
+        """``replace_doc`` for several documents in one transaction."""
+        ids, params = list(docs), [p for rows in docs.values() for p in self._params(rows)]
         with self._conn() as c:
-            c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            for i in range(0, len(ids), 500):  # doc_id is UNINDEXED: one scan per statement, so one statement
+                part = ids[i : i + 500]
+                c.execute(f"DELETE FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)
             c.executemany(self._INSERT, params)
 
     def delete_doc(self, doc_id: str) -> int:
@@ -233,6 +239,18 @@ class LexicalIndex:
     def doc_chunk_ids(self, doc_id: str) -> list[str]:
         rows = self._conn().execute("SELECT chunk_id FROM chunks WHERE doc_id=? ORDER BY rowid", (doc_id,))
         return [r[0] for r in rows]
+
+    def chunk_rows(self) -> list[tuple[str, str]]:
+        """Every ``(chunk_id, doc_id)`` row (a chunk id twice means a duplicate row)."""
+        return [(r[0], r[1]) for r in self._conn().execute("SELECT chunk_id, doc_id FROM chunks")]
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
+        ids, n = list(chunk_ids), 0
+        with self._conn() as c:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                n += c.execute(f"DELETE FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part).rowcount
+        return n
 
     def all_doc_ids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT DISTINCT doc_id FROM chunks")}

@@ -123,6 +123,7 @@ class Retriever:
             hits = self.library.index.query(qv, pool, where=filters.where())
         else:
             hits = self._hybrid(question, qv, pool, filters, keep=top_k * 2)
+        hits = self.library.visible(hits)  # only chunks of ready articles with the chunk's content hash
         hits = _dedupe(hits, pool)
         if self.reranker is not None:
             hits = self.reranker.rerank(question, hits)

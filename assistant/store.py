@@ -1,43 +1,42 @@
-"""The article store and the chunk index, kept in step.
+"""The article store and its three indexes, kept in step: SQLite articles (:mod:`assistant.articles`), Chroma
+chunk vectors, Chroma sentence vectors (both :class:`assistant.chunks.ChunkIndex`; embedded ``PersistentClient``
+in ``chroma/`` by default, a Chroma server when ``chroma_host`` is set) and the FTS5 lexical index.
 
-Two stores under ``ASSISTANT_HOME``: a SQLite table of articles (``articles.db``: verbatim text, metadata,
-content hash) and a Chroma collection of chunk vectors reached through llama-index's ``ChromaVectorStore``
-(embedded ``PersistentClient`` in ``chroma/`` by default, a Chroma server when ``chroma_host`` is set).
+Atomicity (as seen by readers and by a re-run after ``kill -9``): :meth:`Library.replace_many` records an intent
+(``doc_id, content_hash, pending``) per article of a batch in ``articles.db`` first, then rewrites every index
+(old chunks of the articles out by ``document_id``, new chunks in under deterministic ids
+``{doc_id}:{hash[:8]}:{i}``), and last commits the rows, their near-duplicate band keys and the end of the
+intents in one SQLite transaction.
+:meth:`Library.visible` is the read side: a retrieved chunk is shown only when its article row exists, has no
+intent, and carries the chunk's content hash (one SQLite query per retrieval), so a half-written or stale
+article is never cited. A writer killed mid-article leaves its intent; :func:`assistant.consistency.recover`
+(run by every ingest, and by ``docs check --repair``) cleans it up. Writers serialize on an advisory
+``flock`` of ``write.lock`` in the home (re-entrant per thread), across processes too; readers never take it.
 
-Write order makes a crash at any point recoverable by re-running the same ingest: an article's old chunks are
-deleted by ``document_id``, its new chunks added with deterministic ids, and only then is the article row
-committed. An article whose row is missing or whose hash differs is redone from scratch; an unchanged one is
-skipped. Chunk vectors are computed by the caller's embedder and handed in, so Chroma's own (downloading)
-embedding function is never used.
+Limits: the embedded ``PersistentClient`` is not process-safe (chromadb 1.5.9, measured: a second process
+reading while one writes gets ``Error finding id`` / ``Nothing found on disk`` errors and may miss vectors),
+so a live server and a CLI ingest must not share one embedded home: ingest through the server's API, or point
+every process at a Chroma server (``ASSISTANT_CHROMA_HOST``). ``flock`` is POSIX only.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
-import json
+import os
 import re
-import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from assistant.articles import ArticleRecord, ArticleTable, Intent, now_iso  # noqa: F401  (re-exported)
+from assistant.chunks import ChunkHit, ChunkIndex, ChunkRecord, chunk_hash, sentence_records  # noqa: F401
 from assistant.errors import NotFound
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,
-    title TEXT, source TEXT, url TEXT, published TEXT, lang TEXT,
-    locator TEXT, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
-    embedder TEXT NOT NULL, added_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
-"""
 
 
 def content_hash(text: str) -> str:
@@ -61,199 +60,14 @@ def date_key(published: str | None) -> int | None:
 
 
 @dataclass
-class ArticleRecord:
-    id: str
-    content_hash: str
-    title: str | None
-    source: str | None
-    url: str | None
-    published: str | None
-    lang: str | None
-    locator: str | None
-    text: str
-    n_chunks: int
-    embedder: str
-    added_at: str
-    updated_at: str
+class Write:
+    """One article to store: its record, chunks, chunk vectors, sentence vectors (or None) and LSH band keys."""
 
-    def meta(self) -> dict:
-        d = self.__dict__.copy()
-        d.pop("text")
-        d["n_chars"] = len(self.text)
-        return d
-
-
-@dataclass
-class ChunkRecord:
-    chunk_id: str
-    doc_id: str
-    index: int
-    start: int
-    end: int
-    text: str
-    sentences: list[tuple[int, int]]
-    metadata: dict
-
-
-@dataclass
-class ChunkHit:
-    chunk: ChunkRecord
-    score: float
-
-
-class ArticleTable:
-    """SQLite table of articles; one connection per thread, WAL mode so readers never block the writer."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._local = threading.local()
-        with self._conn() as c:
-            c.executescript(_SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        c = getattr(self._local, "conn", None)
-        if c is None:
-            c = sqlite3.connect(self.path, timeout=30)
-            c.row_factory = sqlite3.Row
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = c
-        return c
-
-    def get(self, doc_id: str) -> ArticleRecord | None:
-        row = self._conn().execute("SELECT * FROM articles WHERE id=?", (doc_id,)).fetchone()
-        return ArticleRecord(**dict(row)) if row else None
-
-    def by_hash(self, h: str) -> str | None:
-        row = self._conn().execute("SELECT id FROM articles WHERE content_hash=? LIMIT 1", (h,)).fetchone()
-        return row["id"] if row else None
-
-    def put(self, rec: ArticleRecord) -> None:
-        with self._conn() as c:
-            c.execute(
-                "INSERT OR REPLACE INTO articles VALUES (:id,:content_hash,:title,:source,:url,:published,:lang,"
-                ":locator,:text,:n_chunks,:embedder,:added_at,:updated_at)",
-                rec.__dict__,
-            )
-
-    def delete(self, doc_id: str) -> bool:
-        with self._conn() as c:
-            return c.execute("DELETE FROM articles WHERE id=?", (doc_id,)).rowcount > 0
-
-    def list(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
-        q = "SELECT * FROM articles ORDER BY added_at, id"
-        args: tuple = ()
-        if limit is not None:
-            q += " LIMIT ? OFFSET ?"
-            args = (limit, offset)
-        return [ArticleRecord(**dict(r)) for r in self._conn().execute(q, args)]
-
-    def count(self) -> int:
-        return self._conn().execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-
-    def texts(self, ids: Iterable[str]) -> dict[str, str]:
-        ids = list(set(ids))
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._conn().execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
-        return {r["id"]: r["text"] for r in rows}
-
-
-def _chroma_client(home: Path, host: str | None, port: int, *, ssl: bool = False, token: str | None = None):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if host:
-        headers = {"Authorization": f"Bearer {token}"} if token else None
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers, settings=cs)
-    return chromadb.PersistentClient(path=str(home / "chroma"), settings=cs)
-
-
-class ChunkIndex:
-    """Chunk vectors in Chroma via llama-index's ``ChromaVectorStore`` (cosine space, no embedding function)."""
-
-    def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000,
-                 ssl: bool = False, token: str | None = None):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        self._client = _chroma_client(home, host, port, ssl=ssl, token=token)
-        self.collection = self._client.get_or_create_collection(
-            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self.store = ChromaVectorStore(chroma_collection=self.collection)
-
-    def add(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-        nodes = []
-        for ch, vec in zip(chunks, vectors):
-            meta = dict(ch.metadata, doc_id=ch.doc_id, chunk_index=ch.index, start=ch.start, end=ch.end,
-                        sentences=json.dumps(ch.sentences))
-            node = TextNode(id_=ch.chunk_id, text=ch.text, metadata=meta, embedding=vec.tolist(),
-                            excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=ch.doc_id)
-            nodes.append(node)
-        if nodes:
-            self.store.add(nodes)
-
-    def delete_doc(self, doc_id: str) -> None:
-        self.store.delete(ref_doc_id=doc_id)
-
-    def count(self) -> int:
-        return self.collection.count()
-
-    def chunk_ids(self, doc_id: str) -> list[str]:
-        return self.collection.get(where={"document_id": doc_id}, include=[])["ids"]
-
-    @staticmethod
-    def _record(node_id: str, text: str, md: dict) -> ChunkRecord:
-        return ChunkRecord(chunk_id=node_id, doc_id=md["doc_id"], index=int(md["chunk_index"]), start=int(md["start"]),
-                           end=int(md["end"]), text=text, sentences=[tuple(s) for s in json.loads(md["sentences"])],
-                           metadata=md)
-
-    def get(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
-        if not ids:
-            return {}
-        r = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
-        return {i: self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])}
-
-    def vectors_where(self, where: dict) -> tuple[list[ChunkRecord], np.ndarray]:
-        r = self.collection.get(where=where, include=["documents", "metadatas", "embeddings"])
-        recs = [self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])]
-        return recs, np.asarray(r["embeddings"], dtype=np.float32).reshape(len(recs), -1)
-
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None, *,
-              with_text: bool = True) -> list[ChunkHit]:
-        """Nearest chunks by cosine similarity. Reads go to the Chroma collection directly (asking only for the
-        fields needed) rather than through llama-index's node rebuilding, which cost more than the search."""
-        include = ["metadatas", "distances"] + (["documents"] if with_text else [])
-        try:
-            r = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
-                                      where=where, include=include)
-        except Exception as e:  # an empty collection or a where clause matching nothing
-            if self.collection.count() == 0:
-                return []
-            raise e
-        docs = r["documents"][0] if with_text else [""] * len(r["ids"][0])
-        return [ChunkHit(self._record(i, t, m), 1.0 - float(d))
-                for i, t, m, d in zip(r["ids"][0], docs, r["metadatas"][0], r["distances"][0])]
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:
-    """One record per sentence of each chunk (for the sentence-vector collection), pointing at its chunk."""
-    out = []
-    for ch in chunks:
-        for j, (s, e) in enumerate(ch.sentences):
-            out.append(ChunkRecord(chunk_id=f"{ch.chunk_id}:s{j}", doc_id=ch.doc_id, index=j, start=s, end=e,
-                                   text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
-                                   metadata=dict(ch.metadata, chunk_id=ch.chunk_id)))
-    return out
+    rec: ArticleRecord
+    chunks: list[ChunkRecord]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray | None = None
+    bands: Sequence[int] | None = None
 
 
 class Library:
@@ -270,6 +84,7 @@ class Library:
         self.index = ChunkIndex(home, collection=collection, **remote)
         self.sentences = ChunkIndex(home, collection=f"{collection}-sentences", **remote)
         self.lexical = LexicalIndex(home / "lexical.db")
+        self._tl = threading.local()
 
     @classmethod
     def from_settings(cls, settings) -> "Library":
@@ -277,25 +92,73 @@ class Library:
         return cls(settings.home, collection=settings.collection, chroma_host=settings.chroma_host,
                    chroma_port=settings.chroma_port, chroma_ssl=settings.chroma_ssl, chroma_token=token)
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the home's writer lock (``flock`` on ``write.lock``; re-entrant within a thread)."""
+        depth = getattr(self._tl, "depth", 0)
+        if depth == 0:
+            fd = os.open(self.home / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._tl.fd = fd
+        self._tl.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._tl.depth -= 1
+            if self._tl.depth == 0:
+                os.close(self._tl.fd)  # releases the lock
+
     def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray,
-                sentence_vectors: np.ndarray | None = None) -> None:
-        """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (crash-safe order:
-        every index is rewritten first, the article row last)."""
-        self.index.delete_doc(rec.id)
-        self.index.add(chunks, vectors)
-        self.sentences.delete_doc(rec.id)
-        if sentence_vectors is not None:
-            self.sentences.add(sentence_records(chunks), sentence_vectors)
-        self.lexical.replace_doc(rec.id, [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in chunks])
-        self.articles.put(rec)
+                sentence_vectors: np.ndarray | None = None, *, bands: Sequence[int] | None = None) -> None:
+        """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (see :meth:`replace_many`)."""
+        self.replace_many([Write(rec, list(chunks), vectors, sentence_vectors, bands)])
+
+    def replace_many(self, writes: Sequence["Write"]) -> None:
+        """Store a batch of articles: intents (one transaction), then each index rewritten with one call for the
+        whole batch (old entries of these articles out, new ones in), then rows + band keys + end of intents
+        (one transaction). Chroma's per-call cost (~0.2 s on 2 busy cores, measured) makes per-batch calls
+        matter."""
+        if not writes:
+            return
+        ids = [w.rec.id for w in writes]
+        chunks = [c for w in writes for c in w.chunks]
+        with self.writing():
+            self.articles.begin([(w.rec.id, w.rec.content_hash) for w in writes])
+            self.index.delete_docs(ids)
+            if chunks:
+                self.index.add(chunks, np.concatenate([w.vectors for w in writes]))
+            self.sentences.delete_docs(ids)
+            with_sent = [w for w in writes if w.sentence_vectors is not None]
+            if with_sent:
+                self.sentences.add([s for w in with_sent for s in sentence_records(w.chunks)],
+                                   np.concatenate([w.sentence_vectors for w in with_sent]))
+            self.lexical.replace_docs({w.rec.id: [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in w.chunks]
+                                       for w in writes})
+            self.articles.commit([(w.rec, w.bands) for w in writes])
 
     def delete(self, doc_id: str) -> None:
-        if self.articles.get(doc_id) is None and not self.index.chunk_ids(doc_id):
-            raise NotFound(f"no article with id {doc_id!r}")
+        with self.writing():
+            if self.articles.get(doc_id) is None and not self.index.chunk_ids(doc_id):
+                raise NotFound(f"no article with id {doc_id!r}")
+            self.articles.remove(doc_id)  # hidden from readers from here on
+            self.purge(doc_id)
+            self.articles.finish(doc_id)
+
+    def purge(self, doc_id: str) -> None:
+        """Remove every index entry of ``doc_id`` (not its row)."""
         self.index.delete_doc(doc_id)
         self.sentences.delete_doc(doc_id)
         self.lexical.delete_doc(doc_id)
-        self.articles.delete(doc_id)
+
+    def visible(self, hits: Sequence[ChunkHit]) -> list[ChunkHit]:
+        """The hits whose article is ready with the same content hash as the chunk (one SQLite query)."""
+        ready = self.articles.ready_hashes(h.chunk.doc_id for h in hits)
+        out = []
+        for h in hits:
+            row_hash, ch = ready.get(h.chunk.doc_id), chunk_hash(h.chunk)
+            if row_hash is not None and (ch is None or row_hash.startswith(ch)):
+                out.append(h)
+        return out
 
     def get(self, doc_id: str) -> ArticleRecord:
         rec = self.articles.get(doc_id)

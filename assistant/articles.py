@@ -1,0 +1,211 @@
+"""The article table (SQLite ``articles.db``): verbatim text, metadata, content hash, plus the bookkeeping that
+makes a write to the four stores (article row, chunk vectors, sentence vectors, lexical rows) atomic as seen
+from outside.
+
+Tables: ``articles`` (one row per committed article), ``intents`` (``doc_id, content_hash, state, started_at``:
+an article whose indexes are being rewritten, ``state`` ``pending`` for a replace, ``deleting`` for a delete)
+and ``minhash_bands`` (LSH band keys of each article, for near-duplicate lookups; see :mod:`ingest.neardup`).
+
+An article is *ready* when its row exists and no intent names it. :meth:`ArticleTable.begin` records the intents
+of a batch before any index is touched; :meth:`ArticleTable.commit` writes the rows and their band keys and drops
+the intents in one SQLite transaction, so a reader never sees a half-written article as ready, and a writer killed
+in between
+leaves a ``pending`` intent for :func:`assistant.consistency.recover` to clean up. ``put``/``delete`` remain as
+plain row writes (no intent) for callers that build a store by hand. One connection per thread, WAL mode so
+readers never block the writer, also across processes.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title TEXT, source TEXT, url TEXT, published TEXT, lang TEXT,
+    locator TEXT, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    embedder TEXT NOT NULL, added_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS intents (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT, state TEXT NOT NULL, started_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS minhash_bands (key INTEGER NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id))
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS minhash_bands_doc ON minhash_bands(doc_id);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ArticleRecord:
+    id: str
+    content_hash: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published: str | None
+    lang: str | None
+    locator: str | None
+    text: str
+    n_chunks: int
+    embedder: str
+    added_at: str
+    updated_at: str
+    duplicate_of: str | None = None
+    """Near-duplicate of this stored article (syndicated copy), when detected at ingest."""
+
+    def meta(self) -> dict:
+        d = self.__dict__.copy()
+        d.pop("text")
+        d["n_chars"] = len(self.text)
+        return d
+
+
+_COLUMNS = [f.name for f in fields(ArticleRecord)]
+_PUT = f"INSERT OR REPLACE INTO articles ({','.join(_COLUMNS)}) VALUES ({','.join(':' + c for c in _COLUMNS)})"
+
+
+@dataclass
+class Intent:
+    doc_id: str
+    content_hash: str | None
+    state: str
+    started_at: str
+
+
+class ArticleTable:
+    """SQLite table of articles; one connection per thread, WAL mode so readers never block the writer."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        with self._conn() as c:
+            c.executescript(_SCHEMA)
+            cols = {r["name"] for r in c.execute("PRAGMA table_info(articles)")}
+            if "duplicate_of" not in cols:  # a store created before near-duplicate links
+                c.execute("ALTER TABLE articles ADD COLUMN duplicate_of TEXT")
+
+    def _conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, timeout=60)
+            c.row_factory = sqlite3.Row
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = c
+        return c
+
+    # -- rows -------------------------------------------------------------------------------------------------
+    def get(self, doc_id: str) -> ArticleRecord | None:
+        row = self._conn().execute("SELECT * FROM articles WHERE id=?", (doc_id,)).fetchone()
+        return ArticleRecord(**dict(row)) if row else None
+
+    def by_hash(self, h: str) -> str | None:
+        row = self._conn().execute("SELECT id FROM articles WHERE content_hash=? LIMIT 1", (h,)).fetchone()
+        return row["id"] if row else None
+
+    def put(self, rec: ArticleRecord) -> None:
+        with self._conn() as c:
+            c.execute(_PUT, rec.__dict__)
+
+    def delete(self, doc_id: str) -> bool:
+        with self._conn() as c:
+            c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
+            return c.execute("DELETE FROM articles WHERE id=?", (doc_id,)).rowcount > 0
+
+    def list(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
+        q = "SELECT * FROM articles ORDER BY added_at, id"
+        args: tuple = ()
+        if limit is not None:
+            q += " LIMIT ? OFFSET ?"
+            args = (limit, offset)
+        return [ArticleRecord(**dict(r)) for r in self._conn().execute(q, args)]
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def texts(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn().execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
+        return {r["id"]: r["text"] for r in rows}
+
+    def summary(self) -> dict[str, tuple[str, int]]:
+        """``{doc_id: (content_hash, n_chunks)}`` of every row (for the consistency check)."""
+        rows = self._conn().execute("SELECT id, content_hash, n_chunks FROM articles")
+        return {r[0]: (r[1], int(r[2])) for r in rows}
+
+    # -- intents: atomic replace and delete -------------------------------------------------------------------
+    def begin(self, items: Sequence[tuple[str, str | None]], state: str = "pending") -> None:
+        """Record that these ``(doc_id, content_hash)`` are about to have their indexes rewritten (one
+        transaction, before any index is touched)."""
+        stamp = now_iso()
+        with self._conn() as c:
+            c.executemany("INSERT OR REPLACE INTO intents VALUES (?,?,?,?)", [(d, h, state, stamp) for d, h in items])
+
+    def commit(self, items: Sequence[tuple[ArticleRecord, Sequence[int] | None]]) -> None:
+        """Rows, band keys and the end of their intents in one transaction: the articles become ready."""
+        with self._conn() as c:
+            for rec, bands in items:
+                c.execute(_PUT, rec.__dict__)
+                c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (rec.id,))
+                if bands:
+                    c.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?,?)", [(k, rec.id) for k in bands])
+                c.execute("DELETE FROM intents WHERE doc_id=?", (rec.id,))
+
+    def remove(self, doc_id: str) -> bool:
+        """Start a delete: intent ``deleting`` and the row (and bands) gone, in one transaction."""
+        with self._conn() as c:
+            c.execute("INSERT OR REPLACE INTO intents VALUES (?,?,?,?)", (doc_id, None, "deleting", now_iso()))
+            c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
+            return c.execute("DELETE FROM articles WHERE id=?", (doc_id,)).rowcount > 0
+
+    def finish(self, doc_id: str) -> None:
+        with self._conn() as c:
+            c.execute("DELETE FROM intents WHERE doc_id=?", (doc_id,))
+
+    def intents(self) -> list[Intent]:
+        return [Intent(*r) for r in self._conn().execute(
+            "SELECT doc_id, content_hash, state, started_at FROM intents ORDER BY started_at, doc_id")]
+
+    def ready_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{doc_id: content_hash}`` for those of ``ids`` that are ready (row present, no intent): one query."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            part = ids[i : i + 900]
+            rows = self._conn().execute(
+                f"SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
+                f"WHERE a.id IN ({','.join('?' * len(part))}) AND i.doc_id IS NULL", part)
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    # -- near-duplicate bands ---------------------------------------------------------------------------------
+    def band_candidates(self, keys: Sequence[int]) -> list[tuple[str, int]]:
+        """``(doc_id, shared keys)`` for the articles sharing at least one LSH band key with ``keys``."""
+        if not keys:
+            return []
+        rows = self._conn().execute(
+            f"SELECT doc_id, COUNT(*) AS n FROM minhash_bands WHERE key IN ({','.join('?' * len(keys))}) "
+            "GROUP BY doc_id", list(keys))
+        return [(r[0], int(r[1])) for r in rows]
+
+    def band_doc_ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT DISTINCT doc_id FROM minhash_bands")}
+
+    def delete_bands(self, doc_ids: Iterable[str]) -> None:
+        with self._conn() as c:
+            c.executemany("DELETE FROM minhash_bands WHERE doc_id=?", [(d,) for d in doc_ids])

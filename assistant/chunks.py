@@ -1,0 +1,163 @@
+"""Chunk records and the Chroma collections that hold their vectors (chunks, and sentences of chunks).
+
+:class:`ChunkIndex` wraps one Chroma collection through llama-index's ``ChromaVectorStore`` (cosine space, no
+embedding function: vectors are computed by the caller's embedder and handed in; Chroma's own downloading
+embedding function is never used). Writes go through llama-index (``document_id`` links a chunk to its
+article); reads go to the collection directly, asking only for the fields needed. An entry deleted while a read
+runs can come back without metadata from a Chroma server (measured with chromadb 1.5.9); reads skip such
+entries instead of failing. Re-exported by :mod:`assistant.store`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+
+@dataclass
+class ChunkRecord:
+    chunk_id: str
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: list[tuple[int, int]]
+    metadata: dict
+
+
+@dataclass
+class ChunkHit:
+    chunk: ChunkRecord
+    score: float
+
+
+def _chroma_client(home: Path, host: str | None, port: int, *, ssl: bool = False, token: str | None = None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if host:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers, settings=cs)
+    return chromadb.PersistentClient(path=str(home / "chroma"), settings=cs)
+
+
+class ChunkIndex:
+    """Chunk vectors in Chroma via llama-index's ``ChromaVectorStore`` (cosine space, no embedding function)."""
+
+    def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000,
+                 ssl: bool = False, token: str | None = None):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._client = _chroma_client(home, host, port, ssl=ssl, token=token)
+        self.collection = self._client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self.store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def add(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for ch, vec in zip(chunks, vectors):
+            meta = dict(ch.metadata, doc_id=ch.doc_id, chunk_index=ch.index, start=ch.start, end=ch.end,
+                        sentences=json.dumps(ch.sentences))
+            node = TextNode(id_=ch.chunk_id, text=ch.text, metadata=meta, embedding=vec.tolist(),
+                            excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=ch.doc_id)
+            nodes.append(node)
+        if nodes:
+            self.store.add(nodes)
+
+    def delete_doc(self, doc_id: str) -> None:
+        self.store.delete(ref_doc_id=doc_id)
+
+    def delete_docs(self, doc_ids: Sequence[str]) -> None:
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
+            self.collection.delete(where=where)
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), 5000):
+            self.collection.delete(ids=list(ids[i : i + 5000]))
+
+    def entries(self, page: int = 5000) -> Iterator[tuple[str, dict]]:
+        """Every ``(id, metadata)`` in the collection, paged (no documents, no vectors)."""
+        offset = 0
+        while True:
+            r = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            yield from zip(r["ids"], r["metadatas"])
+            if len(r["ids"]) < page:
+                return
+            offset += page
+
+    def chunk_ids(self, doc_id: str) -> list[str]:
+        return self.collection.get(where={"document_id": doc_id}, include=[])["ids"]
+
+    @staticmethod
+    def _record(node_id: str, text: str, md: dict) -> ChunkRecord:
+        return ChunkRecord(chunk_id=node_id, doc_id=md["doc_id"], index=int(md["chunk_index"]), start=int(md["start"]),
+                           end=int(md["end"]), text=text, sentences=[tuple(s) for s in json.loads(md["sentences"])],
+                           metadata=md)
+
+    def get(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        if not ids:
+            return {}
+        r = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {i: self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])
+                if m is not None and t is not None}
+
+    def vectors_where(self, where: dict) -> tuple[list[ChunkRecord], np.ndarray]:
+        r = self.collection.get(where=where, include=["documents", "metadatas", "embeddings"])
+        keep = [k for k, (t, m) in enumerate(zip(r["documents"], r["metadatas"])) if m is not None and t is not None]
+        recs = [self._record(r["ids"][k], r["documents"][k], r["metadatas"][k]) for k in keep]
+        if not keep:  # nothing matched (or everything was deleted while reading)
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vecs = [r["embeddings"][k] for k in keep]
+        return recs, np.asarray(vecs, dtype=np.float32).reshape(len(recs), -1)
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None, *,
+              with_text: bool = True) -> list[ChunkHit]:
+        """Nearest chunks by cosine similarity. Reads go to the Chroma collection directly (asking only for the
+        fields needed) rather than through llama-index's node rebuilding, which cost more than the search."""
+        include = ["metadatas", "distances"] + (["documents"] if with_text else [])
+        try:
+            r = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
+                                      where=where, include=include)
+        except Exception as e:  # an empty collection or a where clause matching nothing
+            if self.collection.count() == 0:
+                return []
+            raise e
+        docs = r["documents"][0] if with_text else [""] * len(r["ids"][0])
+        # An entry deleted while the query ran can come back without metadata (Chroma server, measured): skip it.
+        return [ChunkHit(self._record(i, t, m), 1.0 - float(d))
+                for i, t, m, d in zip(r["ids"][0], docs, r["metadatas"][0], r["distances"][0])
+                if m is not None and t is not None]
+
+
+def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:
+    """One record per sentence of each chunk (for the sentence-vector collection), pointing at its chunk."""
+    out = []
+    for ch in chunks:
+        for j, (s, e) in enumerate(ch.sentences):
+            out.append(ChunkRecord(chunk_id=f"{ch.chunk_id}:s{j}", doc_id=ch.doc_id, index=j, start=s, end=e,
+                                   text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
+                                   metadata=dict(ch.metadata, chunk_id=ch.chunk_id)))
+    return out
+
+
+def chunk_hash(chunk: ChunkRecord) -> str | None:
+    """The content hash a chunk was made from: its metadata's, else the 8-char prefix in its id, else None."""
+    h = chunk.metadata.get("content_hash") if chunk.metadata else None
+    if h:
+        return h
+    parts = chunk.chunk_id.rsplit(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == chunk.doc_id else None
