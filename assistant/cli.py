@@ -238,5 +238,30 @@ def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
         typer.echo(f"deleted {doc_id}")
 
 
+@docs_app.command("check")
+def docs_check(
+    repair: bool = typer.Option(False, "--repair", help="Finish or undo interrupted writes, delete orphan index "
+                                "entries, re-index articles with missing pieces."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+):
+    """Compare articles, chunk vectors, sentence vectors and the lexical index; exit 1 on drift (2: unrepaired)."""
+    from assistant.app import open_library
+    from assistant.backends import make_embedder
+    from assistant.consistency import check, repair as repair_store
+
+    settings = _settings()
+    try:
+        lib = open_library(settings)
+        report = (repair_store(lib, chunk_chars=settings.chunk_chars, embedder_factory=lambda: make_embedder(settings))
+                  if repair else check(lib))
+    except AssistantError as e:
+        _fail(str(e))
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        typer.echo("\n".join(report.lines()))
+    raise typer.Exit(0 if report.consistent else 2 if repair and not report.repaired["consistent_after"] else 1)
+
+
 if __name__ == "__main__":
     app()
