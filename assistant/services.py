@@ -33,7 +33,9 @@ class Services:
                         options=AnswerOptions.from_settings(self.settings))
 
     def ingestor(self, progress=None) -> Ingestor:
-        return Ingestor(self.library, self.embedder, chunk_chars=self.settings.chunk_chars, progress=progress)
+        s = self.settings
+        return Ingestor(self.library, self.embedder, chunk_chars=s.chunk_chars, progress=progress,
+                        batch_chunks=s.ingest_batch, near_duplicates=s.near_duplicates)
 
     def ingest_lock(self) -> threading.Lock:
         """Serializes writers inside one process (the store tolerates readers during a write)."""
