@@ -1,0 +1,77 @@
+"""Judge calibration: agreement of a faithfulness judge with hand labels (``labels.jsonl`` beside this file).
+
+Each line of ``labels.jsonl`` is ``{"sentence", "cited_text", "label": "supported"|"not_supported", "lang",
+"origin", ...}``: an answer sentence the real pipeline generated (before its own checks removed anything), the
+evidence it cited, and a label given by a person who read the cited text. The current 45: 39 candidates from
+``make_candidates.py`` (``candidates.jsonl``; one duplicate dropped) and 6 shown sentences of a 50-question
+full-mode run on XQuAD en-q.ar-ctx, all from the local Qwen2.5-Coder-1.5B (26 supported, 19 not; 21 EN, 24 AR).
+Labelling policy: supported = every part of the sentence, read on its own, is stated by the cited text (a bare
+fragment such as a date or a name is judged by the fact it states, not by whether it answers the question);
+``note`` gives the reason for each label.
+
+:func:`agreement` runs a judge on every pair and returns ``{n, accuracy, kappa, confusion, by_lang}``; accuracy
+is the share of pairs where the judge's ``supported`` equals the label, kappa is Cohen's kappa (agreement
+corrected for chance, 1 = perfect, 0 = chance level).
+
+Limits: the set is small (tens of sentences from one small model), so the figures have wide error bars
+(±0.1-0.15 on accuracy); they show whether a judge is usable, not a precise rate.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+LABELS = Path(__file__).with_name("labels.jsonl")
+LABEL_VALUES = ("supported", "not_supported")
+
+
+def load_labels(path: str | Path = LABELS) -> list[dict]:
+    """The labelled pairs; :class:`ValueError` naming the line when one is malformed."""
+    rows = []
+    with Path(path).open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row.get("sentence"), str) or not isinstance(row.get("cited_text"), str):
+                raise ValueError(f"{path}, line {lineno}: needs 'sentence' and 'cited_text' strings")
+            if row.get("label") not in LABEL_VALUES:
+                raise ValueError(f"{path}, line {lineno}: label must be one of {LABEL_VALUES}")
+            rows.append(row)
+    return rows
+
+
+def cohen_kappa(truth: Sequence[bool], pred: Sequence[bool]) -> float:
+    """Cohen's kappa for two binary raters: (p_o - p_e) / (1 - p_e); 1.0 when both are constant and equal,
+    0.0 when chance agreement is already perfect but observed agreement is not."""
+    n = len(truth)
+    if n == 0 or n != len(pred):
+        raise ValueError("kappa needs two label lists of the same, non-zero length")
+    p_o = sum(t == p for t, p in zip(truth, pred)) / n
+    t1, p1 = sum(truth) / n, sum(pred) / n
+    p_e = t1 * p1 + (1 - t1) * (1 - p1)
+    if p_e == 1.0:
+        return 1.0 if p_o == 1.0 else 0.0
+    return (p_o - p_e) / (1 - p_e)
+
+
+def agreement(judge, labels: list[dict] | None = None) -> dict:
+    """``{n, accuracy, kappa, confusion: {tp, fp, fn, tn}, by_lang: {lang: {n, accuracy}}}`` of ``judge`` vs
+    the hand labels ("positive" = supported)."""
+    labels = load_labels() if labels is None else labels
+    truth = [row["label"] == "supported" for row in labels]
+    pred = [judge.judge(row["sentence"], [row["cited_text"]]).supported for row in labels]
+    by_lang: dict[str, list[bool]] = {}
+    for row, t, p in zip(labels, truth, pred):
+        by_lang.setdefault(row.get("lang", "?"), []).append(t == p)
+    return {
+        "n": len(labels),
+        "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / len(labels), 4),
+        "kappa": round(cohen_kappa(truth, pred), 4),
+        "confusion": {"tp": sum(t and p for t, p in zip(truth, pred)),
+                      "fp": sum(p and not t for t, p in zip(truth, pred)),
+                      "fn": sum(t and not p for t, p in zip(truth, pred)),
+                      "tn": sum(not t and not p for t, p in zip(truth, pred))},
+        "by_lang": {k: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_lang.items())},
+    }
