@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import typer
 
@@ -174,17 +174,47 @@ def chat(
 
 @app.command("eval")
 def eval_(
-    dataset: Path = typer.Option(..., "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
+    dataset: Optional[Path] = typer.Option(None, "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus file or folder for a JSONL dataset."),
     mode: str = typer.Option("retrieval", "--mode", help="retrieval | full"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate the first N questions."),
+    limit: Optional[int] = typer.Option(None, "--limit",
+                                        help="Evaluate the first N questions (retrieval: answerable ones)."),
     out: Path = typer.Option(Path("eval-out"), "--out", help="Folder for report.json and report.html."),
+    judge: str = typer.Option("deterministic", "--judge", help="Faithfulness judge in full mode: deterministic | llm."),
+    unanswerable_fraction: float = typer.Option(
+        0.0, "--unanswerable-fraction", help="SQuAD: leave this share of paragraphs out of the corpus, so their "
+        "questions must be abstained."),
+    resume: bool = typer.Option(False, "--resume", help="Full mode: skip questions already in OUT/progress.jsonl."),
+    calibration: bool = typer.Option(True, "--calibration/--no-calibration",
+                                     help="Full mode: report the judge's agreement with the hand-labelled set."),
+    compare: Optional[Tuple[Path, Path]] = typer.Option(
+        None, "--compare", help="Compare two report.json files (A B) metric by metric instead of running an eval."),
+    tolerance: float = typer.Option(0.02, "--tolerance", help="--compare: absolute drop in a rate that counts as "
+                                    "a regression."),
+    latency_tolerance: Optional[float] = typer.Option(
+        None, "--latency-tolerance", help="--compare: relative latency increase that counts as a regression "
+        "(e.g. 0.5); latency is not gated when omitted."),
+    fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
+                                            help="--compare: exit 1 when any metric regressed."),
+    rejudge: Optional[Path] = typer.Option(
+        None, "--rejudge", help="Re-judge the full-mode report in this folder with --judge (no question is asked "
+        "again); the new report goes to --out."),
 ):
-    """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html."""
-    from eval.cli import eval_command
+    """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html, or
+    compare two reports with --compare A B."""
+    from eval.cli import compare_command, eval_command, rejudge_command
 
     try:
-        code = eval_command(dataset, corpus, mode, limit, out, _settings())
+        if rejudge is not None:
+            code = rejudge_command(rejudge, out, _settings(), judge=judge, calibration=calibration)
+        elif compare is not None:
+            code = compare_command(compare[0], compare[1], tolerance=tolerance, latency_tolerance=latency_tolerance,
+                                   fail_on_regression=fail_on_regression)
+        elif dataset is None:
+            _fail("give --dataset FILE to run an eval, or --compare A.json B.json")
+        else:
+            code = eval_command(dataset, corpus, mode, limit, out, _settings(), judge=judge,
+                                unanswerable_fraction=unanswerable_fraction, resume=resume, calibration=calibration)
     except AssistantError as e:
         _fail(str(e))
     raise typer.Exit(code)

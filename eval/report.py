@@ -6,6 +6,9 @@ inline CSS, an inline SVG bar chart, no scripts and no external resources, so it
 file. Every metric shown carries a one-line definition; every dataset string (questions, ids) goes through
 ``html.escape``, and questions are shown with ``dir="auto"`` so Arabic renders right-to-left.
 
+In full mode the page adds per-block SVG bar charts, latency by stage and the worst examples with highlighted
+citations (:mod:`eval.report_full`).
+
 Limits: the page lists at most ``MAX_WORST`` questions; blocks that are ``null`` (answer quality in retrieval
 mode) are shown as not measured.
 """
@@ -29,18 +32,38 @@ DEFINITIONS = {
                      "distinct documents (0 when it is not there).",
     "retrieval.ndcg@10": "Normalized discounted cumulative gain at 10, binary relevance: each gold document in the "
                          "top 10 earns 1/log2(rank+1), divided by the best possible total.",
-    "answer.exact_match": "Share of answerable questions whose normalized answer equals a gold answer.",
-    "answer.f1": "Mean token-overlap F1 between the answer and the best-matching gold answer.",
-    "answer.contains_gold": "Share of answerable questions whose answer contains a gold answer.",
-    "citations.valid_rate": "Share of citations whose quote is exactly the cited article's text at [start, end).",
-    "citations.precision": "Share of citations that overlap a gold evidence span.",
-    "citations.recall": "Share of gold evidence spans overlapped by at least one citation.",
-    "faithfulness.score": "Share of answer sentences supported by the evidence they cite, as rated by the judge.",
-    "faithfulness.unsupported_rate": "Share of answer sentences that their cited evidence does not support.",
-    "faithfulness.judge": "The model or method that rated faithfulness.",
+    "answer.exact_match": "Share of same-language answerable questions (question language = gold document language) "
+                          "whose answer, [n] markers removed and normalized (SQuAD: lowercase, punctuation and "
+                          "a/an/the removed; Arabic: diacritics/letter variants folded, the article al- stripped), "
+                          "equals a gold answer; an abstention scores 0. null when no question is same-language.",
+    "answer.f1": "Mean SQuAD token F1 (bag of normalized tokens) between the answer and its best gold answer, over the "
+                 "same questions as exact_match; an abstention scores 0.",
+    "answer.contains_gold": "Share of answerable questions whose normalized answer contains a normalized gold answer "
+                            "as a token sequence (all languages; an abstention scores 0).",
+    "citations.valid_rate": "Share of shown citations whose quote is exactly the cited article's text at "
+                            "[start, end), re-read from the eval's store.",
+    "citations.precision": "Share of the citations of shown sentences that, alone, support their sentence according "
+                           "to the judge (a verbatim citation that does not support its sentence lowers it).",
+    "citations.recall": "Share of shown answer sentences fully supported by their citations taken together, "
+                        "according to the judge.",
+    "citations.gold_evidence_hit": "Share of answered answerable questions with at least one citation overlapping a "
+                                   "gold evidence span (or citing a gold document when no span is given).",
+    "faithfulness.score": "Mean claim support over shown answer sentences: the judge's share of a sentence's claims "
+                          "that its cited text supports.",
+    "faithfulness.unsupported_rate": "Share of shown answer sentences the judge finds not fully supported by the "
+                                     "evidence they cite.",
+    "faithfulness.judge": "The method that rated support: deterministic (embedding similarity + numbers/names found "
+                          "in the cited text) or an LLM checking each claim.",
+    "faithfulness.calibration.n": "Hand-labelled answer sentences the judge was checked against "
+                                  "(eval/calibration/labels.jsonl).",
+    "faithfulness.calibration.accuracy": "Share of the hand-labelled sentences on which the judge agrees with the "
+                                         "label (supported / not supported).",
+    "faithfulness.calibration.kappa": "Cohen's kappa between judge and hand labels: agreement corrected for chance "
+                                      "(1 perfect, 0 chance).",
     "abstention.accuracy_unanswerable": "Share of unanswerable questions on which the assistant abstained.",
     "abstention.false_abstention_rate": "Share of answerable questions on which the assistant wrongly abstained.",
-    "latency_ms.p50": "Median wall time of one query (question embedding + search; + generation in full mode), ms.",
+    "latency_ms.p50": "Median wall time of one query (retrieval mode: question embedding + search; full mode: the "
+                      "whole answer, timings_ms.total), ms.",
     "latency_ms.p95": "95th-percentile wall time of one query, in milliseconds (linear interpolation).",
 }
 BLOCKS = ("retrieval", "answer", "citations", "faithfulness", "abstention", "latency_ms")
@@ -53,6 +76,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border:1px solid #d0d7de;padding:.35rem .6rem;text-align:start;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.txt{overflow-wrap:anywhere;font-size:.85em}
 .help{color:#57606a;font-size:.9em}.muted{color:#8c959f}code{font-size:.9em}
 """
 
@@ -86,6 +110,8 @@ def write_reports(report: dict, out_dir: str | Path) -> tuple[Path, Path]:
 
 
 def _fmt(value) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) <= 1 else f"{value:,.1f}"
     return escape(str(value))
@@ -99,11 +125,18 @@ def _summary_rows(report: dict) -> str:
             rows.append(f'<tr><th scope="row">{escape(block)}</th><td class="num muted">—</td>'
                         f'<td class="help">Not measured in {escape(str(report.get("mode")))} mode.</td></tr>')
             continue
+        flat = {}
         for key, value in values.items():
+            if isinstance(value, dict):
+                flat.update({f"{key}.{k}": v for k, v in value.items() if not isinstance(v, dict)})
+            else:
+                flat[key] = value
+        for key, value in flat.items():
             name = f"{block}.{key}"
             help_text = DEFINITIONS.get(name, "(no definition recorded)")
             shown = f"{value:,.1f}" if block == "latency_ms" and isinstance(value, (int, float)) else _fmt(value)
-            rows.append(f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="num">{shown}</td>'
+            cls = "txt" if isinstance(value, str) else "num"
+            rows.append(f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="{cls}">{shown}</td>'
                         f'<td class="help">{escape(help_text)}</td></tr>')
     return "\n".join(rows)
 
@@ -131,7 +164,7 @@ def _chart(retrieval: dict | None) -> str:
 
 
 def _worst(report: dict) -> str:
-    per = report.get("per_question") or []
+    per = [q for q in report.get("per_question") or [] if q.get("gold")]
     misses = [q for q in per if q.get("rank") != 1]
     misses.sort(key=lambda q: (q.get("rank") is not None, -(q.get("rank") or 0)))
     if not per:
@@ -165,8 +198,18 @@ def _ingest(report: dict) -> str:
             f"<table>{cells}</table>")
 
 
+def _partial(report: dict) -> str:
+    if not report.get("partial"):
+        return ""
+    return ('<p class="why">Partial report: the run was interrupted after '
+            f'{escape(str(report.get("n_questions")))} questions; metrics cover those only.</p>')
+
+
 def render_html(report: dict) -> str:
     """The self-contained HTML page for ``report``."""
+    from eval.report_full import FULL_CSS, charts, examples, stage_table
+
+    full = report.get("mode") == "full"
     cfg = report.get("config") or {}
     cfg_text = ", ".join(f"{escape(k)}: <code>{escape(str(v) if v is not None else '—')}</code>"
                          for k, v in cfg.items())
@@ -174,11 +217,12 @@ def render_html(report: dict) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{_CSS}</style></head>
+<title>{escape(title)}</title><style>{_CSS}{FULL_CSS if full else ""}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p>Mode <b>{escape(str(report.get('mode')))}</b>, {escape(str(report.get('n_questions')))} questions scored
-(answerable questions with a gold document).
+{_partial(report)}<p>Mode <b>{escape(str(report.get('mode')))}</b>, {escape(str(report.get('n_questions')))} questions
+scored ({"all questions asked; each metric's population is in its definition" if full else
+"answerable questions with a gold document"}).
 {cfg_text}</p>
 <h2>Summary</h2>
 <table><thead><tr><th>metric</th><th>value</th><th>definition</th></tr></thead><tbody>
@@ -187,7 +231,12 @@ def render_html(report: dict) -> str:
 <h2>Retrieval at a glance</h2>
 <p class="help">Recall@k, MRR and nDCG@10 on a 0–1 scale; documents are counted once each, at their best rank.</p>
 {_chart(report.get('retrieval'))}
+{("<h2>Answers, citations, faithfulness, abstention</h2>" + charts(report)
+   + "<h2>Latency by stage</h2>" + stage_table(report)) if full else ""}
 {_ingest(report)}
+{("<h2>Worst examples</h2><p class='help'>Answers the judge did not fully support, wrong abstentions, answers "
+  "without a gold answer; each citation's quote is highlighted inside its source text.</p>" + examples(report))
+ if full else ""}
 <h2>Questions whose gold document was not ranked first</h2>
 {_worst(report)}
 </body>

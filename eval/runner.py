@@ -101,24 +101,29 @@ def evaluate_retrieval(dataset: EvalDataset, retriever: Retriever, *, limit: int
                         retriever=retriever.name, ingest=ingest)
 
 
+def retrieval_block(per_question: list[dict]) -> dict:
+    """The contract's ``retrieval`` block: means over ``per_question`` records (``ranked``, ``gold``)."""
+    def avg(f) -> float:
+        return round(mean([f(q["ranked"], q["gold"]) for q in per_question]), 4)
+
+    return {
+        "recall@1": avg(lambda r, g: recall_at_k(r, g, 1)),
+        "recall@5": avg(lambda r, g: recall_at_k(r, g, 5)),
+        "recall@10": avg(lambda r, g: recall_at_k(r, g, 10)),
+        "mrr": avg(lambda r, g: reciprocal_rank(r, g, 10)),
+        "ndcg@10": avg(lambda r, g: ndcg_at_k(r, g, 10)),
+    }
+
+
 def build_report(dataset_name: str, per_question: list[dict], latencies_ms: list[float], *, embedder: str,
                  retriever: str, ingest: dict | None = None) -> dict:
     """The report dict from per-question results (``gold`` ids, ``ranked`` distinct doc ids, best first) and
     query latencies; metrics are means over ``per_question``, rounded to 4 decimals."""
-    def avg(f) -> float:
-        return round(mean([f(q["ranked"], q["gold"]) for q in per_question]), 4)
-
     report = {
         "dataset": dataset_name,
         "mode": "retrieval",
         "n_questions": len(per_question),
-        "retrieval": {
-            "recall@1": avg(lambda r, g: recall_at_k(r, g, 1)),
-            "recall@5": avg(lambda r, g: recall_at_k(r, g, 5)),
-            "recall@10": avg(lambda r, g: recall_at_k(r, g, 10)),
-            "mrr": avg(lambda r, g: reciprocal_rank(r, g, 10)),
-            "ndcg@10": avg(lambda r, g: ndcg_at_k(r, g, 10)),
-        },
+        "retrieval": retrieval_block(per_question),
         **{block: None for block in QUALITY_BLOCKS},
         "latency_ms": {"p50": round(percentile(latencies_ms, 50), 2) if latencies_ms else 0.0,
                        "p95": round(percentile(latencies_ms, 95), 2) if latencies_ms else 0.0},

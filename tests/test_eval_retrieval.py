@@ -255,9 +255,9 @@ def test_reports_are_written_atomically_as_utf8(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- CLI function
-def test_full_mode_is_a_clear_error(tmp_path, tiny_squad):
-    with pytest.raises(ConfigError, match="--mode full is not available yet"):
-        eval_command(tiny_squad, None, "full", None, tmp_path / "out", Settings(embedder="fake"))
+def test_bad_options_are_clear_errors(tmp_path, tiny_squad):
+    with pytest.raises(ConfigError, match="unknown judge 'oracle'"):
+        eval_command(tiny_squad, None, "full", None, tmp_path / "out", Settings(embedder="fake"), judge="oracle")
     with pytest.raises(ConfigError, match="unknown eval mode 'fast'"):
         eval_command(tiny_squad, None, "fast", None, tmp_path / "out", Settings(embedder="fake"))
     with pytest.raises(DatasetError, match=r"nothing\.json: no such dataset file"):

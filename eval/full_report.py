@@ -1,0 +1,101 @@
+"""Full-mode report: the contract's report.json blocks, aggregated from per-question records (:mod:`eval.scoring`).
+
+Every metric is a mean of per-question (or per-sentence, per-citation) values over a stated population; a metric
+whose population is empty is ``null`` (not measured), never 0. Rates are rounded to 4 decimals.
+
+- ``retrieval``: as in retrieval mode, over answerable questions with gold documents.
+- ``answer.exact_match`` / ``answer.f1``: over answerable questions whose language equals their gold document's
+  (an abstention scores 0); ``answer.contains_gold``: over all answerable questions with gold answers.
+- ``citations.valid_rate``: over all citations shown; ``citations.recall``: over shown answer sentences (judged
+  supported by all their citations together); ``citations.precision``: over citations of shown sentences
+  (judged to support their sentence alone); ``citations.gold_evidence_hit``: over answerable, answered questions.
+- ``faithfulness.score``: mean judge score (share of a sentence's claims supported) over shown sentences;
+  ``faithfulness.unsupported_rate``: share of shown sentences judged unsupported.
+- ``abstention.accuracy_unanswerable``: over unanswerable questions; ``false_abstention_rate``: over answerable.
+- ``latency_ms``: p50/p95 of ``timings_ms.total``; ``latency_by_stage``: the same for each stage present.
+- ``tokens``: totals and per-question means of the estimated prompt (``in``) and reply (``out``) tokens.
+
+Limits: ``per_question`` holds everything, so report.json grows with the dataset (about 3-5 kB a question).
+"""
+from __future__ import annotations
+
+from eval.metrics import mean, percentile
+from eval.runner import retrieval_block
+
+
+def _rate(values: list[float | None]) -> float | None:
+    vals = [float(v) for v in values if v is not None]
+    return round(mean(vals), 4) if vals else None
+
+
+def _pcts(values: list[float]) -> dict:
+    if not values:
+        return {"p50": None, "p95": None}
+    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
+
+
+def build_full_report(dataset_name: str, records: list[dict], *, config: dict, ingest: dict | None = None,
+                      calibration: dict | None = None, token_method: str = "", partial: bool = False,
+                      n_planned: int | None = None) -> dict:
+    """The report dict for full mode (see the module docstring)."""
+    answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+    ranked = [r for r in answerable if r.get("ranked") is not None and r["gold"]]
+    sentences = [s for r in records if not r["abstained"] for s in r["sentences"]]
+    cited = [v for s in sentences for v in (s.get("citation_support") or {}).values()]
+    citations = [c for r in records for c in r["citations"]]
+    scores = [r["scores"] for r in records]
+    stages: dict[str, list[float]] = {}
+    for r in records:
+        for k, v in (r.get("timings_ms") or {}).items():
+            stages.setdefault(k, []).append(float(v))
+    tok_in = [r["tokens"]["in"] for r in records if r.get("tokens")]
+    tok_out = [r["tokens"]["out"] for r in records if r.get("tokens")]
+    faith = {
+        "score": _rate([s["judge"]["score"] for s in sentences]),
+        "unsupported_rate": _rate([0.0 if s["judge"]["supported"] else 1.0 for s in sentences]),
+        "judge": config.get("judge"),
+    }
+    if calibration is not None:
+        faith["calibration"] = calibration
+    report = {
+        "dataset": dataset_name,
+        "mode": "full",
+        "n_questions": len(records),
+        "partial": partial,
+        "retrieval": retrieval_block(ranked) if ranked else None,
+        "answer": {
+            "exact_match": _rate([s["exact_match"] for s in scores]),
+            "f1": _rate([s["f1"] for s in scores]),
+            "contains_gold": _rate([s["contains_gold"] for s in scores]),
+        },
+        "citations": {
+            "valid_rate": _rate([1.0 if c["valid"] else 0.0 for c in citations]),
+            "precision": _rate([1.0 if v else 0.0 for v in cited]),
+            "recall": _rate([1.0 if s["judge"]["supported"] else 0.0 for s in sentences]),
+            "gold_evidence_hit": _rate([s["gold_evidence_hit"] for s in scores]),
+        },
+        "faithfulness": faith,
+        "abstention": {
+            "accuracy_unanswerable": _rate([1.0 if r["abstained"] else 0.0 for r in unanswerable]),
+            "false_abstention_rate": _rate([1.0 if r["abstained"] else 0.0 for r in answerable]),
+        },
+        "latency_ms": _pcts(stages.get("total", [])),
+        "latency_by_stage": {k: _pcts(v) for k, v in sorted(stages.items()) if k != "total"},
+        "tokens": {"in": sum(tok_in), "out": sum(tok_out),
+                   "in_per_question": round(mean(tok_in), 1), "out_per_question": round(mean(tok_out), 1),
+                   "method": token_method},
+        "counts": {
+            "planned": n_planned if n_planned is not None else len(records), "questions": len(records),
+            "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "same_language": sum(1 for s in scores if s["exact_match"] is not None),
+            "answered": sum(1 for r in records if not r["abstained"]), "sentences": len(sentences),
+            "citations": len(citations), "removed_sentences": sum(len(r["removed"]) for r in records),
+            "errors": sum(1 for r in records if r.get("error")),
+        },
+        "config": config,
+    }
+    if ingest is not None:
+        report["ingest"] = ingest
+    report["per_question"] = records
+    return report

@@ -1,0 +1,34 @@
+"""Re-judging a finished full-mode report with another judge, without asking any question again.
+
+Design: a full-mode report keeps, per question, the shown sentences with their citation ids and every citation's
+quote (re-read from the store when the run happened), which is all a judge needs. :func:`rejudge` runs ``judge``
+over them (:func:`eval.scoring.judge_sentences`), rebuilds the report with :func:`eval.full_report.build_full_report`
+(so every metric is recomputed the same way) and records the previous judge in ``rejudged_from``. Used by
+``assistant eval --rejudge DIR --judge llm``: a slow local-model run can be measured by the LLM judge afterwards.
+
+Limits: only shown sentences are judged (as in the run itself); a partial report stays partial.
+"""
+from __future__ import annotations
+
+import copy
+
+from eval.full_report import build_full_report
+from eval.scoring import judge_sentences
+
+
+def rejudge(report: dict, judge, *, calibrate=None) -> dict:
+    """A new report dict: ``report``'s answers judged by ``judge`` (``calibrate(judge)`` adds the agreement)."""
+    if report.get("mode") != "full" or not isinstance(report.get("per_question"), list):
+        raise ValueError("only a full-mode report with per-question results can be re-judged")
+    records = copy.deepcopy(report["per_question"])
+    for r in records:
+        if not r.get("abstained"):
+            judge_sentences(r.get("sentences") or [], r.get("citations") or [], judge)
+    old = report.get("config") or {}
+    out = build_full_report(report["dataset"], records, config=dict(old, judge=judge.name),
+                            ingest=report.get("ingest"), calibration=calibrate(judge) if calibrate else None,
+                            token_method=(report.get("tokens") or {}).get("method", ""),
+                            partial=bool(report.get("partial")),
+                            n_planned=(report.get("counts") or {}).get("planned"))
+    out["rejudged_from"] = old.get("judge")
+    return out
