@@ -6,6 +6,14 @@ embedding function is never used). Writes go through llama-index (``document_id`
 article); reads go to the collection directly, asking only for the fields needed. An entry deleted while a read
 runs can come back without metadata from a Chroma server (measured with chromadb 1.5.9); reads skip such
 entries instead of failing. Re-exported by :mod:`assistant.store`.
+
+Filtered queries: Chroma's own ``where`` search first collects every entry that matches the clause, so its cost
+grows with the collection (measured with chromadb 1.5.9 at 20k vectors: 6 ms unfiltered, 58 ms with a language
+filter, 78 ms with language + date). :meth:`ChunkIndex.query` therefore first reads the ``k * OVERFETCH``
+nearest entries without a filter and keeps those that match (:func:`where_matches`, the same clause evaluated
+in Python). When at least ``k`` match, or the whole collection was read, those are exactly the top ``k`` among
+matching entries; otherwise (a selective filter) it runs Chroma's filtered search, which is then cheap because
+few entries match. Either way the caller gets the top ``k`` of the filtered set, never a short list.
 """
 from __future__ import annotations
 
@@ -15,6 +23,41 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
+
+OVERFETCH = 4
+"""Unfiltered neighbours read per wanted hit before falling back to Chroma's filtered search."""
+_COMPARE = {"$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
+            "$gt": lambda a, b: a is not None and a > b, "$gte": lambda a, b: a is not None and a >= b,
+            "$lt": lambda a, b: a is not None and a < b, "$lte": lambda a, b: a is not None and a <= b,
+            "$in": lambda a, b: a in b, "$nin": lambda a, b: a not in b}
+
+
+def where_matches(where: dict | None, md: dict | None) -> bool:
+    """Whether metadata ``md`` satisfies a Chroma ``where`` clause (``$and``/``$or``, implicit equality and the
+    comparison operators above); an unknown operator raises ``ValueError`` rather than guessing."""
+    if not where:
+        return True
+    if md is None:
+        return False
+    for key, cond in where.items():
+        if key == "$and":
+            ok = all(where_matches(c, md) for c in cond)
+        elif key == "$or":
+            ok = any(where_matches(c, md) for c in cond)
+        elif isinstance(cond, dict):
+            ok = True
+            for op, value in cond.items():
+                if op not in _COMPARE:
+                    raise ValueError(f"unsupported where operator {op!r}")
+                try:
+                    ok = ok and _COMPARE[op](md.get(key), value)
+                except TypeError:  # e.g. a string compared with a number: Chroma would not match it either
+                    ok = False
+        else:
+            ok = md.get(key) == cond
+        if not ok:
+            return False
+    return True
 
 
 @dataclass
@@ -126,21 +169,33 @@ class ChunkIndex:
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None, *,
               with_text: bool = True) -> list[ChunkHit]:
-        """Nearest chunks by cosine similarity. Reads go to the Chroma collection directly (asking only for the
-        fields needed) rather than through llama-index's node rebuilding, which cost more than the search."""
+        """The ``k`` nearest entries (cosine) among those matching ``where``; see the module docstring for how a
+        filter is applied. Reads go to the Chroma collection directly (asking only for the fields needed) rather
+        than through llama-index's node rebuilding, which cost more than the search."""
+        if where is not None:
+            n = k * OVERFETCH
+            hits, n_read = self._query(vector, n, None, with_text)
+            kept = [h for h in hits if where_matches(where, h.chunk.metadata)]
+            if len(kept) >= k or n_read < n:
+                return kept[:k]
+        return self._query(vector, k, where, with_text)[0]
+
+    def _query(self, vector: np.ndarray, k: int, where: dict | None, with_text: bool) -> tuple[list[ChunkHit], int]:
+        """(hits, entries Chroma returned): an entry deleted while the query ran can come back without metadata
+        (Chroma server, measured) and is skipped."""
         include = ["metadatas", "distances"] + (["documents"] if with_text else [])
         try:
             r = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
                                       where=where, include=include)
         except Exception as e:  # an empty collection or a where clause matching nothing
             if self.collection.count() == 0:
-                return []
+                return [], 0
             raise e
         docs = r["documents"][0] if with_text else [""] * len(r["ids"][0])
-        # An entry deleted while the query ran can come back without metadata (Chroma server, measured): skip it.
-        return [ChunkHit(self._record(i, t, m), 1.0 - float(d))
+        hits = [ChunkHit(self._record(i, t, m), 1.0 - float(d))
                 for i, t, m, d in zip(r["ids"][0], docs, r["metadatas"][0], r["distances"][0])
                 if m is not None and t is not None]
+        return hits, len(r["ids"][0])
 
 
 def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:

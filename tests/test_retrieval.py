@@ -97,3 +97,49 @@ def test_fused_ranking_no_worse_than_dense_across_languages(tmp_path, local_embe
         scores[mode] = sum(r.retrieve(q, top_k=3)[0].chunk.doc_id == gold for q, gold in questions)
     assert scores["hybrid"] >= scores["dense"]
     assert scores["hybrid"] == len(questions)
+
+
+# ------------------------------------------------------------------ filtered vector search (over-fetch, fallback)
+@pytest.mark.parametrize("where, md, expected", [
+    ({"lang": "ar"}, {"lang": "ar"}, True),
+    ({"lang": "ar"}, {"lang": "en"}, False),
+    ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20210505}, True),
+    ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20191231}, False),
+    ({"date": {"$lte": 20200101}}, {"lang": "ar"}, False),  # no date: a range never matches
+    ({"date": {"$gte": 20200101}}, {"date": "2021"}, False),  # wrong type: no match, no crash
+    ({"$or": [{"source": "a"}, {"source": {"$in": ["b", "c"]}}]}, {"source": "c"}, True),
+    ({"source": {"$nin": ["a"]}}, {"source": "a"}, False),
+    (None, None, True),
+])
+def test_where_clauses_evaluate_like_chroma(where, md, expected):
+    from assistant.chunks import where_matches
+
+    assert where_matches(where, md) is expected
+
+
+def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(tmp_path):
+    """Broad filters take the over-fetch path, selective ones Chroma's own filtered search; both must equal a
+    brute-force ranking of the matching entries."""
+    import numpy as np
+
+    from assistant.chunks import ChunkIndex, ChunkRecord
+
+    rng = np.random.default_rng(7)
+    n, dim = 400, 32
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    mds = [{"lang": "ar" if i % 2 else "en", "source": "rare" if i % 97 == 0 else f"s{i % 5}",
+            "date": 20100101 + (i % 12) * 10000} for i in range(n)]
+    recs = [ChunkRecord(f"d{i}:h:0", f"d{i}", 0, 0, 5, f"text {i}", [(0, 5)], mds[i]) for i in range(n)]
+    index = ChunkIndex(tmp_path, collection="filters")
+    index.add(recs, vecs)
+    for where in ({"lang": "ar"}, {"$and": [{"lang": "en"}, {"date": {"$gte": 20150101}}]}, {"source": "rare"},
+                  {"$and": [{"lang": "ar"}, {"date": {"$lte": 20120101}}]}):
+        q = rng.standard_normal(dim).astype(np.float32)
+        q /= np.linalg.norm(q)
+        from assistant.chunks import where_matches
+
+        allowed = [i for i in range(n) if where_matches(where, mds[i])]
+        expected = sorted(allowed, key=lambda i: -float(vecs[i] @ q))[:10]
+        got = [int(h.chunk.doc_id[1:]) for h in index.query(q, 10, where=where)]
+        assert got == expected, where
