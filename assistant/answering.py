@@ -7,16 +7,20 @@ The pipeline, not the model, is responsible for faithfulness:
    abstains without calling the model. Otherwise the best ``max_evidence`` sentences are offered to the model,
    numbered, inside an ``<evidence>`` block (quoted data, never instructions).
 3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
+   With ``answer_format="json"`` the model is constrained by a JSON schema of the offered numbers
+   (:mod:`assistant.structured`) and its reply is turned into the same text form first.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
    also be found in that evidence (:mod:`assistant.verify`, across scripts). What was removed, and why, is
-   returned with the answer; each shown sentence carries its support score.
+   returned with the answer; each shown sentence carries its support score. With ``unsupported="mark"`` such
+   sentences are kept and flagged instead, as long as at least one sentence is supported.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
 If nothing survives, the answer is an abstention in the question's language. With no LLM configured the answer
 is extractive: the best evidence sentences quoted verbatim with their citations.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
@@ -25,15 +29,17 @@ import numpy as np
 
 from assistant.backends.base import Message
 from assistant.citations import parse_cited_answer, render_with_markers
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChunkHit, Library
+from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_schema
 from assistant.verify import unsupported_facts
 from ingest.arabic import detect_language
 import prompts
 
 NOT_FOUND = "NOT_IN_ARTICLES"
+UNSUPPORTED_POLICIES = ("remove", "mark")
 
 
 @dataclass
@@ -107,6 +113,10 @@ class AnswerOptions:
     min_support: float = 0.78
     max_answer_tokens: int = 300
     temperature: float = 0.0
+    answer_format: str = "text"
+    """``text`` (sentences ending in ``[n]``) or ``json`` (schema-constrained, :mod:`assistant.structured`)."""
+    unsupported: str = "remove"
+    """``remove`` unsupported sentences, or ``mark`` them: kept, flagged, listed under ``removed`` too."""
 
     @classmethod
     def from_settings(cls, s) -> "AnswerOptions":
@@ -119,6 +129,12 @@ class Answerer:
         self.embedder = embedder
         self.llm = llm
         self.options = options or AnswerOptions()
+        if self.options.answer_format not in ANSWER_FORMATS:
+            raise ConfigError(f"unknown answer format {self.options.answer_format!r}; use one of: "
+                              + ", ".join(ANSWER_FORMATS))
+        if self.options.unsupported not in UNSUPPORTED_POLICIES:
+            raise ConfigError(f"unknown unsupported-sentence policy {self.options.unsupported!r}; use one of: "
+                              + ", ".join(UNSUPPORTED_POLICIES))
         self.retriever = Retriever(library, embedder, mode=self.options.retrieval_mode)
 
     def config(self) -> dict:
@@ -178,15 +194,21 @@ class Answerer:
         reply, failure = None, None
         if self.llm is not None:
             t = time.perf_counter()
+            structured = opts.answer_format == "json"
+            reader = JsonAnswerStream() if structured else None
+            schema = answer_schema([e.number for e in evidence]) if structured else None
             pieces: list[str] = []
             try:
                 for piece in self.llm.stream(self._messages(standalone, lang, evidence),
-                                             max_tokens=opts.max_answer_tokens, temperature=opts.temperature):
+                                             max_tokens=opts.max_answer_tokens, temperature=opts.temperature,
+                                             json_schema=schema):
                     if not pieces:
                         timings["first_token"] = _ms(t0)
                     pieces.append(piece)
-                    yield StreamEvent("token", text=piece)
-                reply = "".join(pieces)
+                    shown = reader.feed(piece) if reader else piece
+                    if shown:
+                        yield StreamEvent("token", text=shown)
+                reply = reader.text() if reader else "".join(pieces)
             except AssistantError as e:
                 failure = str(e)
             timings["generate"] = _ms(t)
@@ -197,7 +219,7 @@ class Answerer:
             return
 
         t = time.perf_counter()
-        text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs)
+        text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs, lang)
         timings["verify"] = _ms(t)
         if not citations:
             yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
@@ -206,7 +228,8 @@ class Answerer:
 
     # ------------------------------------------------------------------------------------------------------
     def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:
-        system = prompts.render(f"answer.system.{lang}.j2", not_found=NOT_FOUND)
+        system = prompts.render(f"answer.system.{lang}.j2", not_found=NOT_FOUND,
+                                answer_format=self.options.answer_format)
         user = prompts.render("answer.user.j2", evidence=evidence, question=question)
         return [Message("system", system), Message("user", user)]
 
@@ -252,15 +275,18 @@ class Answerer:
         cites = self._citations(best)
         return render_with_markers([(e.text, [c.id]) for e, c in zip(best, cites)]), cites
 
-    def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray):
+    def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str):
+        """``(text, citations, removed, dropped numbers, shown sentences)``. With ``unsupported="mark"`` a sentence
+        that cites offered evidence but fails the support or facts check is kept, flagged (``supported: false``
+        and its ``reason``); the answer still abstains when no sentence is supported."""
         removed: list[dict] = []
         if NOT_FOUND in reply or not reply.strip():
             return "", [], removed, [], []
+        mark = self.options.unsupported == "mark"
         by_number = {e.number: (e, ev_vecs[i]) for i, e in enumerate(evidence)}
         parsed = parse_cited_answer(reply, set(by_number))
         dropped = sorted({n for p in parsed for n in p.invented})
-        kept: list[tuple[str, list[int]]] = []
-        scores: list[float] = []
+        kept: list[tuple[str, list[int], float, str | None]] = []  # text, numbers, support, why unsupported
         for p in parsed:
             if not p.cited:
                 removed.append({"sentence": p.text, "reason": "no valid citation"})
@@ -268,35 +294,46 @@ class Answerer:
             sv = self.embedder.embed_query(p.text)
             support = {n: float(by_number[n][1] @ sv) for n in p.cited}
             good = [n for n in p.cited if support[n] >= self.options.min_support]
+            why = None
             if not good:
-                removed.append({"sentence": p.text, "reason": "not supported by the cited evidence",
-                                "support": round(max(support.values()), 3)})
+                why = "not supported by the cited evidence"
+            else:
+                missing = unsupported_facts(p.text, " ".join(by_number[n][0].text for n in good))
+                if missing:
+                    why = "not in the cited evidence: " + ", ".join(missing)
+            numbers = good or p.cited
+            score = round(max(support[n] for n in numbers), 3)
+            if why and not mark:
+                removed.append({"sentence": p.text, "reason": why, "support": score})
                 continue
-            cited_text = " ".join(by_number[n][0].text for n in good)
-            missing = unsupported_facts(p.text, cited_text)
-            if missing:
-                removed.append({"sentence": p.text, "reason": "not in the cited evidence: " + ", ".join(missing),
-                                "support": round(max(support[n] for n in good), 3)})
-                continue
-            kept.append((p.text, good))
-            scores.append(round(max(support[n] for n in good), 3))
+            kept.append((p.text, numbers, score, why))
         # Re-read every quote from the stored article, then renumber in order of first use.
-        ok = self._quotes_match([by_number[n][0] for _, ns in kept for n in ns])
-        final_numbers: list[tuple[str, list[int]]] = []
-        final_scores: list[float] = []
-        for (text, ns), score in zip(kept, scores):
+        ok = self._quotes_match([by_number[n][0] for _, ns, _, _ in kept for n in ns])
+        final: list[tuple[str, list[int], float, str | None]] = []
+        for text, ns, score, why in kept:
             good = [n for n in ns if n in ok]
             if good:
-                final_numbers.append((text, good))
-                final_scores.append(score)
+                final.append((text, good, score, why))
             else:
                 removed.append({"sentence": text, "reason": "cited quote does not match the stored article"})
-        order = list(dict.fromkeys(n for _, ns in final_numbers for n in ns))
+        if all(why for *_, why in final):  # nothing supported: abstain, and say what was not shown
+            removed.extend({"sentence": t, "reason": why, "support": sc} for t, _, sc, why in final)
+            return "", [], removed, dropped, []
+        order = list(dict.fromkeys(n for _, ns, _, _ in final for n in ns))
         cites = self._citations([by_number[n][0] for n in order])
         new_id = {n: c.id for n, c in zip(order, cites)}
-        final = [(text, [new_id[n] for n in ns]) for text, ns in final_numbers]
-        support = [{"sentence": t, "citations": ids, "support": sc} for (t, ids), sc in zip(final, final_scores)]
-        return render_with_markers(final), cites, removed, dropped, support
+        shown, sentences = [], []
+        for text, ns, score, why in final:
+            ids = [new_id[n] for n in ns]
+            entry = {"sentence": text, "citations": ids, "support": score}
+            if mark:
+                entry["supported"] = why is None
+                if why:
+                    entry["reason"] = why
+                    text = _flagged(text, lang)
+            shown.append((text, ids))
+            sentences.append(entry)
+        return render_with_markers(shown), cites, removed, dropped, sentences
 
     def _quotes_match(self, evidence: list[Evidence]) -> set[int]:
         """Numbers of the evidence whose text is exactly ``stored_text[start:end]`` of its article."""
@@ -325,6 +362,15 @@ class Answerer:
             if len(out) == 3:
                 break
         return out
+
+
+UNVERIFIED = {"en": "(unverified)", "ar": "(غير مؤكد)"}
+"""The flag a kept but unsupported sentence carries with ``unsupported="mark"``, in the answer's language."""
+
+
+def _flagged(text: str, lang: str) -> str:
+    m = re.match(r"^(.*?)([.!?؟…]*)$", text, re.S)
+    return f"{m.group(1).rstrip()} {UNVERIFIED.get(lang, UNVERIFIED['en'])}{m.group(2)}"
 
 
 def _ms(t: float) -> float:

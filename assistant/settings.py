@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(300, ge=16, le=4096)
     temperature: float = 0.0
+    answer_format: Literal["text", "json"] = Field(
+        "text", description="How the model writes its answer: 'text' (sentences ending in [n]) or 'json' (sentences "
+        "with citation lists, constrained by a JSON schema: a llama.cpp grammar or OpenAI structured output)."
+    )
+    unsupported: Literal["remove", "mark"] = Field(
+        "remove", description="What happens to an answer sentence its citations do not support: 'remove' it, or "
+        "'mark' it (kept, flagged as unverified)."
+    )
 
     # HTTP API (assistant serve / chat): auth and request limits
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(

@@ -200,3 +200,59 @@ def test_sentence_with_a_number_absent_from_its_evidence_is_removed(lib):
     assert {"sentence": "It opened in 1853.", "reason": "not in the cited evidence: number 1853"} == \
         {k: v for k, v in ans.removed[0].items() if k != "support"}
     assert ans.sentences and ans.sentences[0]["citations"] == [1] and "support" in ans.sentences[0]
+
+
+# ------------------------------------------------------------------------- keep-and-mark, constrained output
+def test_mark_keeps_an_unsupported_sentence_flagged_in_the_question_language(lib):
+    reply = "The museum opened in 1852 [1]. It opened in 1853 [1]."
+    ans = answerer(lib, FakeLLM([reply]), unsupported="mark").ask("When did the museum open, in 1852?")
+    assert ans.answer == "The museum opened in 1852 [1]. It opened in 1853 (unverified) [1]."
+    assert [s["supported"] for s in ans.sentences] == [True, False]
+    assert ans.sentences[1]["reason"] == "not in the cited evidence: number 1853" and ans.removed == []
+    ar = answerer(lib, FakeLLM(["أكد الرئيس ضرورة الاستقرار في إدلب [1]. وقع ذلك عام ١٩٩٩ [1]."]),
+                  unsupported="mark").ask("ماذا قال الرئيس عن إدلب؟")
+    assert ar.answer.endswith("وقع ذلك عام ١٩٩٩ (غير مؤكد) [1].")
+
+
+def test_mark_still_abstains_when_no_sentence_is_supported(lib):
+    ans = answerer(lib, FakeLLM(["It opened in 1853 [1]."]), unsupported="mark").ask("When did the museum open?")
+    assert ans.abstained and ans.citations == []
+    assert ans.removed == [{"sentence": "It opened in 1853.", "reason": "not in the cited evidence: number 1853",
+                            "support": ans.removed[0]["support"]}]
+
+
+def test_bad_answer_options_are_named():
+    from assistant.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown answer format 'xml'"):
+        Answerer(library=None, embedder=FakeEmbedder(), llm=None, options=AnswerOptions(answer_format="xml"))
+    with pytest.raises(ConfigError, match="unsupported-sentence policy 'hide'"):
+        Answerer(library=None, embedder=FakeEmbedder(), llm=None, options=AnswerOptions(unsupported="hide"))
+
+
+def test_json_format_passes_a_schema_of_the_offered_numbers_and_streams_text(lib):
+    import json
+
+    llm = FakeLLM()
+    ans = answerer(lib, llm, answer_format="json").ask("Who was the first director, Henry Cole?")
+    schema = llm.schemas[-1]
+    offered = sorted(evidence_numbers(llm))
+    assert schema["properties"]["sentences"]["items"]["properties"]["citations"]["items"]["enum"] == offered
+    assert "JSON" in llm.history[-1][0].content and "NOT_IN_ARTICLES" not in llm.history[-1][0].content
+    assert ans.answer == "Its first director was Henry Cole [1]." and ans.citations[0].quote == evidence_numbers(llm)[1]
+
+    reply = json.dumps({"sentences": [{"text": "Its first director was Henry Cole.", "citations": [1]},
+                                      {"text": "It holds 2.3 million \"objects\".", "citations": [3, 1]}]})
+    events = list(answerer(lib, FakeLLM([reply]), answer_format="json").stream("Who was the first director?"))
+    draft = "".join(e.text for e in events if e.type == "token")
+    assert "{" not in draft and draft.startswith("Its first director was Henry Cole. [1]")
+    assert 'It holds 2.3 million "objects".' in draft
+    assert events[-1].answer.sentences[0]["sentence"] == "Its first director was Henry Cole."
+
+
+def test_json_format_empty_list_abstains_and_plain_text_still_parses(lib):
+    ans = answerer(lib, FakeLLM(['{"sentences": []}']), answer_format="json").ask("Who founded Rome?")
+    assert ans.abstained
+    ans = answerer(lib, FakeLLM(["Its first director was Henry Cole [1]."]), answer_format="json").ask(
+        "Who was the first director, Henry Cole?")
+    assert ans.answer == "Its first director was Henry Cole [1]."

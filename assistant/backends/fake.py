@@ -4,11 +4,14 @@
 words score high, unrelated texts score low, the same text always gives the same vector. It is not
 cross-lingual. ``FakeLLM`` replays scripted replies (``enqueue``) and records every call in ``history``; with an
 empty script it answers from the evidence it was given: it restates the first numbered evidence line of the
-prompt (``[n] text``) with its citation, or says it cannot answer when the prompt offers no evidence.
+prompt (``[n] text``) with its citation, or says it cannot answer when the prompt offers no evidence; asked
+for a JSON answer (a ``json_schema`` with ``sentences``) it writes the same as ``{"sentences": [...]}``. The
+schema of every call is recorded in ``schemas``.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import deque
 from typing import Callable, Iterator, Sequence
@@ -64,23 +67,27 @@ class FakeLLM:
     def __init__(self, replies: Sequence[Reply] = ()):
         self._script: deque[Reply] = deque(replies)
         self.history: list[list[Message]] = []
+        self.schemas: list[dict | None] = []
 
     def enqueue(self, *replies: Reply) -> "FakeLLM":
         self._script.extend(replies)
         return self
 
-    def _reply(self, messages: Sequence[Message]) -> str:
+    def _reply(self, messages: Sequence[Message], json_schema: dict | None = None) -> str:
         self.history.append(list(messages))
+        self.schemas.append(json_schema)
         if self._script:
             r = self._script.popleft()
             return r(messages) if callable(r) else r
+        if json_schema and "sentences" in json_schema.get("properties", {}):
+            return default_json_reply(messages)
         return default_reply(messages)
 
     def complete(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> str:
-        return self._reply(messages)
+        return self._reply(messages, json_schema)
 
     def stream(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> Iterator[str]:
-        text = self._reply(messages)
+        text = self._reply(messages, json_schema)
         for piece in re.findall(r"\S+\s*|\s+", text):
             yield piece
 
@@ -98,6 +105,13 @@ def default_reply(messages: Sequence[Message]) -> str:
     if not m:
         return "NOT_IN_ARTICLES"
     return f"{m.group(2)} [{m.group(1)}]"
+
+
+def default_json_reply(messages: Sequence[Message]) -> str:
+    """:func:`default_reply` in the JSON answer format of :mod:`assistant.structured`."""
+    m = EVIDENCE_LINE.search(messages[-1].content if messages else "")
+    sentences = [{"text": m.group(2), "citations": [int(m.group(1))]}] if m else []
+    return json.dumps({"sentences": sentences}, ensure_ascii=False)
 
 
 @register_embedder("fake")
