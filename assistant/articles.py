@@ -193,6 +193,17 @@ class ArticleTable:
             out.update({r[0]: r[1] for r in rows})
         return out
 
+    def filter_fields(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """``{doc_id: (lang, source, published)}`` for those of ``ids`` that exist: what retrieval filters on."""
+        ids = list(set(ids))
+        out: dict[str, tuple[str | None, str | None, str | None]] = {}
+        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            part = ids[i : i + 900]
+            rows = self._conn().execute(
+                f"SELECT id, lang, source, published FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
+            out.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+        return out
+
     # -- near-duplicate bands ---------------------------------------------------------------------------------
     def band_candidates(self, keys: Sequence[int]) -> list[tuple[str, int]]:
         """``(doc_id, shared keys)`` for the articles sharing at least one LSH band key with ``keys``."""

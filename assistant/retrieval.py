@@ -1,8 +1,9 @@
 """Retrieval: hybrid (chunk vectors + sentence vectors + same-language BM25) or dense-only, filtered in the index.
 
 ``Filters`` maps the user's ``--filter key=value`` pairs (``lang``, ``source``, ``date_from``, ``date_to`` as
-YYYY-MM-DD) to a Chroma ``where`` clause, so filtering happens in the index and top-k is taken among matching
-chunks. Results are deduplicated: a chunk whose normalized text equals a better-ranked chunk's is dropped (the
+YYYY-MM-DD) to a Chroma ``where`` clause; filtering happens inside each index search and top-k is taken among
+matching chunks (vector searches check candidates against the article table, falling back to Chroma's own
+filtered search when too few match: :mod:`assistant.chunks`; BM25 filters in its SQL). Results are deduplicated: a chunk whose normalized text equals a better-ranked chunk's is dropped (the
 same wire story stored under two ids).
 
 Hybrid scoring: multilingual-e5 scores a question against a whole chunk and against each of its sentences (the
@@ -21,6 +22,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.chunks import chunk_id_of, doc_id_of, where_matches
 from assistant.store import ChunkHit, Library, date_key
 from assistant.verify import cross_script_keys
 from ingest.arabic import detect_language, normalize_for_search
@@ -120,7 +122,9 @@ class Retriever:
         filters = filters or Filters()
         pool = max(top_k * 4, 40)
         if self.mode == "dense":
-            hits = self.library.index.query(qv, pool, where=filters.where())
+            found = self.library.index.nearest(qv, pool, filters.where(), allowed=self._allowed(filters))
+            records = self.library.index.get([cid for cid, _ in found])
+            hits = [ChunkHit(records[cid], score) for cid, score in found if cid in records]
         else:
             hits = self._hybrid(question, qv, pool, filters, keep=top_k * 2)
         hits = self.library.visible(hits)  # only chunks of ready articles with the chunk's content hash
@@ -129,20 +133,34 @@ class Retriever:
             hits = self.reranker.rerank(question, hits)
         return hits[:top_k]
 
-    def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
+    def _allowed(self, filters: Filters):
+        """``ids -> the ids whose article matches the filters`` (from the article table), or None without
+        filters; lets the vector indexes filter without reading Chroma metadata."""
         where = filters.where()
-        chunk_hits = self.library.index.query(qv, pool, where=where)
-        sent_hits = self.library.sentences.query(qv, pool * 3, where=where, with_text=False)
+        if where is None:
+            return None
+
+        def allowed(ids: list[str]) -> set[str]:
+            docs = {i: doc_id_of(i) for i in ids}
+            fields = self.library.articles.filter_fields(d for d in docs.values() if d)
+            md = {d: {"lang": lang, "source": source, "date": date_key(published)}
+                  for d, (lang, source, published) in fields.items()}
+            return {i for i, d in docs.items() if d in md and where_matches(where, md[d])}
+
+        return allowed
+
+    def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
+        where, allowed = filters.where(), self._allowed(filters)
+        dense = dict(self.library.index.nearest(qv, pool, where, allowed=allowed))
+        best_sent: dict[str, float] = {}
+        for sid, score in self.library.sentences.nearest(qv, pool * 3, where, allowed=allowed):
+            cid = chunk_id_of(sid)
+            best_sent[cid] = max(best_sent.get(cid, -1.0), score)
         lang = detect_language(question)
         lex = []
         if filters.lang in (None, lang):
             lex = self.library.lexical.search(question, pool, lang=lang, source=filters.source,
                                               date_from=date_key(filters.date_from), date_to=date_key(filters.date_to))
-        dense = {h.chunk.chunk_id: h.score for h in chunk_hits}
-        best_sent: dict[str, float] = {}
-        for h in sent_hits:
-            cid = h.chunk.metadata["chunk_id"]
-            best_sent[cid] = max(best_sent.get(cid, -1.0), h.score)
         top_lex = max((sc for *_, sc in lex), default=0.0)
         lexical = {cid: sc / top_lex for cid, _, sc in lex} if top_lex > 0 else {}
         # A chunk absent from a channel's top list scores at most that list's lowest value.
@@ -152,9 +170,8 @@ class Retriever:
         fused = sorted(((1 - w.sentence) * dense.get(cid, dense_floor) + w.sentence * best_sent.get(cid, sent_floor)
                         + w.lexical * lexical.get(cid, 0.0), cid)
                        for cid in set(dense) | set(best_sent) | set(lexical))
-        fused = fused[::-1][:keep]  # only the front of the list is fetched and returned
-        records = {h.chunk.chunk_id: h.chunk for h in chunk_hits}
-        records.update(self.library.index.get([cid for _, cid in fused if cid not in records]))
+        fused = fused[::-1][:keep]  # only the front of the list is read from the index and returned
+        records = self.library.index.get([cid for _, cid in fused])
         hits = [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
         return self._cross_script(question, lang, hits)
 

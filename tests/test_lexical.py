@@ -170,6 +170,16 @@ def test_top_k_is_taken_among_filtered_rows(tmp_path):
     assert ids(ix.search("talks", 1, source="local")) == ["y:1"]
 
 
+def test_terms_in_too_many_rows_are_left_out_of_the_query(tmp_path):
+    ix = LexicalIndex(tmp_path / "lex.db")
+    ix.add([(f"w:{i}", "w", "ministry statement", {"lang": "en"}) for i in range(12)]
+           + [("r:1", "r", "ministry statement about Lavrentiev", {"lang": "en"})])
+    assert ix.selective_terms(["ministri", "lavrentiev"], max_df=5) == ["lavrentiev"]
+    assert ids(ix.search("ministry Lavrentiev", 20, max_df=5)) == ["r:1"]  # "ministry" (13 rows) dropped
+    assert len(ix.search("ministry Lavrentiev", 20, max_df=None)) == 13
+    assert ix.search("ministry statement", 20, max_df=5) == []  # only common terms: the vectors carry it
+
+
 def test_date_from_published_when_date_missing(tmp_path):
     ix = LexicalIndex(tmp_path / "lex.db")
     ix.add([("p:1", "p", "ceasefire", {"published": "2023-06-01T10:00:00Z"})])

@@ -143,3 +143,16 @@ def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(t
         expected = sorted(allowed, key=lambda i: -float(vecs[i] @ q))[:10]
         got = [int(h.chunk.doc_id[1:]) for h in index.query(q, 10, where=where)]
         assert got == expected, where
+
+
+@pytest.mark.parametrize("entry, doc, chunk", [
+    ("idlib-talks.ar.txt:0a1b2c3d:0", "idlib-talks.ar.txt", None),
+    ("idlib-talks.ar.txt:0a1b2c3d:12:s3", "idlib-talks.ar.txt", "idlib-talks.ar.txt:0a1b2c3d:12"),
+    ("https://x.org/a:b:ffffffff:2:s0", "https://x.org/a:b", "https://x.org/a:b:ffffffff:2"),
+])
+def test_entry_ids_name_their_article_and_chunk(entry, doc, chunk):
+    from assistant.chunks import chunk_id_of, doc_id_of
+
+    assert doc_id_of(entry) == doc
+    if chunk:
+        assert chunk_id_of(entry) == chunk
