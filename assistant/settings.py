@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     collection: str = "articles"
 
     # Ingest
-    ingest_batch: int = Field(64, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
+    ingest_batch: int = Field(256, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
     near_duplicates: Literal["link", "skip", "off"] = Field(
         "link", description="Syndicated near-copies: store and record duplicate_of (link), don't store (skip), off."
     )

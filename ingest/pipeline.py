@@ -118,7 +118,7 @@ def article_chunks(rec: ArticleRecord, chunk_chars: int = DEFAULT_MAX_CHARS) -> 
 
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
-                 batch_chunks: int = 64, progress: Progress | None = None, sentence_vectors: bool = True,
+                 batch_chunks: int = 256, progress: Progress | None = None, sentence_vectors: bool = True,
                  near_duplicates: str = "link"):
         if near_duplicates not in neardup.MODES:
             raise ValueError(f"near_duplicates must be one of {neardup.MODES}, got {near_duplicates!r}")

@@ -37,6 +37,7 @@ import numpy as np
 from assistant.backends.fake import FakeEmbedder
 from assistant.backends.local import LocalE5Embedder
 from assistant.retrieval import Filters, Retriever
+from assistant.settings import Settings
 from assistant.store import Library
 from ingest.pipeline import Ingestor
 
@@ -121,7 +122,7 @@ def latency(lib: Library, emb, n: int, seed: int) -> dict:
 def ingest(lib: Library, emb: TimedEmbedder, path: Path) -> dict:
     s0, tok0 = emb.seconds, emb.tokens
     t = time.perf_counter()
-    report = Ingestor(lib, emb, batch_chunks=64).ingest_paths([path])
+    report = Ingestor(lib, emb, batch_chunks=Settings().ingest_batch).ingest_paths([path])
     wall = time.perf_counter() - t
     assert report.ok, report.to_dict()["totals"]
     tokens, raw = emb.tokens - tok0, emb.seconds - s0
