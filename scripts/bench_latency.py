@@ -53,7 +53,7 @@ def add_batch(lib: Library, start: int, n: int, words, rng, pyrng) -> None:
         day = f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
         meta = {"lang": lang, "source": f"src{i % 7}", "published": day, "date": int(day.replace("-", "")),
                 "title": s1[:40]}
-        chunks.append(ChunkRecord(f"{doc_id}:c0", doc_id, 0, 0, len(text), text,
+        chunks.append(ChunkRecord(f"{doc_id}:{content_hash(text)[:8]}:0", doc_id, 0, 0, len(text), text,
                                   [(0, len(s1)), (len(s1) + 1, len(text))], meta))
         recs.append(ArticleRecord(doc_id, content_hash(text), s1[:40], meta["source"], None, day, lang, doc_id, text,
                                   1, "synthetic", now_iso(), now_iso()))
