@@ -11,8 +11,8 @@ The pipeline, not the model, is responsible for faithfulness:
    (:mod:`assistant.structured`) and its reply is turned into the same text form first.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
-   also be found in that evidence (:mod:`assistant.verify`, across scripts). What was removed, and why, is
-   returned with the answer; each shown sentence carries its support score. With ``unsupported="mark"`` such
+   also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts). What was
+   removed, and why, is returned with the answer; each shown sentence carries its support score. With ``unsupported="mark"`` such
    sentences are kept and flagged instead, as long as at least one sentence is supported.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
 If nothing survives, the answer is an abstention in the question's language. With no LLM configured the answer
@@ -219,7 +219,7 @@ class Answerer:
             return
 
         t = time.perf_counter()
-        text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs, lang)
+        text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs, lang, standalone)
         timings["verify"] = _ms(t)
         if not citations:
             yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
@@ -275,7 +275,7 @@ class Answerer:
         cites = self._citations(best)
         return render_with_markers([(e.text, [c.id]) for e, c in zip(best, cites)]), cites
 
-    def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str):
+    def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str, question: str):
         """``(text, citations, removed, dropped numbers, shown sentences)``. With ``unsupported="mark"`` a sentence
         that cites offered evidence but fails the support or facts check is kept, flagged (``supported: false``
         and its ``reason``); the answer still abstains when no sentence is supported."""
@@ -298,7 +298,7 @@ class Answerer:
             if not good:
                 why = "not supported by the cited evidence"
             else:
-                missing = unsupported_facts(p.text, " ".join(by_number[n][0].text for n in good))
+                missing = unsupported_facts(p.text, " ".join(by_number[n][0].text for n in good), given=question)
                 if missing:
                     why = "not in the cited evidence: " + ", ".join(missing)
             numbers = good or p.cited

@@ -6,10 +6,12 @@ similarity score, each sentence's facts are checked against the text of the evid
 
 - Numbers: every number in the sentence (Arabic-Indic, Persian or ASCII digits, with ``,``/``٬`` thousands
   separators and ``.``/``٫`` decimals) must occur in the cited evidence, compared as values after digit folding.
-- Names: in Latin-script sentences, capitalized words that do not start the sentence are taken as names. Each
+- Names: in Latin-script sentences, capitalized words are taken as names (a sentence's first word only when it
+  is not a common sentence opener: "The", "Two", "According"...). Each
   must match a word of the evidence: directly (case-folded, common English suffixes tolerated) when the evidence
   is in Latin script, or through a consonant skeleton (both scripts mapped to the same sound classes, vowels and
   the Arabic article dropped) when it is in Arabic — ``Lavrentiev`` ~ ``لافرينتييف``, ``Idlib`` ~ ``إدلب``.
+- A number or name that the question itself contains is not a new fact (``given``).
 
 Limits: names in Arabic-script sentences are not checked (Arabic has no capitals to find them by); the
 transliteration skeleton is approximate (exact for skeletons of 2-3 classes, similarity ≥ 0.8 with the same first class above) and can accept a different name of similar
@@ -27,7 +29,10 @@ _NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
 _SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "This", "That",
-                        "These", "Those", "According", "However", "Also", "And", "But", "Both", "After", "Before"}
+                        "These", "Those", "According", "However", "Also", "And", "But", "Both", "After", "Before",
+                        "His", "Her", "Its", "Their", "There", "During", "Several", "Many", "Most", "Some", "All",
+                        "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Only",
+                        "No", "Yes", "When", "Where", "Who", "What", "Which", "While", "As", "For", "From", "By"}
 _NOT_NAMES = {"I", "Mr", "Mrs", "Ms", "Dr", "President", "Minister", "Council", "Security", "General", "Deputy",
               "Foreign", "Defence", "Defense", "Ministry", "Special", "Envoy", "Army", "Republic", "State",
               "States", "United", "Nations", "Resolution", "Committee", "Constitutional", "Friday", "Monday",
@@ -121,10 +126,14 @@ def name_in_evidence(name: str, evidence: str) -> bool:
     return any(_similar(sk, ask) for w in _ARABIC_WORD.findall(evidence) for ask in _arabic_skeletons(w) for sk in sks)
 
 
-def unsupported_facts(sentence: str, evidence: str) -> list[str]:
-    """What in ``sentence`` is not found in ``evidence``: ["number 2255", "name Erdogan"]; empty when all is."""
-    problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence))]
-    problems += [f"name {n}" for n in candidate_names(sentence) if not name_in_evidence(n, evidence)]
+def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[str]:
+    """What in ``sentence`` is not found in ``evidence``: ["number 2255", "name Erdogan"]; empty when all is.
+    Facts found in ``given`` (the user's question) count as found: restating the question's own names and
+    numbers ("in 2015", "John Elway") adds nothing the reader did not say, while a name the cited text spells
+    only in Arabic may fail the approximate transliteration match."""
+    problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence) - numbers(given))]
+    problems += [f"name {n}" for n in candidate_names(sentence)
+                 if not name_in_evidence(n, evidence) and not (given and name_in_evidence(n, given))]
     return problems
 
 
