@@ -11,7 +11,8 @@ similarity score, each sentence's facts are checked against the text of the evid
   must match a word of the evidence: directly (case-folded, common English suffixes tolerated) when the evidence
   is in Latin script, or through a consonant skeleton (both scripts mapped to the same sound classes, vowels and
   the Arabic article dropped) when it is in Arabic — ``Lavrentiev`` ~ ``لافرينتييف``, ``Idlib`` ~ ``إدلب``.
-- A number or name that the question itself contains is not a new fact (``given``).
+- Roman numerals are numbers (``XXXIII`` = 33), not names.
+- The question's own numbers are not new facts; its names only where the evidence cannot be checked for them.
 
 Limits: names in Arabic-script sentences are not checked (Arabic has no capitals to find them by); the
 transliteration skeleton is approximate (exact for skeletons of 2-3 classes, similarity ≥ 0.8 with the same first class above) and can accept a different name of similar
@@ -47,9 +48,23 @@ _ARABIC_CLASS = {"ب": "b", "ت": "t", "ث": "s", "ج": "j", "ح": "", "خ": "k"
                  "ا": "", "ء": "", "ة": ""}
 
 
+_ROMAN = re.compile(r"\b(?=[MDCLXVI]{2,}\b)(?=[MDCL]*[XVI])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\b")
+_ROMAN_VALUE = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
+
+
+def roman_value(word: str) -> int | None:
+    """The value of an upper-case Roman numeral of two letters or more with an X, V or I (``XXXIII`` = 33;
+    ``DC`` or ``CM`` are taken as abbreviations), else None."""
+    if not _ROMAN.fullmatch(word):
+        return None
+    vals = [_ROMAN_VALUE[c] for c in word]
+    return sum(-v if i + 1 < len(vals) and v < vals[i + 1] else v for i, v in enumerate(vals))
+
+
 def numbers(text: str) -> set[str]:
-    """Numeric values in ``text`` as canonical strings ("2254", "2.5"); thousands separators removed."""
-    out = set()
+    """Numeric values in ``text`` as canonical strings ("2254", "2.5"); thousands separators removed; Roman
+    numerals (``Super Bowl XXXIII``) by value."""
+    out = {str(v) for w in _LATIN_WORD.findall(text) if (v := roman_value(w)) is not None}
     for raw in _NUMBER.findall(text.translate(_DIGITS)):
         raw = raw.replace("٬", ",").replace("٫", ".")
         if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", raw):
@@ -64,7 +79,7 @@ def candidate_names(sentence: str) -> list[str]:
     names = []
     for i, (w, pos) in enumerate(words):
         w = w.strip("'’-")
-        if not w or not w[0].isupper() or w in _NOT_NAMES or len(w) < 3:
+        if not w or not w[0].isupper() or w in _NOT_NAMES or len(w) < 3 or roman_value(w) is not None:
             continue
         if i == 0 and (w in _SENTENCE_START_SKIP or pos == 0 and w.lower() in _SENTENCE_START_SKIP):
             continue
@@ -126,14 +141,28 @@ def name_in_evidence(name: str, evidence: str) -> bool:
     return any(_similar(sk, ask) for w in _ARABIC_WORD.findall(evidence) for ask in _arabic_skeletons(w) for sk in sks)
 
 
+def checkable_across_scripts(name: str, evidence: str) -> bool:
+    """False when ``evidence`` has no Latin word and the name's skeleton has fewer than 2 sound classes
+    (``Elway`` ~ ``l``, ``Gaga`` ~ ``k``): an Arabic spelling can then be neither confirmed nor ruled out."""
+    if _LATIN_WORD.search(evidence):
+        return True
+    return max(len(sk) for sk in _latin_skeletons(name)) >= 2
+
+
 def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[str]:
     """What in ``sentence`` is not found in ``evidence``: ["number 2255", "name Erdogan"]; empty when all is.
-    Facts found in ``given`` (the user's question) count as found: restating the question's own names and
-    numbers ("in 2015", "John Elway") adds nothing the reader did not say, while a name the cited text spells
-    only in Arabic may fail the approximate transliteration match."""
+
+    ``given`` is the user's question. Its numbers count as found (restating "in 2015" adds nothing the reader did
+    not say). Its names count as found only where the evidence cannot be checked for them
+    (:func:`checkable_across_scripts`): a name the check can look for must be in the cited text, because a
+    question's entity missing from the evidence is how an answer about something else gets through."""
     problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence) - numbers(given))]
-    problems += [f"name {n}" for n in candidate_names(sentence)
-                 if not name_in_evidence(n, evidence) and not (given and name_in_evidence(n, given))]
+    for n in candidate_names(sentence):
+        if name_in_evidence(n, evidence):
+            continue
+        if given and name_in_evidence(n, given) and not checkable_across_scripts(n, evidence):
+            continue
+        problems.append(f"name {n}")
     return problems
 
 

@@ -65,8 +65,21 @@ def test_number_words_opening_a_sentence_are_not_names():
     ("Manning was 38 in Super Bowl XXXIII.", "How old was John Elway in Super Bowl XXXIII?", ["name Manning"]),
     ("They had 11 interceptions in 2015.", "How many interceptions in 2015?", []),
     ("They had 11 interceptions in 2016.", "How many interceptions in 2015?", ["number 2016"]),
+    # A name the check can look for in Arabic must be there, even when the question names it.
+    ("The AFC final ended 11-38.", "What was the final score of the AFC final?", ["name AFC"]),
 ])
 def test_facts_the_question_states_are_not_new(sentence, question, missing):
     evidence = "كان إلواي في الثامنة والثلاثين 38 عندما فاز في السوبر بول، مع 11 اعتراضاً."
     assert unsupported_facts(sentence, evidence, given=question) == missing
     assert unsupported_facts(sentence, evidence) != [] or missing == []  # without the question: stricter
+
+
+@pytest.mark.parametrize("word, value", [("XXXIII", 33), ("XI", 11), ("MMXV", 2015), ("IV", 4), ("DC", None),
+                                         ("CM", None), ("I", None), ("Mix", None), ("Elway", None)])
+def test_roman_numerals_are_numbers_not_names(word, value):
+    from assistant.verify import roman_value
+
+    assert roman_value(word) == value
+    assert (str(value) in numbers(f"Super Bowl {word}")) == (value is not None)
+    assert unsupported_facts("Elway won Super Bowl XXXIII.", "فاز إلواي في السوبر بول 33.",
+                             given="Which Super Bowl did Elway win?") == []
