@@ -11,7 +11,8 @@ The pipeline, not the model, is responsible for faithfulness:
    (:mod:`assistant.structured`) and its reply is turned into the same text form first.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
-   also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts). What was
+   also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts), and it may not
+   use words that only other, uncited evidence has (a fact attributed to the wrong source). What was
    removed, and why, is returned with the answer; each shown sentence carries its support score. With ``unsupported="mark"`` such
    sentences are kept and flagged instead, as long as at least one sentence is supported.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
@@ -34,7 +35,7 @@ from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChunkHit, Library
 from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_schema
-from assistant.verify import unsupported_facts
+from assistant.verify import borrowed_terms, unsupported_facts
 from ingest.arabic import detect_language
 import prompts
 
@@ -298,9 +299,14 @@ class Answerer:
             if not good:
                 why = "not supported by the cited evidence"
             else:
-                missing = unsupported_facts(p.text, " ".join(by_number[n][0].text for n in good), given=question)
+                cited_text = " ".join(by_number[n][0].text for n in good)
+                missing = unsupported_facts(p.text, cited_text, given=question)
+                borrowed = [] if missing else borrowed_terms(
+                    p.text, cited_text, [e.text for e in evidence if e.number not in p.cited], given=question)
                 if missing:
                     why = "not in the cited evidence: " + ", ".join(missing)
+                elif borrowed:
+                    why = "uses evidence it does not cite: " + ", ".join(borrowed)
             numbers = good or p.cited
             score = round(max(support[n] for n in numbers), 3)
             if why and not mark:

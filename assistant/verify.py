@@ -12,6 +12,7 @@ similarity score, each sentence's facts are checked against the text of the evid
   is in Latin script, or through a consonant skeleton (both scripts mapped to the same sound classes, vowels and
   the Arabic article dropped) when it is in Arabic — ``Lavrentiev`` ~ ``لافرينتييف``, ``Idlib`` ~ ``إدلب``.
 - Roman numerals are numbers (``XXXIII`` = 33), not names.
+- :func:`borrowed_terms`: words the cited text lacks but another offered evidence sentence has (mis-citation).
 - The question's own numbers are not new facts; its names only where the evidence cannot be checked for them.
 
 Limits: names in Arabic-script sentences are not checked (Arabic has no capitals to find them by); the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from typing import Sequence
 
 from ingest.arabic import normalize_for_search
 
@@ -164,6 +166,23 @@ def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[
             continue
         problems.append(f"name {n}")
     return problems
+
+
+def borrowed_terms(sentence: str, cited: str, others: Sequence[str], *, given: str = "") -> list[str]:
+    """Content terms of ``sentence`` (normalized, stemmed, stopwords dropped: :func:`assistant.lexical.analyze`)
+    that its cited text and the question lack but another offered evidence sentence has: a fact taken from
+    evidence the sentence does not cite ("the delegation was headed by Bashar al-Assad [1]" where only [2] names
+    Bashar). Terms shorter than 3 letters and digit runs (numbers are checked on their own) are ignored; terms in
+    a script the evidence does not use never match, so this only acts within a language."""
+    from assistant.lexical import analyze
+
+    own = set(analyze(cited)) | set(analyze(given))
+    other = set().union(*(set(analyze(o)) for o in others)) if others else set()
+    out = []
+    for word in dict.fromkeys(re.findall(r"\w+", sentence)):  # reported as written, compared as terms
+        if any(len(t) >= 3 and not t.isdigit() and t not in own and t in other for t in analyze(word)):
+            out.append(word)
+    return out
 
 
 def cross_script_keys(text: str) -> set[str]:

@@ -83,3 +83,18 @@ def test_roman_numerals_are_numbers_not_names(word, value):
     assert (str(value) in numbers(f"Super Bowl {word}")) == (value is not None)
     assert unsupported_facts("Elway won Super Bowl XXXIII.", "فاز إلواي في السوبر بول 33.",
                              given="Which Super Bowl did Elway win?") == []
+
+
+@pytest.mark.parametrize("sentence, cited, others, question, expected", [
+    ("الوفد الروسي يرأسه بشار الأسد.", "واستقبل الأسد في دمشق وفدا برئاسة لافرينتييف.",
+     ["أكد الرئيس السوري بشار الأسد ضرورة الاستقرار."], "من ترأس الوفد الروسي؟", ["بشار"]),
+    ("استقبل الأسد وفدا برئاسة لافرينتييف.", "واستقبل الأسد في دمشق وفدا برئاسة لافرينتييف.",
+     ["أكد الرئيس السوري بشار الأسد ضرورة الاستقرار."], "من ترأس الوفد؟", []),
+    ("Turkey backed the talks in Geneva.", "The talks in Geneva resumed.", ["Russia backed the army."], "", ["backed"]),
+    ("Russia backed the army.", "روسيا تدعم الجيش.", ["دعمت تركيا المحادثات."], "", []),  # across scripts: no words
+    ("It holds 2,300 objects.", "It holds many objects.", ["2,300 visitors came."], "", []),  # numbers: not here
+])
+def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, question, expected):
+    from assistant.verify import borrowed_terms
+
+    assert borrowed_terms(sentence, cited, others, given=question) == expected
