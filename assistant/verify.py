@@ -173,13 +173,19 @@ def borrowed_terms(sentence: str, cited: str, others: Sequence[str], *, given: s
     that its cited text and the question lack but another offered evidence sentence has: a fact taken from
     evidence the sentence does not cite ("the delegation was headed by Bashar al-Assad [1]" where only [2] names
     Bashar). Terms shorter than 3 letters and digit runs (numbers are checked on their own) are ignored; terms in
-    a script the evidence does not use never match, so this only acts within a language."""
+    a script the cited text does not use are skipped (an English sentence citing Arabic evidence cannot be
+    compared word by word, while English evidence beside it would match every word), so this only acts within
+    a language."""
     from assistant.lexical import analyze
 
     own = set(analyze(cited)) | set(analyze(given))
     other = set().union(*(set(analyze(o)) for o in others)) if others else set()
     out = []
+    scripts = {"ar": bool(_ARABIC_WORD.search(cited)), "latin": bool(_LATIN_WORD.search(cited))}
     for word in dict.fromkeys(re.findall(r"\w+", sentence)):  # reported as written, compared as terms
+        script = "ar" if _ARABIC_WORD.search(word) else "latin" if _LATIN_WORD.search(word) else None
+        if script is None or not scripts[script]:
+            continue
         if any(len(t) >= 3 and not t.isdigit() and t not in own and t in other for t in analyze(word)):
             out.append(word)
     return out

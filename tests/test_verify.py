@@ -92,6 +92,7 @@ def test_roman_numerals_are_numbers_not_names(word, value):
      ["أكد الرئيس السوري بشار الأسد ضرورة الاستقرار."], "من ترأس الوفد؟", []),
     ("Turkey backed the talks in Geneva.", "The talks in Geneva resumed.", ["Russia backed the army."], "", ["backed"]),
     ("Russia backed the army.", "روسيا تدعم الجيش.", ["دعمت تركيا المحادثات."], "", []),  # across scripts: no words
+    ("Russia backed the army.", "روسيا تدعم الجيش.", ["Turkey backed the talks."], "", []),  # English beside it
     ("It holds 2,300 objects.", "It holds many objects.", ["2,300 visitors came."], "", []),  # numbers: not here
 ])
 def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, question, expected):
