@@ -179,6 +179,10 @@ def test_openai_backend_against_llama_cpp_server(allow_model_requests, tmp_path,
         assert report.ok
         answer = services.answerer().ask(QUESTION_AR).to_dict()
         assert answer["config"]["llm"] == "openai:local" and answer.get("fallback") is None, answer
-        check_quotes(answer, REFERENCE_ARTICLE.read_text(encoding="utf-8"))
+        assert answer["timings_ms"]["generate"] > 0
+        if answer["abstained"]:  # the small model's reply came back and verification removed what it got wrong
+            assert answer["removed"] and all(r["reason"] for r in answer["removed"]), answer
+        else:
+            check_quotes(answer, REFERENCE_ARTICLE.read_text(encoding="utf-8"))
     finally:
         stop(proc)
