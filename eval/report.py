@@ -20,6 +20,8 @@ import tempfile
 from html import escape
 from pathlib import Path
 
+from eval.report_full import bar_chart
+
 MAX_WORST = 100
 
 DEFINITIONS = {
@@ -144,23 +146,7 @@ def _summary_rows(report: dict) -> str:
 def _chart(retrieval: dict | None) -> str:
     if not isinstance(retrieval, dict):
         return '<p class="muted">No retrieval metrics.</p>'
-    bar_w, gap, height, top, bottom = 64, 28, 180, 20, 36
-    width = len(CHART) * (bar_w + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top + bottom}" '
-             f'role="img" aria-label="Retrieval metrics bar chart">',
-             f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#8c959f"/>']
-    for i, (key, label) in enumerate(CHART):
-        v = float(retrieval.get(key) or 0.0)
-        h = max(0.0, min(1.0, v)) * height
-        x = gap + i * (bar_w + gap)
-        y = top + height - h
-        parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" fill="#2f81f7">'
-                     f'<title>{escape(label)}: {v:.3f}</title></rect>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{y - 5:.1f}" text-anchor="middle" font-size="12">{v:.3f}</text>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{top + height + 18}" text-anchor="middle" '
-                     f'font-size="12">{escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return bar_chart("Retrieval metrics", [(label, float(retrieval.get(key) or 0.0)) for key, label in CHART])
 
 
 def _worst(report: dict) -> str:
