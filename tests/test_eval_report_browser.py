@@ -11,14 +11,11 @@ import pytest
 
 from assistant.backends.fake import FakeLLM
 from eval.cli import eval_command
-from tests.test_eval_full import fake_settings
+from test_eval_full import fake_settings  # tests/ is on sys.path (rootdir, no package)
+from test_ui_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 EN_CTX = "The ministers met in Geneva on Tuesday. Talks on the constitutional committee went on for six hours."
 AR_CTX = ("استقبل الرئيس الأسد المبعوث الروسي ألكسندر لافرينتييف في دمشق، وبحث معه الوضع في إدلب. "
           "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>")
