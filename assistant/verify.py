@@ -133,14 +133,38 @@ def _similar(a: str, b: str) -> bool:
     return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
+_ARABIC_VOWELS = set("اويى")
+
+
+def _vowel_skeleton_latin(word: str) -> str:
+    w = word.lower().replace("ph", "f").replace("sh", "s").replace("kh", "k").replace("th", "t").replace("gh", "k")
+    return _collapse("".join("V" if ch in "aeiouwy" else _LATIN_CLASS.get(ch, ch) for ch in w))
+
+
+def _vowel_skeletons_arabic(word: str) -> set[str]:
+    w = normalize_for_search(word)
+    forms = {w} | {w[len(p):] for p in ("وال", "بال", "ال", "و") if w.startswith(p) and len(w) - len(p) >= 3}
+    return {_collapse("".join("V" if ch in _ARABIC_VOWELS else _ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms}
+
+
 def name_in_evidence(name: str, evidence: str) -> bool:
+    """Whether ``name`` occurs in ``evidence``: as a Latin word, or as an Arabic spelling with the same consonant
+    skeleton (``g`` may be written ج as well as غ/ق). A name of fewer than 2 sound classes is compared with its
+    vowels, which Arabic writes as ا/و/ي (``Gaga`` ~ غاغا: ``kVkV``), when that form has 4 symbols or more
+    (``Elway`` ~ ``VlV`` would match إلى, so it stays unconfirmed)."""
     low = name.lower()
     for w in _LATIN_WORD.findall(evidence):
         wl = w.lower()
         if wl == low or (len(low) >= 4 and (wl.startswith(low[:-1]) or low.startswith(wl[:-1]) and len(wl) >= 4)):
             return True
-    sks = _latin_skeletons(name)
-    return any(_similar(sk, ask) for w in _ARABIC_WORD.findall(evidence) for ask in _arabic_skeletons(w) for sk in sks)
+    sks = _latin_skeletons(name) | (_latin_skeletons(name.replace("g", "j")) if "g" in name else set())
+    arabic = _ARABIC_WORD.findall(evidence)
+    if any(_similar(sk, ask) for w in arabic for ask in _arabic_skeletons(w) for sk in sks):
+        return True
+    if max(len(sk) for sk in _latin_skeletons(name)) >= 2:
+        return False
+    vs = _vowel_skeleton_latin(name)
+    return len(vs) >= 4 and any(vs in _vowel_skeletons_arabic(w) for w in arabic)
 
 
 def checkable_across_scripts(name: str, evidence: str) -> bool:

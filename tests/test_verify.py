@@ -99,3 +99,16 @@ def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, q
     from assistant.verify import borrowed_terms
 
     assert borrowed_terms(sentence, cited, others, given=question) == expected
+
+
+@pytest.mark.parametrize("name, evidence, found", [
+    ("Gaga", "فازت ليدي غاغا بست جوائز", True),  # one consonant class: compared with its vowels
+    ("Manning", "قاد مانينج الفريق", True),  # g written ج
+    ("Manning", "قاد مانينغ الفريق", True),  # g written غ
+    ("Greg", "قال كريج", True),
+    ("Elway", "ذهب إلى الوالي", False),  # VlV would match إلى: stays unconfirmed
+    ("Kaka", "ذهب إلى قاعة", False),
+    ("Putin", "قال لافرينتييف", False),
+])
+def test_short_names_and_g_spellings_in_arabic_evidence(name, evidence, found):
+    assert name_in_evidence(name, evidence) is found
