@@ -9,9 +9,9 @@ entries instead of failing. Re-exported by :mod:`assistant.store`.
 
 Filtered queries: Chroma's own ``where`` search first collects every entry that matches the clause, so its cost
 grows with the collection (measured with chromadb 1.5.9 at 20k vectors: 6 ms unfiltered, 58 ms with a language
-filter, 78 ms with language + date). :meth:`ChunkIndex.query` therefore first reads the ``k * OVERFETCH``
-nearest entries without a filter and keeps those that match (:func:`where_matches`, the same clause evaluated
-in Python). When at least ``k`` match, or the whole collection was read, those are exactly the top ``k`` among
+filter, 78 ms with language + date). :meth:`ChunkIndex.nearest` therefore first reads the ``k * OVERFETCH``
+nearest entries without a filter and keeps those that match (a function over ids; :meth:`ChunkIndex.query`
+checks the entries' metadata with :func:`where_matches`, the same clause evaluated in Python). When at least ``k`` match, or the whole collection was read, those are exactly the top ``k`` among
 matching entries; otherwise (a selective filter) it runs Chroma's filtered search, which is then cheap because
 few entries match. Either way the caller gets the top ``k`` of the filtered set, never a short list.
 Reading metadata is the other cost (about 0.25 ms an entry from an embedded Chroma, against 3-7 ms for the
@@ -172,18 +172,19 @@ class ChunkIndex:
         vecs = [r["embeddings"][k] for k in keep]
         return recs, np.asarray(vecs, dtype=np.float32).reshape(len(recs), -1)
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None, *,
-              with_text: bool = True) -> list[ChunkHit]:
-        """The ``k`` nearest entries (cosine) among those matching ``where``; see the module docstring for how a
-        filter is applied. Reads go to the Chroma collection directly (asking only for the fields needed) rather
-        than through llama-index's node rebuilding, which cost more than the search."""
-        if where is not None:
-            n = k * OVERFETCH
-            hits, n_read = self._query(vector, n, None, with_text)
-            kept = [h for h in hits if where_matches(where, h.chunk.metadata)]
-            if len(kept) >= k or n_read < n:
-                return kept[:k]
-        return self._query(vector, k, where, with_text)[0]
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[ChunkHit]:
+        """The ``k`` nearest records (cosine) among those matching ``where``, the filter checked on the entries'
+        own metadata: :meth:`nearest`, then the records of the kept ids."""
+        found = self.nearest(vector, k, where, allowed=None if where is None else self._matching(where))
+        records = self.get([i for i, _ in found])
+        return [ChunkHit(records[i], score) for i, score in found if i in records]
+
+    def _matching(self, where: dict) -> Callable[[list[str]], set[str]]:
+        def allowed(ids: list[str]) -> set[str]:
+            r = self.collection.get(ids=ids, include=["metadatas"])
+            return {i for i, m in zip(r["ids"], r["metadatas"]) if where_matches(where, m)}
+
+        return allowed
 
     def nearest(self, vector: np.ndarray, k: int, where: dict | None = None, *,
                 allowed: Callable[[list[str]], set[str]] | None = None) -> list[tuple[str, float]]:
@@ -208,23 +209,6 @@ class ChunkIndex:
                 return []
             raise e
         return [(i, 1.0 - float(d)) for i, d in zip(r["ids"][0], r["distances"][0])]
-
-    def _query(self, vector: np.ndarray, k: int, where: dict | None, with_text: bool) -> tuple[list[ChunkHit], int]:
-        """(hits, entries Chroma returned): an entry deleted while the query ran can come back without metadata
-        (Chroma server, measured) and is skipped."""
-        include = ["metadatas", "distances"] + (["documents"] if with_text else [])
-        try:
-            r = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
-                                      where=where, include=include)
-        except Exception as e:  # an empty collection or a where clause matching nothing
-            if self.collection.count() == 0:
-                return [], 0
-            raise e
-        docs = r["documents"][0] if with_text else [""] * len(r["ids"][0])
-        hits = [ChunkHit(self._record(i, t, m), 1.0 - float(d))
-                for i, t, m, d in zip(r["ids"][0], docs, r["metadatas"][0], r["distances"][0])
-                if m is not None and t is not None]
-        return hits, len(r["ids"][0])
 
 
 _ENTRY_ID = re.compile(r"^(.*):[0-9a-f]+:\d+(?::s\d+)?$")

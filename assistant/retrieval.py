@@ -143,9 +143,9 @@ class Retriever:
         def allowed(ids: list[str]) -> set[str]:
             docs = {i: doc_id_of(i) for i in ids}
             fields = self.library.articles.filter_fields(d for d in docs.values() if d)
-            md = {d: {"lang": lang, "source": source, "date": date_key(published)}
-                  for d, (lang, source, published) in fields.items()}
-            return {i for i, d in docs.items() if d in md and where_matches(where, md[d])}
+            ok = {d for d, (lang, source, published) in fields.items()
+                  if where_matches(where, {"lang": lang, "source": source, "date": date_key(published)})}
+            return {i for i, d in docs.items() if d in ok}
 
         return allowed
 
