@@ -13,15 +13,14 @@ The pipeline, not the model, is responsible for faithfulness:
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
    also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts), and it may not
    use words that only other, uncited evidence has (a fact attributed to the wrong source). What was
-   removed, and why, is returned with the answer; each shown sentence carries its support score. With ``unsupported="mark"`` such
-   sentences are kept and flagged instead, as long as at least one sentence is supported.
+   removed, and why, is returned with the answer; each shown sentence carries its support score. With
+   ``unsupported="mark"`` such sentences are kept and flagged instead, as long as one sentence is supported.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
 If nothing survives, the answer is an abstention in the question's language. With no LLM configured the answer
 is extractive: the best evidence sentences quoted verbatim with their citations.
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
@@ -29,7 +28,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from assistant.backends.base import Message
-from assistant.citations import parse_cited_answer, render_with_markers
+from assistant.citations import parse_cited_answer, render_with_markers, split_final_punctuation
 from assistant.errors import AssistantError, ConfigError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
@@ -117,7 +116,7 @@ class AnswerOptions:
     answer_format: str = "text"
     """``text`` (sentences ending in ``[n]``) or ``json`` (schema-constrained, :mod:`assistant.structured`)."""
     unsupported: str = "remove"
-    """``remove`` unsupported sentences, or ``mark`` them: kept, flagged, listed under ``removed`` too."""
+    """``remove`` unsupported sentences, or ``mark`` them: kept and flagged in ``sentences`` (not in ``removed``)."""
 
     @classmethod
     def from_settings(cls, s) -> "AnswerOptions":
@@ -375,8 +374,8 @@ UNVERIFIED = {"en": "(unverified)", "ar": "(غير مؤكد)"}
 
 
 def _flagged(text: str, lang: str) -> str:
-    m = re.match(r"^(.*?)([.!?؟…]*)$", text, re.S)
-    return f"{m.group(1).rstrip()} {UNVERIFIED.get(lang, UNVERIFIED['en'])}{m.group(2)}"
+    body, punct = split_final_punctuation(text)
+    return f"{body} {UNVERIFIED.get(lang, UNVERIFIED['en'])}{punct}"
 
 
 def _ms(t: float) -> float:

@@ -59,12 +59,17 @@ def parse_cited_answer(reply: str, offered: set[int]) -> list[ParsedSentence]:
     return out
 
 
+def split_final_punctuation(text: str) -> tuple[str, str]:
+    """``("Text", ".")`` for ``"Text."``: the sentence body and its closing punctuation (possibly empty)."""
+    m = re.match(r"^(.*?)([.!?؟…]*)$", text, re.S)
+    return m.group(1).rstrip(), m.group(2)
+
+
 def render_with_markers(sentences: list[tuple[str, list[int]]]) -> str:
     """Join sentences, putting each one's markers before its final punctuation: ``Text [1][2].``"""
     parts = []
     for text, ids in sentences:
         marks = "".join(f"[{i}]" for i in ids)
-        m = re.match(r"^(.*?)([.!?؟…]*)$", text, re.S)
-        body, punct = m.group(1).rstrip(), m.group(2)
+        body, punct = split_final_punctuation(text)
         parts.append(f"{body} {marks}{punct}" if marks else text)
     return " ".join(parts)
