@@ -181,28 +181,24 @@ class ArticleTable:
 
     def ready_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """``{doc_id: content_hash}`` for those of ``ids`` that are ready (row present, no intent): one query."""
-        ids = list(set(ids))
-        if not ids:
-            return {}
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            part = ids[i : i + 900]
-            rows = self._conn().execute(
-                f"SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
-                f"WHERE a.id IN ({','.join('?' * len(part))}) AND i.doc_id IS NULL", part)
-            out.update({r[0]: r[1] for r in rows})
-        return out
+        rows = self._rows_in("SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
+                             "WHERE a.id IN ({ids}) AND i.doc_id IS NULL", ids)
+        return {r[0]: r[1] for r in rows}
 
     def filter_fields(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
         """``{doc_id: (lang, source, published)}`` for those of ``ids`` that exist: what retrieval filters on."""
+        rows = self._rows_in("SELECT id, lang, source, published FROM articles WHERE id IN ({ids})", ids)
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def _rows_in(self, sql: str, ids: Iterable[str]) -> list[tuple]:
+        """Rows of ``sql`` whose ``{ids}`` placeholder takes the distinct ``ids``, in parts of 900 (SQLite's
+        bound-parameter limit)."""
         ids = list(set(ids))
-        out: dict[str, tuple[str | None, str | None, str | None]] = {}
-        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        rows: list[tuple] = []
+        for i in range(0, len(ids), 900):
             part = ids[i : i + 900]
-            rows = self._conn().execute(
-                f"SELECT id, lang, source, published FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
-            out.update({r[0]: (r[1], r[2], r[3]) for r in rows})
-        return out
+            rows.extend(self._conn().execute(sql.format(ids=",".join("?" * len(part))), part))
+        return rows
 
     # -- near-duplicate bands ---------------------------------------------------------------------------------
     def band_candidates(self, keys: Sequence[int]) -> list[tuple[str, int]]:
