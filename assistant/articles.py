@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS articles (
     embedder TEXT NOT NULL, added_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE INDEX IF NOT EXISTS articles_lang ON articles(lang);
 CREATE TABLE IF NOT EXISTS intents (
     doc_id TEXT PRIMARY KEY, content_hash TEXT, state TEXT NOT NULL, started_at TEXT NOT NULL
 );
@@ -184,6 +185,12 @@ class ArticleTable:
         rows = self._rows_in("SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
                              "WHERE a.id IN ({ids}) AND i.doc_id IS NULL", ids)
         return {r[0]: r[1] for r in rows}
+
+    def has_lang(self, lang: str, *, other: bool = False) -> bool:
+        """Whether any article is in ``lang`` (or, with ``other``, in a language other than ``lang``)."""
+        sql = ("SELECT 1 FROM articles WHERE lang < ? OR lang > ? LIMIT 1" if other
+               else "SELECT 1 FROM articles WHERE lang = ? LIMIT 1")
+        return self._conn().execute(sql, (lang, lang) if other else (lang,)).fetchone() is not None
 
     def filter_fields(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
         """``{doc_id: (lang, source, published)}`` for those of ``ids`` that exist: what retrieval filters on."""

@@ -9,7 +9,10 @@ same wire story stored under two ids).
 Hybrid scoring: multilingual-e5 scores a question against a whole chunk and against each of its sentences (the
 best sentence often carries the answer where the chunk's average meaning drifts); BM25 over Arabic-normalized,
 stemmed terms (:mod:`assistant.lexical`) adds evidence only for chunks in the question's language, because
-term overlap across languages is noise that drags good dense results down. A reranker, if given, reorders the
+term overlap across languages is noise that drags good dense results down. Chunks in the other language are
+searched with the question vector centred for its language (the embedder's ``query_centering``,
+:mod:`assistant.centering`; a store holding both languages runs one search per language group, each filtered to
+its group). A reranker, if given, reorders the
 fused list (an object with ``name`` and ``rerank(question, hits) -> hits``). Limits: weights are global, tuned on
 XQuAD dev; lexical filters use the same fields as the Chroma ``where``.
 """
@@ -96,9 +99,11 @@ class FusionWeights:
 
     sentence: float = 0.5
     lexical: float = 0.05
-    cross_script: float = 0.01
+    cross_script: float = 0.03
     """Weight of names and numbers shared across scripts (``assistant.verify.cross_script_keys``), counted only
     for chunks in the other language, normalized by the best candidate's count."""
+    query_centering: bool = True
+    """Search other-language chunks with the centred question (when the embedder has ``query_centering``)."""
 
 
 class Retriever:
@@ -133,10 +138,11 @@ class Retriever:
             hits = self.reranker.rerank(question, hits)
         return hits[:top_k]
 
-    def _allowed(self, filters: Filters):
-        """``ids -> the ids whose article matches the filters`` (from the article table), or None without
-        filters; lets the vector indexes filter without reading Chroma metadata."""
-        where = filters.where()
+    def _allowed(self, filters: Filters | dict | None):
+        """``ids -> the ids whose article matches the filters`` (a :class:`Filters` or a ``where`` clause, checked
+        in the article table), or None without filters; lets the vector indexes filter without reading Chroma
+        metadata."""
+        where = filters.where() if isinstance(filters, Filters) else filters
         if where is None:
             return None
 
@@ -149,14 +155,35 @@ class Retriever:
 
         return allowed
 
+    def _language_groups(self, qv: np.ndarray, lang: str, filters: Filters) -> list[tuple[np.ndarray, float, dict | None]]:
+        """``(query vector, score offset, where)`` per vector search: the raw question for chunks in its language,
+        the centred one (plus its offset) for chunks in the other language; one unfiltered search when the store
+        (or the filter) leaves only one of the two groups."""
+        where = filters.where()
+        centering = getattr(self.embedder, "query_centering", None) if self.weights.query_centering else None
+        if centering is None or not centering.applies_to(lang) or filters.lang == lang:
+            return [(qv, 0.0, where)]
+        centred = (centering.center(qv, lang), centering.offsets[lang], where)
+        if filters.lang is not None:  # only the other language is asked for
+            return [centred]
+        same, other = self.library.articles.has_lang(lang), self.library.articles.has_lang(lang, other=True)
+        if not other:
+            return [(qv, 0.0, where)]
+        if not same:
+            return [centred]
+        return [(qv, 0.0, _and(where, {"lang": lang})), (centred[0], centred[1], _and(where, {"lang": {"$ne": lang}}))]
+
     def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
-        where, allowed = filters.where(), self._allowed(filters)
-        dense = dict(self.library.index.nearest(qv, pool, where, allowed=allowed))
-        best_sent: dict[str, float] = {}
-        for sid, score in self.library.sentences.nearest(qv, pool * 3, where, allowed=allowed):
-            cid = chunk_id_of(sid)
-            best_sent[cid] = max(best_sent.get(cid, -1.0), score)
         lang = detect_language(question)
+        dense: dict[str, float] = {}
+        best_sent: dict[str, float] = {}
+        for vector, offset, where in self._language_groups(qv, lang, filters):
+            allowed = self._allowed(where)
+            for cid, score in self.library.index.nearest(vector, pool, where, allowed=allowed):
+                dense[cid] = score + offset
+            for sid, score in self.library.sentences.nearest(vector, pool * 3, where, allowed=allowed):
+                cid = chunk_id_of(sid)
+                best_sent[cid] = max(best_sent.get(cid, -1.0), score + offset)
         lex = []
         if filters.lang in (None, lang):
             lex = self.library.lexical.search(question, pool, lang=lang, source=filters.source,
@@ -187,6 +214,13 @@ class Retriever:
             return hits
         boosted = [ChunkHit(h.chunk, h.score + self.weights.cross_script * c / top) for h, c in zip(hits, counts)]
         return sorted(boosted, key=lambda h: -h.score)
+
+
+def _and(where: dict | None, clause: dict) -> dict:
+    if where is None:
+        return clause
+    parts = where["$and"] if "$and" in where else [where]
+    return {"$and": [*parts, clause]}
 
 
 def _dedupe(hits: list[ChunkHit], k: int) -> list[ChunkHit]:

@@ -45,6 +45,7 @@ class _CountingEmbedder:
         self.inner = inner
         self.name = getattr(inner, "name", "?")
         self.dim = getattr(inner, "dim", None)
+        self.query_centering = getattr(inner, "query_centering", None)
         self.texts: list[str] = []
 
     def embed_passages(self, texts: Sequence[str]):

@@ -156,3 +156,75 @@ def test_entry_ids_name_their_article_and_chunk(entry, doc, chunk):
     assert doc_id_of(entry) == doc
     if chunk:
         assert chunk_id_of(entry) == chunk
+
+
+# ------------------------------------------------------------------ question centering across languages
+def _centering_embedder(alpha=1.0, offset=0.0):
+    from assistant.centering import QueryCentering
+
+    emb = FakeEmbedder()
+    emb.query_centering = QueryCentering(alpha=alpha, means={"en": emb.embed_query("alpha")}, offsets={"en": offset})
+    return emb
+
+
+def _tagged(*items):
+    return [RawArticle(text=text, locator=i, id=i, lang=lang) for i, text, lang in items]
+
+
+def top_ids(lib, emb, question, filters=None, **kw):
+    return [h.chunk.doc_id for h in Retriever(lib, emb, **kw).retrieve(question, top_k=5, filters=filters)]
+
+
+def test_other_language_chunks_are_ranked_with_the_centred_question(tmp_path):
+    """The raw question vector prefers A, the centred one B (checked first); only chunks in the other language
+    are ranked with the centred vector."""
+    from assistant.retrieval import FusionWeights
+
+    emb = _centering_embedder()
+    q, qc = emb.embed_query("alpha beta"), emb.query_centering.center(emb.embed_query("alpha beta"), "en")
+    a, b = emb.embed_passages(["alpha alpha zeta", "beta theta omega"])
+    assert q @ a > q @ b and qc @ b > qc @ a
+    other = Library(tmp_path / "ar")
+    ingest(other, emb, *_tagged(("A", "alpha alpha zeta", "ar"), ("B", "beta theta omega", "ar")))
+    assert top_ids(other, emb, "alpha beta")[0] == "B"
+    assert top_ids(other, emb, "alpha beta", weights=FusionWeights(query_centering=False))[0] == "A"
+    same = Library(tmp_path / "en")
+    ingest(same, emb, *_tagged(("A", "alpha alpha zeta", "en"), ("B", "beta theta omega", "en")))
+    assert top_ids(same, emb, "alpha beta")[0] == "A"
+
+
+def test_mixed_store_searches_each_language_group_with_its_own_vector(tmp_path):
+    lib = Library(tmp_path)
+    items = _tagged(("A", "alpha alpha zeta", "ar"), ("B", "beta theta omega", "ar"), ("C", "alpha beta gamma", "en"))
+    emb = _centering_embedder(offset=0.0)
+    ingest(lib, emb, *items)
+    assert lib.articles.has_lang("en") and lib.articles.has_lang("en", other=True)
+    assert not lib.articles.has_lang("fr")
+    ranked = top_ids(lib, emb, "alpha beta")
+    assert ranked[0] == "C" and ranked.index("B") < ranked.index("A")
+    assert top_ids(lib, emb, "alpha beta", filters=Filters(lang="ar"))[:2] == ["B", "A"]
+    assert top_ids(lib, emb, "alpha beta", filters=Filters(lang="en")) == ["C"]
+    # the offset puts centred scores on the raw scale: a large one lifts the other language above the question's
+    assert top_ids(lib, _centering_embedder(offset=1.0), "alpha beta")[0] == "B"
+
+
+def test_centering_file_errors_name_the_file(tmp_path):
+    from assistant.centering import QueryCentering
+
+    bad = tmp_path / "centering.json"
+    bad.write_text('{"alpha": 0.5}', encoding="utf-8")
+    with pytest.raises(ValueError, match="centering.json"):
+        QueryCentering.load(bad)
+
+
+def test_bundled_embedder_centering_file_fits_the_embedder():
+    import numpy as np
+
+    from assistant.backends.local import _CENTERING_FILE, LocalE5Embedder
+    from assistant.centering import QueryCentering
+
+    c = QueryCentering.load(_CENTERING_FILE)
+    assert c.embedder == LocalE5Embedder.name and 0 < c.alpha <= 1
+    assert set(c.means) == {"ar", "en"} and all(m.shape == (LocalE5Embedder.dim,) for m in c.means.values())
+    v = c.center(c.means["ar"] + np.float32(0.1), "ar")
+    assert abs(float(np.linalg.norm(v)) - 1.0) < 1e-5

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
 from assistant.backends.base import Message, l2_normalize
+from assistant.centering import QueryCentering
 from assistant.backends.registry import check_model_requests, register_embedder, register_llm
 from assistant.errors import BackendError, ConfigError
 
@@ -34,8 +36,12 @@ def _e5():
         return _E5
 
 
+_CENTERING_FILE = Path(__file__).with_name("e5_query_centering.json")
+
+
 class LocalE5Embedder:
-    """multilingual-e5-small, 4-bit, 384 dimensions; ``query:``/``passage:`` prefixes applied by the engine."""
+    """multilingual-e5-small, 4-bit, 384 dimensions; ``query:``/``passage:`` prefixes applied by the engine.
+    ``query_centering``: its cross-language question centering (:mod:`assistant.centering`), fitted on dev."""
 
     name = "local:multilingual-e5-small-q4"
     dim = 384
@@ -43,6 +49,7 @@ class LocalE5Embedder:
     def __init__(self):
         self._model = _e5()
         self._lock = threading.Lock()
+        self.query_centering = QueryCentering.load(_CENTERING_FILE)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
