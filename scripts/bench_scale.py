@@ -16,6 +16,10 @@ checkpoint and at N within one run:
 - query latency p50/p95 of a full retrieval: query embedding + hybrid retrieval (chunk vectors, sentence
   vectors, BM25, visibility filter) with a metadata filter (language + date range), over ``--queries`` questions.
 
+``--chroma-server`` keeps the vectors in a ``chroma run`` server process (the same setup as ingesting while
+``assistant serve`` answers through that server): the ingest process then holds no vector index, and the
+server's own peak RSS (``VmHWM``) is printed beside the ingest process's.
+
 Real embedding of 100k articles takes hours on 2 CPU cores: pass a smaller ``--n``; the output says what ran.
 ``--embedder fake`` swaps in the hashing :class:`FakeEmbedder` (256 dims, no model) to measure the store and the
 pipeline alone at full N (memory, size, latency); its tokens/s say nothing about the real model.
@@ -27,7 +31,9 @@ import json
 import random
 import resource
 import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -77,6 +83,7 @@ class TimedEmbedder:
 
     def __init__(self, inner):
         self.inner, self.name = inner, inner.name
+        self.query_centering = getattr(inner, "query_centering", None)
         self.seconds, self.tokens = 0.0, 0
 
     def embed_passages(self, texts):
@@ -95,6 +102,41 @@ class TimedEmbedder:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ChromaServer:
+    """``chroma run`` in a child process on a free loopback port, storing under ``path``."""
+
+    def __init__(self, path: Path):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        chroma = Path(sys.executable).with_name("chroma")
+        self.proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with socket.create_connection(("localhost", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise SystemExit("the Chroma server did not start")
+                time.sleep(0.2)
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 def du_mb(path: Path) -> float:
@@ -141,6 +183,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the store and the JSONL files")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--embedder", choices=("local", "fake"), default="local")
+    ap.add_argument("--chroma-server", action="store_true",
+                    help="keep the vectors in a `chroma run` server process; its peak RSS is printed too")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     home = args.home or work / "home"
@@ -149,17 +193,24 @@ def main() -> None:
     for path, a, b in parts:
         write_articles(path, a, b, args.seed + a)
     emb = TimedEmbedder(LocalE5Embedder() if args.embedder == "local" else FakeEmbedder())
-    lib = Library(home)
-    results = {"n": args.n, "checkpoint": cut, "embedder": emb.name, "rss_before_ingest_mb": round(peak_rss_mb())}
+    server = ChromaServer(work / "chroma-server") if args.chroma_server else None
+    lib = Library(home, chroma_host="localhost", chroma_port=server.port) if server else Library(home)
+    results = {"n": args.n, "checkpoint": cut, "embedder": emb.name, "chroma": "server" if server else "embedded",
+               "rss_before_ingest_mb": round(peak_rss_mb())}
     for (path, a, b), label in zip(parts, ("checkpoint", "final")):
         stage = ingest(lib, emb, path)
         stage.update(total_articles=lib.articles.count(), peak_rss_mb=round(peak_rss_mb()),
-                     store_mb=round(du_mb(home), 1), latency=latency(lib, emb, args.queries, args.seed))
+                     store_mb=round(du_mb(home) + (du_mb(work / "chroma-server") if server else 0.0), 1),
+                     latency=latency(lib, emb, args.queries, args.seed))
+        if server:
+            stage["server_peak_rss_mb"] = round(server.peak_rss_mb())
         results[label] = stage
         print(json.dumps({label: stage}, ensure_ascii=False), flush=True)
     if len(parts) == 1:
         results["final"] = results["checkpoint"]
     print(json.dumps(results, ensure_ascii=False, indent=2))
+    if server:
+        server.stop()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
