@@ -146,11 +146,14 @@ class Retriever:
         if where is None:
             return None
 
+        dated = "date" in str(where)  # parse dates only for a clause that needs them
+
         def allowed(ids: list[str]) -> set[str]:
             docs = {i: doc_id_of(i) for i in ids}
-            fields = self.library.articles.filter_fields(d for d in docs.values() if d)
+            fields = self.library.articles.filter_fields(set(d for d in docs.values() if d))
             ok = {d for d, (lang, source, published) in fields.items()
-                  if where_matches(where, {"lang": lang, "source": source, "date": date_key(published)})}
+                  if where_matches(where, {"lang": lang, "source": source,
+                                           "date": date_key(published) if dated else None})}
             return {i for i, d in docs.items() if d in ok}
 
         return allowed
