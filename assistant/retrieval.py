@@ -138,19 +138,23 @@ class Retriever:
             hits = self.reranker.rerank(question, hits)
         return hits[:top_k]
 
-    def _allowed(self, filters: Filters | dict | None):
+    def _allowed(self, filters: Filters | dict | None, known: dict | None = None):
         """``ids -> the ids whose article matches the filters`` (a :class:`Filters` or a ``where`` clause, checked
         in the article table), or None without filters; lets the vector indexes filter without reading Chroma
-        metadata."""
+        metadata. ``known``: article fields already read during this retrieval (filled in as a side effect), so
+        that searches of one question look each article up once."""
         where = filters.where() if isinstance(filters, Filters) else filters
         if where is None:
             return None
-
         dated = "date" in str(where)  # parse dates only for a clause that needs them
+        known = {} if known is None else known
 
         def allowed(ids: list[str]) -> set[str]:
             docs = {i: doc_id_of(i) for i in ids}
-            fields = self.library.articles.filter_fields(set(d for d in docs.values() if d))
+            missing = {d for d in docs.values() if d and d not in known}
+            if missing:
+                known.update(self.library.articles.filter_fields(missing))
+            fields = {d: known[d] for d in set(docs.values()) if d in known}
             ok = {d for d, (lang, source, published) in fields.items()
                   if where_matches(where, {"lang": lang, "source": source,
                                            "date": date_key(published) if dated else None})}
@@ -180,8 +184,9 @@ class Retriever:
         lang = detect_language(question)
         dense: dict[str, float] = {}
         best_sent: dict[str, float] = {}
+        known: dict = {}
         for vector, offset, where in self._language_groups(qv, lang, filters):
-            allowed = self._allowed(where)
+            allowed = self._allowed(where, known)
             for cid, score in self.library.index.nearest(vector, pool, where, allowed=allowed):
                 dense[cid] = score + offset
             for sid, score in self.library.sentences.nearest(vector, pool * 3, where, allowed=allowed):

@@ -21,6 +21,7 @@ sound or miss an unusual spelling; spelled-out numbers ("five") are not compared
 """
 from __future__ import annotations
 
+import functools
 import re
 from difflib import SequenceMatcher
 from typing import Sequence
@@ -99,18 +100,20 @@ def _latin_skeleton(word: str) -> str:
     return _collapse("".join(_LATIN_CLASS.get(ch, "" if ch in "aeiou" else ch) for ch in w))
 
 
-def _latin_skeletons(word: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def _latin_skeletons(word: str) -> frozenset[str]:
     """The name's skeleton, and that of its stem without a demonym ending (Russian ~ روسيا, Syrian ~ سوريا)."""
     out = {_latin_skeleton(word)}
     m = re.match(r"^(.{3,}?)(ians?|ans?|ese)$", word.lower())
     if m:
         out.add(_latin_skeleton(m.group(1)))
-    return out
+    return frozenset(out)
 
 
-def _arabic_skeletons(word: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def _arabic_skeletons(word: str) -> frozenset[str]:
     """Skeletons of the word as written and without an article/clitic prefix (الكسندر is Alexander, not
-    al + Kassander; السوري is al + Suri)."""
+    al + Kassander; السوري is al + Suri). Cached: retrieval asks for the words of every candidate chunk."""
     w = normalize_for_search(word)
     forms = {w}
     for prefix in ("وال", "بال", "كال", "فال", "لل", "ال", "و"):
@@ -120,7 +123,7 @@ def _arabic_skeletons(word: str) -> set[str]:
     for f in list(forms):
         if f.endswith("ي") and len(f) > 3:  # nisba adjective: سوري ~ Syria
             forms.add(f[:-1])
-    return {_collapse("".join(_ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms}
+    return frozenset(_collapse("".join(_ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms)
 
 
 def _similar(a: str, b: str) -> bool:
