@@ -185,11 +185,13 @@ class Retriever:
         dense: dict[str, float] = {}
         best_sent: dict[str, float] = {}
         known: dict = {}
-        for vector, offset, where in self._language_groups(qv, lang, filters):
+        groups = self._language_groups(qv, lang, filters)
+        share = pool // len(groups)  # each group still fills the fused list alone (pool >= 4 * top_k)
+        for vector, offset, where in groups:
             allowed = self._allowed(where, known)
-            for cid, score in self.library.index.nearest(vector, pool, where, allowed=allowed):
+            for cid, score in self.library.index.nearest(vector, share, where, allowed=allowed):
                 dense[cid] = score + offset
-            for sid, score in self.library.sentences.nearest(vector, pool * 3, where, allowed=allowed):
+            for sid, score in self.library.sentences.nearest(vector, share * 3, where, allowed=allowed):
                 cid = chunk_id_of(sid)
                 best_sent[cid] = max(best_sent.get(cid, -1.0), score + offset)
         lex = []
