@@ -12,7 +12,7 @@ stemmed terms (:mod:`assistant.lexical`) adds evidence only for chunks in the qu
 term overlap across languages is noise that drags good dense results down. Chunks in the other language are
 searched with the question vector centred for its language (the embedder's ``query_centering``,
 :mod:`assistant.centering`; a store holding both languages runs one search per language group, each filtered to
-its group). A reranker, if given, reorders the
+its group and given half of the candidate pool). A reranker, if given, reorders the
 fused list (an object with ``name`` and ``rerank(question, hits) -> hits``). Limits: weights are global, tuned on
 XQuAD dev; lexical filters use the same fields as the Chroma ``where``.
 """
