@@ -77,6 +77,33 @@ def numbers(text: str) -> set[str]:
     return out
 
 
+_EN_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if w != "_"} | {
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "thousand": 1000, "million": 1000000}
+# Arabic cardinals (masculine and feminine forms, both forms of two, the -un/-in endings of the tens), compared
+# after normalize_for_search.
+_AR_NUMBER_WORDS = {normalize_for_search(w): v for w, v in {
+    "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3, "أربع": 4,
+    "أربعة": 4, "خمس": 5, "خمسة": 5, "ستة": 6, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9,
+    "عشر": 10, "عشرة": 10, "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
+    "خمسون": 50, "خمسين": 50, "مئة": 100, "مائة": 100, "ألف": 1000, "مليون": 1000000}.items()}
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """Values of numbers written as words ("four", "أربعة", "وثلاثة"), as :func:`numbers` writes them, so an
+    answer's "4" counts as found in evidence that spells it. Single words only ("twenty-one" gives 20, not 21);
+    "one" and "أحد" are left out (mostly pronouns). Only ever makes the number check more lenient."""
+    out = {str(_EN_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _EN_NUMBER_WORDS}
+    for w in _ARABIC_WORD.findall(normalize_for_search(text)):
+        for form in (w, w[1:] if len(w) >= 4 and w[0] in "وفبل" else w):
+            if form in _AR_NUMBER_WORDS:
+                out.add(str(_AR_NUMBER_WORDS[form]))
+                break
+    return out
+
+
 def candidate_names(sentence: str) -> list[str]:
     words = [(m.group(0), m.start()) for m in _LATIN_WORD.finditer(sentence)]
     names = []
@@ -185,7 +212,8 @@ def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[
     not say). Its names count as found only where the evidence cannot be checked for them
     (:func:`checkable_across_scripts`): a name the check can look for must be in the cited text, because a
     question's entity missing from the evidence is how an answer about something else gets through."""
-    problems = [f"number {n}" for n in sorted(numbers(sentence) - numbers(evidence) - numbers(given))]
+    found = numbers(evidence) | spelled_numbers(evidence) | numbers(given)
+    problems = [f"number {n}" for n in sorted(numbers(sentence) - found)]
     for n in candidate_names(sentence):
         if name_in_evidence(n, evidence):
             continue

@@ -112,3 +112,24 @@ def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, q
 ])
 def test_short_names_and_g_spellings_in_arabic_evidence(name, evidence, found):
     assert name_in_evidence(name, evidence) is found
+
+
+@pytest.mark.parametrize("evidence, values", [
+    ("متمتعاً بـ أربعة اختيارات في قائمة برو بول", {"4"}),
+    ("وصل وثلاثة لاعبين ومئة مشجع", {"3", "100"}),
+    ("The two teams met twenty times", {"2", "20"}),
+    ("one of the players", set()),  # "one" is mostly a pronoun
+    ("فلسطين والصين", set()),
+])
+def test_spelled_numbers_in_evidence(evidence, values):
+    from assistant.verify import spelled_numbers
+
+    assert spelled_numbers(evidence) == values
+
+
+def test_a_number_spelled_out_in_the_evidence_counts_as_found():
+    from assistant.verify import unsupported_facts
+
+    evidence = "لم يتخلى الفريق سوى عن 308 نقطة، متمتعاً بـ أربعة اختيارات في قائمة برو بول."
+    assert unsupported_facts("The team had 4 selections to the Pro Bowl.", evidence) == []
+    assert unsupported_facts("The team had 5 selections to the Pro Bowl.", evidence) == ["number 5"]
