@@ -39,6 +39,17 @@ _COMPARE = {"$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
             "$in": lambda a, b: a in b, "$nin": lambda a, b: a not in b}
 
 
+def where_keys(where: dict | None) -> set[str]:
+    """The metadata fields a ``where`` clause reads (through ``$and``/``$or``)."""
+    keys: set[str] = set()
+    for key, cond in (where or {}).items():
+        if key in ("$and", "$or"):
+            keys |= set().union(*(where_keys(c) for c in cond))
+        else:
+            keys.add(key)
+    return keys
+
+
 def where_matches(where: dict | None, md: dict | None) -> bool:
     """Whether metadata ``md`` satisfies a Chroma ``where`` clause (``$and``/``$or``, implicit equality and the
     comparison operators above); an unknown operator raises ``ValueError`` rather than guessing."""

@@ -25,7 +25,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from assistant.errors import ConfigError
-from assistant.chunks import chunk_id_of, doc_id_of, where_matches
+from assistant.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
 from assistant.store import ChunkHit, Library, date_key
 from assistant.verify import cross_script_keys
 from ingest.arabic import detect_language, normalize_for_search
@@ -146,7 +146,7 @@ class Retriever:
         where = filters.where() if isinstance(filters, Filters) else filters
         if where is None:
             return None
-        dated = "date" in str(where)  # parse dates only for a clause that needs them
+        dated = "date" in where_keys(where)  # parse dates only for a clause that needs them
         known = {} if known is None else known
 
         def allowed(ids: list[str]) -> set[str]:
@@ -167,18 +167,18 @@ class Retriever:
         the centred one (plus its offset) for chunks in the other language; one unfiltered search when the store
         (or the filter) leaves only one of the two groups."""
         where = filters.where()
+        raw = (qv, 0.0, where)
         centering = getattr(self.embedder, "query_centering", None) if self.weights.query_centering else None
         if centering is None or not centering.applies_to(lang) or filters.lang == lang:
-            return [(qv, 0.0, where)]
+            return [raw]
         centred = (centering.center(qv, lang), centering.offsets[lang], where)
         if filters.lang is not None:  # only the other language is asked for
             return [centred]
-        same, other = self.library.articles.has_lang(lang), self.library.articles.has_lang(lang, other=True)
-        if not other:
-            return [(qv, 0.0, where)]
-        if not same:
+        if not self.library.articles.has_lang(lang, other=True):
+            return [raw]
+        if not self.library.articles.has_lang(lang):
             return [centred]
-        return [(qv, 0.0, _and(where, {"lang": lang})), (centred[0], centred[1], _and(where, {"lang": {"$ne": lang}}))]
+        return [(qv, 0.0, _and(where, {"lang": lang})), (*centred[:2], _and(where, {"lang": {"$ne": lang}}))]
 
     def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
         lang = detect_language(question)

@@ -14,10 +14,12 @@ similarity score, each sentence's facts are checked against the text of the evid
 - Roman numerals are numbers (``XXXIII`` = 33), not names.
 - :func:`borrowed_terms`: words the cited text lacks but another offered evidence sentence has (mis-citation).
 - The question's own numbers are not new facts; its names only where the evidence cannot be checked for them.
+- A number the evidence spells out ("four", "أربعة") counts as found (:func:`spelled_numbers`).
 
 Limits: names in Arabic-script sentences are not checked (Arabic has no capitals to find them by); the
 transliteration skeleton is approximate (exact for skeletons of 2-3 classes, similarity ≥ 0.8 with the same first class above) and can accept a different name of similar
-sound or miss an unusual spelling; spelled-out numbers ("five") are not compared with digits.
+sound or miss an unusual spelling; a spelled-out number in the *answer* ("five") is not checked, and
+spelled-out numbers in the evidence are read one word at a time ("twenty-one" is 20).
 """
 from __future__ import annotations
 

@@ -228,3 +228,12 @@ def test_bundled_embedder_centering_file_fits_the_embedder():
     assert set(c.means) == {"ar", "en"} and all(m.shape == (LocalE5Embedder.dim,) for m in c.means.values())
     v = c.center(c.means["ar"] + np.float32(0.1), "ar")
     assert abs(float(np.linalg.norm(v)) - 1.0) < 1e-5
+
+
+def test_where_keys_names_every_field_a_clause_reads():
+    from assistant.chunks import where_keys
+
+    assert where_keys(None) == set()
+    assert where_keys({"lang": "ar"}) == {"lang"}
+    assert where_keys({"$and": [{"lang": {"$ne": "en"}}, {"$or": [{"source": "x"}, {"date": {"$gte": 1}}]}]}) == {
+        "lang", "source", "date"}

@@ -7,6 +7,7 @@ for it. Chat formatting uses the GGUF's own chat template; ``json_schema`` becom
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from assistant.backends.base import Message, l2_normalize
-from assistant.centering import QueryCentering
 from assistant.backends.registry import check_model_requests, register_embedder, register_llm
+from assistant.centering import QueryCentering
 from assistant.errors import BackendError, ConfigError
 
 _E5_LOCK = threading.Lock()
@@ -39,6 +40,11 @@ def _e5():
 _CENTERING_FILE = Path(__file__).with_name("e5_query_centering.json")
 
 
+@functools.cache
+def _centering() -> QueryCentering:
+    return QueryCentering.load(_CENTERING_FILE)
+
+
 class LocalE5Embedder:
     """multilingual-e5-small, 4-bit, 384 dimensions; ``query:``/``passage:`` prefixes applied by the engine.
     ``query_centering``: its cross-language question centering (:mod:`assistant.centering`), fitted on dev."""
@@ -49,7 +55,7 @@ class LocalE5Embedder:
     def __init__(self):
         self._model = _e5()
         self._lock = threading.Lock()
-        self.query_centering = QueryCentering.load(_CENTERING_FILE)
+        self.query_centering = _centering()
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
