@@ -39,6 +39,23 @@ _SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "
                         "His", "Her", "Its", "Their", "There", "During", "Several", "Many", "Most", "Some", "All",
                         "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Only",
                         "No", "Yes", "When", "Where", "Who", "What", "Which", "While", "As", "For", "From", "By"}
+# Capitalized words that are translated, not transliterated ("Supreme Court" is المحكمة العليا): against
+# evidence with no Latin-script words they can be neither found nor ruled out by sound, so they are not checked
+# there (in English evidence they are checked like any name).
+_TRANSLATED_TITLE_WORDS = {
+    "supreme", "court", "high", "university", "college", "school", "institute", "academy", "museum", "gallery",
+    "library", "parliament", "assembly", "senate", "congress", "house", "lords", "commons", "representatives",
+    "union", "church", "party", "government", "prime", "vice", "executive", "chief", "officer", "director",
+    "manager", "chairman", "secretary", "governor", "mayor", "king", "queen", "prince", "emperor", "empire",
+    "kingdom", "royal", "federal", "national", "international", "democratic", "people", "central", "north",
+    "south", "east", "west", "northern", "southern", "eastern", "western", "world", "war", "revolution", "cup",
+    "league", "championship", "game", "games", "award", "awards", "prize", "bank", "company", "agency",
+    "organization", "organisation", "office", "department", "commission", "council", "city", "province",
+    "county", "region", "river", "sea", "ocean", "lake", "island", "islands", "mountain", "mountains", "bay",
+    "airport", "station", "street", "square", "bridge", "hospital", "center", "centre", "association", "society",
+    "foundation", "festival", "conference", "treaty", "agreement", "act", "law", "constitution", "operations",
+    "new", "old", "great", "grand", "holy", "saint",
+}
 _NOT_NAMES = {"I", "Mr", "Mrs", "Ms", "Dr", "President", "Minister", "Council", "Security", "General", "Deputy",
               "Foreign", "Defence", "Defense", "Ministry", "Special", "Envoy", "Army", "Republic", "State",
               "States", "United", "Nations", "Resolution", "Committee", "Constitutional", "Friday", "Monday",
@@ -83,34 +100,54 @@ _EN_NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split()) if w != "_"} | {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "thousand": 1000, "million": 1000000}
+    "hundred": 100, "thousand": 1000, "million": 1000000} | {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth".split())}
 # Arabic cardinals (masculine and feminine forms, both forms of two, the -un/-in endings of the tens), compared
 # after normalize_for_search.
 _AR_NUMBER_WORDS = {normalize_for_search(w): v for w, v in {
     "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3, "أربع": 4,
     "أربعة": 4, "خمس": 5, "خمسة": 5, "ستة": 6, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9,
     "عشر": 10, "عشرة": 10, "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-    "خمسون": 50, "خمسين": 50, "مئة": 100, "مائة": 100, "ألف": 1000, "مليون": 1000000}.items()}
+    "خمسون": 50, "خمسين": 50, "مئة": 100, "مائة": 100, "ألف": 1000, "مليون": 1000000,
+    # ordinals (القرن الثاني = the 2nd century), masculine and feminine
+    "أول": 1, "أولى": 1, "ثاني": 2, "ثانية": 2, "ثالث": 3, "ثالثة": 3, "رابع": 4, "رابعة": 4, "خامس": 5,
+    "خامسة": 5, "سادس": 6, "سادسة": 6, "سابع": 7, "سابعة": 7, "ثامن": 8, "ثامنة": 8, "تاسع": 9, "تاسعة": 9,
+    "عاشر": 10, "عاشرة": 10}.items()}
 
 
 def spelled_numbers(text: str) -> set[str]:
-    """Values of numbers written as words ("four", "أربعة", "وثلاثة"), as :func:`numbers` writes them, so an
-    answer's "4" counts as found in evidence that spells it. Single words only ("twenty-one" gives 20, not 21);
+    """Values of numbers written as words, cardinal or ordinal ("four", "أربعة", "وثلاثة", "third",
+    "الثاني"), as :func:`numbers` writes them, so an answer's "4" or "2nd" counts as found in evidence that
+    spells it. Single words only ("twenty-one" gives 20, not 21);
     "one" and "أحد" are left out (mostly pronouns). Only ever makes the number check more lenient."""
     out = {str(_EN_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _EN_NUMBER_WORDS}
     for w in _ARABIC_WORD.findall(normalize_for_search(text)):
-        for form in (w, w[1:] if len(w) >= 4 and w[0] in "وفبل" else w):
+        for form in arabic_forms(w):
             if form in _AR_NUMBER_WORDS:
                 out.add(str(_AR_NUMBER_WORDS[form]))
                 break
     return out
 
 
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و")
+_ONE_LETTER_CLITICS = ("ف", "ب", "ل", "ك")
+
+
+def arabic_forms(word: str, *, clitics: bool = True) -> list[str]:
+    """A normalized Arabic word as written, then without each article/conjunction prefix it starts with (ال, و
+    and their combinations; with ``clitics`` also ف ب ل ك), as long as 3 letters remain: ``لدنفر`` gives
+    ``دنفر``, ``والسوري`` gives ``السوري`` and ``سوري``. Every reading is kept (الكسندر is Alexander, not
+    al + Kassander). Retrieval's cross-script keys leave out the one-letter clitics (فرنسا is not ف + رنسا), which
+    would add a spurious key for many words; a name check only ever looks for a match, so it takes them all."""
+    prefixes = _PREFIXES + _ONE_LETTER_CLITICS if clitics else _PREFIXES
+    return [word] + [word[len(p):] for p in prefixes if word.startswith(p) and len(word) - len(p) >= 3]
+
+
 def candidate_names(sentence: str) -> list[str]:
     words = [(m.group(0), m.start()) for m in _LATIN_WORD.finditer(sentence)]
     names = []
     for i, (w, pos) in enumerate(words):
-        w = w.strip("'’-")
+        w = re.sub(r"['’]s$", "", w).strip("'’-")  # possessive: Tesla's is Tesla
         if not w or not w[0].isupper() or w in _NOT_NAMES or len(w) < 3 or roman_value(w) is not None:
             continue
         if i == 0 and (w in _SENTENCE_START_SKIP or pos == 0 and w.lower() in _SENTENCE_START_SKIP):
@@ -131,24 +168,21 @@ def _latin_skeleton(word: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _latin_skeletons(word: str) -> frozenset[str]:
-    """The name's skeleton, and that of its stem without a demonym ending (Russian ~ روسيا, Syrian ~ سوريا)."""
-    out = {_latin_skeleton(word)}
+    """The name's skeleton, and that of its stem without a demonym ending (Russian ~ روسيا, Syrian ~ سوريا);
+    with ``th`` also read as ث (Luther ~ لوثر; ث is in the ``s`` class)."""
+    stems = [word]
     m = re.match(r"^(.{3,}?)(ians?|ans?|ese)$", word.lower())
     if m:
-        out.add(_latin_skeleton(m.group(1)))
-    return frozenset(out)
+        stems.append(m.group(1))
+    stems += [w.lower().replace("th", "s") for w in stems if "th" in w.lower()]
+    return frozenset(_latin_skeleton(w) for w in stems)
 
 
 @functools.lru_cache(maxsize=65536)
-def _arabic_skeletons(word: str) -> frozenset[str]:
-    """Skeletons of the word as written and without an article/clitic prefix (الكسندر is Alexander, not
-    al + Kassander; السوري is al + Suri). Cached: retrieval asks for the words of every candidate chunk."""
-    w = normalize_for_search(word)
-    forms = {w}
-    for prefix in ("وال", "بال", "كال", "فال", "لل", "ال", "و"):
-        if w.startswith(prefix) and len(w) - len(prefix) >= 3:
-            forms.add(w[len(prefix):])
-            break
+def _arabic_skeletons(word: str, clitics: bool = True) -> frozenset[str]:
+    """Skeletons of the word's :func:`arabic_forms` (``clitics`` passed on), and of each without a nisba ي
+    (سوري ~ Syria). Cached: retrieval asks for the words of every candidate chunk."""
+    forms = set(arabic_forms(normalize_for_search(word), clitics=clitics))
     for f in list(forms):
         if f.endswith("ي") and len(f) > 3:  # nisba adjective: سوري ~ Syria
             forms.add(f[:-1])
@@ -174,8 +208,7 @@ def _vowel_skeleton_latin(word: str) -> str:
 
 
 def _vowel_skeletons_arabic(word: str) -> set[str]:
-    w = normalize_for_search(word)
-    forms = {w} | {w[len(p):] for p in ("وال", "بال", "ال", "و") if w.startswith(p) and len(w) - len(p) >= 3}
+    forms = arabic_forms(normalize_for_search(word))
     return {_collapse("".join("V" if ch in _ARABIC_VOWELS else _ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms}
 
 
@@ -216,13 +249,35 @@ def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[
     question's entity missing from the evidence is how an answer about something else gets through."""
     found = numbers(evidence) | spelled_numbers(evidence) | numbers(given)
     problems = [f"number {n}" for n in sorted(numbers(sentence) - found)]
+    only_arabic = not _LATIN_WORD.search(evidence)
     for n in candidate_names(sentence):
-        if name_in_evidence(n, evidence):
+        if name_in_evidence(n, evidence) or only_arabic and n.lower() in _TRANSLATED_TITLE_WORDS:
             continue
         if given and name_in_evidence(n, given) and not checkable_across_scripts(n, evidence):
             continue
         problems.append(f"name {n}")
     return problems
+
+
+_YES_NO = re.compile(r"(?i)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b"
+                     r"|(هل|أليس|أليست|أكان|أكانت)(\s|$)")
+
+_PROPOSED = re.compile(r"[,،][^,،]+[?؟]\s*$")
+
+
+def restates_question(sentence: str, question: str) -> bool:
+    """True when ``sentence`` adds nothing to ``question``: every content term of it (normalized, stemmed,
+    stopwords dropped: :func:`assistant.lexical.analyze`) and every number is already in the question ("The
+    French king issued this declaration" for "Which French king issued this declaration?"). Such a sentence is
+    close to evidence about the question's topic by similarity alone, but answers nothing. A yes/no question
+    ("Did Russia back the army?", "هل ...؟") or one that proposes its answer after a comma ("When did it open,
+    in 1852?") is answered by restating it, so it never counts there."""
+    from assistant.lexical import analyze
+
+    if _YES_NO.match(question.strip()) or _PROPOSED.search(question):
+        return False
+    terms = set(analyze(sentence))
+    return bool(terms) and terms <= set(analyze(question)) and numbers(sentence) <= numbers(question)
 
 
 def borrowed_terms(sentence: str, cited: str, others: Sequence[str], *, given: str = "") -> list[str]:
@@ -257,5 +312,5 @@ def cross_script_keys(text: str) -> set[str]:
         if w[0].isupper() and len(w) >= 3:
             keys |= {s for s in _latin_skeletons(w) if len(s) >= 3}
     for w in _ARABIC_WORD.findall(text):
-        keys |= {s for s in _arabic_skeletons(w) if len(s) >= 3}
+        keys |= {s for s in _arabic_skeletons(w, False) if len(s) >= 3}
     return keys

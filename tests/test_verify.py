@@ -133,3 +133,40 @@ def test_a_number_spelled_out_in_the_evidence_counts_as_found():
     evidence = "لم يتخلى الفريق سوى عن 308 نقطة، متمتعاً بـ أربعة اختيارات في قائمة برو بول."
     assert unsupported_facts("The team had 4 selections to the Pro Bowl.", evidence) == []
     assert unsupported_facts("The team had 5 selections to the Pro Bowl.", evidence) == ["number 5"]
+
+
+@pytest.mark.parametrize("sentence, evidence", [
+    ("The Supreme Court restored Tesla's patents.", "أعاد قرار صادر عن المحكمة العليا براءات الاختراع لكل من تسلا."),
+    ("Luther wrote the hymn.", "كتب لوثر الترنيمة."),  # th written ث
+    ("Elway is the general manager of Denver.", "إلواي هو المدير العام لدنفر."),  # ل attached to the name
+    ("It was built in the 2nd century.", "بني في القرن الثاني."),  # an ordinal spelled out
+    ("It was his third title.", "It was his 3rd title."),
+])
+def test_translated_titles_possessives_clitics_and_ordinals(sentence, evidence):
+    assert unsupported_facts(sentence, evidence, given="Who is Elway?") == []
+
+
+def test_translated_title_words_are_still_checked_in_english_evidence():
+    assert unsupported_facts("The Supreme Court ruled.", "The High Court ruled.") == ["name Supreme"]
+    assert unsupported_facts("Putin and the Supreme Court ruled.", "قضت المحكمة العليا.") == ["name Putin"]
+
+
+@pytest.mark.parametrize("sentence, question, restates", [
+    ("The French king issued this declaration.", "Which French king issued this declaration?", True),
+    ("The Panthers defense surrendered 308 points.", "How many points did the Panthers defense surrender?", False),
+    ("The king issued it in 1559.", "When did the king issue this declaration?", False),
+    ("Russia backed the army.", "Did Russia back the army?", False),  # yes/no: restating is the answer
+    ("أصدر الملك هذا الإعلان.", "أي ملك أصدر هذا الإعلان؟", True),
+    ("نعم، أصدر الملك الإعلان.", "هل أصدر الملك الإعلان؟", False),
+])
+def test_a_sentence_that_adds_nothing_to_the_question(sentence, question, restates):
+    from assistant.verify import restates_question
+
+    assert restates_question(sentence, question) is restates
+
+
+def test_a_question_that_proposes_its_answer_may_be_restated():
+    from assistant.verify import restates_question
+
+    assert not restates_question("The museum opened in 1852.", "When did the museum open, in 1852?")
+    assert restates_question("The museum opened.", "When did the museum open?")
