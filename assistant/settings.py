@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     min_relevance_cross: float = Field(
         0.77, description="The same bar when the question and the article are in different languages."
     )
+    min_quote_relevance: float = Field(
+        0.86, description="When verification removes the model's whole answer (or the model finds no answer), quote "
+        "the best evidence sentence instead of abstaining if its similarity to the question reaches this (same "
+        "language); above 1 turns quoting off."
+    )
+    min_quote_relevance_cross: float = Field(
+        0.80, description="The same bar when the question and the article are in different languages."
+    )
     min_support: float = Field(
         0.78, description="An answer sentence is dropped when its similarity to the evidence it cites is below this."
     )

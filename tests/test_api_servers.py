@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.answering import UNVERIFIED_REPLY
 from assistant.api import create_app
 from assistant.api.server import BackgroundServer, free_port
 from assistant.backends.fake import FakeEmbedder, FakeLLM
@@ -178,10 +179,12 @@ def test_openai_backend_against_llama_cpp_server(allow_model_requests, tmp_path,
         report = services.ingestor().ingest_paths([REFERENCE_ARTICLE])
         assert report.ok
         answer = services.answerer().ask(QUESTION_AR).to_dict()
-        assert answer["config"]["llm"] == "openai:local" and answer.get("fallback") is None, answer
+        # The endpoint answered (no failure fallback); verification may still have replaced what it got wrong
+        # with a quote of the best evidence.
+        assert answer["config"]["llm"] == "openai:local" and answer.get("fallback") in (None, UNVERIFIED_REPLY), answer
         assert answer["timings_ms"]["generate"] > 0
-        if answer["abstained"]:  # the small model's reply came back and verification removed what it got wrong
-            assert answer["removed"] and all(r["reason"] for r in answer["removed"]), answer
+        if answer["abstained"] or answer["fallback"]:
+            assert all(r["reason"] for r in answer["removed"]), answer
         else:
             check_quotes(answer, REFERENCE_ARTICLE.read_text(encoding="utf-8"))
     finally:
