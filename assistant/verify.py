@@ -207,16 +207,17 @@ def _vowel_skeleton_latin(word: str) -> str:
     return _collapse("".join("V" if ch in "aeiouwy" else _LATIN_CLASS.get(ch, ch) for ch in w))
 
 
-def _vowel_skeletons_arabic(word: str) -> set[str]:
-    forms = arabic_forms(normalize_for_search(word))
+def _vowel_skeletons_arabic(word: str, min_letters: int = 0) -> set[str]:
+    forms = [f for f in arabic_forms(normalize_for_search(word)) if len(f) >= min_letters]
     return {_collapse("".join("V" if ch in _ARABIC_VOWELS else _ARABIC_CLASS.get(ch, "") for ch in f)) for f in forms}
 
 
 def name_in_evidence(name: str, evidence: str) -> bool:
     """Whether ``name`` occurs in ``evidence``: as a Latin word, or as an Arabic spelling with the same consonant
     skeleton (``g`` may be written ج as well as غ/ق). A name of fewer than 2 sound classes is compared with its
-    vowels, which Arabic writes as ا/و/ي (``Gaga`` ~ غاغا: ``kVkV``), when that form has 4 symbols or more
-    (``Elway`` ~ ``VlV`` would match إلى, so it stays unconfirmed)."""
+    vowels, which Arabic writes as ا/و/ي (``Gaga`` ~ غاغا: ``kVkV``), when that form has 4 symbols or more, or
+    3 against an Arabic word of 5 letters or more (``Elway`` ~ إلواي: ``VlV``; the short إلى and أولى also read
+    ``VlV`` and are not taken)."""
     low = name.lower()
     for w in _LATIN_WORD.findall(evidence):
         wl = w.lower()
@@ -229,7 +230,10 @@ def name_in_evidence(name: str, evidence: str) -> bool:
     if max(len(sk) for sk in _latin_skeletons(name)) >= 2:
         return False
     vs = _vowel_skeleton_latin(name)
-    return len(vs) >= 4 and any(vs in _vowel_skeletons_arabic(w) for w in arabic)
+    if len(vs) < 3:
+        return False
+    min_letters = 0 if len(vs) >= 4 else 5  # VlV: إلواي (5 letters) is Elway, إلى and أولى are not
+    return any(vs in _vowel_skeletons_arabic(w, min_letters) for w in arabic)
 
 
 def checkable_across_scripts(name: str, evidence: str) -> bool:

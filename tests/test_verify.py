@@ -107,6 +107,8 @@ def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, q
     ("Manning", "قاد مانينغ الفريق", True),  # g written غ
     ("Greg", "قال كريج", True),
     ("Elway", "ذهب إلى الوالي", False),  # VlV would match إلى: stays unconfirmed
+    ("Elway", "كان بحوزة جون إلواي", True),  # VlV against a 5-letter word
+    ("Elway", "المرة الأولى", False),
     ("Kaka", "ذهب إلى قاعة", False),
     ("Putin", "قال لافرينتييف", False),
 ])
