@@ -201,7 +201,8 @@ class Answerer:
         t = time.perf_counter()
         evidence, ev_vecs = self._evidence(hits, qv)
         timings["evidence"] = _ms(t)
-        if evidence[0].score < self._relevance_threshold(lang, evidence[0].lang):
+        best = evidence[0]
+        if best.score < _bar(lang, best.lang, opts.min_relevance, opts.min_relevance_cross):
             yield finish(self._abstain_text(lang), [], True)
             return
 
@@ -236,9 +237,10 @@ class Answerer:
         text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs, lang, standalone)
         timings["verify"] = _ms(t)
         if not citations:
-            quoted = self._extractive(evidence) if self._quotable(lang, evidence[0]) else ("", [])
-            if quoted[1]:
-                yield finish(*quoted, False, removed=removed, dropped_citations=dropped, fallback=UNVERIFIED_REPLY)
+            close = best.score >= _bar(lang, best.lang, opts.min_quote_relevance, opts.min_quote_relevance_cross)
+            quote, cites = self._extractive(evidence) if close else ("", [])
+            if cites:
+                yield finish(quote, cites, False, removed=removed, dropped_citations=dropped, fallback=UNVERIFIED_REPLY)
             else:
                 yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
             return
@@ -250,16 +252,6 @@ class Answerer:
                                 answer_format=self.options.answer_format)
         user = prompts.render("answer.user.j2", evidence=evidence, question=question)
         return [Message("system", system), Message("user", user)]
-
-    def _relevance_threshold(self, q_lang: str, doc_lang: str | None) -> float:
-        """Multilingual-e5 scores run lower across languages, so cross-lingual evidence has its own bar."""
-        same = doc_lang is None or doc_lang == q_lang
-        return self.options.min_relevance if same else self.options.min_relevance_cross
-
-    def _quotable(self, q_lang: str, best: Evidence) -> bool:
-        """Whether the best evidence is close enough to the question to quote when the model's answer fails."""
-        same = best.lang is None or best.lang == q_lang
-        return best.score >= (self.options.min_quote_relevance if same else self.options.min_quote_relevance_cross)
 
     def _abstain_text(self, lang: str) -> str:
         return prompts.render(f"abstain.{lang}.j2")
@@ -404,6 +396,12 @@ UNVERIFIED = {"en": "(unverified)", "ar": "(غير مؤكد)"}
 def _flagged(text: str, lang: str) -> str:
     body, punct = split_final_punctuation(text)
     return f"{body} {UNVERIFIED.get(lang, UNVERIFIED['en'])}{punct}"
+
+
+def _bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:
+    """The bar for evidence in ``doc_lang``: multilingual-e5 scores run lower across languages, so evidence in
+    another language than the question's has its own (lower) bar."""
+    return same if doc_lang is None or doc_lang == q_lang else cross
 
 
 def _ms(t: float) -> float:
