@@ -5,7 +5,9 @@ The pipeline, not the model, is responsible for faithfulness:
 2. When the best sentence's similarity is below ``min_relevance`` (``min_relevance_cross`` when the question
    and the article are in different languages: multilingual-e5 scores run lower across languages) the assistant
    abstains without calling the model. Otherwise the best ``max_evidence`` sentences are offered to the model,
-   numbered, inside an ``<evidence>`` block (quoted data, never instructions).
+   numbered, inside an ``<evidence>`` block (quoted data, never instructions); the best ``evidence_context`` of
+   them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said" (not when
+   that sentence is offered itself).
 3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
    With ``answer_format="json"`` the model is constrained by a JSON schema of the offered numbers
    (:mod:`assistant.structured`) and its reply is turned into the same text form first.
@@ -14,8 +16,9 @@ The pipeline, not the model, is responsible for faithfulness:
    also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts), and it may not
    use words that only other, uncited evidence has (a fact attributed to the wrong source); a sentence that only
    restates the question is removed too. What was removed, and why, is returned with the answer; each shown
-   sentence carries its support score. With ``unsupported="mark"`` such sentences are kept and flagged
-   instead, as long as one sentence is supported.
+   sentence carries its support score. A name or number found only in an evidence sentence's context widens
+   that citation to ``[context_start, end)``, so the quote holds what the sentence says. With
+   ``unsupported="mark"`` such sentences are kept and flagged instead, as long as one sentence is supported.
 5. Every citation's quote is re-read from the stored article (``text[start:end]``); a mismatch drops it.
 If nothing survives (or the model replied that the evidence does not answer), the best evidence is quoted
 verbatim with its citation when its similarity to the question reaches ``min_quote_relevance``
@@ -26,7 +29,7 @@ LLM configured, or when the model fails, the answer is extractive the same way (
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -56,6 +59,10 @@ class Evidence:
     text: str
     score: float
     lang: str | None = None
+    context: str = ""
+    """The sentence before this one in the article (verbatim), shown to the model for who/what it refers to."""
+    context_start: int | None = None
+    """Where ``context`` starts in the article; a citation that needs the context spans ``[context_start, end)``."""
 
 
 @dataclass
@@ -113,6 +120,11 @@ class AnswerOptions:
     top_k: int = 5
     retrieval_mode: str = "hybrid"
     max_evidence: int = 5
+    evidence_context: int = 0
+    """The best this-many evidence sentences carry the sentence before them as context, unless that sentence is
+    offered as evidence itself. Off by default: with the embedded 1.5B model on XQuAD dev (53 EN->AR questions,
+    15 unanswerable) context for all 5 made prompts 46% longer (median 397 -> 581 tokens, so a later first
+    token) and did not lower false abstention (0.42 -> 0.45, one question); a stronger model can use it."""
     min_relevance: float = 0.81
     min_relevance_cross: float = 0.77
     min_support: float = 0.78
@@ -265,8 +277,8 @@ class Answerer:
         cands, rows, missing = [], [], []
         for h in hits:
             c = h.chunk
-            for s, e in c.sentences:
-                cands.append((c, s, e, c.text[s - c.start : e - c.start]))
+            for k, (s, e) in enumerate(c.sentences):
+                cands.append((c, s, e, c.text[s - c.start : e - c.start], c.sentences[k - 1][0] if k else None))
                 v = stored.get((c.chunk_id, s))
                 rows.append(v)
                 if v is None:
@@ -281,6 +293,12 @@ class Answerer:
         evidence = [Evidence(n + 1, cands[i][0].doc_id, cands[i][0].chunk_id, cands[i][1], cands[i][2],
                              cands[i][3], float(scores[i]), cands[i][0].metadata.get("lang"))
                     for n, i in enumerate(order)]
+        offered = {(e.doc_id, e.start) for e in evidence}
+        for e, i in zip(evidence[: self.options.evidence_context], order):
+            c, prev = cands[i][0], cands[i][4]
+            if prev is not None and (e.doc_id, prev) not in offered:
+                gap = c.text[prev - c.start : e.start - c.start]
+                e.context, e.context_start = gap.rstrip(), prev
         return evidence, vecs[order]
 
     def _extractive(self, evidence: list[Evidence]) -> tuple[str, list[Citation]]:
@@ -302,6 +320,7 @@ class Answerer:
         parsed = parse_cited_answer(reply, set(by_number))
         dropped = sorted({n for p in parsed for n in p.invented})
         kept: list[tuple[str, list[int], float, str | None]] = []  # text, numbers, support, why unsupported
+        widen: set[int] = set()  # evidence whose citation must include its context sentence
         for p in parsed:
             if not p.cited:
                 removed.append({"sentence": p.text, "reason": "no valid citation"})
@@ -318,6 +337,13 @@ class Answerer:
             else:
                 cited_text = " ".join(by_number[n][0].text for n in good)
                 missing = unsupported_facts(p.text, cited_text, given=question)
+                with_context = [n for n in good if by_number[n][0].context]
+                if missing and with_context:  # "he" / "said" in the evidence: the name is in the sentence before
+                    wide = " ".join(f"{e.context} {e.text}" if e.context else e.text
+                                    for e in (by_number[n][0] for n in good))
+                    if not unsupported_facts(p.text, wide, given=question):
+                        missing, cited_text = [], wide
+                        widen.update(with_context)
                 borrowed = [] if missing else borrowed_terms(
                     p.text, cited_text, [e.text for e in evidence if e.number not in p.cited], given=question)
                 if missing:
@@ -330,6 +356,7 @@ class Answerer:
                 removed.append({"sentence": p.text, "reason": why, "support": score})
                 continue
             kept.append((p.text, numbers, score, why))
+        by_number.update(self._widened(by_number, widen))
         # Re-read every quote from the stored article, then renumber in order of first use.
         ok = self._quotes_match([by_number[n][0] for _, ns, _, _ in kept for n in ns])
         final: list[tuple[str, list[int], float, str | None]] = []
@@ -357,6 +384,19 @@ class Answerer:
             shown.append((text, ids))
             sentences.append(entry)
         return render_with_markers(shown), cites, removed, dropped, sentences
+
+    def _widened(self, by_number: dict, numbers: set[int]) -> dict:
+        """Evidence ``numbers`` re-cut to start at their context sentence: ``[context_start, end)`` of the
+        stored article, so a citation covers the sentence that names who the evidence is about."""
+        if not numbers:
+            return {}
+        texts = self.library.articles.texts(by_number[n][0].doc_id for n in numbers)
+        out = {}
+        for n in numbers:
+            e, vec = by_number[n]
+            span = texts.get(e.doc_id, "")[e.context_start : e.end]
+            out[n] = (replace(e, start=e.context_start, text=span, context="", context_start=None), vec)
+        return out
 
     def _quotes_match(self, evidence: list[Evidence]) -> set[int]:
         """Numbers of the evidence whose text is exactly ``stored_text[start:end]`` of its article."""

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     retrieval_mode: Literal["hybrid", "dense"] = "hybrid"
     max_evidence: int = Field(5, ge=1, le=30)
+    evidence_context: int = Field(
+        0, ge=0, le=30, description="How many evidence sentences (best first) are shown to the model with the "
+        "sentence before them in the article as context (who 'he' is, who 'said'); 0 shows none."
+    )
     min_relevance: float = Field(
         0.81, description="Abstain when the best evidence sentence's cosine similarity to the question is below "
         "this (question and article in the same language)."

@@ -319,3 +319,41 @@ def test_a_sentence_that_only_restates_the_question_is_removed(lib):
     assert ans.removed[0] == {"sentence": "The first director of the museum was the director.",
                               "reason": "restates the question"}
     assert "Henry Cole" in ans.answer and "was the director" not in ans.answer
+
+
+# ------------------------------------------------------------------------- neighbours as context
+def test_evidence_comes_with_the_sentence_before_it_as_context(lib):
+    llm = FakeLLM()
+    answerer(lib, llm, max_evidence=1, evidence_context=5).ask("How many objects does it hold?")
+    prompt = llm.history[-1][-1].content
+    assert "(context for [1]: Its first director was Henry Cole.)\n[1] It holds 2.3 million objects." in prompt
+    answerer(lib, llm, max_evidence=1).ask("How many objects does it hold?")  # off by default
+    assert "[1] It holds 2.3 million objects." in llm.history[-1][-1].content
+    assert "context for" not in llm.history[-1][-1].content
+
+
+def test_no_context_when_the_sentence_before_is_offered_itself(lib):
+    llm = FakeLLM()
+    answerer(lib, llm, evidence_context=5).ask("How many objects does the museum hold, and who was its first director?")
+    offered = llm.history[-1][-1].content
+    assert "] Its first director was Henry Cole.\n" in offered  # offered as numbered evidence ...
+    assert ": Its first director was Henry Cole.)" not in offered  # ... so never repeated as context
+
+
+def test_a_name_from_the_context_sentence_widens_the_citation_to_it(lib):
+    reply = "Henry Cole's museum holds 2.3 million objects [1]."
+    ans = answerer(lib, FakeLLM([reply]), max_evidence=1, evidence_context=5).ask("How many objects does it hold?")
+    assert ans.answer == "Henry Cole's museum holds 2.3 million objects [1]." and ans.removed == []
+    c = ans.citations[0]
+    assert c.quote == "Its first director was Henry Cole. It holds 2.3 million objects."
+    assert lib.get(c.doc_id).text[c.start : c.end] == c.quote
+    # without the context the model could not have seen the name, and the check removes it
+    bare = answerer(lib, FakeLLM([reply]), max_evidence=1, min_quote_relevance=2.0).ask("How many objects does it hold?")
+    assert bare.abstained and bare.removed[0]["reason"] == "not in the cited evidence: name Henry, name Cole"
+
+
+def test_a_supported_sentence_keeps_the_narrow_citation(lib):
+    ans = answerer(lib, FakeLLM(["It holds 2.3 million objects [1]."]), max_evidence=1, evidence_context=5).ask(
+        "How many objects does it hold?")
+    assert ans.citations[0].quote == "It holds 2.3 million objects."
+
