@@ -9,6 +9,7 @@
   the Chroma sentence collection (skipped when that collection is empty: a store built without sentence
   vectors);
 - expected chunk ids against the lexical (FTS5) rows: orphan, missing and doubled rows (a ghost lexical hit);
+  and, in a store that has latent terms (:mod:`assistant.latent`), chunks without them;
 - near-duplicate band keys of articles that no longer exist; intents left by a killed writer.
 
 :func:`repair` finishes or undoes the intents (:func:`recover`), deletes every orphan, and re-indexes each
@@ -44,13 +45,14 @@ class Report:
     orphan_lexical: list[str] = field(default_factory=list)
     missing_lexical: list[str] = field(default_factory=list)
     doubled_lexical: list[str] = field(default_factory=list)
+    missing_latent: list[str] = field(default_factory=list)
     orphan_bands: list[str] = field(default_factory=list)
     reindex: list[str] = field(default_factory=list)
     """Ready articles with a missing or doubled piece (re-indexed from their stored text by a repair)."""
     repaired: dict | None = None
 
     _DRIFT = ("pending", "orphan_chunks", "missing_chunks", "orphan_sentences", "missing_sentences",
-              "orphan_lexical", "missing_lexical", "doubled_lexical", "orphan_bands")
+              "orphan_lexical", "missing_lexical", "doubled_lexical", "missing_latent", "orphan_bands")
 
     @property
     def consistent(self) -> bool:
@@ -116,8 +118,11 @@ def _check(library: Library) -> Report:
     r.orphan_lexical = [c for c in lex if c not in expected]
     r.missing_lexical = [c for c in expected if c not in lex]
     r.doubled_lexical = [c for c, n in lex.items() if n > 1 and c in expected]
+    latent = library.lexical.latent_ids()
+    if latent:  # a store built by an embedder without latent terms has none, and needs none
+        r.missing_latent = [c for c in expected if c in lex and c not in latent]
     r.orphan_bands = sorted(library.articles.band_doc_ids() - set(rows))
-    broken = set(r.missing_chunks) | set(r.missing_lexical) | set(r.doubled_lexical)
+    broken = set(r.missing_chunks) | set(r.missing_lexical) | set(r.doubled_lexical) | set(r.missing_latent)
     r.reindex = sorted({expected[c] for c in broken} | {want[s].rsplit(":", 2)[0] for s in r.missing_sentences})
     return r
 
@@ -125,15 +130,13 @@ def _check(library: Library) -> Report:
 def reindex(library: Library, embedder, rec: ArticleRecord, *, chunk_chars: int) -> None:
     """Rewrite every index entry of a stored article from its stored text (intent → indexes → commit)."""
     from ingest.neardup import fingerprint
-    from ingest.pipeline import article_chunks
+    from ingest.pipeline import article_chunks, embed_chunks
 
     chunks = article_chunks(rec, chunk_chars)
-    vectors = embedder.embed_passages([c.text for c in chunks])
-    sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
-    sent_vectors = embedder.embed_passages(sentences)
+    out = embed_chunks(embedder, chunks)
     fp = fingerprint(rec.text)
     rec.n_chunks = len(chunks)
-    library.replace(rec, chunks, vectors, sent_vectors, bands=fp.keys if fp else None)
+    library.replace(rec, chunks, out.vectors, out.sentence_vectors, bands=fp.keys if fp else None, latent=out.latent)
 
 
 def recover(library: Library, embedder=None, *, chunk_chars: int = 1000,

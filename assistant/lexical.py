@@ -16,7 +16,9 @@ reach the MATCH grammar: no operators, prefixes, columns or NEAR) and OR-ed. ``r
 deletes and re-adds a document's (a batch's) rows in one transaction, so readers (WAL, one connection per thread)
 see either the old or the new chunks, never both and never none. The analyzer's name is stored in a ``meta``
 table; opening a file built by a different analyzer empties it (its terms would never match new queries), so a
-caller that syncs by ``all_doc_ids()`` re-adds everything (``was_reset`` tells it so).
+caller that syncs by ``all_doc_ids()`` re-adds everything (``was_reset`` tells it so). A ``latent`` table holds
+each chunk's packed latent terms (:mod:`assistant.latent`), written and deleted in the same transactions as the
+chunk's BM25 row.
 
 Limits: the stemmer is light and rule-based (no broken plurals, no roots; infixes untouched), stopword lists
 are short, and BM25 sees only term overlap — no synonyms, transliteration or cross-language matching. UNINDEXED
@@ -151,6 +153,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
     tokenize='unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS latent (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, terms BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS latent_doc ON latent (doc_id);
 """
 
 Row = tuple[str, str, str, dict]
@@ -188,6 +192,7 @@ class LexicalIndex:
             self.was_reset = row is not None and row[0] != self.analyzer.name
             if row is None or row[0] != self.analyzer.name:
                 c.execute("DELETE FROM chunks")  # terms from another analyzer would silently never match
+                c.execute("DELETE FROM latent")
                 c.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (self.analyzer.name,))
 
     def _conn(self) -> sqlite3.Connection:
@@ -210,28 +215,52 @@ class LexicalIndex:
 
     _INSERT = "INSERT INTO chunks (terms, chunk_id, doc_id, lang, source, date) VALUES (?,?,?,?,?,?)"
 
-    def add(self, rows: Sequence[Row]) -> None:
-        """Add ``(chunk_id, doc_id, text, metadata)`` rows in one transaction."""
+    def add(self, rows: Sequence[Row], *, latent: dict[str, bytes] | None = None) -> None:
+        """Add ``(chunk_id, doc_id, text, metadata)`` rows (and their packed latent terms) in one transaction."""
         params = self._params(rows)
         with self._conn() as c:
             c.executemany(self._INSERT, params)
+            self._put_latent(c, rows, latent)
+
+    @staticmethod
+    def _put_latent(c: sqlite3.Connection, rows: Sequence[Row], latent: dict[str, bytes] | None) -> None:
+        doc_of = {str(cid): str(did) for cid, did, *_ in rows}
+        c.executemany("INSERT OR REPLACE INTO latent VALUES (?,?,?)",
+                      [(cid, doc_of[cid], blob) for cid, blob in (latent or {}).items() if cid in doc_of])
 
     def replace_doc(self, doc_id: str, rows: Sequence[Row]) -> None:
         """Make ``rows`` exactly the chunks of ``doc_id`` (delete + add, one transaction)."""
         self.replace_docs({doc_id: rows})
 
-    def replace_docs(self, docs: dict[str, Sequence[Row]]) -> None:
-        """``replace_doc`` for several documents in one transaction."""
+    def replace_docs(self, docs: dict[str, Sequence[Row]], *, latent: dict[str, bytes] | None = None) -> None:
+        """``replace_doc`` for several documents in one transaction; ``latent``: packed latent terms by chunk id
+        (:mod:`assistant.latent`), replaced in the same transaction."""
         ids, params = list(docs), [p for rows in docs.values() for p in self._params(rows)]
         with self._conn() as c:
             for i in range(0, len(ids), 500):  # doc_id is UNINDEXED: one scan per statement, so one statement
                 part = ids[i : i + 500]
                 c.execute(f"DELETE FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)
+                c.execute(f"DELETE FROM latent WHERE doc_id IN ({','.join('?' * len(part))})", part)
             c.executemany(self._INSERT, params)
+            self._put_latent(c, [r for rows in docs.values() for r in rows], latent)
 
     def delete_doc(self, doc_id: str) -> int:
         with self._conn() as c:
+            c.execute("DELETE FROM latent WHERE doc_id=?", (doc_id,))
             return c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,)).rowcount
+
+    def latent_ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT chunk_id FROM latent")}
+
+    def latent(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """The packed latent terms of these chunks (those that have them)."""
+        ids, out = list(dict.fromkeys(chunk_ids)), {}
+        c = self._conn()
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            out.update(c.execute(f"SELECT chunk_id, terms FROM latent WHERE chunk_id IN ({','.join('?' * len(part))})",
+                                 part).fetchall())
+        return out
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -257,6 +286,7 @@ class LexicalIndex:
             for i in range(0, len(ids), 500):
                 part = ids[i : i + 500]
                 n += c.execute(f"DELETE FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part).rowcount
+                c.execute(f"DELETE FROM latent WHERE chunk_id IN ({','.join('?' * len(part))})", part)
         return n
 
     def all_doc_ids(self) -> set[str]:

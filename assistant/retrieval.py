@@ -12,13 +12,15 @@ stemmed terms (:mod:`assistant.lexical`) adds evidence only for chunks in the qu
 term overlap across languages is noise that drags good dense results down. Chunks in the other language are
 searched with the question vector centred for its language (the embedder's ``query_centering``,
 :mod:`assistant.centering`; a store holding both languages runs one search per language group, each filtered to
-its group and given half of the candidate pool). A reranker, if given, reorders the
+its group and given half of the candidate pool). The front of the fused list is rescored with latent terms
+(:mod:`assistant.latent`) when the embedder has them. A reranker, if given, reorders the
 fused list (an object with ``name`` and ``rerank(question, hits) -> hits``). Limits: weights are global, tuned on
 XQuAD dev; lexical filters use the same fields as the Chroma ``where``.
 """
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from assistant.errors import ConfigError
 from assistant.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
+from assistant.latent import QUERY_TERMS, scores as latent_scores
 from assistant.store import ChunkHit, Library, date_key
 from assistant.verify import cross_script_keys
 from ingest.arabic import detect_language, normalize_for_search
@@ -80,6 +83,7 @@ class Filters:
 
 
 RETRIEVAL_MODES = ("hybrid", "dense")
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="latent-query")
 
 
 class Reranker(Protocol):
@@ -104,6 +108,9 @@ class FusionWeights:
     for chunks in the other language, normalized by the best candidate's count."""
     query_centering: bool = True
     """Search other-language chunks with the centred question (when the embedder has ``query_centering``)."""
+    latent: float = 0.2
+    """Weight of the latent-term channel (:mod:`assistant.latent`, when the embedder has latent terms): the mean
+    of the question's cosine with the chunk and with its best sentence, rescoring the fused front."""
 
 
 class Retriever:
@@ -181,6 +188,9 @@ class Retriever:
         return [(qv, 0.0, _and(where, {"lang": lang})), (*centred[:2], _and(where, {"lang": {"$ne": lang}}))]
 
     def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
+        # The question's latent terms cost one more model pass: it runs while the indexes are searched.
+        latent_query = (_BACKGROUND.submit(self.embedder.embed_latent, [question], top_k=QUERY_TERMS)
+                        if getattr(self.embedder, "latent_dim", 0) and self.weights.latent else None)
         lang = detect_language(question)
         dense: dict[str, float] = {}
         best_sent: dict[str, float] = {}
@@ -208,9 +218,23 @@ class Retriever:
                         + w.lexical * lexical.get(cid, 0.0), cid)
                        for cid in set(dense) | set(best_sent) | set(lexical))
         fused = fused[::-1][:keep]  # only the front of the list is read from the index and returned
+        fused = self._latent(latent_query, fused)
         records = self.library.index.get([cid for _, cid in fused])
         hits = [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
         return self._cross_script(question, lang, hits)
+
+    def _latent(self, latent_query: Future | None, fused: list[tuple[float, str]]) -> list[tuple[float, str]]:
+        """``fused`` rescored with the latent-term channel; unchanged when the embedder has none."""
+        if latent_query is None:
+            return fused
+        query = latent_query.result()[0]
+        blobs = self.library.lexical.latent([cid for _, cid in fused])
+        if not blobs:
+            return fused
+        sims = {cid: (a + b) / 2 for cid, (a, b) in latent_scores(query, blobs, self.embedder.latent_dim).items()}
+        floor = min(sims.values(), default=0.0)
+        return sorted(((score + self.weights.latent * sims.get(cid, floor), cid) for score, cid in fused),
+                      reverse=True)
 
     def _cross_script(self, question: str, lang: str, hits: list[ChunkHit]) -> list[ChunkHit]:
         """Names and numbers shared with chunks in the other language (Lavrentiev ~ لافرينتييف, 2254 ~ ٢٢٥٤)."""

@@ -68,6 +68,8 @@ class Write:
     vectors: np.ndarray
     sentence_vectors: np.ndarray | None = None
     bands: Sequence[int] | None = None
+    latent: Sequence[bytes] | None = None
+    """One packed blob of sentence latent terms per chunk (:mod:`assistant.latent`), or None."""
 
 
 class Library:
@@ -109,9 +111,10 @@ class Library:
                 os.close(self._tl.fd)  # releases the lock
 
     def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray,
-                sentence_vectors: np.ndarray | None = None, *, bands: Sequence[int] | None = None) -> None:
+                sentence_vectors: np.ndarray | None = None, *, bands: Sequence[int] | None = None,
+                latent: Sequence[bytes] | None = None) -> None:
         """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (see :meth:`replace_many`)."""
-        self.replace_many([Write(rec, list(chunks), vectors, sentence_vectors, bands)])
+        self.replace_many([Write(rec, list(chunks), vectors, sentence_vectors, bands, latent)])
 
     def replace_many(self, writes: Sequence["Write"]) -> None:
         """Store a batch of articles: intents (one transaction), then each index rewritten with one call for the
@@ -133,7 +136,9 @@ class Library:
                 self.sentences.add([s for w in with_sent for s in sentence_records(w.chunks)],
                                    np.concatenate([w.sentence_vectors for w in with_sent]))
             self.lexical.replace_docs({w.rec.id: [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in w.chunks]
-                                       for w in writes})
+                                       for w in writes},
+                                      latent={c.chunk_id: blob for w in writes if w.latent is not None
+                                              for c, blob in zip(w.chunks, w.latent)})
             self.articles.commit([(w.rec, w.bands) for w in writes])
 
     def delete(self, doc_id: str) -> None:

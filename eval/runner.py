@@ -46,11 +46,16 @@ class _CountingEmbedder:
         self.name = getattr(inner, "name", "?")
         self.dim = getattr(inner, "dim", None)
         self.query_centering = getattr(inner, "query_centering", None)
+        self.latent_dim = getattr(inner, "latent_dim", 0)
         self.texts: list[str] = []
 
     def embed_passages(self, texts: Sequence[str]):
         self.texts.extend(texts)
         return self.inner.embed_passages(texts)
+
+    def embed_latent(self, texts: Sequence[str], *, top_k: int):
+        self.texts.extend(texts)  # another model pass over the same sentences: counted as embedded tokens
+        return self.inner.embed_latent(texts, top_k=top_k)
 
     def embed_query(self, text: str):
         return self.inner.embed_query(text)

@@ -2,7 +2,8 @@
 
 Dependencies are passed in (a :class:`assistant.store.Library` and an embedder). Articles are gathered into
 batches of about ``batch_chunks`` chunks so the embedder always gets full batches; each chunk, and (unless
-``sentence_vectors=False``) each of its sentences, gets a vector. Then each article is written with
+``sentence_vectors=False``) each of its sentences, gets a vector, and its latent terms when the embedder has
+them (:func:`embed_chunks`). Then each article is written with
 :meth:`Library.replace_many` (old chunks out, new chunks in, article rows last). Decisions per article:
 ``unchanged`` (same id, same text), ``duplicate`` (the same text is already stored under another id),
 ``updated`` (same id, new text: its chunks are replaced) or ``added``; with ``near_duplicates`` ``"link"``
@@ -28,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
+from assistant.latent import DOC_TERMS, pack
 from assistant.store import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, make_doc_id,
                              now_iso)
 from ingest import neardup
@@ -114,6 +118,33 @@ def article_chunks(rec: ArticleRecord, chunk_chars: int = DEFAULT_MAX_CHARS) -> 
     return [ChunkRecord(chunk_id=f"{rec.id}:{h[:8]}:{c.index}", doc_id=rec.id, index=c.index, start=c.start,
                         end=c.end, text=c.text, sentences=list(c.sentences), metadata=meta)
             for c in chunk_text(rec.text, chunk_chars)]
+
+
+@dataclass
+class ChunkVectors:
+    """What the embedder makes of a list of chunks: chunk vectors, sentence vectors (or None) and, when the
+    embedder has latent terms (:mod:`assistant.latent`), one packed blob of sentence latent vectors per chunk."""
+
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray | None
+    latent: list[bytes] | None
+
+
+def embed_chunks(embedder, chunks: list[ChunkRecord], *, sentence_vectors: bool = True) -> ChunkVectors:
+    """Chunk vectors, and (``sentence_vectors``) a vector and latent terms for each sentence of each chunk."""
+    vectors = embedder.embed_passages([c.text for c in chunks])
+    if not sentence_vectors:
+        return ChunkVectors(vectors, None, None)
+    sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
+    sent_vectors = embedder.embed_passages(sentences)
+    latent = None
+    if getattr(embedder, "latent_dim", 0):
+        terms = embedder.embed_latent(sentences, top_k=DOC_TERMS)
+        latent, j = [], 0
+        for c in chunks:
+            latent.append(pack(terms[j : j + len(c.sentences)]))
+            j += len(c.sentences)
+    return ChunkVectors(vectors, sent_vectors, latent)
 
 
 class Ingestor:
@@ -254,22 +285,21 @@ class Ingestor:
     def flush(self) -> None:
         if not self._pending:
             return
-        texts = [c.text for p in self._pending for c in p.chunks]
-        sentences = [c.text[s - c.start : e - c.start] for p in self._pending for c in p.chunks for s, e in c.sentences]
-        vectors = self.embedder.embed_passages(texts)
-        sent_vectors = self.embedder.embed_passages(sentences) if self.sentence_vectors else None
+        chunks = [c for p in self._pending for c in p.chunks]
+        out = embed_chunks(self.embedder, chunks, sentence_vectors=self.sentence_vectors)
         writes, i, j = [], 0, 0
         for p in self._pending:
             n, m = len(p.chunks), sum(len(c.sentences) for c in p.chunks)
-            writes.append(Write(p.rec, p.chunks, vectors[i : i + n],
-                                sent_vectors[j : j + m] if sent_vectors is not None else None, p.bands))
+            writes.append(Write(p.rec, p.chunks, out.vectors[i : i + n],
+                                out.sentence_vectors[j : j + m] if out.sentence_vectors is not None else None,
+                                p.bands, out.latent[i : i + n] if out.latent is not None else None))
             i, j = i + n, j + m
         self.library.replace_many(writes)
         for p in self._pending:
             setattr(p.result, p.status, getattr(p.result, p.status) + 1)
             p.result.doc_ids.append(p.rec.id)
             self.report.chunks += len(p.chunks)
-        self.progress("chunks", len(texts))
+        self.progress("chunks", len(chunks))
         self._pending.clear()
         self._pending_hashes.clear()
         self._pending_ids.clear()

@@ -2,10 +2,12 @@
 
 Usage: python scripts/bench_latency.py [--chunks 100000] [--queries 200] [--checkpoints 10000,100000]
 Builds a synthetic corpus in a temporary store: short two-sentence Arabic/English articles made of words drawn
-from the bundled sample corpus, each with random unit vectors for its chunk and sentences (embedding 100k
+from the bundled sample corpus, each with random unit vectors for its chunk and sentences and random latent
+terms for its sentences (embedding 100k
 chunks for real would take hours on 2 cores; latency depends on the index sizes, not on what the vectors mean).
 Queries are real questions embedded by the real embedder. At each checkpoint it prints p50/p95 for: the query
-embedding alone, dense retrieval, hybrid retrieval, and hybrid retrieval with a lang + date filter.
+embedding alone, dense retrieval, hybrid retrieval, and hybrid retrieval with a lang + date filter, with and
+without the latent-term rescoring (:mod:`assistant.latent`).
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.backends.local import LocalE5Embedder
-from assistant.retrieval import Filters, Retriever
+from assistant.latent import DOC_TERMS, pack
+from assistant.retrieval import Filters, FusionWeights, Retriever
 from assistant.store import ArticleRecord, ChunkRecord, Library, content_hash, now_iso, sentence_records
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
@@ -60,7 +63,9 @@ def add_batch(lib: Library, start: int, n: int, words, rng, pyrng) -> None:
     lib.index.add(chunks, unit(rng, len(chunks), 384))
     sents = sentence_records(chunks)
     lib.sentences.add(sents, unit(rng, len(sents), 384))
-    lib.lexical.add([(c.chunk_id, c.doc_id, c.text, c.metadata) for c in chunks])
+    latent = {c.chunk_id: pack([(np.sort(rng.choice(16384, DOC_TERMS, replace=False)).astype(np.int32),
+                                 rng.random(DOC_TERMS, dtype=np.float32)) for _ in c.sentences]) for c in chunks}
+    lib.lexical.add([(c.chunk_id, c.doc_id, c.text, c.metadata) for c in chunks], latent=latent)
     for r in recs:
         lib.articles.put(r)
 
@@ -72,12 +77,14 @@ def pct(xs, p):
 def measure(lib, emb, n_queries):
     rows = {}
     dense, hybrid = Retriever(lib, emb, mode="dense"), Retriever(lib, emb, mode="hybrid")
+    no_latent = Retriever(lib, emb, mode="hybrid", weights=FusionWeights(latent=0.0))
     flt = Filters(lang="ar", date_from="2015-01-01")
     for name, fn in [
         ("embed query", lambda q: emb.embed_query(q)),
         ("dense", lambda q: dense.retrieve(q, top_k=10)),
         ("hybrid", lambda q: hybrid.retrieve(q, top_k=10)),
         ("hybrid + filter", lambda q: hybrid.retrieve(q, top_k=10, filters=flt)),
+        ("  without latent", lambda q: no_latent.retrieve(q, top_k=10, filters=flt)),
     ]:
         times = []
         for k in range(n_queries):

@@ -93,6 +93,17 @@ class TimedEmbedder:
         self.seconds += time.perf_counter() - t
         return out
 
+    @property
+    def latent_dim(self):
+        return getattr(self.inner, "latent_dim", 0)
+
+    def embed_latent(self, texts, *, top_k):
+        self.tokens += sum(self.inner.count_tokens(t) for t in texts)
+        t = time.perf_counter()
+        out = self.inner.embed_latent(texts, top_k=top_k)
+        self.seconds += time.perf_counter() - t
+        return out
+
     def embed_query(self, text):
         return self.inner.embed_query(text)
 

