@@ -3,8 +3,8 @@
 Usage: python scripts/bench_ingest.py [FILE] [--repeat N]
 Ingests FILE (default: ../shared/datasets/xquad/xquad.ar.dev.json) into a fresh temporary store with the bundled
 embedder, then embeds the very same chunk and sentence texts with the raw engine (``passage``, and ``sparse`` for
-the sentences' latent terms), and prints tokens/s for both and their ratio. Rounds alternate (raw, ingest, raw, ingest, ...) so machine noise
-hits both sides alike.
+the sentences' latent terms), and prints tokens/s for both and their ratio. Rounds alternate (raw, ingest, raw,
+ingest, ...) so machine noise hits both sides alike.
 """
 from __future__ import annotations
 
