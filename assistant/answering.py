@@ -6,8 +6,8 @@ The pipeline, not the model, is responsible for faithfulness:
    and the article are in different languages: multilingual-e5 scores run lower across languages) the assistant
    abstains without calling the model. Otherwise the best ``max_evidence`` sentences are offered to the model,
    numbered, inside an ``<evidence>`` block (quoted data, never instructions); the best ``evidence_context`` of
-   them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said" (not when
-   that sentence is offered itself).
+   them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said"
+   (not when that sentence is offered itself).
 3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
    With ``answer_format="json"`` the model is constrained by a JSON schema of the offered numbers
    (:mod:`assistant.structured`) and its reply is turned into the same text form first.

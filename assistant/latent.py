@@ -13,8 +13,8 @@ the candidates the dense and lexical channels already found: cosine with the bes
 (the element-wise max of its sentences, which is what max-pooling over the chunk's tokens gives, up to context).
 The weight (0.2) and the mean of chunk and sentence cosines were chosen on the four XQuAD dev settings together.
 Limits: an extra model pass per sentence at ingest and per question; only candidates are rescored, so the
-channel reorders but never finds a chunk the other channels missed; vectors belong to one embedder (its
-``latent_name``), like dense vectors.
+channel reorders but never finds a chunk the other channels missed; like dense vectors, latent terms belong to
+the embedder that made them (one ``ASSISTANT_HOME`` per embedder).
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ import sqlite3
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 from assistant.store import date_key
 from ingest.arabic import normalize_for_search
@@ -235,12 +235,11 @@ class LexicalIndex:
     def replace_docs(self, docs: dict[str, Sequence[Row]], *, latent: dict[str, bytes] | None = None) -> None:
         """``replace_doc`` for several documents in one transaction; ``latent``: packed latent terms by chunk id
         (:mod:`assistant.latent`), replaced in the same transaction."""
-        ids, params = list(docs), [p for rows in docs.values() for p in self._params(rows)]
+        params = [p for rows in docs.values() for p in self._params(rows)]
         with self._conn() as c:
-            for i in range(0, len(ids), 500):  # doc_id is UNINDEXED: one scan per statement, so one statement
-                part = ids[i : i + 500]
-                c.execute(f"DELETE FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)
-                c.execute(f"DELETE FROM latent WHERE doc_id IN ({','.join('?' * len(part))})", part)
+            for part, marks in _batches(docs):  # doc_id is UNINDEXED: one scan per statement, so one statement
+                c.execute(f"DELETE FROM chunks WHERE doc_id IN ({marks})", part)
+                c.execute(f"DELETE FROM latent WHERE doc_id IN ({marks})", part)
             c.executemany(self._INSERT, params)
             self._put_latent(c, [r for rows in docs.values() for r in rows], latent)
 
@@ -254,12 +253,9 @@ class LexicalIndex:
 
     def latent(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
         """The packed latent terms of these chunks (those that have them)."""
-        ids, out = list(dict.fromkeys(chunk_ids)), {}
-        c = self._conn()
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            out.update(c.execute(f"SELECT chunk_id, terms FROM latent WHERE chunk_id IN ({','.join('?' * len(part))})",
-                                 part).fetchall())
+        out, c = {}, self._conn()
+        for part, marks in _batches(dict.fromkeys(chunk_ids)):
+            out.update(c.execute(f"SELECT chunk_id, terms FROM latent WHERE chunk_id IN ({marks})", part).fetchall())
         return out
 
     def close(self) -> None:
@@ -281,12 +277,11 @@ class LexicalIndex:
         return [(r[0], r[1]) for r in self._conn().execute("SELECT chunk_id, doc_id FROM chunks")]
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
-        ids, n = list(chunk_ids), 0
+        n = 0
         with self._conn() as c:
-            for i in range(0, len(ids), 500):
-                part = ids[i : i + 500]
-                n += c.execute(f"DELETE FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part).rowcount
-                c.execute(f"DELETE FROM latent WHERE chunk_id IN ({','.join('?' * len(part))})", part)
+            for part, marks in _batches(chunk_ids):
+                n += c.execute(f"DELETE FROM chunks WHERE chunk_id IN ({marks})", part).rowcount
+                c.execute(f"DELETE FROM latent WHERE chunk_id IN ({marks})", part)
         return n
 
     def all_doc_ids(self) -> set[str]:
@@ -324,6 +319,15 @@ class LexicalIndex:
         sql += " ORDER BY s LIMIT ?"
         args.append(int(k))
         return [(cid, did, -s) for cid, did, s in self._conn().execute(sql, args)]
+
+
+def _batches(ids: Iterable[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``(ids, "?,?,...")`` for each run of at most ``size`` ids: an ``IN`` list per statement, under SQLite's
+    bound-parameter limit."""
+    ids = list(ids)
+    for i in range(0, len(ids), size):
+        part = ids[i : i + size]
+        yield part, ",".join("?" * len(part))
 
 
 def _or_terms(terms: Sequence[str]) -> str | None:

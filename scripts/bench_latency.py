@@ -3,8 +3,8 @@
 Usage: python scripts/bench_latency.py [--chunks 100000] [--queries 200] [--checkpoints 10000,100000]
 Builds a synthetic corpus in a temporary store: short two-sentence Arabic/English articles made of words drawn
 from the bundled sample corpus, each with random unit vectors for its chunk and sentences and random latent
-terms for its sentences (embedding 100k
-chunks for real would take hours on 2 cores; latency depends on the index sizes, not on what the vectors mean).
+terms for its sentences (embedding 100k chunks for real would take hours on 2 cores; latency depends on the
+index sizes, not on what the vectors mean).
 Queries are real questions embedded by the real embedder. At each checkpoint it prints p50/p95 for: the query
 embedding alone, dense retrieval, hybrid retrieval, and hybrid retrieval with a lang + date filter, with and
 without the latent-term rescoring (:mod:`assistant.latent`).

