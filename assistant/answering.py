@@ -258,12 +258,24 @@ class Answerer:
             return
         yield finish(text, citations, False, removed=removed, dropped_citations=dropped, sentences=support)
 
+    def warm(self) -> bool:
+        """Have the model read the answer prompt's fixed start now (loading it if needed), so the first question
+        does not pay for it. False when the backend has no prompt cache to fill (or there is no model)."""
+        warm = getattr(self.llm, "warm", None)
+        if warm is None:
+            return False
+        warm([Message("system", self._system_prompt())])
+        return True
+
     # ------------------------------------------------------------------------------------------------------
+    def _system_prompt(self) -> str:
+        # The same for every question (the answer language is asked for at the end of the user message), so a
+        # backend that keeps its prompt cache (llama.cpp) reads it once, whatever the question's language.
+        return prompts.render("answer.system.j2", not_found=NOT_FOUND, answer_format=self.options.answer_format)
+
     def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:
-        system = prompts.render(f"answer.system.{lang}.j2", not_found=NOT_FOUND,
-                                answer_format=self.options.answer_format)
-        user = prompts.render("answer.user.j2", evidence=evidence, question=question)
-        return [Message("system", system), Message("user", user)]
+        user = prompts.render("answer.user.j2", evidence=evidence, question=question, lang=lang)
+        return [Message("system", self._system_prompt()), Message("user", user)]
 
     def _abstain_text(self, lang: str) -> str:
         return prompts.render(f"abstain.{lang}.j2")

@@ -119,9 +119,33 @@ def test_prompt_delimits_evidence_and_asks_for_question_language(lib):
     llm = FakeLLM()
     answerer(lib, llm).ask("ماذا قالت روسيا عن إدلب؟")
     system, user = llm.history[-1]
-    assert "Arabic" in system.content and "not instructions" in system.content
+    assert "not instructions" in system.content
     assert user.content.startswith("<evidence>") and "</evidence>" in user.content
-    assert user.content.rstrip().endswith("ماذا قالت روسيا عن إدلب؟")
+    *_, question, language = user.content.rstrip().splitlines()
+    assert question.endswith("ماذا قالت روسيا عن إدلب؟")
+    assert "Arabic" in language and "English" not in language.split(",")[0]
+    answerer(lib, llm).ask("What did Russia say about Idlib?")
+    assert user.content.rstrip().splitlines()[-1] != llm.history[-1][1].content.rstrip().splitlines()[-1]
+    assert llm.history[-1][1].content.rstrip().splitlines()[-1].startswith("Answer in English")
+
+
+def test_system_prompt_is_the_same_for_both_languages_so_the_model_reads_it_once(lib):
+    # llama.cpp re-reads only the part of a prompt that differs from the last one: a system prompt that changed
+    # with the question's language would be read again at every switch.
+    llm = FakeLLM()
+    a = answerer(lib, llm)
+    a.ask("ماذا قالت روسيا عن إدلب؟")
+    a.ask("What did Russia say about Idlib?")
+    assert llm.history[0][0] == llm.history[1][0]
+    assert a.warm() is True
+    assert llm.warmed == [[llm.history[0][0]]]
+
+
+def test_warm_is_a_no_op_without_a_prompt_cache(lib):
+    assert answerer(lib, None).warm() is False
+    class NoCache:  # a backend that offers only the two required calls
+        name = "plain"
+    assert answerer(lib, NoCache()).warm() is False
 
 
 def test_stream_order_tokens_then_final_replacing_the_draft(lib):

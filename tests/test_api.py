@@ -367,3 +367,24 @@ def test_real_embedder_cross_lingual_over_sample_corpus(sample_library, local_em
     assert not out["abstained"] and any("إدلب" in x["quote"] for x in out["citations"])
     for x in out["citations"]:
         assert sample_library.get(x["doc_id"]).text[x["start"] : x["end"]] == x["quote"]
+
+
+def test_server_start_warms_the_model_in_the_background(library):
+    from assistant.api.server import warm_in_background
+
+    llm = FakeLLM()
+    warm_in_background(Services(make_settings(library.home), library, FakeEmbedder(), llm)).join(timeout=30)
+    assert len(llm.warmed) == 1 and llm.warmed[0][0].role == "system" and "evidence" in llm.warmed[0][0].content
+
+
+def test_a_failed_warm_up_is_logged_not_raised(library, caplog):
+    from assistant.api.server import warm_in_background
+
+    class BrokenModel(FakeLLM):
+        def warm(self, messages):
+            raise BackendError("local model /models/x.gguf failed: bad magic")
+
+    with caplog.at_level("WARNING", logger="assistant.api.server"):
+        warm_in_background(Services(make_settings(library.home), library, FakeEmbedder(), BrokenModel())) \
+            .join(timeout=30)
+    assert "warm-up failed" in caplog.text and "x.gguf" in caplog.text

@@ -10,12 +10,15 @@ process (the services hold a model and an embedded store that must not be shared
 from __future__ import annotations
 
 import importlib
+import logging
 import socket
 import threading
 import time
 
-from assistant.errors import ConfigError
+from assistant.errors import AssistantError, ConfigError
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def mount_ui(app, services):
@@ -33,7 +36,9 @@ def mount_ui(app, services):
     return gradio.mount_gradio_app(app, build_ui(services), path="/")
 
 
-def build(settings: Settings, *, ui: bool):
+def build(settings: Settings, *, ui: bool, warm: bool = False):
+    """The app over one :class:`Services`; with ``warm``, the model loads and reads the answer prompt's fixed
+    start in a background thread while the server starts (:func:`warm_in_background`)."""
     from assistant.api.app import create_app
     from assistant.services import Services
 
@@ -41,13 +46,31 @@ def build(settings: Settings, *, ui: bool):
     app = create_app(services, ui=ui)
     if ui:
         app = mount_ui(app, services)
+    if warm:
+        warm_in_background(services)
     return app
+
+
+def warm_in_background(services) -> threading.Thread:
+    """Load the model and fill its prompt cache off the request path; a request that arrives first waits for
+    the model as it would have anyway. A failure is logged here and reported again by the first question."""
+    def warm():
+        t = time.perf_counter()
+        try:
+            if services.answerer().warm():
+                log.info("model ready, answer prompt read in %.1f s", time.perf_counter() - t)
+        except AssistantError as e:
+            log.warning("model warm-up failed: %s", e)
+
+    thread = threading.Thread(target=warm, name="model-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, ui: bool = False) -> None:
     import uvicorn
 
-    app = build(settings, ui=ui)
+    app = build(settings, ui=ui, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="info", workers=1, timeout_graceful_shutdown=5)
 
 

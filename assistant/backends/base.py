@@ -4,6 +4,8 @@ An :class:`Embedder` encodes questions and passages separately (e5-style models 
 L2-normalized float32 vectors. An :class:`LLM` turns chat messages into text, whole or streamed. ``json_schema``
 asks the backend to constrain its output to a JSON schema when it can (llama.cpp grammars, OpenAI structured
 output); backends that cannot ignore it, and callers must still validate what comes back.
+A backend with a prompt cache may also offer ``warm(messages)``: read a prompt's fixed start ahead of time
+(optional; callers check for it).
 """
 from __future__ import annotations
 

@@ -81,6 +81,7 @@ class FakeLLM:
     def __init__(self, replies: Sequence[Reply] = ()):
         self._script: deque[Reply] = deque(replies)
         self.history: list[list[Message]] = []
+        self.warmed: list[list[Message]] = []
         self.schemas: list[dict | None] = []
 
     def enqueue(self, *replies: Reply) -> "FakeLLM":
@@ -96,6 +97,10 @@ class FakeLLM:
         if json_schema and "sentences" in json_schema.get("properties", {}):
             return default_json_reply(messages)
         return default_reply(messages)
+
+    def warm(self, messages: Sequence[Message]) -> None:
+        """Records the prompt start it was asked to read ahead (``warmed``); answers nothing."""
+        self.warmed.append(list(messages))
 
     def complete(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> str:
         return self._reply(messages, json_schema)

@@ -4,6 +4,9 @@ The e5 engine is loaded once per process and shared (it is read-only and thread-
 The llama.cpp model is loaded lazily on the first call, so commands that never generate (ingest, docs) never pay
 for it. Chat formatting uses the GGUF's own chat template; ``json_schema`` becomes a llama.cpp grammar through
 ``response_format``.
+llama.cpp keeps the tokens of the last prompt and re-reads only what differs, so prompts put their fixed part
+first; :meth:`LlamaCppLLM.warm` reads that part ahead of the first question (a long-running server calls it at
+start). The cache holds one prompt: a call with another start (the follow-up condensing prompt) replaces it.
 """
 from __future__ import annotations
 
@@ -117,6 +120,15 @@ class LlamaCppLLM:
         if json_schema is not None:
             kw["response_format"] = {"type": "json_object", "schema": json_schema}
         return kw
+
+    def warm(self, messages: Sequence[Message]) -> None:
+        """Load the model and read ``messages`` (a prompt's fixed start, e.g. the system prompt) into llama.cpp's
+        prompt cache; the next call whose prompt starts the same way reads only what follows."""
+        with self._lock:
+            try:
+                self._load().create_chat_completion(**self._kwargs(messages, 1, 0.0, None))
+            except (ValueError, RuntimeError) as e:
+                raise BackendError(f"local model {self.model_path} failed: {e}") from e
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
                  json_schema: dict | None = None) -> str:
