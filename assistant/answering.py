@@ -9,8 +9,9 @@ The pipeline, not the model, is responsible for faithfulness:
    them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said"
    (not when that sentence is offered itself).
 3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
-   With ``answer_format="json"`` the model is constrained by a JSON schema of the offered numbers
-   (:mod:`assistant.structured`) and its reply is turned into the same text form first.
+   The text reply is constrained by a grammar of cited sentences over the offered numbers where the backend
+   takes one (llama.cpp); with ``answer_format="json"`` by a JSON schema of the offered numbers
+   (:mod:`assistant.structured`), the reply being turned into the same text form first.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
    also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts), and it may not
@@ -40,7 +41,7 @@ from assistant.errors import AssistantError, ConfigError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChunkHit, Library
-from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_schema
+from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_grammar, answer_schema
 from assistant.verify import borrowed_terms, restates_question, unsupported_facts
 from ingest.arabic import detect_language
 import prompts
@@ -224,11 +225,12 @@ class Answerer:
             structured = opts.answer_format == "json"
             reader = JsonAnswerStream() if structured else None
             schema = answer_schema([e.number for e in evidence]) if structured else None
+            grammar = None if structured else answer_grammar([e.number for e in evidence], NOT_FOUND)
             pieces: list[str] = []
             try:
                 for piece in self.llm.stream(self._messages(standalone, lang, evidence),
                                              max_tokens=opts.max_answer_tokens, temperature=opts.temperature,
-                                             json_schema=schema):
+                                             json_schema=schema, grammar=grammar):
                     if not pieces:
                         timings["first_token"] = _ms(t0)
                     pieces.append(piece)

@@ -13,6 +13,12 @@ not JSON at all (a backend that ignored the schema) is passed on unchanged and p
 Limits: the streamed draft shows a sentence's markers only once its ``citations`` array is complete; a ``text``
 holding several sentences gives each of them the same citations; keys other than ``text`` and ``citations`` are
 ignored.
+
+With the default text format the reply is constrained too where the backend takes a grammar (llama.cpp):
+:func:`answer_grammar` admits only the not-found reply or one to three sentences, each ending in markers of
+offered evidence numbers (``text [2]``, ``text. [1][3]``). A sentence cannot end without its markers, so a weak
+model that forgets them still produces a checkable answer. Limits: inside a sentence ``.`` is allowed only
+before a digit (``2.3``), so an abbreviation like ``U.S.`` cannot be written; ``[1, 3]`` is written ``[1][3]``.
 """
 from __future__ import annotations
 
@@ -40,6 +46,20 @@ def answer_schema(numbers: list[int]) -> dict:
             "required": ["text", "citations"]}}},
         "required": ["sentences"],
     }
+
+
+def answer_grammar(numbers: list[int], not_found: str) -> str:
+    """A GBNF grammar (llama.cpp) of a text answer citing only ``numbers``, or exactly ``not_found``."""
+    nums = " | ".join(f'"{n}"' for n in sorted(set(numbers), key=lambda n: (-len(str(n)), n)))
+    return "\n".join([
+        f'root ::= "{not_found}" | sentence (" " sentence){{0,2}}',
+        'sentence ::= body end? " "? cite+ end?',
+        'body ::= char (char | "." [0-9])*',
+        r'char ::= [^.!?\u061F\[\]\n]',
+        r'end ::= [.!?\u061F]',
+        'cite ::= "[" num "]"',
+        f"num ::= {nums}",
+    ])
 
 
 def _read_string(buf: str, i: int) -> tuple[str, bool, int]:

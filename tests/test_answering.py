@@ -1,6 +1,8 @@
 """The answering stage with fakes: citation mapping, invented citations, uncited sentences, abstention."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answering import Answerer, AnswerOptions
@@ -257,6 +259,17 @@ def test_bad_answer_options_are_named():
         Answerer(library=None, embedder=FakeEmbedder(), llm=None, options=AnswerOptions(answer_format="xml"))
     with pytest.raises(ConfigError, match="unsupported-sentence policy 'hide'"):
         Answerer(library=None, embedder=FakeEmbedder(), llm=None, options=AnswerOptions(unsupported="hide"))
+
+
+def test_text_format_constrains_the_reply_to_cited_sentences_over_the_offered_numbers(lib):
+    llm = FakeLLM()
+    answerer(lib, llm).ask("Who was the first director, Henry Cole?")
+    grammar, offered = llm.grammars[-1], evidence_numbers(llm)
+    num = next(line for line in grammar.splitlines() if line.startswith("num ::="))
+    assert sorted(int(n) for n in re.findall(r'"(\d+)"', num)) == sorted(offered)
+    assert "NOT_IN_ARTICLES" in grammar  # the not-found reply stays possible
+    answerer(lib, llm, answer_format="json").ask("Who was the first director, Henry Cole?")
+    assert llm.grammars[-1] is None and llm.schemas[-1] is not None  # the JSON schema is the constraint there
 
 
 def test_json_format_passes_a_schema_of_the_offered_numbers_and_streams_text(lib):

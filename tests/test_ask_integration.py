@@ -89,11 +89,16 @@ def test_real_local_model_on_reference_article(allow_model_requests, tmp_path, l
 
     lib = Library(tmp_path / "ref")
     Ingestor(lib, local_embedder).ingest_paths([REFERENCE_ARTICLE])
+    from eval.full_runner import RecordingLLM
+
     settings = Settings()
-    llm = make_llm(settings)
+    llm = RecordingLLM(make_llm(settings))
     a = Answerer(library=lib, embedder=local_embedder, llm=llm, options=AnswerOptions.from_settings(settings))
     ans = a.ask("What did Russia say about Idlib?")
     assert not ans.abstained, ans.to_dict()
+    # The answer grammar held: the reply is the not-found token or starts with a sentence that ends in markers.
+    reply = llm.calls[-1][1]
+    assert reply == "NOT_IN_ARTICLES" or re.match(r"[^\[\]\n]+?(?:\[\d+\])+", reply), reply
     check_citations(ans, lib)
     assert detect_language(ans.answer) == "en"
     assert ans.citations and all(c.lang == "ar" for c in ans.citations)

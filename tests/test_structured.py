@@ -54,3 +54,30 @@ def test_schema_allows_only_offered_numbers_and_needs_a_citation():
     items = answer_schema([3, 1, 2])["properties"]["sentences"]["items"]
     assert items["properties"]["citations"]["items"]["enum"] == [1, 2, 3]
     assert items["properties"]["citations"]["minItems"] == 1 and items["required"] == ["text", "citations"]
+
+
+def test_text_grammar_lists_only_offered_numbers_and_compiles_for_llama_cpp():
+    from assistant.structured import answer_grammar
+
+    g = answer_grammar([3, 1, 12, 2], "NOT_IN_ARTICLES")
+    num = next(line for line in g.splitlines() if line.startswith("num ::="))
+    assert num == 'num ::= "12" | "1" | "2" | "3"'  # longest first, so "12" is never read as "1" then "2"
+    assert 'root ::= "NOT_IN_ARTICLES" | sentence' in g
+    assert "\\u061F" in g  # the Arabic question mark ends a sentence too
+    llama_cpp = pytest.importorskip("llama_cpp")
+    llama_cpp.LlamaGrammar.from_string(g, verbose=False)  # raises on a grammar llama.cpp cannot parse
+
+
+def test_the_local_backend_hands_the_grammar_to_llama_cpp_and_prefers_a_json_schema():
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from assistant.backends.base import Message
+    from assistant.backends.local import LlamaCppLLM
+    from assistant.structured import answer_grammar
+
+    llm = LlamaCppLLM("/nonexistent/model.gguf", n_ctx=512, n_threads=1)  # loads lazily: no model needed here
+    g = answer_grammar([1, 2], "NOT_IN_ARTICLES")
+    kw = llm._kwargs([Message("user", "q")], 16, 0.0, None, g)
+    assert isinstance(kw["grammar"], llama_cpp.LlamaGrammar) and "response_format" not in kw
+    assert llm._kwargs([Message("user", "q")], 16, 0.0, None, g)["grammar"] is kw["grammar"]  # compiled once
+    kw = llm._kwargs([Message("user", "q")], 16, 0.0, answer_schema([1, 2]), g)
+    assert "grammar" not in kw and kw["response_format"]["schema"] == answer_schema([1, 2])

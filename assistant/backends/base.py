@@ -3,7 +3,8 @@
 An :class:`Embedder` encodes questions and passages separately (e5-style models need different prefixes) into
 L2-normalized float32 vectors. An :class:`LLM` turns chat messages into text, whole or streamed. ``json_schema``
 asks the backend to constrain its output to a JSON schema when it can (llama.cpp grammars, OpenAI structured
-output); backends that cannot ignore it, and callers must still validate what comes back.
+output); backends that cannot ignore it, and callers must still validate what comes back. ``grammar`` (a GBNF
+grammar) does the same for a free-text reply where the backend takes one (llama.cpp); others ignore it.
 A backend with a prompt cache may also offer ``warm(messages)``: read a prompt's fixed start ahead of time
 (optional; callers check for it).
 """
@@ -41,11 +42,11 @@ class LLM(Protocol):
     name: str
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-                 json_schema: dict | None = None) -> str:
+                 json_schema: dict | None = None, grammar: str | None = None) -> str:
         ...
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-               json_schema: dict | None = None) -> Iterator[str]:
+               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
         ...
 
 

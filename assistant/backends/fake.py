@@ -83,6 +83,7 @@ class FakeLLM:
         self.history: list[list[Message]] = []
         self.warmed: list[list[Message]] = []
         self.schemas: list[dict | None] = []
+        self.grammars: list[str | None] = []
 
     def enqueue(self, *replies: Reply) -> "FakeLLM":
         self._script.extend(replies)
@@ -102,10 +103,12 @@ class FakeLLM:
         """Records the prompt start it was asked to read ahead (``warmed``); answers nothing."""
         self.warmed.append(list(messages))
 
-    def complete(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> str:
+    def complete(self, messages, *, max_tokens, temperature=0.0, json_schema=None, grammar=None) -> str:
+        self.grammars.append(grammar)
         return self._reply(messages, json_schema)
 
-    def stream(self, messages, *, max_tokens, temperature=0.0, json_schema=None) -> Iterator[str]:
+    def stream(self, messages, *, max_tokens, temperature=0.0, json_schema=None, grammar=None) -> Iterator[str]:
+        self.grammars.append(grammar)
         text = self._reply(messages, json_schema)
         for piece in re.findall(r"\S+\s*|\s+", text):
             yield piece

@@ -48,7 +48,8 @@ class OpenAIChatLLM:
         return kw
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-                 json_schema: dict | None = None) -> str:
+                 json_schema: dict | None = None, grammar: str | None = None) -> str:
+        # ``grammar`` is ignored: the OpenAI API has no grammar parameter (servers differ on theirs).
         import openai
 
         try:
@@ -58,7 +59,7 @@ class OpenAIChatLLM:
         return r.choices[0].message.content or ""
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-               json_schema: dict | None = None) -> Iterator[str]:
+               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
         import openai
 
         try:
