@@ -224,8 +224,9 @@ class Answerer:
             t = time.perf_counter()
             structured = opts.answer_format == "json"
             reader = JsonAnswerStream() if structured else None
-            schema = answer_schema([e.number for e in evidence]) if structured else None
-            grammar = None if structured else answer_grammar([e.number for e in evidence], NOT_FOUND)
+            numbers = [e.number for e in evidence]
+            schema = answer_schema(numbers) if structured else None
+            grammar = None if structured else answer_grammar(numbers, NOT_FOUND)
             pieces: list[str] = []
             try:
                 for piece in self.llm.stream(self._messages(standalone, lang, evidence),

@@ -81,3 +81,19 @@ def test_the_local_backend_hands_the_grammar_to_llama_cpp_and_prefers_a_json_sch
     assert llm._kwargs([Message("user", "q")], 16, 0.0, None, g)["grammar"] is kw["grammar"]  # compiled once
     kw = llm._kwargs([Message("user", "q")], 16, 0.0, answer_schema([1, 2]), g)
     assert "grammar" not in kw and kw["response_format"]["schema"] == answer_schema([1, 2])
+
+
+def test_a_local_model_that_cannot_load_is_a_backend_error_naming_it_for_every_call():
+    pytest.importorskip("llama_cpp")
+    from assistant.backends.base import Message
+    from assistant.backends.local import LlamaCppLLM
+    from assistant.errors import BackendError
+
+    llm = LlamaCppLLM("/nonexistent/model.gguf", n_ctx=256, n_threads=1)
+    calls = [lambda: llm.complete([Message("user", "q")], max_tokens=2),
+             lambda: list(llm.stream([Message("user", "q")], max_tokens=2)),
+             lambda: llm.warm([Message("system", "s")])]
+    for call in calls:
+        with pytest.raises(BackendError, match="/nonexistent/model.gguf"):
+            call()
+    assert not llm._lock.locked()  # a failed call never keeps the model held

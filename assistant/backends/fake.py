@@ -3,10 +3,12 @@
 ``FakeEmbedder`` hashes normalized character trigrams and words into a fixed-size vector: texts that share
 words score high, unrelated texts score low, the same text always gives the same vector; its latent terms
 (:mod:`assistant.latent`) are hashed words. It is not cross-lingual. ``FakeLLM`` replays scripted replies
-(``enqueue``) and records every call in ``history``; with an empty script it answers from the evidence it was given: it restates the first numbered evidence line of the
-prompt (``[n] text``) with its citation, or says it cannot answer when the prompt offers no evidence; asked
-for a JSON answer (a ``json_schema`` with ``sentences``) it writes the same as ``{"sentences": [...]}``. The
-schema of every call is recorded in ``schemas``.
+(``enqueue``) and records every call in ``history``; with an empty script it answers from the evidence it was
+given: it restates the first numbered evidence line of the prompt (``[n] text``) with its citation, or says it
+cannot answer when the prompt offers no evidence; asked for a JSON answer (a ``json_schema`` with
+``sentences``) it writes the same as ``{"sentences": [...]}``. The schema and the grammar of every call are
+recorded in ``schemas`` and ``grammars`` (it follows neither), prompt starts it was asked to read ahead in
+``warmed``.
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ start). The cache holds one prompt: a call with another start (the follow-up con
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -134,37 +135,35 @@ class LlamaCppLLM:
             kw["grammar"] = self._grammar(grammar)
         return kw
 
-    def warm(self, messages: Sequence[Message]) -> None:
-        """Load the model and read ``messages`` (a prompt's fixed start, e.g. the system prompt) into llama.cpp's
-        prompt cache; the next call whose prompt starts the same way reads only what follows."""
+    @contextlib.contextmanager
+    def _calling(self):
+        """Holds the model for one call; llama.cpp's errors become a :class:`BackendError` naming the model."""
         with self._lock:
             try:
-                self._load().create_chat_completion(**self._kwargs(messages, 1, 0.0, None))
+                yield self._load()
             except (ValueError, RuntimeError) as e:
                 raise BackendError(f"local model {self.model_path} failed: {e}") from e
 
+    def warm(self, messages: Sequence[Message]) -> None:
+        """Load the model and read ``messages`` (a prompt's fixed start, e.g. the system prompt) into llama.cpp's
+        prompt cache; the next call whose prompt starts the same way reads only what follows."""
+        with self._calling() as llm:
+            llm.create_chat_completion(**self._kwargs(messages, 1, 0.0, None))
+
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
                  json_schema: dict | None = None, grammar: str | None = None) -> str:
-        with self._lock:
-            try:
-                out = self._load().create_chat_completion(
-                    **self._kwargs(messages, max_tokens, temperature, json_schema, grammar))
-            except (ValueError, RuntimeError) as e:
-                raise BackendError(f"local model {self.model_path} failed: {e}") from e
+        with self._calling() as llm:
+            out = llm.create_chat_completion(**self._kwargs(messages, max_tokens, temperature, json_schema, grammar))
         return out["choices"][0]["message"]["content"] or ""
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
                json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
-        with self._lock:
-            try:
-                chunks = self._load().create_chat_completion(
-                    stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema, grammar))
-                for ch in chunks:
-                    piece = ch["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
-            except (ValueError, RuntimeError) as e:
-                raise BackendError(f"local model {self.model_path} failed: {e}") from e
+        with self._calling() as llm:
+            for ch in llm.create_chat_completion(
+                    stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema, grammar)):
+                piece = ch["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
 
 
 @register_embedder("local")
