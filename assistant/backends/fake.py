@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections import deque
+from functools import lru_cache
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -26,6 +27,12 @@ from ingest.arabic import normalize_for_search
 
 _WORD = re.compile(r"\w+")
 EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.+?)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1 << 17)
+def _hash(feature: str) -> int:
+    """A stable 64-bit hash of a word or trigram (cached: the same words recur in every text)."""
+    return int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 class FakeEmbedder:
@@ -41,9 +48,10 @@ class FakeEmbedder:
         for w in list(feats):
             padded = f"#{w}#"
             feats.extend(padded[i : i + 3] for i in range(len(padded) - 2))
-        for f in feats:
-            h = int.from_bytes(hashlib.blake2b(f.encode("utf-8"), digest_size=8).digest(), "little")
-            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        if feats:
+            h = np.fromiter((_hash(f) for f in feats), dtype=np.uint64, count=len(feats))
+            signs = np.where((h >> np.uint64(32)) & np.uint64(1), 1.0, -1.0).astype(np.float32)
+            np.add.at(v, (h % np.uint64(self.dim)).astype(np.int64), signs)
         return v
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -65,7 +73,7 @@ class FakeEmbedder:
         for text in texts:
             counts: dict[int, float] = {}
             for w in _WORD.findall(normalize_for_search(text)):
-                h = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+                h = _hash(w)
                 counts[h % self.latent_dim] = counts.get(h % self.latent_dim, 0.0) + 1.0
             top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
             out.append((np.array([k for k, _ in top], dtype=np.int32), np.array([v for _, v in top], dtype=np.float32)))
