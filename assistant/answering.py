@@ -192,8 +192,9 @@ class Answerer:
         if history:
             timings["condense"] = _ms(t0)
         t = time.perf_counter()
-        qv = self.embedder.embed_query(standalone)
-        hits = self.retriever.retrieve(standalone, top_k=top_k or opts.top_k, filters=filters, query_vector=qv)
+        prepared = self.retriever.prepare(standalone)
+        qv = prepared.vector
+        hits = self.retriever.retrieve(standalone, top_k=top_k or opts.top_k, filters=filters, prepared=prepared)
         timings["retrieve"] = _ms(t)
         retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)}
                      for h in hits]

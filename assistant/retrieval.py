@@ -113,6 +113,14 @@ class FusionWeights:
     of the question's cosine with the chunk and with its best sentence, rescoring the fused front."""
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A question's vector, and its latent terms being computed (a Future, or None when the channel is off)."""
+
+    vector: np.ndarray
+    latent: Future | None = None
+
+
 class Retriever:
     """``hybrid`` (default): chunk vectors, sentence vectors and same-language BM25, fused by weighted scores.
     ``dense``: chunk vectors alone (the multilingual-embedder baseline)."""
@@ -128,9 +136,21 @@ class Retriever:
         self.reranker = reranker
         self.name = f"{mode}:{getattr(embedder, 'name', '?')}" + (f"+{reranker.name}" if reranker else "")
 
-    def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
-                 query_vector: np.ndarray | None = None) -> list[ChunkHit]:
+    def prepare(self, question: str, query_vector: np.ndarray | None = None) -> PreparedQuery:
+        """Embed the question. The latent-term pass (a second model pass, hybrid mode only) is started first, in a
+        background thread, so that it overlaps the query embedding and the index searches."""
+        latent = None
+        if self.mode == "hybrid" and getattr(self.embedder, "latent_dim", 0) and self.weights.latent:
+            latent = _BACKGROUND.submit(self.embedder.embed_latent, [question], top_k=QUERY_TERMS)
         qv = self.embedder.embed_query(question) if query_vector is None else query_vector
+        return PreparedQuery(qv, latent)
+
+    def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
+                 query_vector: np.ndarray | None = None, prepared: PreparedQuery | None = None) -> list[ChunkHit]:
+        """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question) or
+        ``query_vector`` skips embedding it here."""
+        prepared = prepared or self.prepare(question, query_vector)
+        qv = prepared.vector
         filters = filters or Filters()
         pool = max(top_k * 4, 40)
         if self.mode == "dense":
@@ -138,7 +158,7 @@ class Retriever:
             records = self.library.index.get([cid for cid, _ in found])
             hits = [ChunkHit(records[cid], score) for cid, score in found if cid in records]
         else:
-            hits = self._hybrid(question, qv, pool, filters, keep=top_k * 2)
+            hits = self._hybrid(question, prepared, pool, filters, keep=top_k * 2)
         hits = self.library.visible(hits)  # only chunks of ready articles with the chunk's content hash
         hits = _dedupe(hits, pool)
         if self.reranker is not None:
@@ -187,10 +207,8 @@ class Retriever:
             return [centred]
         return [(qv, 0.0, _and(where, {"lang": lang})), (*centred[:2], _and(where, {"lang": {"$ne": lang}}))]
 
-    def _hybrid(self, question: str, qv: np.ndarray, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
-        # The question's latent terms cost one more model pass: it runs while the indexes are searched.
-        latent_query = (_BACKGROUND.submit(self.embedder.embed_latent, [question], top_k=QUERY_TERMS)
-                        if getattr(self.embedder, "latent_dim", 0) and self.weights.latent else None)
+    def _hybrid(self, question: str, prepared: PreparedQuery, pool: int, filters: Filters, keep: int) -> list[ChunkHit]:
+        qv = prepared.vector
         lang = detect_language(question)
         dense: dict[str, float] = {}
         best_sent: dict[str, float] = {}
@@ -218,7 +236,7 @@ class Retriever:
                         + w.lexical * lexical.get(cid, 0.0), cid)
                        for cid in set(dense) | set(best_sent) | set(lexical))
         fused = fused[::-1][:keep]  # only the front of the list is read from the index and returned
-        fused = self._latent(latent_query, fused)
+        fused = self._latent(prepared.latent, fused)
         records = self.library.index.get([cid for _, cid in fused])
         hits = [ChunkHit(records[cid], score) for score, cid in fused if cid in records]
         return self._cross_script(question, lang, hits)

@@ -237,3 +237,37 @@ def test_where_keys_names_every_field_a_clause_reads():
     assert where_keys({"lang": "ar"}) == {"lang"}
     assert where_keys({"$and": [{"lang": {"$ne": "en"}}, {"$or": [{"source": "x"}, {"date": {"$gte": 1}}]}]}) == {
         "lang", "source", "date"}
+
+
+class _CallLog(FakeEmbedder):
+    """Records which model passes ran, in order (the latent pass runs in a background thread)."""
+
+    def __init__(self):
+        super().__init__()
+        import threading
+        self.calls: list[str] = []
+        self.latent_started = threading.Event()
+
+    def embed_query(self, text):
+        assert self.latent_started.wait(5), "the latent pass should already be running"
+        self.calls.append("query")
+        return super().embed_query(text)
+
+    def embed_latent(self, texts, *, top_k):
+        self.latent_started.set()
+        self.calls.append("latent")
+        return super().embed_latent(texts, top_k=top_k)
+
+
+def test_the_latent_pass_overlaps_the_query_embedding_and_a_prepared_query_is_embedded_once(tmp_path):
+    lib, emb = Library(tmp_path), _CallLog()
+    ingest(lib, emb, RawArticle(text="Zebras graze near the river. Lions sleep.", locator="a", id="a"))
+    emb.calls.clear()
+    retriever = Retriever(lib, emb)
+    prepared = retriever.prepare("zebras river")
+    hits = retriever.retrieve("zebras river", top_k=3, prepared=prepared)
+    assert [h.chunk.doc_id for h in hits] == ["a"]
+    assert sorted(emb.calls) == ["latent", "query"]  # one pass each: retrieve() reused the prepared query
+    emb.calls.clear()
+    assert Retriever(lib, emb, mode="dense").prepare("zebras").latent is None  # dense mode reads no latent terms
+    assert emb.calls == ["query"]
