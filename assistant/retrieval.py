@@ -97,12 +97,13 @@ class Reranker(Protocol):
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the hybrid score, tuned on the XQuAD dev splits (never per question):
+    """Weights of the hybrid score, tuned on the XQuAD dev splits and ARCD train (never per question):
     ``(1 - sentence) * chunk_cosine + sentence * best_sentence_cosine + lexical * bm25 / max_bm25``,
-    the lexical term counting only for chunks in the question's language."""
+    the lexical term counting only for chunks in the question's language (0.08: ARCD R@5 0.978 -> 0.983 against
+    0.05, AR->AR R@1 0.948 -> 0.949, EN->EN R@1 0.986 -> 0.983; cross-language settings do not use it)."""
 
     sentence: float = 0.5
-    lexical: float = 0.05
+    lexical: float = 0.08
     cross_script: float = 0.03
     """Weight of names and numbers shared across scripts (``assistant.verify.cross_script_keys``), counted only
     for chunks in the other language, normalized by the best candidate's count."""
