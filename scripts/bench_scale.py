@@ -20,7 +20,8 @@ checkpoint and at N within one run:
 ``assistant serve`` answers through that server): the ingest process then holds no vector index, and the
 server's own peak RSS (``VmHWM``) is printed beside the ingest process's.
 
-Progress goes to stderr every 5,000 chunks written. Real embedding of 100k articles takes hours on 2 CPU cores: pass a smaller ``--n``; the output says what ran.
+Progress goes to stderr every 5,000 chunks written. Real embedding of 100k articles takes hours on 2 CPU
+cores: pass a smaller ``--n``; the output says what ran.
 ``--embedder fake`` swaps in the hashing :class:`FakeEmbedder` (256 dims, no model) to measure the store and the
 pipeline alone at full N (memory, size, latency); its tokens/s say nothing about the real model.
 """
