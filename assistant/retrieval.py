@@ -147,10 +147,10 @@ class Retriever:
         return PreparedQuery(qv, latent)
 
     def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
-                 query_vector: np.ndarray | None = None, prepared: PreparedQuery | None = None) -> list[ChunkHit]:
-        """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question) or
-        ``query_vector`` skips embedding it here."""
-        prepared = prepared or self.prepare(question, query_vector)
+                 prepared: PreparedQuery | None = None) -> list[ChunkHit]:
+        """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question, which
+        also takes a vector computed elsewhere) skips embedding it here."""
+        prepared = prepared or self.prepare(question)
         qv = prepared.vector
         filters = filters or Filters()
         pool = max(top_k * 4, 40)

@@ -20,7 +20,7 @@ checkpoint and at N within one run:
 ``assistant serve`` answers through that server): the ingest process then holds no vector index, and the
 server's own peak RSS (``VmHWM``) is printed beside the ingest process's.
 
-Progress goes to stderr every 5,000 chunks written. Real embedding of 100k articles takes hours on 2 CPU
+A progress bar of chunks written goes to stderr. Real embedding of 100k articles takes hours on 2 CPU
 cores: pass a smaller ``--n``; the output says what ran.
 ``--embedder fake`` swaps in the hashing :class:`FakeEmbedder` (256 dims, no model) to measure the store and the
 pipeline alone at full N (memory, size, latency); its tokens/s say nothing about the real model.
@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from assistant.backends.fake import FakeEmbedder
 from assistant.backends.local import LocalE5Embedder
@@ -171,27 +172,13 @@ def latency(lib: Library, emb, n: int, seed: int) -> dict:
             "queries": n, "empty_results": empty}
 
 
-def progress_printer(label: str, every: int = 5000):
-    """An ``Ingestor`` progress callback: a line on stderr every ``every`` chunks written, with the elapsed time."""
-    t0, state = time.perf_counter(), {"chunks": 0, "shown": 0}
-
-    def report(kind: str, n: int) -> None:
-        if kind != "chunks":
-            return
-        state["chunks"] += n
-        if state["chunks"] - state["shown"] >= every:
-            state["shown"] = state["chunks"]
-            print(f"[{label}] {state['chunks']:,} chunks written, {time.perf_counter() - t0:.0f} s", file=sys.stderr,
-                  flush=True)
-
-    return report
-
-
 def ingest(lib: Library, emb: TimedEmbedder, path: Path) -> dict:
     s0, tok0 = emb.seconds, emb.tokens
     t = time.perf_counter()
+    bar = tqdm(desc=f"{path.stem} chunks", unit="chunk", file=sys.stderr, mininterval=10)  # as `assistant ingest`
     report = Ingestor(lib, emb, batch_chunks=Settings().ingest_batch,
-                      progress=progress_printer(path.stem)).ingest_paths([path])
+                      progress=lambda kind, n: bar.update(n) if kind == "chunks" else None).ingest_paths([path])
+    bar.close()
     wall = time.perf_counter() - t
     assert report.ok, report.to_dict()["totals"]
     tokens, raw = emb.tokens - tok0, emb.seconds - s0
