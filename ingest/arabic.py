@@ -44,6 +44,12 @@ def strip_diacritics(text: str) -> str:
     return _DIACRITICS.sub("", text)
 
 
+def strip_marks(text: str) -> str:
+    """Diacritics and tatweel removed, letters untouched: optional marks that the same word carries in one text and
+    not in another (the input the bundled embedder reads, :mod:`assistant.backends.local`)."""
+    return strip_diacritics(text).replace(_TATWEEL, "")
+
+
 def fold_digits(text: str) -> str:
     """Arabic-Indic and Persian digits to ASCII; nothing else changes length."""
     return text.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.arabic import arabic_ratio, detect_language, fold_digits, is_rtl, normalize_for_search, strip_diacritics
+from ingest.arabic import (arabic_ratio, detect_language, fold_digits, is_rtl, normalize_for_search,
+                           strip_diacritics, strip_marks)
 from ingest.chunking import Chunk, chunk_text
 from ingest.sentences import split_sentences
 
@@ -375,6 +376,22 @@ def test_fold_digits_changes_only_digits(raw):
 def test_strip_diacritics():
     assert strip_diacritics("ذَهَبَ الوَلَدُ") == "ذهب الولد"
     assert strip_diacritics("plain text") == "plain text"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ذَهَبَ الوَلَدُ", "ذهب الولد"),  # harakat
+    ("الممثَّلة في مجموعات", "الممثلة في مجموعات"),  # shadda
+    ("جمــيل جداً", "جميل جدا"),  # tatweel, tanween
+    ("أحمد إلى آخر مسؤول رئيس ى ة", "أحمد إلى آخر مسؤول رئيس ى ة"),  # letters (hamza forms, ى, ة) are kept
+    ("عام ٢٠١٩ و2019", "عام ٢٠١٩ و2019"),  # digits are kept
+    ("Lavrentiev said: «naïve» résumé", "Lavrentiev said: «naïve» résumé"),  # Latin, accents untouched
+    ("قال لافرينتييفُ (Lavrentiev) إنَّ", "قال لافرينتييف (Lavrentiev) إن"),  # mixed
+])
+def test_strip_marks_removes_only_optional_marks(text, expected):
+    out = strip_marks(text)
+    assert out == expected
+    assert strip_marks(out) == out
+    assert normalize_for_search(out) == normalize_for_search(text)  # the same search key as before
 
 
 # ---------------------------------------------------------------------------------------------------------------
