@@ -100,7 +100,6 @@ def test_fused_ranking_no_worse_than_dense_across_languages(tmp_path, local_embe
     assert scores["hybrid"] == len(questions)
 
 
-# ------------------------------------------------------------------ filtered vector search (over-fetch, fallback)
 @pytest.mark.integration
 def test_the_bundled_embedder_reads_arabic_without_diacritics_or_tatweel(local_embedder):
     marked, plain = "ما هي الدولُ الممثَّلة في مجموعــات الشرق الأقصى؟", "ما هي الدول الممثلة في مجموعات الشرق الأقصى؟"
@@ -110,6 +109,7 @@ def test_the_bundled_embedder_reads_arabic_without_diacritics_or_tatweel(local_e
     assert not np.array_equal(passages[1], passages[2])  # letters still count
 
 
+# ------------------------------------------------------------------ filtered vector search (over-fetch, fallback)
 @pytest.mark.parametrize("where, md, expected", [
     ({"lang": "ar"}, {"lang": "ar"}, True),
     ({"lang": "ar"}, {"lang": "en"}, False),
@@ -130,7 +130,6 @@ def test_where_clauses_evaluate_like_chroma(where, md, expected):
 def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(tmp_path):
     """Broad filters take the over-fetch path, selective ones Chroma's own filtered search; both must equal a
     brute-force ranking of the matching entries."""
-
     from assistant.chunks import ChunkIndex, ChunkRecord
 
     rng = np.random.default_rng(7)
