@@ -107,6 +107,9 @@ def test_the_bundled_embedder_reads_arabic_without_diacritics_or_tatweel(local_e
     passages = local_embedder.embed_passages([marked, plain, "ما هي الدول الممثلة في مجموعات الغرب؟"])
     assert np.array_equal(passages[0], passages[1])
     assert not np.array_equal(passages[1], passages[2])  # letters still count
+    # text made only of marks becomes empty for the model and still gets a unit vector, as empty text does
+    for v in (local_embedder.embed_query("ـــ"), *local_embedder.embed_passages(["َُ", ""])):
+        assert v.shape == (local_embedder.dim,) and abs(float(np.linalg.norm(v)) - 1.0) < 1e-4
 
 
 # ------------------------------------------------------------------ filtered vector search (over-fetch, fallback)
