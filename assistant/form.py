@@ -1,0 +1,88 @@
+"""Form checks of a shown answer sentence: written in the question's script, no mixed-script words, no prompt words.
+
+A reader must never see "جacksonville" (Latin and Arabic letters in one word), a Chinese word inside an Arabic
+answer, the prompt's own words ("Answer:", "الجواب في العربية:"), the not-found token, or two sentences where one
+was asked for. :func:`form_problems` lists what is wrong with one sentence (empty when nothing is);
+the answerer rejects a sentence with any problem and the eval counts the share without (``answer.well_formed``).
+
+*Own words* are what the sentence says in its own voice: a verbatim quote inside «…» or “…” is the source's
+words, and a short parenthesized name in the other script right after its transliteration, "Lavrentiev
+(لافرينتييف)", is the source spelling kept for the reader; neither counts against the script. :func:`own_words`
+returns the rest, and :func:`in_language` tells whether those words are in the question's language.
+
+Limits: script is told by letters (Arabic vs Latin); Latin acronyms inside an Arabic sentence ("UN") count as
+the wrong script, which is strict but rare in generated Arabic; prompt words are a fixed list of the phrasings
+the project's prompts and small models produce, not a general detector.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest.arabic import detect_language
+from ingest.sentences import split_sentences
+
+NOT_FOUND = "NOT_IN_ARTICLES"
+"""The reply token by which a model says the evidence does not answer (kept here so every stage shares it)."""
+
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
+_SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
+_PROMPT_WORDS = re.compile(
+    r"(?i)(\b(answer|question|evidence|sentence|response|context|unit)\b[^.:\n]{0,25}:"
+    r"|(الجواب|الإجابة|الاجابة|السؤال|الدليل|الجملة)[^.:\n]{0,25}[:：]"
+    r"|<\s*/?\s*evidence|(?-i:NOT_IN_ARTICLES|\bNONE\b)|\[\s*\d+\s*\])")
+
+
+def _script(word: str) -> str | None:
+    if _ARABIC_LETTER.search(word):
+        return "mixed" if _LATIN_LETTER.search(word) else "ar"
+    if _LATIN_LETTER.search(word):
+        return "en"
+    return "other" if any(ch.isalpha() for ch in word) else None
+
+
+def own_words(sentence: str, lang: str) -> list[str]:
+    """The sentence's words in its own voice: quotes removed, and short parenthesized names in the other
+    script (source spellings) removed."""
+    text = _QUOTED.sub(" ", sentence)
+
+    def source_spelling(m: re.Match) -> str:
+        words = _WORD.findall(m.group(1))
+        other = words and len(words) <= 4 and all(_script(w) not in (lang, "mixed", "other") for w in words)
+        return " " if other else m.group(0)
+
+    text = _SOURCE_NAME.sub(source_spelling, text)
+    return _WORD.findall(text)
+
+
+def form_problems(sentence: str, lang: str) -> list[str]:
+    """What is wrong with the form of ``sentence`` for an answer in ``lang`` (``ar``/``en``); empty when nothing."""
+    problems = []
+    if not sentence.strip():
+        return ["empty"]
+    words = own_words(sentence, lang)
+    if not words:
+        problems.append("no words of its own")
+    mixed = [w for w in words if _script(w) == "mixed"]
+    if mixed:
+        problems.append("word mixing Arabic and Latin letters: " + ", ".join(mixed[:3]))
+    foreign = [w for w in words if _script(w) not in (lang, "mixed", None)]
+    if foreign:
+        problems.append(f"words not in the question's script ({lang}): " + ", ".join(foreign[:3]))
+    m = _PROMPT_WORDS.search(_QUOTED.sub(" ", sentence))
+    if m:
+        problems.append(f"prompt words: {m.group(0).strip()!r}")
+    if len(split_sentences(_QUOTED.sub("«»", sentence.strip()))) > 1:
+        problems.append("more than one sentence")
+    if "\n" in sentence.strip():
+        problems.append("line break inside the sentence")
+    return problems
+
+
+def in_language(text: str, lang: str) -> bool:
+    """Whether the own words of ``text`` (quotes and source spellings aside) are in ``lang``."""
+    words = own_words(text, lang)
+    return bool(words) and detect_language(" ".join(words), default="") == lang
