@@ -18,7 +18,7 @@ def open_library(settings: Settings) -> Library:
 def make_ingestor(settings: Settings, *, library: Library | None = None, embedder=None, progress=None) -> Ingestor:
     return Ingestor(library or open_library(settings), embedder or make_embedder(settings),
                     chunk_chars=settings.chunk_chars, progress=progress, batch_chunks=settings.ingest_batch,
-                    near_duplicates=settings.near_duplicates)
+                    near_duplicates=settings.near_duplicates, max_article_chars=settings.ingest_max_article_chars)
 
 
 def make_answerer(settings: Settings, *, library: Library | None = None, embedder=None, llm=None) -> Answerer:

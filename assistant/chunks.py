@@ -32,6 +32,10 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 OVERFETCH = 4
+MAX_WRITE_BATCH = 5000
+"""Largest write sent to Chroma in one call, whatever the client allows (bounds one request's size)."""
+FALLBACK_WRITE_BATCH = 1000
+"""Write size used when the client cannot say its limit."""
 """Unfiltered neighbours read per wanted hit before falling back to Chroma's filtered search."""
 _COMPARE = {"$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
             "$gt": lambda a, b: a is not None and a > b, "$gte": lambda a, b: a is not None and a >= b,
@@ -119,6 +123,19 @@ class ChunkIndex:
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self.store = ChromaVectorStore(chroma_collection=self.collection)
+        self._max_batch: int | None = None
+
+    @property
+    def max_batch(self) -> int:
+        """The most records the Chroma client takes in one write (asked once; 5,461 for an embedded chromadb
+        1.5, a server may say otherwise), never above :data:`MAX_WRITE_BATCH`."""
+        if self._max_batch is None:
+            try:
+                limit = int(self._client.get_max_batch_size())
+            except Exception:  # an old client or a server that does not say: a size every version accepts
+                limit = FALLBACK_WRITE_BATCH
+            self._max_batch = max(1, min(limit, MAX_WRITE_BATCH))
+        return self._max_batch
 
     def add(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -131,8 +148,9 @@ class ChunkIndex:
                             excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=ch.doc_id)
             nodes.append(node)
-        if nodes:
-            self.store.add(nodes)
+        step = self.max_batch
+        for i in range(0, len(nodes), step):  # Chroma refuses a write over its batch limit
+            self.store.add(nodes[i : i + step])
 
     def delete_doc(self, doc_id: str) -> None:
         self.store.delete(ref_doc_id=doc_id)
@@ -147,8 +165,9 @@ class ChunkIndex:
         return self.collection.count()
 
     def delete_ids(self, ids: Sequence[str]) -> None:
-        for i in range(0, len(ids), 5000):
-            self.collection.delete(ids=list(ids[i : i + 5000]))
+        step = self.max_batch
+        for i in range(0, len(ids), step):
+            self.collection.delete(ids=list(ids[i : i + step]))
 
     def entries(self, page: int = 5000) -> Iterator[tuple[str, dict]]:
         """Every ``(id, metadata)`` in the collection, paged (no documents, no vectors)."""

@@ -35,7 +35,8 @@ class Services:
     def ingestor(self, progress=None) -> Ingestor:
         s = self.settings
         return Ingestor(self.library, self.embedder, chunk_chars=s.chunk_chars, progress=progress,
-                        batch_chunks=s.ingest_batch, near_duplicates=s.near_duplicates)
+                        batch_chunks=s.ingest_batch, near_duplicates=s.near_duplicates,
+                        max_article_chars=s.ingest_max_article_chars)
 
     def ingest_lock(self) -> threading.Lock:
         """Serializes writers inside one process (the store tolerates readers during a write)."""

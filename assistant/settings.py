@@ -68,6 +68,10 @@ class Settings(BaseSettings):
 
     # Ingest
     ingest_batch: int = Field(256, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
+    ingest_max_article_chars: int = Field(
+        1_000_000, ge=1000, description="Longest article ingested, in characters; a longer one (or a .txt/.md file "
+        "surely longer) is reported by name with this limit, the rest of the ingest goes on."
+    )
     near_duplicates: Literal["link", "skip", "off"] = Field(
         "link", description="Syndicated near-copies: store and record duplicate_of (link), don't store (skip), off."
     )

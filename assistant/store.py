@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import threading
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,22 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def make_doc_id(*, explicit: str | None, url: str | None, locator: str) -> str:
-    """Stable id: the input's own id when it is a safe token, else a hash of its id, URL or origin."""
+def make_doc_id(*, explicit: str | None, url: str | None, locator: str, key: str | None = None) -> str:
+    """Stable id: the input's own id when it is a safe token, else a hash of its id, its URL, its identity
+    ``key`` (:func:`identity_key`: source + file name, for files) or, last, its locator."""
     if explicit:
         return explicit if _SAFE_ID.match(explicit) else "id-" + hashlib.sha1(explicit.encode()).hexdigest()[:16]
-    key = f"url:{url}" if url else f"loc:{locator}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    basis = f"url:{url}" if url else f"key:{key}" if key else f"loc:{locator}"
+    return hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def identity_key(source: str | None, name: str) -> str:
+    """What makes a file's article "the same article" when it has no id or URL of its own: its source
+    (case-folded, whitespace collapsed) and its name (the file name, or the path inside the folder that was
+    ingested; ``#N`` for the N-th item of a multi-article file), never the folder it happens to sit in, so
+    ``a.txt``, ``$PWD/a.txt`` and an upload named ``a.txt`` are one article. NFC-normalized."""
+    src = " ".join((source or "").split()).casefold()
+    return unicodedata.normalize("NFC", f"{src}/{name.replace(os.sep, '/')}")
 
 
 def date_key(published: str | None) -> int | None:

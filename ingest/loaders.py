@@ -57,14 +57,33 @@ _WS = re.compile(r"\s+")
 # ----------------------------------------------------------------------------------------------- file listing
 def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
     """Yield ``(path, error)``: files as given (any extension), folders walked for supported files."""
+    for path, _name, err in iter_named_files(paths):
+        yield path, err
+
+
+def iter_named_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str, str | None]]:
+    """Like :func:`iter_files`, with each file's *name*: the file name for a file given as such, the path
+    inside the folder (``/``-separated) for a file found by walking a folder. The name, not the path string,
+    is what identifies an article (:func:`assistant.store.identity_key`), so ``a.txt`` and ``$PWD/a.txt``
+    name one article."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            yield from _walk(path, set())
-        elif path.exists():
-            yield path, None
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except (OSError, ValueError) as exc:  # e.g. a name too long, a NUL byte
+            yield path, str(raw), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+            continue
+        if is_dir:
+            for file, err in _walk(path, set()):
+                try:
+                    name = file.relative_to(path).as_posix()
+                except ValueError:
+                    name = file.name
+                yield file, name or file.name, err
+        elif exists:
+            yield path, path.name, None
         else:
-            yield path, "no such file or directory"
+            yield path, path.name, "no such file or directory"
 
 
 def _walk(folder: Path, seen: set[Path]) -> Iterator[tuple[Path, str | None]]:
@@ -155,17 +174,34 @@ def _first_line(text: str) -> str | None:
     return None
 
 
+MAX_CHARS_SETTING = "ASSISTANT_INGEST_MAX_ARTICLE_CHARS"
+
+
 @dataclass
 class _Ctx:
     path: Path
     lang: str | None
     source: str | None
+    max_chars: int | None = None
+    """Longest article accepted (characters); a one-article file surely longer (its bytes > 4 x this, the most
+    bytes a character takes) is refused before it is read."""
 
-    def read_bytes(self) -> bytes:
+    def read_bytes(self, *, one_article: bool = False) -> bytes:
         try:
+            if one_article and self.max_chars:
+                size = self.path.stat().st_size
+                if size > 4 * self.max_chars:
+                    raise LoadError(self.path, f"file is {size} bytes, too large for one article: the limit is "
+                                               f"{self.max_chars} characters ({MAX_CHARS_SETTING})")
             return self.path.read_bytes()
         except OSError as exc:
             raise LoadError(self.path, f"cannot read file: {exc.strerror or exc}") from exc
+
+    def check_length(self, text: str) -> str:
+        if self.max_chars and len(text) > self.max_chars:
+            raise LoadError(self.path, f"article is {len(text)} characters; the limit is {self.max_chars} "
+                                       f"({MAX_CHARS_SETTING})")
+        return text
 
     def open_detected(self) -> tuple[str, io.BufferedReader]:
         """Open in binary, detect the encoding from the first 64 KB, rewind; return (codec, file)."""
@@ -223,9 +259,11 @@ class _Ctx:
 
 
 # ------------------------------------------------------------------------------------------------ dispatch
-def iter_articles(path: Path, *, lang: str | None = None, source: str | None = None
+def iter_articles(path: Path, *, lang: str | None = None, source: str | None = None, max_chars: int | None = None
                   ) -> Iterator[RawArticle | ItemError]:
-    """Yield the articles (and per-item errors) of one file; raise :class:`LoadError` for whole-file problems."""
+    """Yield the articles (and per-item errors) of one file; raise :class:`LoadError` for whole-file problems.
+    ``max_chars``: a .txt/.md/.html file whose text is longer fails as a whole, before it is chunked (multi-article
+    formats leave the check to the pipeline, per item)."""
     path = Path(path)
     ext = path.suffix.lower()
     loader = _LOADERS.get(ext)
@@ -236,7 +274,7 @@ def iter_articles(path: Path, *, lang: str | None = None, source: str | None = N
         raise LoadError(path, "no such file or directory")
     if not path.is_file():
         raise LoadError(path, "not a regular file")
-    ctx = _Ctx(path, lang or None, source or None)
+    ctx = _Ctx(path, lang or None, source or None, max_chars)
     found = failed = 0
     for item in loader(ctx):
         if isinstance(item, RawArticle):
@@ -249,7 +287,7 @@ def iter_articles(path: Path, *, lang: str | None = None, source: str | None = N
 
 
 def _load_txt(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
-    text = decode_bytes(ctx.read_bytes(), str(ctx.path))
+    text = ctx.check_length(decode_bytes(ctx.read_bytes(one_article=True), str(ctx.path)))
     yield ctx.article(text, str(ctx.path), title=_first_line(text))
 
 
@@ -267,7 +305,7 @@ def _markdown_title(text: str) -> str | None:
 
 
 def _load_md(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
-    text = decode_bytes(ctx.read_bytes(), str(ctx.path))
+    text = ctx.check_length(decode_bytes(ctx.read_bytes(one_article=True), str(ctx.path)))
     yield ctx.article(text, str(ctx.path), title=_markdown_title(text))
 
 
@@ -381,6 +419,7 @@ def _load_html(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
     page = html_article(decode_bytes(ctx.read_bytes(), str(ctx.path)))
     if not page["text"].strip():
         raise LoadError(ctx.path, "no text found in the HTML main content")
+    ctx.check_length(page["text"])
     yield ctx.article(page.pop("text"), str(ctx.path), **page)
 
 

@@ -17,8 +17,17 @@ indexes → commit protocol of :meth:`Library.replace_many` (one call per index 
 ingest after ``kill -9`` converges to the state of a clean run. Embedding happens outside the lock.
 
 Memory is bounded by one batch: files are read article by article (JSONL and CSV stream; other formats hold
-one file), at most ``batch_chunks`` chunks (plus the article that overflows it) are held before they are
-embedded and written; the report keeps only counters and doc ids.
+one file), at most ``batch_chunks`` chunks or ``batch_chunks * SENTENCES_PER_CHUNK`` sentences (plus the article
+that overflows it) are held before they are embedded and written; an article over ``max_article_chars``
+(:data:`DEFAULT_MAX_ARTICLE_CHARS`) is refused with an error naming the limit, never chunked. The store splits
+each write to the size Chroma accepts (:attr:`assistant.chunks.ChunkIndex.max_batch`). The report keeps only
+counters and doc ids.
+
+Identity: an article's id is its own id, else its URL, else :func:`assistant.store.identity_key` (source + file
+name, or the path inside an ingested folder; ``#N`` for items), so the same file ingested again from another
+working folder, by an absolute path, or uploaded again (under a temporary path) replaces its earlier version
+instead of adding a second one. Two files of one run with the same identity keep both (the later falls back to
+its full path).
 
 A file that cannot be read is reported with its reason and the rest goes on; a bad item inside a file is
 reported by its locator. Progress is reported through an optional callback, never printed.
@@ -27,17 +36,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
 from assistant.latent import DOC_TERMS, pack
-from assistant.store import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, make_doc_id,
-                             now_iso)
+from assistant.store import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, identity_key,
+                             make_doc_id, now_iso)
 from ingest import neardup
 from ingest.arabic import detect_language
 from ingest.chunking import DEFAULT_MAX_CHARS, chunk_text
-from ingest.loaders import iter_articles, iter_files
+from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files
 from ingest.models import ItemError, LoadError, RawArticle
 
 
@@ -95,6 +104,21 @@ class IngestReport:
                 "near_duplicates": self.total("near_duplicates")}
 
 
+DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
+"""Longest article ingested (about 1,000 chunks); a longer one is reported by name, never chunked (a 60 MB text of
+short sentences would make millions of sentence vectors)."""
+SENTENCES_PER_CHUNK = 16
+"""A batch is also written once it holds ``batch_chunks * SENTENCES_PER_CHUNK`` sentences (chunks of very short
+sentences), which bounds the sentence vectors held in memory."""
+
+
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path.absolute())
+
+
 Progress = Callable[[str, int], None]
 """``progress(kind, n)``: kind is ``"file"`` (a file finished) or ``"chunks"`` (n chunks written)."""
 
@@ -150,10 +174,13 @@ def embed_chunks(embedder, chunks: list[ChunkRecord], *, sentence_vectors: bool 
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
                  batch_chunks: int = 256, progress: Progress | None = None, sentence_vectors: bool = True,
-                 near_duplicates: str = "link"):
+                 near_duplicates: str = "link", max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS):
         if near_duplicates not in neardup.MODES:
             raise ValueError(f"near_duplicates must be one of {neardup.MODES}, got {near_duplicates!r}")
         self.near_duplicates = near_duplicates
+        self.max_article_chars = max_article_chars
+        self._key_owner: dict[str, str] = {}
+        """doc id derived from an identity key -> the file that used it first in this run."""
         self._pending_texts: dict[str, str] = {}
         self._pending_bands: dict[int, list[str]] = {}
         self._recovered = False
@@ -164,22 +191,29 @@ class Ingestor:
         self.batch_chunks = batch_chunks
         self.progress = progress or (lambda kind, n: None)
         self._pending: list[_Pending] = []
+        self._pending_chunks = 0
+        self._pending_sentences = 0
         self._pending_hashes: dict[str, str] = {}
         self._pending_ids: set[str] = set()
         self.report = IngestReport()
 
     # -- public -------------------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | Path], *, lang: str | None = None,
-                     source: str | None = None) -> IngestReport:
+                     source: str | None = None, names: Mapping[str, str] | None = None) -> IngestReport:
+        """Ingest files and folders. ``names`` maps a path (as given) to the name it stands for (an upload's
+        name, for a file saved in a temporary folder): that name, not the path, is then the article's locator
+        and identity."""
         self.recover()
-        for path, err in iter_files(paths):
+        for path, name, err in iter_named_files(paths):
             result = FileResult(str(path))
             self.report.files.append(result)
             if err:
                 result.failed = True
                 result.errors.append(f"{path}: {err}")
             else:
-                self._ingest_file(path, result, lang=lang, source=source)
+                given = (names or {}).get(str(path))
+                self._ingest_file(path, result, lang=lang, source=source, name=given or name,
+                                  display=given)
             self.progress("file", 1)
         self.flush()
         return self.report
@@ -203,27 +237,52 @@ class Ingestor:
             self._recovered = True
 
     # -- internals ----------------------------------------------------------------------------------------
-    def _ingest_file(self, path: Path, result: FileResult, *, lang, source) -> None:
+    def _ingest_file(self, path: Path, result: FileResult, *, lang, source, name: str,
+                     display: str | None = None) -> None:
+        """One file's articles. Each gets the identity ``identity_key(source, name + item suffix)``; with
+        ``display`` (an upload's name) the stored locator is that name instead of the (temporary) path."""
+        prefix = str(path)
         try:
-            for item in iter_articles(path, lang=lang, source=source):
+            for item in iter_articles(path, lang=lang, source=source, max_chars=self.max_article_chars):
                 if isinstance(item, ItemError):
                     result.errors.append(f"{item.locator}: {item.reason}")
-                else:
-                    self._add_article(item, result)
+                    continue
+                suffix = item.locator[len(prefix):] if item.locator.startswith(prefix) else ""
+                if display is not None:
+                    item.locator = display + suffix
+                self._add_article(item, result, key=identity_key(item.source, name + suffix),
+                                  owner=prefix, fallback_key=identity_key(item.source, _resolved(path) + suffix))
         except LoadError as e:
             result.failed = True
             result.errors.append(str(e))
-        except (OSError, UnicodeError, ValueError) as e:  # defensive: a loader bug must not stop the ingest
+        except (OSError, UnicodeError, ValueError, RecursionError, MemoryError) as e:
+            # defensive: a loader bug must not stop the ingest
             result.failed = True
             result.errors.append(f"{path}: {type(e).__name__}: {e}")
 
-    def _add_article(self, art: RawArticle, result: FileResult) -> None:
+    def _doc_id(self, art: RawArticle, key: str | None, owner: str | None, fallback_key: str | None) -> str:
+        """The article's id; when two different files of one run have the same identity (``a/x.txt`` and
+        ``b/x.txt`` from the same source), the later one falls back to its full path so neither is lost."""
+        doc_id = make_doc_id(explicit=art.id, url=art.url, locator=art.locator, key=key)
+        if key is None or art.id or art.url or owner is None:
+            return doc_id
+        first = self._key_owner.setdefault(doc_id, owner)
+        if first != owner and fallback_key:
+            doc_id = make_doc_id(explicit=None, url=None, locator=art.locator, key=fallback_key)
+        return doc_id
+
+    def _add_article(self, art: RawArticle, result: FileResult, *, key: str | None = None,
+                     owner: str | None = None, fallback_key: str | None = None) -> None:
         text = art.text
         if not text or not text.strip():
             result.errors.append(f"{art.locator}: empty text")
             return
+        if self.max_article_chars and len(text) > self.max_article_chars:
+            result.errors.append(f"{art.locator}: article is {len(text)} characters; the limit is "
+                                 f"{self.max_article_chars} ({MAX_CHARS_SETTING})")
+            return
         h = content_hash(text)
-        doc_id = make_doc_id(explicit=art.id, url=art.url, locator=art.locator)
+        doc_id = self._doc_id(art, key, owner, fallback_key)
         existing = self.library.articles.get(doc_id)
         if existing is not None and existing.content_hash == h:
             result.unchanged += 1
@@ -264,7 +323,9 @@ class Ingestor:
             self._pending_texts[doc_id] = text
             for k in fp.keys:
                 self._pending_bands.setdefault(k, []).append(doc_id)
-        if sum(len(p.chunks) for p in self._pending) >= self.batch_chunks:
+        self._pending_chunks += len(chunks)
+        self._pending_sentences += sum(len(c.sentences) for c in chunks)
+        if self._pending_chunks >= self.batch_chunks or self._pending_sentences >= self.batch_chunks * SENTENCES_PER_CHUNK:
             self.flush()
 
     def _near_match(self, fp: neardup.Fingerprint, doc_id: str) -> str | None:
@@ -301,6 +362,7 @@ class Ingestor:
             self.report.chunks += len(p.chunks)
         self.progress("chunks", len(chunks))
         self._pending.clear()
+        self._pending_chunks = self._pending_sentences = 0
         self._pending_hashes.clear()
         self._pending_ids.clear()
         self._pending_texts.clear()

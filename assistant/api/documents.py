@@ -131,8 +131,11 @@ async def _upload(request: Request, services) -> list[dict]:
 
 
 def _ingest_files(services, tmp: str, names: dict[str, str], lang, source) -> list[dict]:
+    """Ingest the saved uploads; each article is identified (and located) by its upload's sanitized name, never
+    by the temporary folder, so uploading an edited file again replaces its earlier version."""
+    stored_as = {p: Path(p).name for p in names}
     with services.ingest_lock():
-        report = services.ingestor().ingest_paths(list(names), lang=lang, source=source)
+        report = services.ingestor().ingest_paths(list(names), lang=lang, source=source, names=stored_as)
     results = []
     for f in report.files:
         d = f.to_dict()

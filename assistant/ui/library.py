@@ -132,7 +132,8 @@ class LibraryHandlers:
                 try:
                     tick("start", 0)
                     report = self.services.ingestor(progress=tick).ingest_paths(
-                        [p for _, p in staged], lang=lang, source=(source or "").strip() or None)
+                        [p for _, p in staged], lang=lang, source=(source or "").strip() or None,
+                        names={str(p): name for name, p in staged})
                 finally:
                     lock.release()
                 names = {str(p): name for name, p in staged}

@@ -1,0 +1,172 @@
+"""Hardening: inputs that used to lose data (batches over Chroma's limit, path-dependent identity, ...), each
+built by the test, through the CLI and the HTTP API with the fake embedder and the fake LLM."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from assistant.api import create_app
+from assistant.backends.fake import FakeEmbedder, FakeLLM
+from assistant.cli import app
+from assistant.consistency import check
+from assistant.services import Services
+from assistant.settings import Settings
+from assistant.store import Library
+from ingest.pipeline import Ingestor
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fake_backends(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
+    monkeypatch.setenv("ASSISTANT_LLM", "fake")
+
+
+def cli(*args, codes=(0,)):
+    r = runner.invoke(app, [str(a) for a in args])
+    assert r.exit_code in codes, (r.exit_code, r.output, r.exception)
+    return r
+
+
+def short_sentences(n: int, tag: str = "") -> str:
+    return " ".join(f"Item {tag}{i} ok." for i in range(n))
+
+
+def client(home, **over) -> TestClient:
+    settings = Settings(home=home, llm="fake", embedder="fake", **over)
+    return TestClient(create_app(Services(settings, Library(home), FakeEmbedder(), FakeLLM())))
+
+
+# ------------------------------------------------------------------------------ 1. batches over Chroma's limit
+def test_write_batches_are_split_to_what_the_store_accepts(tmp_path):
+    """7,000 sentences in one .txt are 7,000 sentence vectors in one write; Chroma refuses more than 5,461
+    per call. The file after it must be ingested too and the store must end consistent."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-big.txt").write_text(short_sentences(7000), encoding="utf-8")
+    (folder / "b-good.txt").write_text("A good article follows the big one. It has two sentences.", encoding="utf-8")
+    r = cli("ingest", folder, "--json")
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(r.stdout)["files"]}
+    assert files["a-big.txt"]["status"] == "ok" and files["b-good.txt"]["status"] == "ok"
+    lib = Library.from_settings(Settings())
+    assert lib.articles.count() == 2
+    assert check(lib).consistent
+    assert lib.sentences.count() >= 7000
+
+
+def test_write_split_follows_the_client_limit(tmp_path):
+    """The limit is the client's: with a store that accepts 50 records per call, 300 ordinary articles of
+    short sentences still go in (one ingest batch holds thousands of sentences)."""
+    lib = Library(tmp_path / "home")
+    lib.index._max_batch = lib.sentences._max_batch = 50
+    calls = []
+    add = lib.sentences.collection.add
+
+    def counting_add(**kw):
+        calls.append(len(kw["ids"]))
+        return add(**kw)
+
+    object.__setattr__(lib.sentences.collection, "add", counting_add)
+    from ingest.models import RawArticle
+
+    arts = [RawArticle(text=short_sentences(70, f"{j}-"), locator=f"x#{j}", id=f"a{j}") for j in range(30)]
+    res = Ingestor(lib, FakeEmbedder()).ingest_articles(arts)
+    assert res.added == 30 and not res.errors
+    assert calls and max(calls) <= 50
+    assert check(lib).consistent
+
+
+def test_the_client_is_asked_for_its_batch_limit(tmp_path):
+    lib = Library(tmp_path / "home")
+    assert lib.index.max_batch == min(lib.index._client.get_max_batch_size(), 5000)
+
+
+def test_an_oversized_article_is_refused_by_name_and_the_others_are_stored(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_INGEST_MAX_ARTICLE_CHARS", "5000")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "huge.txt").write_text(short_sentences(3000), encoding="utf-8")  # ~36k chars
+    (folder / "rows.csv").write_text("title,text\nsmall,A small row. Fine.\nbig," + "x " * 20000
+                                     + "\nlast,The last row is kept. Yes.\n", encoding="utf-8")
+    (folder / "z.txt").write_text("After the huge one. Still stored.", encoding="utf-8")
+    r = cli("ingest", folder, "--json", codes=(1,))
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(r.stdout)["files"]}
+    assert files["huge.txt"]["status"] == "failed"
+    assert "5000" in files["huge.txt"]["errors"][0] and "ASSISTANT_INGEST_MAX_ARTICLE_CHARS" in \
+        files["huge.txt"]["errors"][0]
+    assert files["rows.csv"]["added"] == 2 and "rows.csv#2" in files["rows.csv"]["errors"][0]
+    assert files["z.txt"]["status"] == "ok"
+    assert check(Library.from_settings(Settings())).consistent
+
+
+def test_a_file_far_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.md"
+    path.write_text("# t\n" + "word " * 2000, encoding="utf-8")
+    lib = Library(tmp_path / "home")
+    ing = Ingestor(lib, FakeEmbedder(), max_article_chars=1000)
+    report = ing.ingest_paths([path])
+    assert report.files[0].failed and "too large" in report.files[0].errors[0]
+
+
+# ------------------------------------------------------------------------------------ 4. one doc per article
+def test_the_same_file_by_another_path_is_one_article(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The minister said the bridge opens in May. Work began last year.",
+                                    encoding="utf-8")
+    cli("ingest", "a.txt")
+    (tmp_path / "a.txt").write_text("The minister said the bridge opens in June. Work began last year.",
+                                    encoding="utf-8")
+    r = cli("ingest", tmp_path / "a.txt", "--json")
+    assert json.loads(r.stdout)["totals"]["updated"] == 1
+    lib = Library.from_settings(Settings())
+    recs = lib.articles.list()
+    assert len(recs) == 1 and "June" in recs[0].text
+    assert check(lib).consistent
+
+
+def test_a_folder_ingested_from_another_working_folder_is_the_same_articles(tmp_path, monkeypatch):
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "x.txt").write_text("First version of the story. It is short.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cli("ingest", "news")
+    (folder / "sub" / "x.txt").write_text("Second version of the story. It is short.", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    cli("ingest", ".")
+    recs = Library.from_settings(Settings()).articles.list()
+    assert [r.text.split()[0] for r in recs] == ["Second"]
+
+
+def test_two_files_with_one_name_in_one_run_are_both_kept(tmp_path):
+    for d, word in (("a", "Alpha"), ("b", "Beta")):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "index.txt").write_text(f"{word} story text. It is different.", encoding="utf-8")
+    lib = Library(tmp_path / "home")
+    report = Ingestor(lib, FakeEmbedder()).ingest_paths([tmp_path / "a" / "index.txt", tmp_path / "b" / "index.txt"])
+    assert report.total("added") == 2 and lib.articles.count() == 2
+
+
+def test_an_edited_upload_replaces_its_earlier_version_and_the_temp_path_is_not_stored(tmp_path):
+    c = client(tmp_path / "home")
+    r1 = c.post("/v1/documents", files={"files": ("report.txt", b"The dam holds 10 million cubic metres. Fine.")})
+    assert r1.status_code == 200 and r1.json()["results"][0]["added"] == 1
+    r2 = c.post("/v1/documents", files={"files": ("report.txt", b"The dam holds 12 million cubic metres. Fine.")})
+    assert r2.json()["results"][0]["updated"] == 1, r2.json()
+    docs = c.get("/v1/documents").json()["documents"]
+    assert len(docs) == 1
+    assert docs[0]["locator"] == "report.txt"
+    assert "12 million" in c.get(f"/v1/documents/{docs[0]['id']}").json()["text"]
+
+
+def test_an_upload_and_a_cli_ingest_of_the_same_file_are_one_article(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    (tmp_path / "note.txt").write_text("Old text of the note. Second sentence.", encoding="utf-8")
+    cli("ingest", tmp_path / "note.txt")
+    c = client(home)
+    r = c.post("/v1/documents", files={"files": ("note.txt", b"New text of the note. Second sentence.")})
+    assert r.json()["results"][0]["updated"] == 1, r.json()
