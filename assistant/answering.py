@@ -29,25 +29,30 @@ LLM configured, or when the model fails, the answer is extractive the same way (
 """
 from __future__ import annotations
 
+import functools
+import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator, Sequence
 
 import numpy as np
 
+from assistant import attributed
 from assistant.backends.base import Message
 from assistant.citations import parse_cited_answer, render_with_markers, split_final_punctuation
 from assistant.errors import AssistantError, ConfigError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
+from assistant.selection import SelectionOptions, Unit, bar as _bar, rank_units, select
 from assistant.store import ChunkHit, Library
 from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_grammar, answer_schema
 from assistant.verify import borrowed_terms, restates_question, unsupported_facts
-from ingest.arabic import detect_language
+from ingest.arabic import detect_language, normalize_for_search
 import prompts
+from prompts import NOT_FOUND
 
-NOT_FOUND = "NOT_IN_ARTICLES"
 UNSUPPORTED_POLICIES = ("remove", "mark")
+ANSWER_MODES = ("attributed", "synthesized")
 
 
 @dataclass
@@ -101,6 +106,9 @@ class Answer:
     fallback: str | None = None
     """Why the answer is extractive although a model is configured (the model failed, or verification removed its
     whole answer: :data:`UNVERIFIED_REPLY`), else None."""
+    evidence: list[dict] = field(default_factory=list)
+    """The units of evidence considered, best first: ``{"doc_id", "start", "end", "text", "score", "lang",
+    "clause", "selected"}`` (selected: answered from, or offered to the model)."""
     config: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -110,10 +118,15 @@ class Answer:
 @dataclass
 class StreamEvent:
     type: str
-    """``retrieved``, ``token`` or ``final``."""
+    """``retrieved``, ``token`` (a piece of the synthesized draft), ``sentence`` (a verified sentence of an
+    attributed answer, as soon as it passes its check) or ``final``."""
     text: str = ""
     retrieved: list[dict] | None = None
     answer: Answer | None = None
+    sentence: dict | None = None
+    """For ``sentence``: ``{"sentence", "citations", "support", "kind"}`` as in ``Answer.sentences``."""
+    citations: list[Citation] | None = None
+    """For ``sentence``: its citation (numbered as in the final answer)."""
 
 
 @dataclass
@@ -145,9 +158,18 @@ class AnswerOptions:
     unanswerable questions (73% / 82% of answerable ones). Only questions the model's answer failed on are
     quoted, so the share of unanswerable questions answered rises by less than that."""
 
+    answer_mode: str = "synthesized"
+    """``attributed`` (units chosen first, one checked sentence per unit: :mod:`assistant.attributed`) or
+    ``synthesized`` (the model writes the whole answer over numbered evidence)."""
+    max_units: int = 3
+    """Attributed mode: at most this many units are answered from (one model call each)."""
+
     @classmethod
     def from_settings(cls, s) -> "AnswerOptions":
-        return cls(**{f: getattr(s, f) for f in cls.__dataclass_fields__})
+        values = {f: getattr(s, f) for f in cls.__dataclass_fields__ if hasattr(s, f)}
+        if values.get("answer_mode") == "auto":
+            values["answer_mode"] = "attributed" if s.llm in ("local", "none") else "synthesized"
+        return cls(**values)
 
 
 class Answerer:
@@ -159,6 +181,8 @@ class Answerer:
         if self.options.answer_format not in ANSWER_FORMATS:
             raise ConfigError(f"unknown answer format {self.options.answer_format!r}; use one of: "
                               + ", ".join(ANSWER_FORMATS))
+        if self.options.answer_mode not in ANSWER_MODES:
+            raise ConfigError(f"unknown answer mode {self.options.answer_mode!r}; use one of: " + ", ".join(ANSWER_MODES))
         if self.options.unsupported not in UNSUPPORTED_POLICIES:
             raise ConfigError(f"unknown unsupported-sentence policy {self.options.unsupported!r}; use one of: "
                               + ", ".join(UNSUPPORTED_POLICIES))
@@ -166,7 +190,8 @@ class Answerer:
 
     def config(self) -> dict:
         return {"embedder": getattr(self.embedder, "name", "?"),
-                "llm": getattr(self.llm, "name", "none (extractive)"), "retriever": self.retriever.name}
+                "llm": getattr(self.llm, "name", "none (extractive)"), "retriever": self.retriever.name,
+                "answer_mode": self.options.answer_mode}
 
     # ------------------------------------------------------------------------------------------------------
     def ask(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
@@ -212,6 +237,9 @@ class Answerer:
         if not hits:
             yield finish(self._abstain_text(lang), [], True)
             return
+        if opts.answer_mode == "attributed":
+            yield from self._stream_attributed(standalone, lang, hits, qv, t0, timings, finish)
+            return
         t = time.perf_counter()
         evidence, ev_vecs = self._evidence(hits, qv)
         timings["evidence"] = _ms(t)
@@ -250,6 +278,9 @@ class Answerer:
             return
 
         t = time.perf_counter()
+        offered = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "text": e.text, "score": round(e.score, 4),
+                    "lang": e.lang, "clause": False, "selected": True} for e in evidence]
+        finish = functools.partial(finish, evidence=offered)
         text, citations, removed, dropped, support = self._verify(reply, evidence, ev_vecs, lang, standalone)
         timings["verify"] = _ms(t)
         if not citations:
@@ -260,6 +291,8 @@ class Answerer:
             else:
                 yield finish(self._abstain_text(lang), [], True, removed=removed, dropped_citations=dropped)
             return
+        if citations:
+            timings["first_sentence"] = _ms(t0)
         yield finish(text, citations, False, removed=removed, dropped_citations=dropped, sentences=support)
 
     def warm(self) -> bool:
@@ -268,8 +301,96 @@ class Answerer:
         warm = getattr(self.llm, "warm", None)
         if warm is None:
             return False
-        warm([Message("system", self._system_prompt())])
+        if self.options.answer_mode == "attributed":
+            warm(attributed.messages("en", Unit("", "", 0, 0, "", 0.0, "ar", 0))[:1])
+        else:
+            warm([Message("system", self._system_prompt())])
         return True
+
+    # ------------------------------------------------------------------------------------------------------
+    def _selection_options(self) -> SelectionOptions:
+        o = self.options
+        return SelectionOptions(max_units=o.max_units, min_relevance=o.min_relevance,
+                                min_relevance_cross=o.min_relevance_cross)
+
+    def _attributed_options(self) -> attributed.AttributedOptions:
+        o = self.options
+        return attributed.AttributedOptions(min_support_cross=o.min_support,
+                                            min_quote_relevance_cross=o.min_quote_relevance_cross)
+
+    def _stream_attributed(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
+                           timings: dict, finish) -> Iterator[StreamEvent]:
+        """The attributed answer (:mod:`assistant.attributed`): units selected, each stated in the question's
+        language (quoted, or restated by the model and checked against the unit), each yielded as a
+        ``sentence`` event as soon as it passes (``t0``: when the question arrived, for the time to the first
+        sentence)."""
+        t = time.perf_counter()
+        sel = self._selection_options()
+        ranked = rank_units(self.library, self.embedder, hits, qv, sel)
+        chosen = select(ranked, lang, sel)
+        timings["evidence"] = _ms(t)
+        trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]
+        trace += [c.to_dict(True) for c in chosen if not any(c is u for u in ranked[:10])]
+        finish = functools.partial(finish, evidence=trace)
+        if not chosen:
+            yield finish(self._abstain_text(lang), [], True)
+            return
+        aopts = self._attributed_options()
+        shown: list[tuple[str, Unit, dict]] = []
+        removed: list[dict] = []
+        failure = None
+        t = time.perf_counter()
+        for unit in chosen:
+            first = not shown
+            if unit.lang == lang or unit.lang is None or self.llm is None or failure:
+                entry = self._quote_entry(unit, lang, first)
+            else:
+                try:
+                    entry = self._restated_entry(lang, unit, question, aopts, removed, first)
+                except AssistantError as e:
+                    failure = str(e)
+                    entry = self._quote_entry(unit, lang, first)
+            if entry is None or any(_same_sentence(entry["sentence"], s) for s, _, _ in shown):
+                continue
+            if not self._quotes_match([_as_evidence(unit, 0)]):
+                removed.append({"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"})
+                continue
+            citation = self._citations([_as_evidence(unit, len(shown) + 1)])[0]
+            citation.id = len(shown) + 1
+            entry["citations"] = [citation.id]
+            shown.append((entry["sentence"], unit, entry))
+            timings.setdefault("first_sentence", _ms(t0))
+            yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
+                              sentence=entry, citations=[citation])
+        timings["generate"] = _ms(t)
+        extra = {"fallback": failure} if failure else {}
+        if not shown:
+            yield finish(self._abstain_text(lang), [], True, removed=removed, **extra)
+            return
+        cites = self._citations([_as_evidence(u, i) for i, (_, u, _) in enumerate(shown, 1)])
+        text = render_with_markers([(s, [c.id]) for (s, _, _), c in zip(shown, cites)])
+        yield finish(text, cites, False, removed=removed, sentences=[e for _, _, e in shown], **extra)
+
+    def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
+                        first: bool) -> dict | None:
+        """One model call that states ``unit`` in ``lang``; the checked sentence's entry, the unit's quote when
+        the sentence fails but the unit is close enough, or None (the failure recorded in ``removed``)."""
+        reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
+                                  temperature=self.options.temperature)
+        sentence = attributed.with_source_spellings(attributed.clean_reply(reply), unit, lang)
+        if attributed.said_nothing(reply):
+            why, support = "the model wrote nothing", None
+        else:
+            support = attributed.similarity(self.embedder, sentence, unit.vector)
+            why = attributed.check_sentence(sentence, unit, question, lang, support=support, opts=aopts)
+        if why is None:
+            return {"sentence": sentence, "citations": [], "support": round(support, 3), "kind": "restated"}
+        removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
+        return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
+
+    def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
+        return {"sentence": attributed.quote_sentence(unit, lang, first=first), "citations": [], "support": None,
+                "kind": "quote"}
 
     # ------------------------------------------------------------------------------------------------------
     def _system_prompt(self) -> str:
@@ -454,10 +575,13 @@ def _flagged(text: str, lang: str) -> str:
     return f"{body} {UNVERIFIED.get(lang, UNVERIFIED['en'])}{punct}"
 
 
-def _bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:
-    """The bar for evidence in ``doc_lang``: multilingual-e5 scores run lower across languages, so evidence in
-    another language than the question's has its own (lower) bar."""
-    return same if doc_lang is None or doc_lang == q_lang else cross
+def _as_evidence(unit: Unit, number: int) -> Evidence:
+    return Evidence(number, unit.doc_id, unit.chunk_id, unit.start, unit.end, unit.text, unit.score, unit.lang)
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """Near-duplicates: the same words once normalized (two units that say the same thing in the same words)."""
+    return " ".join(re.findall(r"\w+", normalize_for_search(a))) == " ".join(re.findall(r"\w+", normalize_for_search(b)))
 
 
 def _ms(t: float) -> float:

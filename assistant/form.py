@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 
 from ingest.arabic import detect_language
+from prompts import NO_ANSWER, NOT_FOUND
 from ingest.sentences import split_sentences
 
-NOT_FOUND = "NOT_IN_ARTICLES"
-"""The reply token by which a model says the evidence does not answer (kept here so every stage shares it)."""
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 _ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
@@ -33,7 +32,7 @@ _SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
 _PROMPT_WORDS = re.compile(
     r"(?i)(\b(answer|question|evidence|sentence|response|context|unit)\b[^.:\n]{0,25}:"
     r"|(الجواب|الإجابة|الاجابة|السؤال|الدليل|الجملة)[^.:\n]{0,25}[:：]"
-    r"|<\s*/?\s*evidence|(?-i:NOT_IN_ARTICLES|\bNONE\b)|\[\s*\d+\s*\])")
+    r"|<\s*/?\s*evidence|(?-i:" + NOT_FOUND + r"|\b" + NO_ANSWER + r"\b)|\[\s*\d+\s*\])")
 
 
 def _script(word: str) -> str | None:

@@ -54,7 +54,9 @@ _TRANSLATED_TITLE_WORDS = {
     "county", "region", "river", "sea", "ocean", "lake", "island", "islands", "mountain", "mountains", "bay",
     "airport", "station", "street", "square", "bridge", "hospital", "center", "centre", "association", "society",
     "foundation", "festival", "conference", "treaty", "agreement", "act", "law", "constitution", "operations",
-    "new", "old", "great", "grand", "holy", "saint",
+    "new", "old", "great", "grand", "holy", "saint", "affairs", "foreign", "interior", "defence", "defense",
+    "ministry", "minister", "dialogue", "forces", "army", "committee", "constitutional", "security", "nations",
+    "united", "republic", "state", "states", "special", "envoy", "general", "deputy", "statement", "presidency",
 }
 _NOT_NAMES = {"I", "Mr", "Mrs", "Ms", "Dr", "President", "Minister", "Council", "Security", "General", "Deputy",
               "Foreign", "Defence", "Defense", "Ministry", "Special", "Envoy", "Army", "Republic", "State",
@@ -234,6 +236,22 @@ def name_in_evidence(name: str, evidence: str) -> bool:
         return False
     min_letters = 0 if len(vs) >= 4 else 5  # VlV: إلواي (5 letters) is Elway, إلى and أولى are not
     return any(vs in _vowel_skeletons_arabic(w, min_letters) for w in arabic)
+
+
+def source_spelling(name: str, evidence: str) -> str | None:
+    """The Arabic word of ``evidence`` that spells the Latin ``name`` (:func:`name_in_evidence`), as written there,
+    without a one-letter clitic (و ب ل ف ك) when the rest still spells it: ``Vershinin`` in "وفيرشينين" gives
+    ``فيرشينين``. None when no Arabic word does, and for names of fewer than 4 sound classes (``Russia`` ~ ``rs``
+    also matches الرئيس; a short skeleton is good enough to accept a name, not to show a spelling)."""
+    if min(len(sk) for sk in _latin_skeletons(name)) < 4:
+        return None
+    for word in _ARABIC_WORD.findall(evidence):
+        if not name_in_evidence(name, word):
+            continue
+        if word[0] in _ONE_LETTER_CLITICS + ("و",) and len(word) > 4 and name_in_evidence(name, word[1:]):
+            return word[1:]
+        return word
+    return None
 
 
 def checkable_across_scripts(name: str, evidence: str) -> bool:

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.answering import Answer, Answerer, AnswerOptions
-from assistant.backends.fake import EVIDENCE_LINE
 from assistant.errors import AssistantError
 from assistant.store import Library
 from eval.datasets import DatasetError, EvalDataset, EvalQuestion
@@ -38,6 +37,7 @@ from eval.runner import Progress, index_dataset
 from eval.scoring import score_question
 from ingest.arabic import detect_language
 from ingest.chunking import DEFAULT_MAX_CHARS
+from prompts import EVIDENCE_LINE
 
 
 class RecordingLLM:

@@ -92,3 +92,65 @@ def _add_span(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
         gap = text[pe:s]
         if gap.strip() == "" and not any(c in "\n\r\u2028\u2029" for c in gap):
             spans[-1] = (ps, e)
+
+
+_HARD_CUTS = "؛;"
+_QUOTE_OPEN = "“«\""
+_QUOTE_CLOSE = "”»\""
+_SOFT_CUTS = "،,"
+_EDGE = " \t\n،,؛;:“”«»\"'"
+_TAIL = _EDGE + ".!?؟…"
+
+
+def split_clauses(text: str, start: int, end: int, *, long_chars: int = 160,
+                  min_chars: int = 50) -> list[tuple[int, int]]:
+    """Clause spans of the sentence ``text[start:end]`` (absolute offsets), or ``[(start, end)]`` when it does
+    not split.
+
+    A sentence is cut after ``؛``/``;`` and at the edges of a quotation (“…”, «…»); a long one (over
+    ``long_chars`` characters) also after ``،``/``,``. Pieces shorter than ``min_chars`` are merged into the piece
+    after them (the last into the one before), so a clause is never a bare "حسب البيان،". Each clause is trimmed
+    of spaces, quote marks and the punctuation at its edges; ``text[s:e]`` is the clause verbatim.
+    Limits: a comma is taken as a clause boundary without parsing ("the president, Bashar al-Assad, said"
+    splits only when the pieces are long enough); nested quotations are read as flat."""
+    soft = end - start > long_chars
+    cuts = [start]
+    in_quote = False
+    for i in range(start, end):
+        ch = text[i]
+        if ch in _QUOTE_OPEN and not in_quote:
+            in_quote = True
+            cuts.append(i)
+        elif ch in _QUOTE_CLOSE and in_quote:
+            in_quote = False
+            cuts.append(i + 1)
+        elif ch in _HARD_CUTS or (soft and ch in _SOFT_CUTS):
+            cuts.append(i + 1)
+    cuts.append(end)
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a and _trim(text, a, b)[1] > _trim(text, a, b)[0]]
+    merged: list[list[int]] = []
+    carry = None
+    for a, b in pieces:
+        if carry is not None:
+            a, carry = carry, None
+        s, e = _trim(text, a, b)
+        if e - s < min_chars:
+            carry = a
+            continue
+        merged.append([a, b])
+    if carry is not None:
+        if merged:
+            merged[-1][1] = end
+        else:
+            merged.append([carry, end])
+    out = [_trim(text, a, b) for a, b in merged]
+    out = [(s, e) for s, e in out if e > s]
+    return out if len(out) > 1 else [(start, end)]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in _EDGE:
+        a += 1
+    while b > a and text[b - 1] in _TAIL:
+        b -= 1
+    return a, b

@@ -5,7 +5,8 @@ words score high, unrelated texts score low, the same text always gives the same
 (:mod:`assistant.latent`) are hashed words. It is not cross-lingual. ``FakeLLM`` replays scripted replies
 (``enqueue``) and records every call in ``history``; with an empty script it answers from the evidence it was
 given: it restates the first numbered evidence line of the prompt (``[n] text``) with its citation, or says it
-cannot answer when the prompt offers no evidence; asked for a JSON answer (a ``json_schema`` with
+cannot answer when the prompt offers no evidence; shown one unit of evidence (the attributed prompt) it replies
+with that unit's text; asked for a JSON answer (a ``json_schema`` with
 ``sentences``) it writes the same as ``{"sentences": [...]}``. The schema and the grammar of every call are
 recorded in ``schemas`` and ``grammars`` (it follows neither), prompt starts it was asked to read ahead in
 ``warmed``.
@@ -24,9 +25,9 @@ import numpy as np
 from assistant.backends.base import Message, l2_normalize
 from assistant.backends.registry import register_embedder, register_llm
 from ingest.arabic import normalize_for_search
+from prompts import EVIDENCE_LINE, NOT_FOUND, UNIT_LINE
 
 _WORD = re.compile(r"\w+")
-EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.+?)\s*$", re.MULTILINE)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -133,9 +134,12 @@ def default_reply(messages: Sequence[Message]) -> str:
         history = [{"role": r, "content": c} for r, c in re.findall(r"^(user|assistant): (.*)$", prompt, re.M)]
         question = prompt.rsplit("Follow-up question:", 1)[-1].strip()
         return fallback_condense(question, history)
+    unit = UNIT_LINE.search(prompt)
+    if unit:  # an attributed prompt: the one unit it shows, restated verbatim
+        return unit.group(1)
     m = EVIDENCE_LINE.search(prompt)
     if not m:
-        return "NOT_IN_ARTICLES"
+        return NOT_FOUND
     return f"{m.group(2)} [{m.group(1)}]"
 
 

@@ -1,0 +1,145 @@
+"""Selection of evidence units: the sentences and clauses of the retrieved chunks that may answer the question.
+
+Design (the attributed answer mode picks its evidence before any model writes a word):
+- Every sentence of the retrieved chunks is a candidate, scored by its stored sentence vector against the
+  question vector (multilingual-e5, so across languages too); a chunk indexed without sentence vectors has
+  them computed on the spot.
+- The best ``split_top`` sentences that are long (over ``long_chars``) are also cut into clauses
+  (:func:`ingest.sentences.split_clauses`: at quotes, semicolons and, in long sentences, commas), each embedded
+  and scored like a sentence. A clause keeps exact offsets, so its citation is still ``text[start:end]``. A long
+  sentence often carries its answer in one clause and unrelated matter in the rest ("… the constitutional
+  committee …, and resolution 2254"), which drags the whole sentence's score down.
+- Units are ranked by score; selection walks the ranking and keeps a unit when it clears the relevance bar of
+  its own language pair (``min_relevance`` same language, ``min_relevance_cross`` across languages: e5 scores run
+  lower there), its lead over that bar is within ``margin`` of the best lead, and it does not overlap a unit already kept; at most
+  ``max_units``. Each unit is judged against its own bar, so an Arabic sentence that names the answer is not
+  shut out by an English sentence of another article that scores higher but misses a higher bar.
+
+Limits: scores are embedding similarities; a unit on the question's topic that does not hold its answer can be
+selected, which is why every sentence written from a unit is checked against it (:mod:`assistant.attributed`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from assistant.store import ChunkHit, Library
+from ingest.sentences import split_clauses
+
+
+@dataclass
+class Unit:
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    lang: str | None
+    sentence_start: int
+    """Start of the sentence the unit belongs to (``start`` itself for a whole sentence)."""
+    clause: bool = False
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Its passage vector (for the support check of a sentence written from it)."""
+
+    def overlaps(self, other: "Unit") -> bool:
+        return self.doc_id == other.doc_id and self.start < other.end and other.start < self.end
+
+    def to_dict(self, selected: bool) -> dict:
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text,
+                "score": round(self.score, 4), "lang": self.lang, "clause": self.clause, "selected": selected}
+
+
+@dataclass
+class SelectionOptions:
+    max_units: int = 3
+    margin: float = 0.06
+    split_top: int = 4
+    long_chars: int = 160
+    min_relevance: float = 0.81
+    min_relevance_cross: float = 0.77
+
+
+def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) -> tuple[list[Unit], np.ndarray]:
+    """Every sentence of ``hits`` as an unscored :class:`Unit`, with its passage vector (stored, or embedded on
+    the spot for chunks indexed without sentence vectors)."""
+    ids = [h.chunk.chunk_id for h in hits]
+    recs, vecs = library.sentences.vectors_where({"chunk_id": {"$in": ids}})
+    stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs)}
+    units: list[Unit] = []
+    rows: list[np.ndarray | None] = []
+    for h in hits:
+        c = h.chunk
+        for s, e in c.sentences:
+            units.append(Unit(c.doc_id, c.chunk_id, s, e, c.text[s - c.start : e - c.start], 0.0,
+                              c.metadata.get("lang"), s))
+            rows.append(stored.get((c.chunk_id, s)))
+    missing = [i for i, v in enumerate(rows) if v is None]
+    if missing:
+        for i, v in zip(missing, embedder.embed_passages([units[i].text for i in missing])):
+            rows[i] = v
+    dim = getattr(embedder, "dim", 0)
+    return units, (np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32))
+
+
+def clause_units(units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]], embedder, qv: np.ndarray,
+                 long_chars: int) -> list[Unit]:
+    """The clauses of ``units`` longer than ``long_chars``, scored against ``qv``; ``chunk_texts`` maps a chunk id
+    to ``(chunk start, chunk text)`` so clause offsets stay absolute."""
+    out: list[Unit] = []
+    for u in units:
+        if u.end - u.start <= long_chars:
+            continue
+        base, text = chunk_texts[u.chunk_id]
+        local = split_clauses(text, u.start - base, u.end - base, long_chars=long_chars)
+        if len(local) < 2:
+            continue
+        out.extend(Unit(u.doc_id, u.chunk_id, s + base, e + base, text[s:e], 0.0, u.lang, u.start, clause=True)
+                   for s, e in local)
+    if out:
+        vecs = embedder.embed_passages([c.text for c in out])
+        for c, v in zip(out, vecs):
+            c.score, c.vector = float(v @ qv), v
+    return out
+
+
+def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndarray,
+               opts: SelectionOptions) -> list[Unit]:
+    """Sentences and clauses of ``hits``, best first (see the module docstring)."""
+    units, vecs = sentence_candidates(library, embedder, hits)
+    if not units:
+        return []
+    for u, v in zip(units, vecs):
+        u.score, u.vector = float(v @ qv), v
+    units.sort(key=lambda u: -u.score)
+    chunk_texts = {h.chunk.chunk_id: (h.chunk.start, h.chunk.text) for h in hits}
+    clauses = clause_units(units[: opts.split_top], chunk_texts, embedder, qv, opts.long_chars)
+    return sorted(units + clauses, key=lambda u: -u.score)
+
+
+def bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:
+    """The bar for evidence in ``doc_lang``: multilingual-e5 scores run lower across languages, so evidence in
+    another language than the question's has its own (lower) bar."""
+    return same if doc_lang is None or doc_lang == q_lang else cross
+
+
+def select(ranked: Sequence[Unit], q_lang: str, opts: SelectionOptions) -> list[Unit]:
+    """The units to answer from, best first: each clears its own bar, its lead over that bar is within ``margin``
+    of the best lead, and it overlaps no unit kept before it; at most ``max_units``. Leads, not raw scores, are
+    compared, so units of both languages compete on the same footing."""
+    def lead(u: Unit) -> float:
+        return u.score - bar(q_lang, u.lang, opts.min_relevance, opts.min_relevance_cross)
+
+    passing = sorted((u for u in ranked if lead(u) >= 0), key=lambda u: -lead(u))
+    if not passing:
+        return []
+    top = lead(passing[0])
+    kept: list[Unit] = []
+    for u in passing:
+        if lead(u) < top - opts.margin or len(kept) == opts.max_units:
+            break
+        if not any(u.overlaps(k) for k in kept):
+            kept.append(u)
+    return kept
