@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         "text", description="How the model writes its answer: 'text' (sentences ending in [n]) or 'json' (sentences "
         "with citation lists, constrained by a JSON schema: a llama.cpp grammar or OpenAI structured output)."
     )
+    answer_mode: Literal["auto", "attributed", "synthesized"] = Field(
+        "auto", description="How an answer is written: 'attributed' (the evidence units are chosen first, the model "
+        "states what each one says in one sentence, each sentence is checked against its own unit), 'synthesized' "
+        "(the model writes the whole answer over numbered evidence and cites it), or 'auto': attributed for the "
+        "local model and for extractive answers (llm=none), synthesized for the others."
+    )
     unsupported: Literal["remove", "mark"] = Field(
         "remove", description="What happens to an answer sentence its citations do not support: 'remove' it, or "
         "'mark' it (kept, flagged as unverified)."
