@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-RATE_BLOCKS = ("retrieval", "answer", "citations", "abstention")
+RATE_BLOCKS = ("retrieval", "answer", "evidence", "citations", "abstention")
 LOWER_IS_BETTER = {"faithfulness.unsupported_rate", "abstention.false_abstention_rate"}
 
 
@@ -62,7 +62,7 @@ def flatten(report: dict) -> dict[str, float | None]:
     for k in ("score", "unsupported_rate"):
         if k in faith:
             out[f"faithfulness.{k}"] = _num(faith[k])
-    for k in ("accuracy", "kappa"):
+    for k in ("accuracy", "kappa", "unsupported_recall"):
         if isinstance(faith.get("calibration"), dict):
             out[f"faithfulness.calibration.{k}"] = _num(faith["calibration"].get(k))
     for k, v in (report.get("latency_ms") or {}).items():

@@ -43,6 +43,9 @@ class EvalQuestion:
     evidence: list[tuple[str, int, int]] = field(default_factory=list)
     held_out_doc: str | None = None
     """For a question made unanswerable by ``unanswerable_fraction``: the id its paragraph had."""
+    question_lang_answers: list[str] = field(default_factory=list)
+    """Gold answers in the question's language: SQuAD ``question_lang_answers`` (cross-lingual XQuAD, from the
+    parallel file), else the same as ``answers`` (already in the question's language)."""
 
 
 @dataclass
@@ -151,6 +154,7 @@ def load_squad(path: str | Path, *, unanswerable_fraction: float = 0.0) -> EvalD
             if q.gold_docs and q.gold_docs[0] in held:
                 q.held_out_doc = q.gold_docs[0]
                 q.answerable, q.answers, q.gold_docs, q.evidence = False, [], [], []
+                q.question_lang_answers = []
     if not documents:
         raise DatasetError(f"{name}: no paragraphs to index")
     return EvalDataset(name=name, documents=documents, questions=questions, path=str(path))
@@ -178,5 +182,13 @@ def _squad_question(qa: object, where: str, doc_id: str, context: str) -> EvalQu
         answers.append(a["text"])
         evidence.append((doc_id, start, min(start + len(a["text"]), len(context))))
     lang = qa.get("lang") if qa.get("lang") in ("ar", "en") else detect_language(text)
+    raw_ql = qa.get("question_lang_answers")
+    if raw_ql is None:
+        ql_answers = list(answers)
+    else:
+        if not isinstance(raw_ql, list) or not all(isinstance(a, dict) and isinstance(a.get("text"), str)
+                                                   for a in raw_ql):
+            raise DatasetError(f"{where}: 'question_lang_answers' must be a list of {{\"text\": str}} objects")
+        ql_answers = [a["text"] for a in raw_ql]
     return EvalQuestion(id=str(qa["id"]), question=text, lang=lang, answerable=True, answers=answers,
-                        gold_docs=[doc_id], evidence=evidence)
+                        gold_docs=[doc_id], evidence=evidence, question_lang_answers=ql_answers)

@@ -5,14 +5,20 @@ whose population is empty is ``null`` (not measured), never 0. Rates are rounded
 
 - ``retrieval``: as in retrieval mode, over answerable questions with gold documents.
 - ``answer.exact_match`` / ``answer.f1``: over answerable questions whose language equals their gold document's
-  (an abstention scores 0); ``answer.contains_gold``: over all answerable questions with gold answers.
+  (an abstention scores 0); ``answer.contains_gold``: over all answerable questions with gold answers;
+  ``answer.contains_gold_question_lang``: the same against the gold in the question's language;
+  ``answer.well_formed``: over shown sentences (no form problem, :func:`assistant.form.form_problems`);
+  ``answer.language_ok``: over answered questions; ``answer.correct`` / ``answer.good_rate``: over answerable
+  questions with gold answers, by the judge (:func:`eval.scoring.judge_answer`).
+- ``evidence.recall``: over answerable questions whose answer carries evidence units (null when none does).
 - ``citations.valid_rate``: over all citations shown; ``citations.recall``: over shown answer sentences (judged
   supported by all their citations together); ``citations.precision``: over citations of shown sentences
   (judged to support their sentence alone); ``citations.gold_evidence_hit``: over answerable, answered questions.
 - ``faithfulness.score``: mean judge score (share of a sentence's claims supported) over shown sentences;
   ``faithfulness.unsupported_rate``: share of shown sentences judged unsupported.
 - ``abstention.accuracy_unanswerable``: over unanswerable questions; ``false_abstention_rate``: over answerable.
-- ``latency_ms``: p50/p95 of ``timings_ms.total``; ``latency_by_stage``: the same for each stage present.
+- ``latency_ms``: p50/p95 of ``timings_ms.total``; ``first_sentence_p50``/``_p95``: of
+  ``timings_ms.first_sentence`` (else ``total``) over answers that show a sentence; ``latency_by_stage``: the same for each stage present.
 - ``tokens``: totals and per-question means of the estimated prompt (``in``) and reply (``out``) tokens.
 
 Limits: ``per_question`` holds everything, so report.json grows with the dataset (about 3-5 kB a question).
@@ -49,6 +55,9 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
     for r in records:
         for k, v in (r.get("timings_ms") or {}).items():
             stages.setdefault(k, []).append(float(v))
+    first = [float((r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")))
+             for r in records if not r["abstained"] and (r.get("timings_ms") or {}).get(
+                 "first_sentence", (r.get("timings_ms") or {}).get("total")) is not None]
     tok_in = [r["tokens"]["in"] for r in records if r.get("tokens")]
     tok_out = [r["tokens"]["out"] for r in records if r.get("tokens")]
     faith = {
@@ -68,7 +77,13 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
             "exact_match": _rate([s["exact_match"] for s in scores]),
             "f1": _rate([s["f1"] for s in scores]),
             "contains_gold": _rate([s["contains_gold"] for s in scores]),
+            "contains_gold_question_lang": _rate([s.get("contains_gold_question_lang") for s in scores]),
+            "correct": _rate([s.get("correct") for s in scores]),
+            "language_ok": _rate([s.get("language_ok") for s in scores]),
+            "well_formed": _rate([None if "form" not in s else (0.0 if s["form"] else 1.0) for s in sentences]),
+            "good_rate": _rate([s.get("good") for s in scores]),
         },
+        "evidence": {"recall": _rate([s.get("evidence_recall") for s in scores])},
         "citations": {
             "valid_rate": _rate([1.0 if c["valid"] else 0.0 for c in citations]),
             "precision": _rate([1.0 if v else 0.0 for v in cited]),
@@ -80,7 +95,8 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
             "accuracy_unanswerable": _rate([1.0 if r["abstained"] else 0.0 for r in unanswerable]),
             "false_abstention_rate": _rate([1.0 if r["abstained"] else 0.0 for r in answerable]),
         },
-        "latency_ms": _pcts(stages.get("total", [])),
+        "latency_ms": dict(_pcts(stages.get("total", [])),
+                           **{f"first_sentence_{k}": v for k, v in _pcts(first).items()}),
         "latency_by_stage": {k: _pcts(v) for k, v in sorted(stages.items()) if k != "total"},
         "tokens": {"in": sum(tok_in), "out": sum(tok_out),
                    "in_per_question": round(mean(tok_in), 1), "out_per_question": round(mean(tok_out), 1),

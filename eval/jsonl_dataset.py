@@ -167,7 +167,8 @@ def _question(line: str, lineno: int, docs: Corpus) -> EvalQuestion:
     if not answerable and gold:
         raise ValueError("'answerable' is false but evidence is given")
     return EvalQuestion(id=str(qid), question=text, lang=(lang or "").lower() or detect_language(text),
-                        answerable=answerable, answers=list(answers), gold_docs=gold, evidence=evidence)
+                        answerable=answerable, answers=list(answers), gold_docs=gold, evidence=evidence,
+                        question_lang_answers=list(answers))
 
 
 def _evidence(ev: object, i: int, docs: Corpus) -> tuple[str, tuple[int, int] | None]:

@@ -6,6 +6,9 @@ over them (:func:`eval.scoring.judge_sentences`), rebuilds the report with :func
 (so every metric is recomputed the same way) and records the previous judge in ``rejudged_from``. Used by
 ``assistant eval --rejudge DIR --judge llm``: a slow local-model run can be measured by the LLM judge afterwards.
 
+The answer-level verdicts (``correct``, ``good``: :func:`eval.scoring.judge_answer`) are recomputed too, so
+``answer.correct`` and ``answer.good_rate`` follow the new judge.
+
 Limits: only shown sentences are judged (as in the run itself); a partial report stays partial.
 """
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import copy
 
 from eval.full_report import build_full_report
-from eval.scoring import judge_sentences
+from assistant.form import form_problems
+from eval.scoring import judge_answer, judge_sentences, strip_markers
 
 
 def rejudge(report: dict, judge, *, calibrate=None) -> dict:
@@ -23,7 +27,12 @@ def rejudge(report: dict, judge, *, calibrate=None) -> dict:
     records = copy.deepcopy(report["per_question"])
     for r in records:
         if not r.get("abstained"):
+            for s in r.get("sentences") or []:
+                if "form" not in s:  # a report from before the form checks
+                    s["form"] = form_problems(strip_markers(s["sentence"]), r.get("lang") or "en")
             judge_sentences(r.get("sentences") or [], r.get("citations") or [], judge)
+        r.setdefault("scores", {})
+        judge_answer(r, judge)
     old = report.get("config") or {}
     out = build_full_report(report["dataset"], records, config=dict(old, judge=judge.name),
                             ingest=report.get("ingest"), calibration=calibrate(judge) if calibrate else None,

@@ -42,6 +42,21 @@ DEFINITIONS = {
                  "same questions as exact_match; an abstention scores 0.",
     "answer.contains_gold": "Share of answerable questions whose normalized answer contains a normalized gold answer "
                             "as a token sequence (all languages; an abstention scores 0).",
+    "answer.contains_gold_question_lang": "Share of answerable questions whose normalized answer contains a "
+                                          "normalized gold answer in the question's language (XQuAD cross-lingual: "
+                                          "question_lang_answers from the parallel file; otherwise the answers).",
+    "answer.correct": "Share of answerable questions whose answer gives a gold answer: it contains one (either "
+                      "language), or the judge decides it states the gold answer to the question (JUDGED).",
+    "answer.language_ok": "Share of answered (not abstained) questions whose own words (quotes inside «» and "
+                          "source spellings aside) are in the question's language (assistant.form.in_language).",
+    "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.form.form_problems, the "
+                          "answerer's own definition): own words in the question's script, no word mixing Arabic and "
+                          "Latin letters, no prompt words, one sentence.",
+    "answer.good_rate": "Headline: share of answerable questions whose answer is correct, in the question's "
+                        "language, with every shown sentence well formed and judged fully supported (JUDGED).",
+    "evidence.recall": "Share of answerable questions whose gold answer lies inside a selected unit of evidence "
+                       "(same document, span covering the gold span, or the unit text containing a gold answer); "
+                       "null when the answers carry no evidence units.",
     "citations.valid_rate": "Share of shown citations whose quote is exactly the cited article's text at "
                             "[start, end), re-read from the eval's store.",
     "citations.precision": "Share of the citations of shown sentences that, alone, support their sentence according "
@@ -61,14 +76,27 @@ DEFINITIONS = {
     "faithfulness.calibration.accuracy": "Share of the hand-labelled sentences on which the judge agrees with the "
                                          "label (supported / not supported).",
     "faithfulness.calibration.kappa": "Cohen's kappa between judge and hand labels: agreement corrected for chance "
-                                      "(1 perfect, 0 chance).",
+                                      "(1 perfect, 0 chance). Below 0.4 the judged figures are shown as unreliable.",
+    "faithfulness.calibration.unsupported_recall": "Share of the hand-labelled NOT supported sentences that the "
+                                                   "judge also finds not supported (the judge's catch rate).",
+    "faithfulness.calibration.split": "Which labels the agreement is measured on: the held-apart test part, on "
+                                      "which no threshold was fitted.",
+    "faithfulness.judge_note": "What kind of judge this is, e.g. a small local model: read its figures with "
+                               "its agreement beside them.",
     "abstention.accuracy_unanswerable": "Share of unanswerable questions on which the assistant abstained.",
     "abstention.false_abstention_rate": "Share of answerable questions on which the assistant wrongly abstained.",
     "latency_ms.p50": "Median wall time of one query (retrieval mode: question embedding + search; full mode: the "
                       "whole answer, timings_ms.total), ms.",
     "latency_ms.p95": "95th-percentile wall time of one query, in milliseconds (linear interpolation).",
+    "latency_ms.first_sentence_p50": "Median time to the first verified sentence of answers that show one "
+                                     "(timings_ms.first_sentence, else the whole answer), ms.",
+    "latency_ms.first_sentence_p95": "95th-percentile time to the first verified sentence, ms.",
 }
-BLOCKS = ("retrieval", "answer", "citations", "faithfulness", "abstention", "latency_ms")
+BLOCKS = ("retrieval", "answer", "evidence", "citations", "faithfulness", "abstention", "latency_ms")
+JUDGED = {"answer.correct", "answer.good_rate", "citations.precision", "citations.recall", "faithfulness.score",
+          "faithfulness.unsupported_rate"}
+"""Figures that depend on the judge: shown as unreliable when the judge's kappa is below :data:`MIN_KAPPA`."""
+MIN_KAPPA = 0.4
 CHART = (("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"), ("ndcg@10", "nDCG@10"))
 
 _CSS = """
@@ -119,8 +147,21 @@ def _fmt(value) -> str:
     return escape(str(value))
 
 
+def judge_reliability(report: dict) -> tuple[bool, str]:
+    """``(reliable, note)``: the judge's agreement with readers on held-apart labels, as a short text; not
+    reliable when kappa is below :data:`MIN_KAPPA` or no agreement was measured."""
+    faith = report.get("faithfulness") or {}
+    cal = faith.get("calibration") if isinstance(faith, dict) else None
+    if not isinstance(cal, dict) or cal.get("kappa") is None:
+        return False, "judge agreement with readers not measured"
+    note = (f"judge agreement on {cal.get('n')} held-apart labels: accuracy {_fmt(cal.get('accuracy'))}, "
+            f"kappa {_fmt(cal.get('kappa'))}, unsupported recall {_fmt(cal.get('unsupported_recall'))}")
+    return float(cal["kappa"]) >= MIN_KAPPA, note
+
+
 def _summary_rows(report: dict) -> str:
     rows = []
+    reliable, judge_note = judge_reliability(report)
     for block in BLOCKS:
         values = report.get(block)
         if not isinstance(values, dict):
@@ -138,6 +179,13 @@ def _summary_rows(report: dict) -> str:
             help_text = DEFINITIONS.get(name, "(no definition recorded)")
             shown = f"{value:,.1f}" if block == "latency_ms" and isinstance(value, (int, float)) else _fmt(value)
             cls = "txt" if isinstance(value, str) else "num"
+            if name in JUDGED and report.get("mode") == "full":
+                if reliable:
+                    help_text += f" [{judge_note}]"
+                elif value is not None:
+                    shown = f'<span class="why">unreliable</span><br><span class="muted">({_fmt(value)})</span>'
+                    help_text += (f" UNRELIABLE: the judge does not agree with careful readers well enough to be "
+                                  f"read as a score ({judge_note}; needs kappa >= {MIN_KAPPA}).")
             rows.append(f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="{cls}">{shown}</td>'
                         f'<td class="help">{escape(help_text)}</td></tr>')
     return "\n".join(rows)

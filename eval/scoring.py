@@ -9,12 +9,23 @@ with the judge's verdict on their citations together (``judge``) and on each cit
 answer scores. The sentence list comes from ``Answer.sentences``; extractive answers (no model, or the model
 failed) have none, so their text is re-parsed into sentences and markers.
 
+Reader-facing scores (issue 18/19): ``contains_gold_question_lang`` (the gold in the question's language),
+``language_ok`` (:func:`assistant.form.in_language` of the answer without markers; quotes inside «» are not own
+words), each shown sentence's ``form`` problems (:func:`assistant.form.form_problems`, the answerer's own
+definition; empty = well formed), ``evidence_recall`` (a *selected* unit of ``Answer.evidence`` holds the gold
+answer: same document and its span covers a gold span or overlaps it by at least half of the shorter of the two,
+or the unit's text contains a gold answer; null when the answer carries no evidence units) and, by the judge,
+``correct`` and ``good`` (:func:`judge_answer`: correct = contains a gold answer, or the judge's
+``correct(question, golds, text)`` says it gives the gold answer; good = answerable, answered, correct, in the
+question's language, every shown sentence well formed and judged supported).
+
 Limits: precision asks whether each citation *alone* supports its sentence (a citation needed only in
 combination with another counts as imprecise); a one-citation sentence reuses its sentence verdict.
 """
 from __future__ import annotations
 
 from assistant.citations import parse_cited_answer
+from assistant.form import form_problems, in_language
 from eval.answer_metrics import contains_gold, exact_match, strip_markers, token_f1
 from eval.datasets import EvalQuestion
 from eval.metrics import first_rank
@@ -37,6 +48,56 @@ def _sentences(answer) -> list[dict]:
     ids = {c.id for c in answer.citations}
     return [{"sentence": p.text, "citations": p.cited, "support": None}
             for p in parse_cited_answer(answer.answer, ids)]
+
+
+def _unit_holds_gold(unit: dict, evidence, golds) -> bool:
+    us, ue = unit.get("start"), unit.get("end")
+    if isinstance(us, int) and isinstance(ue, int):
+        for d, s, e in evidence:
+            if d != unit.get("doc_id"):
+                continue
+            if us <= s and e <= ue:
+                return True
+            overlap = min(ue, e) - max(us, s)
+            if overlap > 0 and overlap * 2 >= min(ue - us, e - s):
+                return True
+    return bool(golds) and contains_gold(unit.get("text") or "", golds) == 1.0
+
+
+def evidence_recall(q_evidence, golds, units: list[dict] | None) -> float | None:
+    """1.0 when a selected unit holds the gold answer (see the module docstring), 0.0 when none does; ``None``
+    when there are no units (an answer from before ``Answer.evidence``) or nothing to look for."""
+    if not units or not (q_evidence or golds):
+        return None
+    return 1.0 if any(_unit_holds_gold(u, q_evidence, golds) for u in units if u.get("selected")) else 0.0
+
+
+def _compact_units(units) -> list[dict]:
+    keys = ("doc_id", "start", "end", "text", "score", "lang", "clause", "selected")
+    return [{k: u.get(k) for k in keys if k in u} for u in (units or []) if isinstance(u, dict)]
+
+
+def judge_answer(record: dict, judge) -> None:
+    """Set ``scores.correct`` and ``scores.good`` of a record whose sentences are judged, in place (see the
+    module docstring); null for unanswerable questions or questions without gold answers."""
+    sc = record["scores"]
+    sc["correct"] = sc["good"] = None
+    golds = record.get("question_lang_answers") or record.get("answers") or []
+    if not record.get("answerable") or not golds:
+        return
+    if record.get("abstained"):
+        sc["correct"] = sc["good"] = 0.0
+        return
+    text = strip_markers(record.get("answer") or "")
+    correct = bool(sc.get("contains_gold_question_lang")) or bool(sc.get("contains_gold"))
+    check = getattr(judge, "correct", None)
+    if not correct and callable(check) and text:
+        correct = bool(check(record.get("question") or "", golds, text))
+    sentences = record.get("sentences") or []
+    good = (correct and bool(sc.get("language_ok")) and bool(sentences)
+            and all(not s.get("form") for s in sentences)
+            and all((s.get("judge") or {}).get("supported") for s in sentences))
+    sc["correct"], sc["good"] = float(correct), float(good)
 
 
 def judge_sentences(sentences: list[dict], citations: list[dict], judge) -> None:
@@ -64,10 +125,21 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
                           "after": texts.get(c.doc_id, "")[c.end:c.end + CONTEXT_CHARS],
                           "gold": _overlaps(c.doc_id, c.start, c.end, q.evidence, q.gold_docs)})
     sentences = [] if answer.abstained else _sentences(answer)
+    for s in sentences:
+        s["form"] = form_problems(strip_markers(s["sentence"]), q.lang)
     judge_sentences(sentences, citations, judge)
+    ql_golds = list(getattr(q, "question_lang_answers", None) or q.answers)
+    units = _compact_units(getattr(answer, "evidence", None))
     text = "" if answer.abstained else strip_markers(answer.answer)
     scores: dict[str, float | None] = {"exact_match": None, "f1": None, "contains_gold": None,
-                                       "gold_evidence_hit": None}
+                                       "gold_evidence_hit": None, "contains_gold_question_lang": None,
+                                       "language_ok": None, "evidence_recall": None}
+    if not answer.abstained:
+        scores["language_ok"] = 1.0 if text and in_language(text, q.lang) else 0.0
+    if q.answerable and ql_golds:
+        scores["contains_gold_question_lang"] = contains_gold(text, ql_golds) if text else 0.0
+    if q.answerable:
+        scores["evidence_recall"] = evidence_recall(q.evidence, list(dict.fromkeys(q.answers + ql_golds)), units)
     if q.answerable and q.answers:
         scores["contains_gold"] = contains_gold(text, q.answers) if text else 0.0
         if gold_lang is not None and gold_lang == q.lang:
@@ -77,7 +149,8 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
         scores["gold_evidence_hit"] = 1.0 if any(c["gold"] for c in citations) else 0.0
     record = {
         "id": q.id, "question": q.question, "lang": q.lang, "answerable": q.answerable, "gold": list(q.gold_docs),
-        "gold_lang": gold_lang, "answers": list(q.answers), "evidence": [list(e) for e in q.evidence],
+        "gold_lang": gold_lang, "answers": list(q.answers), "question_lang_answers": ql_golds,
+        "evidence": [list(e) for e in q.evidence], "evidence_units": units,
         "held_out_doc": q.held_out_doc,
         "ranked": ranked, "rank": first_rank(ranked, q.gold_docs) if ranked is not None else None,
         "abstained": answer.abstained, "answer": answer.answer, "citations": citations, "sentences": sentences,
@@ -85,4 +158,5 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
         "fallback": answer.fallback, "timings_ms": dict(answer.timings_ms), "tokens": tokens,
         "raw_reply": raw_reply, "scores": scores,
     }
+    judge_answer(record, judge)
     return record

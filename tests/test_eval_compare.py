@@ -88,3 +88,24 @@ def test_cli_compare_prints_the_table_and_fails_on_regression(tmp_path):
     assert res.exit_code == 2 and "cannot read" in res.output
     res = runner.invoke(app, ["eval"])
     assert res.exit_code == 2 and "--dataset" in res.output
+
+
+def test_reader_metrics_and_judge_agreement_are_compared_side_by_side():
+    from eval.compare import compare as _compare, flatten as _flatten
+
+    a = {"answer": {"good_rate": 0.2, "contains_gold_question_lang": 0.5, "well_formed": 0.9},
+         "evidence": {"recall": 0.8}, "latency_ms": {"p50": 900.0, "first_sentence_p50": 400.0},
+         "faithfulness": {"score": 0.9, "calibration": {"n": 100, "accuracy": 0.8, "kappa": 0.6,
+                                                        "unsupported_recall": 0.85}}}
+    b = {"answer": {"good_rate": 0.1, "contains_gold_question_lang": 0.6, "well_formed": 0.9},
+         "evidence": {"recall": None}, "latency_ms": {"p50": 950.0, "first_sentence_p50": 300.0},
+         "faithfulness": {"score": 0.9, "calibration": {"n": 100, "accuracy": 0.8, "kappa": 0.6,
+                                                        "unsupported_recall": 0.5}}}
+    flat = _flatten(a)
+    assert {"answer.good_rate", "evidence.recall", "latency_ms.first_sentence_p50",
+            "faithfulness.calibration.unsupported_recall"} <= set(flat)
+    rows = {r.metric: r.status for r in _compare(a, b)}
+    assert rows["answer.good_rate"] == "regression" and rows["answer.contains_gold_question_lang"] == "improved"
+    assert rows["evidence.recall"] == "missing"  # stopped being measured
+    assert rows["faithfulness.calibration.unsupported_recall"] == "regression"
+    assert rows["latency_ms.first_sentence_p50"] == "ok"

@@ -58,14 +58,19 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
     assert eval_command(dataset, None, "full", None, out, fake_settings()) == 0
     r = _load(out)
     assert CONTRACT_KEYS <= set(r) and r["mode"] == "full" and r["n_questions"] == 4 and r["partial"] is False
-    assert set(r["answer"]) == {"exact_match", "f1", "contains_gold"}
+    assert set(r["answer"]) == {"exact_match", "f1", "contains_gold", "contains_gold_question_lang", "correct",
+                                "language_ok", "well_formed", "good_rate"}
+    assert set(r["evidence"]) == {"recall"}
+    assert {"p50", "p95", "first_sentence_p50", "first_sentence_p95"} <= set(r["latency_ms"])
     assert set(r["citations"]) == {"valid_rate", "precision", "recall", "gold_evidence_hit"}
-    assert set(r["faithfulness"]) == {"score", "unsupported_rate", "judge", "calibration"}
+    assert {"score", "unsupported_rate", "judge", "calibration"} <= set(r["faithfulness"])
     assert set(r["faithfulness"]["calibration"]) >= {"n", "accuracy", "kappa"}
     assert set(r["abstention"]) == {"accuracy_unanswerable", "false_abstention_rate"}
     assert r["abstention"]["accuracy_unanswerable"] is None  # no unanswerable question here
-    assert r["config"] == {"embedder": "fake", "llm": "fake", "retriever": "hybrid:fake",
-                           "judge": "deterministic:fake:sim>=0.86(cross-lingual 0.79)+facts"}
+    assert {k: v for k, v in r["config"].items() if k != "answer_mode"} == {
+        "embedder": "fake", "llm": "fake", "retriever": "hybrid:fake",
+        "judge": "deterministic:fake:sim>=0.86(cross-lingual 0.79)+facts"}
+    assert r["config"].get("answer_mode") in ("synthesized", "attributed")
     assert r["citations"]["valid_rate"] == 1.0 and r["counts"]["errors"] == 0
     assert {"retrieve", "generate", "verify"} <= set(r["latency_by_stage"])
     assert r["tokens"]["in"] > r["tokens"]["out"] > 0 and r["tokens"]["method"].startswith("estimate")
@@ -86,7 +91,11 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
     n_sentences = r["counts"]["sentences"]
     assert len(judge_llm.history) == n_sentences and again["config"]["judge"] == "llm:fake"
     assert again["faithfulness"]["unsupported_rate"] == 1.0 and again["citations"]["precision"] == 0.0
-    assert again["rejudged_from"] == r["config"]["judge"] and again["answer"] == r["answer"]
+    judged = {"good_rate", "correct"}
+    assert again["rejudged_from"] == r["config"]["judge"]
+    assert {k: v for k, v in again["answer"].items() if k not in judged} == \
+        {k: v for k, v in r["answer"].items() if k not in judged}
+    assert again["answer"]["good_rate"] == 0.0 < r["answer"]["good_rate"]  # no sentence is supported any more
     with pytest.raises(ConfigError, match="cannot read"):
         rejudge_command(tmp_path / "nowhere", tmp_path / "x", fake_settings())
 

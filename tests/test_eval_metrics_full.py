@@ -184,7 +184,9 @@ def test_a_valid_citation_that_does_not_support_its_sentence_lowers_precision():
     assert report["citations"]["recall"] == 1.0 and report["citations"]["precision"] == 0.5
     assert report["citations"]["gold_evidence_hit"] == 1.0
     # answer tokens [ministers, met, in, geneva, on, tuesday] vs [geneva]: P 1/6, R 1 -> F1 2/7
-    assert report["answer"] == {"exact_match": 0.0, "f1": round(2 / 7, 4), "contains_gold": 1.0}
+    assert report["answer"] == {"exact_match": 0.0, "f1": round(2 / 7, 4), "contains_gold": 1.0,
+                                "contains_gold_question_lang": 1.0, "correct": 1.0, "language_ok": 1.0,
+                                "well_formed": 1.0, "good_rate": 1.0}
 
 
 def test_a_quote_that_differs_from_the_store_is_invalid():
@@ -221,13 +223,56 @@ def test_report_populations_abstention_and_latency_by_stage():
     assert r["citations"]["gold_evidence_hit"] == 1.0  # over answered answerable questions: b only
     assert r["counts"]["sentences"] == 2 and r["counts"]["same_language"] == 1
     assert r["faithfulness"]["calibration"]["n"] == 3 and r["faithfulness"]["judge"] == "j"
-    assert r["latency_ms"] == {"p50": 120.0, "p95": 120.0}
+    assert r["latency_ms"] == {"p50": 120.0, "p95": 120.0, "first_sentence_p50": 120.0,
+                               "first_sentence_p95": 120.0}  # no first_sentence timing: the total
     assert r["latency_by_stage"] == {"generate": {"p50": 100.0, "p95": 100.0}, "retrieve": {"p50": 5.0, "p95": 5.0}}
     empty = build_full_report("d", recs[2:3], config={})
     assert empty["answer"]["exact_match"] is None and empty["citations"]["precision"] is None
     assert empty["faithfulness"]["score"] is None and empty["abstention"]["false_abstention_rate"] is None
     assert empty["retrieval"] is None
     json.dumps(r, ensure_ascii=False)  # JSON-ready
+
+
+def test_reader_metrics_question_language_form_and_evidence_recall():
+    """The issue-18 figures: gold in the question's language, language_ok, well_formed, evidence.recall over
+    selected units, time to the first sentence, and good_rate needing all of them."""
+    judge = DeterministicJudge(FakeEmbedder(), threshold=0.0)
+    q = EvalQuestion("x", "Where did the ministers meet?", "en", True, ["جنيف"], ["d1"], [("d1", 21, 27)],
+                     question_lang_answers=["Geneva"])
+    good_units = [{"doc_id": "d1", "start": 0, "end": 39, "text": DOC[:39], "score": 0.9, "lang": "en",
+                   "selected": True},
+                  {"doc_id": "d1", "start": 40, "end": 80, "text": DOC[40:80], "score": 0.5, "lang": "en",
+                   "selected": False}]
+    ok = _answer([{"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9}],
+                 [_cite(1, 0, 39)], text="The ministers met in Geneva [1].")
+    ok.evidence = good_units
+    ok.timings_ms["first_sentence"] = 40.0
+    rec = score_question(q, ok, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
+    sc = rec["scores"]
+    assert sc["contains_gold"] == 0.0 and sc["contains_gold_question_lang"] == 1.0  # "جنيف" vs "Geneva"
+    assert sc["language_ok"] == 1.0 and rec["sentences"][0]["form"] == []
+    assert sc["evidence_recall"] == 1.0 and sc["correct"] == 1.0 and sc["good"] == 1.0
+    # only the unselected unit holds the gold: not recalled
+    miss = _answer([{"sentence": "Oil prices rose.", "citations": [1], "support": 0.9}], [_cite(1, 40, 80)])
+    miss.evidence = [dict(good_units[0], selected=False), dict(good_units[1], selected=True)]
+    rec2 = score_question(q, miss, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
+    assert rec2["scores"]["evidence_recall"] == 0.0 and rec2["scores"]["correct"] == 0.0
+    assert rec2["scores"]["good"] == 0.0
+    # an Arabic quote as the whole answer to an English question, and a mixed-script word
+    wrong_lang = _answer([{"sentence": "اجتمع الوزراء في جنيف.", "citations": [1], "support": 0.9}],
+                         [_cite(1, 0, 39)])
+    rec3 = score_question(q, wrong_lang, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
+    assert rec3["scores"]["language_ok"] == 0.0 and rec3["sentences"][0]["form"]
+    assert rec3["scores"]["correct"] == 1.0 and rec3["scores"]["good"] == 0.0  # right, but not readable
+    assert rec3["scores"]["evidence_recall"] is None  # no evidence units on this answer
+    mixed = _answer([{"sentence": "They met in جacksonville.", "citations": [1], "support": 0.9}],
+                    [_cite(1, 0, 39)])
+    rec4 = score_question(q, mixed, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
+    assert any("mixing" in p for p in rec4["sentences"][0]["form"])
+    r = build_full_report("d", [rec, rec2, rec3, rec4], config={"judge": "j"})
+    assert r["answer"]["well_formed"] == 0.5 and r["answer"]["language_ok"] == 0.75
+    assert r["answer"]["good_rate"] == 0.25 and r["evidence"]["recall"] == 0.5
+    assert r["latency_ms"]["first_sentence_p50"] == 120.0 and r["latency_ms"]["first_sentence_p95"] > 100
 
 
 def test_extractive_answers_are_reparsed_into_sentences():
