@@ -150,10 +150,18 @@ def serve(
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Also serve the Gradio UI at /."),
 ):
     """Start the HTTP API (and the UI)."""
-    from assistant.api.server import run
+    _serve(host, port, ui)
 
+
+def _serve(host: str, port: int, ui: bool) -> None:
+    from assistant.api.server import exposure_warning, run
+
+    settings = _settings()
+    warning = exposure_warning(settings, host, ui=ui)
+    if warning:
+        typer.secho(warning, err=True, fg=typer.colors.RED, bold=True)
     try:
-        run(_settings(), host=host, port=port, ui=ui)
+        run(settings, host=host, port=port, ui=ui)
     except AssistantError as e:
         _fail(str(e))
 
@@ -164,12 +172,7 @@ def chat(
     port: int = typer.Option(7860, help="Port to listen on."),
 ):
     """Start the Gradio chat UI (the HTTP API is served by the same process under /v1)."""
-    from assistant.api.server import run
-
-    try:
-        run(_settings(), host=host, port=port, ui=True)
-    except AssistantError as e:
-        _fail(str(e))
+    _serve(host, port, True)
 
 
 @app.command("eval")

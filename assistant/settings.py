@@ -135,6 +135,15 @@ class Settings(BaseSettings):
     api_max_history_chars: int = Field(8000, ge=10, description="Longest single history turn.")
     api_max_documents: int = Field(100, ge=1, description="Documents per JSON ingest request.")
 
+    ui_eval_dir: Path | None = Field(
+        None, description="The only folder the UI's Eval tab reads datasets and corpora from (default: "
+        "HOME/datasets)."
+    )
+
+    @property
+    def eval_datasets_dir(self) -> Path:
+        """The folder the UI's Eval tab may read (``ui_eval_dir``, else ``home/datasets``)."""
+        return (self.ui_eval_dir or self.home / "datasets").expanduser()
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, v):

@@ -170,3 +170,112 @@ def test_an_upload_and_a_cli_ingest_of_the_same_file_are_one_article(tmp_path, m
     c = client(home)
     r = c.post("/v1/documents", files={"files": ("note.txt", b"New text of the note. Second sentence.")})
     assert r.json()["results"][0]["updated"] == 1, r.json()
+
+
+# ------------------------------------------------------------------------------------------ 5. UI and keys
+def ui_client(home, **over) -> TestClient:
+    from assistant.api.server import build
+
+    return TestClient(build(Settings(home=home, llm="fake", embedder="fake", **over), ui=True))
+
+
+def basic(key: str, user: str = "api") -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{key}".encode()).decode()}
+
+
+@pytest.fixture(scope="module")
+def keyed_ui(tmp_path_factory):
+    home = tmp_path_factory.mktemp("ui-keys")
+    lib = Library(home)
+    from ingest.models import RawArticle
+
+    Ingestor(lib, FakeEmbedder()).ingest_articles([RawArticle(text="Secret article text. Keep it.", locator="s",
+                                                              id="secret-1")])
+    return ui_client(home, api_keys="k-123", api_read_auth=True)
+
+
+def test_ui_routes_need_the_api_key(keyed_ui):
+    c = keyed_ui
+    assert c.get("/v1/documents/secret-1").status_code == 401  # as before: the API's own check
+    for method, path, body in (("post", "/gradio_api/call/show", {"data": ["secret-1"]}),
+                               ("post", "/gradio_api/call/delete", {"data": ["secret-1", ""]}),
+                               ("get", "/", None), ("get", "/config", None), ("get", "/gradio_api/info", None)):
+        r = getattr(c, method)(path, **({"json": body} if body is not None else {}))
+        assert r.status_code == 401, (path, r.status_code, r.text[:200])
+        assert r.headers["www-authenticate"].startswith("Basic")
+        assert r.json()["error"]["field"] == "Authorization"
+    assert c.post("/gradio_api/call/show", json={"data": ["secret-1"]}, headers=basic("wrong")).status_code == 401
+    assert c.get("/v1/documents/secret-1", headers={"Authorization": "Bearer k-123"}).status_code == 200
+    assert c.get("/healthz").status_code == 200
+
+
+def test_ui_accepts_the_key_by_basic_login_or_bearer(keyed_ui):
+    c = keyed_ui
+    assert c.get("/", headers=basic("k-123")).status_code == 200
+    r = c.post("/gradio_api/call/show", json={"data": ["secret-1"]}, headers={"Authorization": "Bearer k-123"})
+    assert r.status_code == 200 and r.json().get("event_id")  # queued (the result streams from the queue)
+
+
+def test_ui_stays_open_without_keys(tmp_path):
+    assert ui_client(tmp_path / "home").get("/").status_code == 200
+
+
+def test_eval_tab_reads_only_the_datasets_folder(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.ui.evaluation import EvalHandlers
+
+    allowed = tmp_path / "datasets"
+    allowed.mkdir()
+    (allowed / "bad.txt").write_text("x", encoding="utf-8")
+    outside = tmp_path / "private.json"
+    outside.write_text("{}", encoding="utf-8")
+    ev = EvalHandlers(SimpleNamespace(settings=Settings(home=tmp_path / "home", ui_eval_dir=allowed)))
+    exists, _ = ev.run(str(outside), "", 5)
+    missing, _ = ev.run(str(tmp_path / "nope.json"), "", 5)
+    escape_up, _ = ev.run("../private.json", "", 5)
+    assert exists == missing == escape_up and "must be inside" in exists  # no oracle for files outside
+    inside, _ = ev.run("bad.txt", "", 5)
+    assert "must be inside" not in inside  # a file inside is read (and reported on) normally
+
+
+def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import eval.datasets
+    import eval.runner
+    from assistant.ui.evaluation import EvalHandlers
+
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "d.json").write_text("{}", encoding="utf-8")
+    ev = EvalHandlers(SimpleNamespace(settings=Settings(home=tmp_path / "home"), embedder=FakeEmbedder()))
+    asked = []
+    monkeypatch.setattr(eval.datasets, "load_dataset", lambda *a, **k: SimpleNamespace(
+        answerable=lambda: [1] * 100, name="d"))
+
+    def fake_run(data, progress, **kw):
+        for i in range(100):
+            asked.append(i)
+            if i == 3:
+                assert "Cancelling" in ev.cancel()
+            progress("question", 1)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(eval.runner, "run_retrieval_eval", fake_run)
+    summary, report = ev.run("d.json", "", 100)
+    assert "cancelled" in summary and report == "" and len(asked) == 4
+    assert "No eval is running" in ev.cancel()
+
+
+def test_listening_beyond_loopback_without_keys_warns(monkeypatch):
+    import assistant.api.server as server
+
+    monkeypatch.setattr(server, "run", lambda *a, **k: None)
+    r = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--no-ui"])
+    assert r.exit_code == 0 and "WARNING" in r.stderr and "ASSISTANT_API_KEYS" in r.stderr
+    r = runner.invoke(app, ["serve", "--no-ui"])
+    assert "WARNING" not in r.stderr
+    monkeypatch.setenv("ASSISTANT_API_KEYS", "k")
+    assert "WARNING" not in runner.invoke(app, ["chat", "--host", "0.0.0.0"]).stderr

@@ -193,7 +193,7 @@ def test_upload_reports_each_file_and_rejects_oversized_ones(services, tmp_path)
 def test_eval_handler_reports_a_missing_dataset(services, tmp_path):
     from assistant.ui.evaluation import EvalHandlers, report_iframe
 
-    summary, report = EvalHandlers(services).run(str(tmp_path / "nope.json"), "", 5)
+    summary, report = EvalHandlers(services).run("nope.json", "", 5)  # inside the datasets folder
     assert "nqa-error" in summary and "no such dataset file" in summary and report == ""
     frame = report_iframe('<p class="x">a & b</p><script>x()</script>')
     assert 'sandbox=""' in frame and "&lt;script&gt;" in frame and "<script" not in frame

@@ -33,7 +33,26 @@ def mount_ui(app, services):
                           "`assistant serve --no-ui`")
     import gradio
 
+    from assistant.api.auth import UIAuthMiddleware
+
+    keys = [k.get_secret_value() for k in services.settings.api_keys]
+    if keys:  # the UI's own routes (/gradio_api/*) would otherwise read and delete articles without a key
+        app.add_middleware(UIAuthMiddleware, keys=keys)
     return gradio.mount_gradio_app(app, build_ui(services), path="/")
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def exposure_warning(settings: Settings, host: str, *, ui: bool) -> str | None:
+    """A warning when the server would listen beyond loopback with no API key set (anyone who reaches the port
+    could then read, add and delete articles through the UI and the API); None otherwise."""
+    if host in LOOPBACK or host.startswith("127.") or settings.api_keys:
+        return None
+    what = "the UI and the API" if ui else "the API"
+    return (f"WARNING: listening on {host} with no ASSISTANT_API_KEYS: anyone who can reach this port can read, "
+            f"add and delete articles through {what}. Set ASSISTANT_API_KEYS (and ASSISTANT_API_READ_AUTH=true) "
+            "or listen on 127.0.0.1.")
 
 
 def build(settings: Settings, *, ui: bool, warm: bool = False):
@@ -70,6 +89,9 @@ def warm_in_background(services) -> threading.Thread:
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, ui: bool = False) -> None:
     import uvicorn
 
+    warning = exposure_warning(settings, host, ui=ui)
+    if warning:
+        log.warning(warning)
     app = build(settings, ui=ui, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="info", workers=1, timeout_graceful_shutdown=5)
 

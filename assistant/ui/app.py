@@ -119,22 +119,27 @@ def build_ui(services) -> gr.Blocks:
 
         with gr.Tab("Eval", id="eval"):
             gr.Markdown("Retrieval eval on a dataset (SQuAD v1.1 `.json`, or `.jsonl` with a corpus), in a fresh "
-                        "temporary store: your library is not touched.")
+                        "temporary store: your library is not touched. Datasets are read from "
+                        f"`{ev.folder}` only (`ASSISTANT_UI_EVAL_DIR`).")
             with gr.Row():
-                ds_path = gr.Textbox(label="Dataset file", placeholder="/path/to/xquad.en.dev.json", scale=3)
-                corpus = gr.Textbox(label="Corpus (JSONL datasets only)", placeholder="/path/to/corpus", scale=2)
+                ds_path = gr.Textbox(label="Dataset file (in the datasets folder)", placeholder="xquad.en.dev.json",
+                                     scale=3)
+                corpus = gr.Textbox(label="Corpus (JSONL datasets only)", placeholder="corpus", scale=2)
                 limit = gr.Number(value=50, precision=0, minimum=1, label="Limit (questions)", scale=1)
             with gr.Row():
                 run_eval = gr.Button("Run retrieval eval", variant="primary", elem_id="nqa-run-eval")
+                cancel_eval = gr.Button("Cancel", variant="stop", elem_id="nqa-cancel-eval")
                 latest = gr.Button("Show latest report")
+            eval_status = gr.HTML("", js_on_load=None, elem_id="nqa-eval-status")
             eval_summary = gr.HTML("", js_on_load=None, elem_id="nqa-eval-summary")
             eval_report = gr.HTML("", js_on_load=None, elem_id="nqa-eval-report")
 
         # -- wiring -------------------------------------------------------------------------------------------
         chat_inputs = [question, chatbot, state, top_k, lang, source, date_from, date_to, show_trace]
         chat_outputs = [chatbot, sources, trace, state, question]
-        question.submit(chat.respond, chat_inputs, chat_outputs)
-        ask.click(chat.respond, chat_inputs, chat_outputs)
+        # The article viewer follows the latest answer: its first citation, once the answer is complete.
+        question.submit(chat.respond, chat_inputs, chat_outputs).then(chat.latest_article, [state], [viewer])
+        ask.click(chat.respond, chat_inputs, chat_outputs).then(chat.latest_article, [state], [viewer])
         clear.click(chat.clear, None, [chatbot, sources, trace, viewer, state])
         chatbot.clear(chat.clear, None, [chatbot, sources, trace, viewer, state])  # its own trash button
         show_trace.change(lambda on: gr.update(visible=bool(on)), show_trace, trace)
@@ -165,5 +170,6 @@ def build_ui(services) -> gr.Blocks:
             return ev.run(path, corpus_path, n, progress)
 
         run_eval.click(evaluate, [ds_path, corpus, limit], [eval_summary, eval_report])
+        cancel_eval.click(ev.cancel, None, [eval_status], queue=False)
         latest.click(ev.show_latest, None, [eval_summary, eval_report])
     return demo
