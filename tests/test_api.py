@@ -161,6 +161,30 @@ def test_ask_stream_event_order(corpus):
     assert json.loads(events[0][1])["retrieved"] == final["retrieved"]
 
 
+def test_ask_stream_attributed_sends_each_verified_sentence_before_final(corpus):
+    c = client_for(corpus.app.state.services.library, answer_mode="attributed")
+    with c.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as r:
+        events = sse_events(r.read().decode("utf-8"))
+    names = [e for e, _ in events]
+    assert names[0] == "retrieved" and names[-2:] == ["final", "done"] and "sentence" in names
+    assert "token" not in names
+    sentences = [json.loads(d) for e, d in events if e == "sentence"]
+    final = json.loads(events[-2][1])
+    assert [s["sentence"]["sentence"] for s in sentences] == [s["sentence"] for s in final["sentences"]]
+    assert [s["citations"][0]["id"] for s in sentences] == [c["id"] for c in final["citations"]]
+    assert all(s["citations"][0]["quote"] in s["text"] for s in sentences)  # same-language units are quoted
+
+
+def test_chat_completion_stream_attributed_deltas_are_the_verified_sentences(corpus):
+    c = client_for(corpus.app.state.services.library, answer_mode="attributed")
+    with c.stream("POST", "/v1/chat/completions",
+                  json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}) as r:
+        events = sse_events(r.read().decode("utf-8"))
+    chunks = [json.loads(d) for _, d in events[:-1]]
+    content = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks)
+    assert content.strip() == chunks[-1]["final_answer"]
+
+
 def test_ask_with_history_uses_follow_up(corpus):
     llm = FakeLLM()
     c = client_for(corpus.app.state.services.library, llm=llm)

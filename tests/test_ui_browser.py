@@ -118,7 +118,9 @@ def test_english_question_streams_cites_and_highlights_the_span(page, ui):
     assert chips.count() == len(re.findall(r"\[\d+\]", expected.answer))
     assert _direction(page, "#nqa-chat .nqa-question") == "ltr"
     assert _direction(page, "#nqa-chat .nqa-answer") == "rtl"  # the fake LLM restates the Arabic evidence
-    assert page.locator("#nqa-sources .nqa-source").count() == len(expected.citations)
+    # one card per cited article, holding each of its citations
+    assert page.locator("#nqa-sources .nqa-source").count() == len({c.doc_id for c in expected.citations})
+    assert page.locator("#nqa-sources .nqa-cited").count() == len(expected.citations)
     page.screenshot(path=str(ARTIFACTS / "chat-en.png"), full_page=True)
 
     first = expected.citations[0]
@@ -200,3 +202,78 @@ def test_article_html_never_executes(page, ui, tmp_path):
     assert page.locator("#nqa-chat img, #nqa-sources img, #nqa-viewer img").count() == 0
     assert page.locator("#nqa-chat script, #nqa-sources script, #nqa-viewer script").count() == 0
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
+
+
+SLOW_S = 1.5
+PARAPHRASES = ["The statement reports what was discussed at the meeting between the two sides about the situation.",
+               "The statement describes the position that one side took on the situation in the area at the talks.",
+               "The statement lists further matters that the two delegations talked about at the same meeting."]
+PARAPHRASE = PARAPHRASES[0]
+
+
+@pytest.fixture(scope="module")
+def attributed_page(page, sample_library, local_embedder, tmp_path_factory):
+    """A second UI in attributed mode whose fake model takes SLOW_S seconds per unit, so that the verified
+    sentences of one answer reach the page one by one."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium chromium-driver)")
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.api.server import mount_ui
+    from assistant.backends.fake import FakeLLM
+    from assistant.services import Services
+    from assistant.settings import Settings
+    from assistant.store import Library
+
+    calls = []
+
+    def slow(messages):
+        time.sleep(SLOW_S)
+        calls.append(1)
+        return PARAPHRASES[(len(calls) - 1) % len(PARAPHRASES)]  # distinct, or they are merged as duplicates
+
+    home = tmp_path_factory.mktemp("ui-attr-home") / "home"
+    shutil.copytree(sample_library.home, home)
+    # The canned paraphrase is not a translation: the similarity bar is off so that it passes its checks.
+    settings = Settings(home=home, llm="fake", embedder="local", answer_mode="attributed", min_support=-1.0,
+                        min_relevance_cross=0.7)
+    llm = FakeLLM([slow] * 100)
+    services = Services(settings, Library.from_settings(settings), local_embedder, llm)
+    app = mount_ui(create_app(services, ui=True), services)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        time.sleep(0.1)
+    pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})  # one playwright per process
+    pg.set_default_timeout(60_000)
+    pg.goto(f"http://127.0.0.1:{port}/")
+    pg.wait_for_selector("#nqa-question textarea")
+    yield pg, services
+    pg.close()
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+def test_attributed_sentences_appear_one_by_one(attributed_page):
+    page, services = attributed_page
+    page.evaluate("""() => { window.__counts = []; const seen = () => {
+        const n = document.querySelectorAll('#nqa-chat .nqa-answer [data-citation]').length;
+        if (!window.__counts.length || window.__counts[window.__counts.length - 1] !== n) window.__counts.push(n); };
+        new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+    page.fill("#nqa-question textarea", EN_QUESTION)
+    page.click("#nqa-ask")
+    page.wait_for_function("() => document.querySelectorAll('#nqa-sources .nqa-cited').length >= 2",
+                           timeout=90_000)
+    page.wait_for_function("() => document.querySelector('#nqa-viewer mark') !== null", timeout=90_000)
+    counts = page.evaluate("() => window.__counts")
+    shown = [n for n in counts if n]
+    assert shown[0] == 1 and len(set(shown)) >= 2, counts  # one sentence first, then more, not all at once
+    assert PARAPHRASE.rstrip(".") in page.text_content("#nqa-chat .nqa-answer")
+    # the article panel follows the latest answer: its first citation is highlighted
+    first_quote = page.text_content("#nqa-sources .nqa-quote >> nth=0")
+    assert page.text_content("#nqa-viewer mark") == first_quote
+    page.screenshot(path=str(ARTIFACTS / "chat-attributed.png"), full_page=True)

@@ -1,12 +1,15 @@
 """``POST /v1/ask``: one question → the ``ask --json`` shape, or Server-Sent Events when ``stream`` is true.
 
 Streaming order: ``event: retrieved`` (``{"retrieved": [...]}``) once, ``event: token`` (``{"text"}``) for each
-piece of the model's draft, ``event: final`` (the full verified answer, which replaces the draft), then
+piece of the model's draft (synthesized mode), ``event: sentence`` (``{"text", "sentence", "citations"}``) for
+each verified sentence of an attributed answer as soon as it passes its check, ``event: final`` (the full verified answer, which replaces the draft), then
 ``event: done``. The first event is computed before the response starts, so a failure up to retrieval is a
 normal JSON error with its status; a failure after that arrives as ``event: error`` (``{"error": {...}}``)
 followed by ``done``. All model work runs in worker threads under ``llm_timeout_s`` (504 on timeout).
 """
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from typing import AsyncIterator
 
@@ -81,6 +84,9 @@ async def _ask_events(first, events: ThreadedEvents) -> AsyncIterator[bytes]:
                 yield sse("retrieved", {"retrieved": event.retrieved})
             elif event.type == "token":
                 yield sse("token", {"text": event.text})
+            elif event.type == "sentence":
+                yield sse("sentence", {"text": event.text, "sentence": event.sentence,
+                                       "citations": [asdict(c) for c in event.citations or []]})
             elif event.type == "final":
                 yield sse("final", event.answer.to_dict())
             try:

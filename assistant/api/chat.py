@@ -7,7 +7,7 @@ ignored. Extensions: request fields ``top_k`` and ``filters`` (as in ``/v1/ask``
 ``citations`` and ``abstained`` next to ``choices``.
 
 Streaming (``stream: true``): ``data: {chat.completion.chunk}`` lines: the role, then one content delta per
-draft token, then a last chunk with ``finish_reason: "stop"`` whose extra top-level fields carry the verified
+draft token (synthesized mode) or per verified sentence (attributed mode, each as soon as it passes), then a last chunk with ``finish_reason: "stop"`` whose extra top-level fields carry the verified
 result: ``final_answer`` (the text that replaces the draft: verification may remove sentences and renumber
 citations), ``citations`` and ``abstained``; then ``data: [DONE]``. When no draft was generated (abstention,
 extractive answer) the final text is also sent as a content delta, so a client that only reads deltas still
@@ -104,6 +104,9 @@ async def _chunks(meta: dict, first, events: ThreadedEvents) -> AsyncIterator[by
             if event.type == "token" and event.text:
                 drafted = True
                 yield _chunk(meta, {"content": event.text})
+            elif event.type == "sentence":  # a verified sentence of an attributed answer, as it passes
+                yield _chunk(meta, {"content": (" " if drafted else "") + event.text})
+                drafted = True
             elif event.type == "final":
                 data = event.answer.to_dict()
                 if not drafted:

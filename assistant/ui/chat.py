@@ -2,7 +2,8 @@
 
 Design: a thin adapter over :meth:`assistant.answering.Answerer.stream`. ``respond`` is a generator Gradio
 streams from: the question appears at once, the model's draft tokens appear as they arrive (escaped, marked as a
-draft), and the ``final`` event's verified answer replaces the draft (sentences may have been removed and
+draft) in synthesized mode, or, in attributed mode, each verified sentence appears with its chip and its source
+card as soon as it passes its check; the ``final`` event's verified answer replaces what was shown (sentences may have been removed and
 citations renumbered by the answerer; the UI only formats what it is given). The conversation kept in the session
 state is ``{"history": [{"role", "content"}], "turns": [[citation dicts]]}``: ``history`` (raw question and answer
 texts, never HTML) is handed back to ``Answerer.stream`` so follow-ups work, ``turns`` lets a chip of any earlier
@@ -26,6 +27,16 @@ from assistant.ui import render
 log = logging.getLogger(__name__)
 
 ANY_LANG = "any"
+
+
+def _partial_answer(question: str, sentences: list):
+    """The answer so far, from the ``sentence`` events received (for display while the rest is checked)."""
+    from assistant.answering import Answer
+    from assistant.citations import render_with_markers
+
+    cites = [c for e in sentences for c in e.citations or []]
+    text = render_with_markers([(e.sentence["sentence"], e.sentence["citations"]) for e in sentences])
+    return Answer(question, "", text, False, cites, [], {}, sentences=[e.sentence for e in sentences])
 
 
 def new_state() -> dict:
@@ -87,7 +98,7 @@ class ChatHandlers:
         except AssistantError as e:
             yield show(render.render_error(str(e))), gr.skip(), gr.skip(), state, question
             return
-        draft, answer, trace = "", None, gr.skip()
+        draft, answer, trace, sentences = "", None, gr.skip(), []
         try:
             stream = self.services.answerer().stream(question, top_k=int(top_k) if top_k else None,
                                                      filters=filters, history=state["history"] or None)
@@ -98,6 +109,14 @@ class ChatHandlers:
                 elif event.type == "token":
                     draft += event.text
                     yield show(render.render_draft(draft)), gr.skip(), gr.skip(), state, ""
+                elif event.type == "sentence":
+                    sentences.append(event)
+                    partial = _partial_answer(question, sentences)
+                    metas = self._metas([c.doc_id for c in partial.citations])
+                    partial_state = {"history": state["history"],
+                                     "turns": state["turns"] + [[asdict(c) for c in partial.citations]]}
+                    yield (show(render.render_answer(partial, turn)), render.render_sources(partial, metas, turn),
+                           gr.skip(), partial_state, "")
                 elif event.type == "final":
                     answer = event.answer
         except AssistantError as e:
@@ -134,6 +153,17 @@ class ChatHandlers:
             return notice + render.render_article(rec.text, title=rec.title, meta=meta)
         return render.render_article(rec.text, title=rec.title, meta=meta, start=cite["start"], end=cite["end"],
                                      cite_id=n)
+
+    def latest_article(self, state) -> str:
+        """The article viewer on the first citation of the latest answer (the panel follows the conversation)."""
+        turns = (state or new_state())["turns"]
+        if not turns or not turns[-1]:
+            return render.render_placeholder("Click a citation to see its article.")
+
+        class _Click:
+            _data = {"turn": len(turns) - 1, "citation": turns[-1][0]["id"]}
+
+        return self.open_citation(state, _Click())
 
     @staticmethod
     def clear():

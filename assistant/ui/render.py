@@ -142,23 +142,30 @@ def _meta_line(meta: Mapping) -> str:
 
 
 def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
-    """The sources panel: each citation's article (title, source, date, language) and its quoted span."""
+    """The sources panel: one card per cited article (title, source, date, language), holding each of its
+    citations (chip and quoted span) in citation order."""
     if answer is None:
         return '<div class="nqa-empty">Sources of the latest answer appear here.</div>'
     if answer.abstained:
         return '<div class="nqa-empty">No sources: the articles do not answer this question.</div>'
     if not answer.citations:
         return '<div class="nqa-empty">No sources cited.</div>'
-    rows = []
+    by_doc: dict[str, list] = {}
     for c in answer.citations:
-        meta = dict(metas.get(c.doc_id) or {})
-        meta.setdefault("source", c.source)
-        meta.setdefault("lang", c.lang)
+        by_doc.setdefault(c.doc_id, []).append(c)
+    rows = []
+    for doc_id, cites in by_doc.items():
+        first = cites[0]
+        meta = dict(metas.get(doc_id) or {})
+        meta.setdefault("source", first.source)
+        meta.setdefault("lang", first.lang)
+        quotes = "".join(f'<div class="nqa-cited">{chip(c.id, turn)} '
+                         f'<blockquote class="nqa-quote" dir="auto">{escape(c.quote)}</blockquote></div>'
+                         for c in cites)
         rows.append(
-            f'<div class="nqa-source" data-doc="{_e(c.doc_id)}">{chip(c.id, turn)} '
-            f'<span class="nqa-title" dir="auto">{_e(c.title or c.doc_id)}</span>'
-            f'<div class="nqa-meta">{_meta_line(meta)}</div>'
-            f'<blockquote class="nqa-quote" dir="auto">{escape(c.quote)}</blockquote></div>')
+            f'<div class="nqa-source" data-doc="{_e(doc_id)}">'
+            f'<span class="nqa-title" dir="auto">{_e(first.title or doc_id)}</span>'
+            f'<div class="nqa-meta">{_meta_line(meta)}</div>{quotes}</div>')
     return f'<div class="nqa-sources" data-turn="{int(turn)}">{"".join(rows)}</div>'
 
 
