@@ -291,16 +291,46 @@ def _load_txt(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
     yield ctx.article(text, str(ctx.path), title=_first_line(text))
 
 
+_FRONT = re.compile(r"---[ \t]*\r?\n")
+_FRONT_END = re.compile(r"\r?\n---[ \t]*(?=\r?\n|\Z)")
+_HEADING = re.compile(r" {0,3}#[ \t]")
+
+
+def _front_matter(text: str) -> tuple[str, int] | None:
+    """``(front matter, end offset)`` of a leading ``---`` block, else None."""
+    start = _FRONT.match(text)
+    if not start:
+        return None
+    end = _FRONT_END.search(text, start.end())
+    if not end:
+        return None
+    inner = text[start.end():end.start()]
+    stop = end.end()
+    stop += 2 if text.startswith("\r\n", stop) else 1 if text.startswith("\n", stop) else 0
+    return inner, stop
+
+
 def _markdown_title(text: str) -> str | None:
-    front = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", text, re.S)
+    """Front-matter ``title:``, else the first ATX heading (``# Title #``), else the first line. Line by line
+    with plain string operations: the former one-regex form backtracked quadratically on a heading followed by a
+    long run of spaces (``# a`` + 100,000 spaces + ``b`` took over a minute)."""
+    front = _front_matter(text)
     if front:
-        m = re.search(r"^title:[ \t]*(.+?)[ \t]*$", front.group(1), re.M)
+        for line in front[0].splitlines():
+            if line.startswith("title:"):
+                value = line[6:].strip(" \t")
+                if value:
+                    return value.strip("'\"")[:_TITLE_MAX] or None
+    for line in text.splitlines():
+        m = _HEADING.match(line)
         if m:
-            return m.group(1).strip("'\"")[:_TITLE_MAX] or None
-    m = re.search(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", text, re.M)
-    if m:
-        return m.group(1).strip()[:_TITLE_MAX]
-    body = text[front.end():] if front else text
+            title = line[m.end():].strip(" \t")
+            closed = title.rstrip("#")
+            if closed != title and (not closed or closed[-1] in " \t"):
+                title = closed.rstrip(" \t")  # an optional closing sequence of #s
+            if title:
+                return title.strip()[:_TITLE_MAX]
+    body = text[front[1]:] if front else text
     return _first_line(body)
 
 
@@ -539,7 +569,9 @@ def _load_csv(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
 
 
 # --------------------------------------------------------------------------------------------------- feeds
-_MARKUP = re.compile(r"<[A-Za-z!/][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_MARKUP = re.compile(r"<[A-Za-z!/][^<>]*>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+"""Does a feed entry hold markup? ``[^<>]``, not ``[^>]``: a run of ``<a`` without ``>`` must not rescan the
+rest of the text from every ``<`` (quadratic)."""
 
 
 def _feed_time(entry) -> str | None:

@@ -32,6 +32,32 @@ def cli(*args, codes=(0,)):
     return r
 
 
+def within(seconds: float, fn, *args):
+    """``fn(*args)`` in a forked child, killed after ``seconds``; returns its result (picklable) or fails the
+    test naming the time bound, so a regression fails fast instead of hanging the suite."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def target():
+        try:
+            child.send(("ok", fn(*args)))
+        except BaseException as e:  # noqa: BLE001 - reported to the parent as a value
+            child.send(("error", f"{type(e).__name__}: {e}"))
+
+    proc = ctx.Process(target=target, daemon=True)
+    proc.start()
+    ready = parent.poll(seconds)
+    if not ready:
+        proc.kill()
+        proc.join()
+        pytest.fail(f"{getattr(fn, '__name__', fn)} took longer than {seconds} s")
+    kind, value = parent.recv()
+    proc.join()
+    return kind, value
+
+
 def short_sentences(n: int, tag: str = "") -> str:
     return " ".join(f"Item {tag}{i} ok." for i in range(n))
 
@@ -279,3 +305,52 @@ def test_listening_beyond_loopback_without_keys_warns(monkeypatch):
     assert "WARNING" not in r.stderr
     monkeypatch.setenv("ASSISTANT_API_KEYS", "k")
     assert "WARNING" not in runner.invoke(app, ["chat", "--host", "0.0.0.0"]).stderr
+
+
+# ------------------------------------------------------------------------------ 2. regexes on untrusted text
+ADVERSARIAL_MD = {
+    "heading then spaces": "# a" + " " * 100_000 + "b",
+    "heading then ' #' runs": "# a" + " #" * 50_000 + "x",
+    "front matter title then spaces": "---\ntitle: a" + " " * 100_000 + "b\n---\nbody text.",
+    "unclosed front matter": "---\n" + "---   x\n" * 20_000,
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL_MD))
+def test_markdown_titles_are_linear_on_adversarial_input(name):
+    from ingest.loaders import _markdown_title
+
+    kind, _ = within(3, _markdown_title, ADVERSARIAL_MD[name])
+    assert kind == "ok"
+
+
+def test_markdown_titles_keep_their_meaning():
+    from ingest.loaders import _markdown_title
+
+    assert _markdown_title("---\ntitle: 'Front'\n---\n# Heading\n") == "Front"
+    assert _markdown_title("intro\n  # The title ##  \nbody") == "The title"
+    assert _markdown_title("# C# tips\n") == "C# tips"
+    assert _markdown_title("#nospace\nFirst line") == "#nospace"
+    assert _markdown_title("---\nauthor: x\n---\n\nBody first line\n") == "Body first line"
+
+
+def test_feed_markup_check_is_linear():
+    from ingest.loaders import _MARKUP
+
+    kind, found = within(3, lambda: bool(_MARKUP.search("<a" * 100_000)))
+    assert kind == "ok" and found is False
+    assert _MARKUP.search("x <b>bold</b>") and _MARKUP.search("a &amp; b")
+
+
+def test_a_quadratic_markdown_upload_does_not_stall_the_api(tmp_path):
+    c = client(tmp_path / "home")
+    body = ("# a" + " " * 100_000 + "b\nSome text here. More text.").encode()
+    import threading
+
+    got = []
+    t = threading.Thread(target=lambda: got.append(c.post("/v1/documents", files={"files": ("t.md", body)})),
+                         daemon=True)  # not forked: the embedded Chroma's threads do not survive a fork
+    t.start()
+    t.join(20)
+    assert not t.is_alive(), "the upload took longer than 20 s"
+    assert got[0].status_code == 200 and got[0].json()["results"][0]["added"] == 1
