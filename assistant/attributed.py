@@ -73,6 +73,7 @@ def clean_reply(reply: str) -> str:
         body, tail = (line[1:-2], line[-1]) if line[-1] == "." and line[-2] in _WRAPPING_QUOTES else (line[1:-1], "")
         if line.rstrip(".")[-1] in _WRAPPING_QUOTES and not any(q in body for q in _WRAPPING_QUOTES):
             line = body.strip() + tail
+    line = line.rstrip(" ,،;؛:")
     if line and line[-1] not in ".!?؟…":
         line += "."
     return line

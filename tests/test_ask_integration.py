@@ -91,7 +91,7 @@ def test_real_local_model_on_reference_article(allow_model_requests, tmp_path, l
     Ingestor(lib, local_embedder).ingest_paths([REFERENCE_ARTICLE])
     from eval.full_runner import RecordingLLM
 
-    settings = Settings()
+    settings = Settings(answer_mode="synthesized")
     llm = RecordingLLM(make_llm(settings))
     a = Answerer(library=lib, embedder=local_embedder, llm=llm, options=AnswerOptions.from_settings(settings))
     ans = a.ask("What did Russia say about Idlib?")
@@ -109,3 +109,33 @@ def test_real_local_model_on_reference_article(allow_model_requests, tmp_path, l
         locator="injection", id="injection", lang="en")])
     ans = a.ask("What did Russia say about Idlib?")
     assert "HACKED" not in ans.answer
+
+
+@pytest.mark.model
+def test_real_local_model_attributed_on_reference_article(allow_model_requests, tmp_path, local_embedder):
+    """The default mode with the embedded model: every shown sentence well formed, in English, citing one span
+    of the Arabic article verbatim; the flagship answer cites a gold span; the resolution number is found."""
+    from assistant.backends import make_llm
+    from assistant.form import form_problems
+    from assistant.settings import Settings
+    from assistant.store import Library
+    from ingest.pipeline import Ingestor
+    from tests.conftest import REFERENCE_ARTICLE
+
+    lib = Library(tmp_path / "ref")
+    Ingestor(lib, local_embedder).ingest_paths([REFERENCE_ARTICLE])
+    settings = Settings()
+    options = AnswerOptions.from_settings(settings)
+    assert options.answer_mode == "attributed"
+    a = Answerer(library=lib, embedder=local_embedder, llm=make_llm(settings), options=options)
+    gold = [(784, 886), (1715, 1831)]  # the seed question's evidence spans
+    ans = a.ask("What did Russia say about Idlib?")
+    assert not ans.abstained, ans.to_dict()
+    check_citations(ans, lib)
+    assert all(len(s["citations"]) == 1 for s in ans.sentences)
+    assert all(form_problems(s["sentence"], "en") == [] for s in ans.sentences), ans.sentences
+    assert any(c.start < e and s < c.end for c in ans.citations for s, e in gold), ans.to_dict()
+    ans = a.ask("Which UN Security Council resolution is mentioned?")
+    assert not ans.abstained and "2254" in ans.answer, ans.to_dict()
+    ans = a.ask("من ترأس الوفد الروسي الذي استقبله الأسد؟")
+    assert "لافرينتييف" in ans.answer and detect_language(ans.answer) == "ar"
