@@ -536,6 +536,10 @@ def _load_jsonl(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
 
 
 # ----------------------------------------------------------------------------------------------------- CSV
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` makes of a byte the codec could not decode."""
+
+
 def _sniff_delimiter(header_line: str) -> str:
     unquoted = re.sub(r'"[^"]*"', "", header_line)
     counts = {d: unquoted.count(d) for d in (",", ";", "\t", "|")}
@@ -546,7 +550,10 @@ def _sniff_delimiter(header_line: str) -> str:
 def _load_csv(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
     codec, binary = ctx.open_detected()
     csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-    with io.TextIOWrapper(binary, encoding=codec, newline="") as f:
+    # surrogateescape: a byte that is not valid in the codec (detected from the first 64 KB only) becomes a lone
+    # surrogate instead of an exception that would end the file; the row holding it is reported by number and
+    # every other row is kept, as JSONL does per line.
+    with io.TextIOWrapper(binary, encoding=codec, newline="", errors="surrogateescape") as f:
         try:
             delimiter = _sniff_delimiter(f.readline())
             f.seek(0)
@@ -558,6 +565,9 @@ def _load_csv(ctx: _Ctx) -> Iterator[RawArticle | ItemError]:
                                           f"header is: {', '.join(header) or '(empty)'}")
             for rownum, row in enumerate(reader, 1):
                 if not any(cell.strip() for cell in row):
+                    continue
+                if any(_UNDECODED.search(cell) for cell in row):
+                    yield ItemError(f"{ctx.path}#{rownum}", f"data row {rownum} is not valid {codec} text")
                     continue
                 fields = {h: cell for h, cell in zip(header, row) if h}
                 fields.setdefault(header[text_col], "")

@@ -354,3 +354,19 @@ def test_a_quadratic_markdown_upload_does_not_stall_the_api(tmp_path):
     t.join(20)
     assert not t.is_alive(), "the upload took longer than 20 s"
     assert got[0].status_code == 200 and got[0].json()["results"][0]["added"] == 1
+
+
+# --------------------------------------------------------------------------- 3. a bad byte deep in a CSV
+def test_a_csv_with_an_invalid_byte_past_64kb_keeps_every_good_row(tmp_path):
+    filler = "padding " * 25
+    rows = [f"t{i},Row number {i} says something {filler}. It ends here." for i in range(1, 331)]
+    good = "title,text\n" + "\n".join(rows[:300]) + "\n"
+    assert len(good.encode()) > 65536
+    data = good.encode() + b"bad,This row has a bad byte \xff in it. Yes.\n" + ("\n".join(rows[300:]) + "\n").encode()
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    lib = Library(tmp_path / "home")
+    fr = Ingestor(lib, FakeEmbedder(), batch_chunks=2000).ingest_paths([path]).files[0]
+    assert fr.status == "partial" and fr.added == 330
+    assert len(fr.errors) == 1 and "#301" in fr.errors[0] and "row 301" in fr.errors[0]
+    assert lib.articles.count() == fr.added
