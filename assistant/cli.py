@@ -39,6 +39,16 @@ def _short(text: str, n: int = 70) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+_INVISIBLE = {0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def _printable(text: str) -> str:
+    """Text for one terminal line: control characters (newlines, escapes) and bidi controls (which can reorder
+    what follows them on the line) shown as ``\\uXXXX`` escapes; everything else as is."""
+    return "".join(f"\\u{ord(c):04x}" if (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or ord(c) in _INVISIBLE) else c
+                   for c in text)
+
+
 def _echo_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -228,13 +238,16 @@ def docs_list(as_json: bool = typer.Option(False, "--json")):
     """List indexed articles."""
     from assistant.app import open_library
 
-    recs = open_library(_settings()).articles.list()
+    try:
+        recs = open_library(_settings()).articles.list()
+    except AssistantError as e:
+        _fail(str(e))
     if as_json:
         _echo_json([r.meta() for r in recs])
         return
     for r in recs:
-        title = (r.title or "").replace("\n", " ")[:70]
-        typer.echo(f"{r.id}\t{r.lang or '?'}\t{r.n_chunks} chunks\t{r.source or ''}\t{title}")
+        title = _printable(r.title or "")[:70]
+        typer.echo(f"{r.id}\t{r.lang or '?'}\t{r.n_chunks} chunks\t{_printable(r.source or '')}\t{title}")
     typer.echo(f"{len(recs)} articles", err=True)
 
 
@@ -277,7 +290,8 @@ def docs_check(
                                 "entries, re-index articles with missing pieces."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ):
-    """Compare articles, chunk vectors, sentence vectors and the lexical index; exit 1 on drift (2: unrepaired)."""
+    """Compare articles, chunk vectors, sentence vectors and the lexical index; exit 1 on drift. With --repair:
+    exit 0 when the store ends consistent, 2 when it could not be repaired."""
     from assistant.app import open_library
     from assistant.backends import make_embedder
     from assistant.consistency import check, repair as repair_store
@@ -293,7 +307,9 @@ def docs_check(
         _echo_json(report.to_dict())
     else:
         typer.echo("\n".join(report.lines()))
-    raise typer.Exit(0 if report.consistent else 2 if repair and not report.repaired["consistent_after"] else 1)
+    if repair:  # 0 when the store ends consistent (repaired or already so), 2 when it could not be repaired
+        raise typer.Exit(0 if report.consistent or report.repaired.get("consistent_after") else 2)
+    raise typer.Exit(0 if report.consistent else 1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import os
 import re
+import sqlite3
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ import numpy as np
 
 from assistant.articles import ArticleRecord, ArticleTable, Intent, now_iso  # noqa: F401  (re-exported)
 from assistant.chunks import ChunkHit, ChunkIndex, ChunkRecord, chunk_hash, sentence_records  # noqa: F401
-from assistant.errors import NotFound
+from assistant.errors import ConfigError, NotFound
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
 
@@ -90,9 +91,15 @@ class Library:
                  chroma_port: int = 8000, chroma_ssl: bool = False, chroma_token: str | None = None):
         from assistant.lexical import LexicalIndex
 
-        home.mkdir(parents=True, exist_ok=True)
-        self.home = home
-        self.articles = ArticleTable(home / "articles.db")
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            if not os.access(home, os.W_OK | os.X_OK):
+                raise PermissionError(13, "Permission denied")
+            self.home = home
+            self.articles = ArticleTable(home / "articles.db")
+        except (OSError, sqlite3.Error) as e:  # one line naming the folder, not a traceback from deep inside
+            raise ConfigError(f"cannot use the store folder {home} (ASSISTANT_HOME): "
+                              f"{getattr(e, 'strerror', None) or e}") from e
         remote = dict(host=chroma_host, port=chroma_port, ssl=chroma_ssl, token=chroma_token)
         self.index = ChunkIndex(home, collection=collection, **remote)
         self.sentences = ChunkIndex(home, collection=f"{collection}-sentences", **remote)

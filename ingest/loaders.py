@@ -159,6 +159,15 @@ def _clean(value: object) -> str | None:
     return None
 
 
+def _web_url(url: str | None) -> str | None:
+    """The URL when it is http(s); anything else (``javascript:``, ``data:``, a bare word) is not kept as the
+    article's link."""
+    if url is None:
+        return None
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    return url if scheme in ("http", "https") else None
+
+
 def _first(fields: dict, keys: tuple[str, ...]) -> object:
     for key in keys:
         value = fields.get(key)
@@ -227,7 +236,7 @@ class _Ctx:
             locator=locator,
             title=_clean(title),
             source=self.source or _clean(source) or self.path.stem,
-            url=_clean(url),
+            url=_web_url(_clean(url)),
             published=normalize_published(published),
             lang=self.lang or normalize_lang(lang),
             id=_clean(id),

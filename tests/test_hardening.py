@@ -370,3 +370,62 @@ def test_a_csv_with_an_invalid_byte_past_64kb_keeps_every_good_row(tmp_path):
     assert fr.status == "partial" and fr.added == 330
     assert len(fr.errors) == 1 and "#301" in fr.errors[0] and "row 301" in fr.errors[0]
     assert lib.articles.count() == fr.added
+
+
+# ------------------------------------------------------------------------------------------ 6. smaller ones
+def test_an_unusable_home_is_one_line_naming_it(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_HOME", str(blocker / "home"))
+    for args in (["docs", "list"], ["ingest", "-q", str(blocker)], ["docs", "check"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and r.exception is None or isinstance(r.exception, SystemExit), (args, r.exception)
+        assert str(blocker / "home") in r.stderr and "Traceback" not in r.output
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_docs_list_escapes_newlines_and_bidi_controls(tmp_path):
+    evil = "a\nFAKE\tLINE\u202eevil.txt"
+    (tmp_path / "x.json").write_text(json.dumps({"text": "Some text here. More.", "title": evil,
+                                                 "source": "s\u2066rc"}), encoding="utf-8")
+    cli("ingest", tmp_path / "x.json")
+    out = cli("docs", "list").stdout
+    assert out.count("\n") == 1 and "\u202e" not in out and "\u2066" not in out
+    assert "\\u202e" in out and "\\u000a" in out
+
+
+def test_docs_check_repair_exits_0_when_it_ends_consistent(tmp_path):
+    (tmp_path / "a.txt").write_text("Some text here. More text.", encoding="utf-8")
+    cli("ingest", tmp_path / "a.txt")
+    lib = Library.from_settings(Settings())
+    lib.lexical.delete_doc(lib.articles.list()[0].id)  # drift: the lexical rows are gone
+    cli("docs", "check", codes=(1,))
+    r = cli("docs", "check", "--repair", codes=(0,))
+    assert "now consistent" in r.stdout
+    cli("docs", "check")
+
+
+def test_an_impossible_date_filter_is_422(tmp_path):
+    c = client(tmp_path / "home")
+    r = c.post("/v1/ask", json={"question": "what?", "filters": {"date_from": "2019-13-45"}})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "filters.date_from"
+    assert c.post("/v1/ask", json={"question": "what?", "filters": {"date_from": "2019-12-31"}}).status_code == 200
+
+
+def test_json_responses_say_nosniff_and_javascript_urls_are_refused(tmp_path):
+    c = client(tmp_path / "home")
+    assert c.get("/healthz").headers["x-content-type-options"] == "nosniff"
+    r = c.post("/v1/documents", json={"documents": [{"text": "Some text. More.", "url": "javascript:alert(1)"}]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "documents[0].url"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    ok = c.post("/v1/documents", json={"documents": [{"text": "Some text. More.", "url": "https://e.org/a"}]})
+    assert ok.json()["results"][0]["status"] == "added"
+
+
+def test_loaders_drop_non_web_urls(tmp_path):
+    from ingest.loaders import iter_articles
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"text": "x y.", "url": "javascript:alert(1)"}) + "\n"
+                    + json.dumps({"text": "z w.", "url": "http://e.org/b"}) + "\n", encoding="utf-8")
+    assert [a.url for a in iter_articles(path)] == [None, "http://e.org/b"]

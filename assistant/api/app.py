@@ -30,6 +30,7 @@ def create_app(services: Services, *, ui: bool = False) -> FastAPI:
     app.state.services = services
     app.state.ui = ui
     errors.install(app)
+    app.add_middleware(NoSniffMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body=s.api_max_body_bytes, max_multipart=s.api_max_upload_total_bytes)
     app.include_router(ask.router)
     app.include_router(chat.router)
@@ -51,6 +52,29 @@ def create_app(services: Services, *, ui: bool = False) -> FastAPI:
 
     app.openapi = lambda: _openapi(app)
     return app
+
+
+class NoSniffMiddleware:
+    """``X-Content-Type-Options: nosniff`` on every response (JSON, errors, SSE, the UI), so a browser never
+    reads a JSON body holding article text as HTML. Plain ASGI: streams pass through untouched."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                message = dict(message, headers=headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 def _readiness(svc: Services) -> dict:

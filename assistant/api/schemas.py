@@ -27,6 +27,28 @@ Text = Annotated[str, AfterValidator(_unicode)]
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
+def _real_date(v: str | None) -> str | None:
+    """``YYYY-MM-DD`` that names a day of the calendar (``2019-13-45`` matches the pattern and is refused)."""
+    if v is not None:
+        from datetime import date
+
+        try:
+            date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a calendar date (YYYY-MM-DD)") from None
+    return v
+
+
+def _web_url(v: str | None) -> str | None:
+    """An article URL must be http(s): a ``javascript:`` or ``data:`` URL would run when a reader clicks it."""
+    if v is not None:
+        from urllib.parse import urlsplit
+
+        if urlsplit(v.strip()).scheme.lower() not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+    return v
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,8 +56,10 @@ class Strict(BaseModel):
 class FiltersIn(Strict):
     lang: Literal["ar", "en"] | None = None
     source: Text | None = Field(None, max_length=500)
-    date_from: str | None = Field(None, pattern=DATE_PATTERN, description="YYYY-MM-DD, inclusive")
-    date_to: str | None = Field(None, pattern=DATE_PATTERN, description="YYYY-MM-DD, inclusive")
+    date_from: Annotated[str | None, AfterValidator(_real_date)] = Field(None, pattern=DATE_PATTERN,
+                                                                         description="YYYY-MM-DD, inclusive")
+    date_to: Annotated[str | None, AfterValidator(_real_date)] = Field(None, pattern=DATE_PATTERN,
+                                                                       description="YYYY-MM-DD, inclusive")
 
 
 class Turn(Strict):
@@ -61,7 +85,8 @@ class DocumentIn(Strict):
     text: Text = Field(..., min_length=1)
     title: Text | None = Field(None, max_length=2000)
     source: Text | None = Field(None, max_length=500)
-    url: Text | None = Field(None, max_length=4000)
+    url: Annotated[Text | None, AfterValidator(_web_url)] = Field(None, max_length=4000,
+                                                                  description="http(s) only")
     published: str | None = Field(None, max_length=40, description="ISO-8601 date or datetime")
     lang: Literal["ar", "en"] | None = None
     id: Text | None = Field(None, min_length=1, max_length=512)
