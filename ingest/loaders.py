@@ -99,9 +99,15 @@ def _walk(folder: Path, seen: set[Path]) -> Iterator[tuple[Path, str | None]]:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:  # e.g. permission denied on stat: reported like any other bad file
+            yield entry, f"cannot read: {exc.strerror or exc}"
+            continue
+        if is_dir:
             yield from _walk(entry, seen)
-        elif entry.suffix.lower() in SUPPORTED_EXTENSIONS and entry.is_file():
+        elif entry.suffix.lower() in SUPPORTED_EXTENSIONS and is_file:
             yield entry, None
 
 

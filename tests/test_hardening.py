@@ -429,3 +429,34 @@ def test_loaders_drop_non_web_urls(tmp_path):
     path.write_text(json.dumps({"text": "x y.", "url": "javascript:alert(1)"}) + "\n"
                     + json.dumps({"text": "z w.", "url": "http://e.org/b"}) + "\n", encoding="utf-8")
     assert [a.url for a in iter_articles(path)] == [None, "http://e.org/b"]
+
+
+def test_upload_folders_left_by_a_crash_are_removed_at_start(tmp_path):
+    home = tmp_path / "home"
+    left = home / "upload-tmp" / "upload-abc"
+    left.mkdir(parents=True)
+    (left / "a.txt").write_text("x", encoding="utf-8")
+    c = client(home)
+    assert not left.exists()
+    r = c.post("/v1/documents", files={"files": ("b.txt", b"Some text here. More text.")})
+    assert r.status_code == 200 and list((home / "upload-tmp").iterdir()) == []
+
+
+def test_an_unreadable_path_on_the_command_line_is_reported_and_the_rest_ingested(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    bad = tmp_path / "locked.txt"
+    bad.write_text("x y.", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("A good file. Stored.", encoding="utf-8")
+    real_is_dir = Path.is_dir
+
+    def is_dir(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_is_dir(self)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    r = cli("ingest", "-q", bad, good, codes=(1,))
+    assert "locked.txt" in r.stderr and "Permission denied" in r.stderr
+    assert Library.from_settings(Settings()).articles.count() == 1

@@ -29,6 +29,7 @@ def create_app(services: Services, *, ui: bool = False) -> FastAPI:
                   "spans. Errors are JSON: {\"error\": {\"status\", \"field\", \"message\", \"type\"}}.")
     app.state.services = services
     app.state.ui = ui
+    documents.clean_stale_uploads(s.home)
     errors.install(app)
     app.add_middleware(NoSniffMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body=s.api_max_body_bytes, max_multipart=s.api_max_upload_total_bytes)

@@ -114,7 +114,9 @@ async def _upload(request: Request, services) -> list[dict]:
             if (f.size or 0) > s.api_max_upload_bytes:
                 raise ApiError(413, f"file {f.filename!r} is {f.size} bytes; the limit is {s.api_max_upload_bytes}",
                                field=f"files[{i}]", type="too_large")
-        with tempfile.TemporaryDirectory(prefix="assistant-upload-") as tmp:
+        staging = upload_staging(s.home)
+        staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="upload-", dir=staging) as tmp:
             names: dict[str, str] = {}
             for i, (_, f) in enumerate(files):
                 name = safe_filename(f.filename, i)
@@ -128,6 +130,25 @@ async def _upload(request: Request, services) -> list[dict]:
             return await run_in_threadpool(_ingest_files, services, tmp, names, lang, source)
     finally:
         await form.close()
+
+
+def upload_staging(home) -> Path:
+    """Where uploads wait to be ingested: inside the home (not the system's /tmp), so what a crash leaves behind
+    is found and removed by :func:`clean_stale_uploads` at the next start."""
+    return Path(home) / "upload-tmp"
+
+
+def clean_stale_uploads(home) -> int:
+    """Remove upload folders left by a killed server (called once when the app is created); returns how many."""
+    import shutil
+
+    folder = upload_staging(home)
+    n = 0
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            shutil.rmtree(entry, ignore_errors=True)
+            n += 1
+    return n
 
 
 def _ingest_files(services, tmp: str, names: dict[str, str], lang, source) -> list[dict]:
