@@ -163,6 +163,9 @@ class AnswerOptions:
     ``synthesized`` (the model writes the whole answer over numbered evidence)."""
     max_units: int = 3
     """Attributed mode: at most this many units are answered from (one model call each)."""
+    unit_min_relevance: float = 0.84
+    unit_min_relevance_cross: float = 0.77
+    """Attributed mode: the relevance bars of a unit (same language / across languages)."""
 
     @classmethod
     def from_settings(cls, s) -> "AnswerOptions":
@@ -310,8 +313,8 @@ class Answerer:
     # ------------------------------------------------------------------------------------------------------
     def _selection_options(self) -> SelectionOptions:
         o = self.options
-        return SelectionOptions(max_units=o.max_units, min_relevance=o.min_relevance,
-                                min_relevance_cross=o.min_relevance_cross)
+        return SelectionOptions(max_units=o.max_units, min_relevance=o.unit_min_relevance,
+                                min_relevance_cross=o.unit_min_relevance_cross)
 
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
@@ -326,7 +329,7 @@ class Answerer:
         sentence)."""
         t = time.perf_counter()
         sel = self._selection_options()
-        ranked = rank_units(self.library, self.embedder, hits, qv, sel)
+        ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang)
         chosen = select(ranked, lang, sel)
         timings["evidence"] = _ms(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]

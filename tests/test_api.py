@@ -26,7 +26,8 @@ QUESTION = "What did Russia stress about Idlib?"
 
 
 def make_settings(home, **over) -> Settings:
-    base = dict(home=home, llm="fake", embedder="fake", min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0)
+    base = dict(home=home, llm="fake", embedder="fake", min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0,
+                unit_min_relevance=0.0, unit_min_relevance_cross=0.0)
     return Settings(**(base | over))
 
 

@@ -168,7 +168,7 @@ def lib(tmp_path):
 
 def answerer(lib, llm, **opts) -> Answerer:
     bar = opts.pop("bar", 0.0)
-    o = AnswerOptions(answer_mode="attributed", min_relevance=bar, min_relevance_cross=bar, min_support=-1.0,
+    o = AnswerOptions(answer_mode="attributed", unit_min_relevance=bar, unit_min_relevance_cross=bar, min_support=-1.0,
                       min_quote_relevance_cross=opts.pop("quote_bar", 2.0), **opts)
     return Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
 

@@ -237,7 +237,7 @@ def attributed_page(page, sample_library, local_embedder, tmp_path_factory):
     shutil.copytree(sample_library.home, home)
     # The canned paraphrase is not a translation: the similarity bar is off so that it passes its checks.
     settings = Settings(home=home, llm="fake", embedder="local", answer_mode="attributed", min_support=-1.0,
-                        min_relevance_cross=0.7)
+                        unit_min_relevance_cross=0.7)
     llm = FakeLLM([slow] * 100)
     services = Services(settings, Library.from_settings(settings), local_embedder, llm)
     app = mount_ui(create_app(services, ui=True), services)
