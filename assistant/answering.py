@@ -380,7 +380,8 @@ class Answerer:
         the sentence fails but the unit is close enough, or None (the failure recorded in ``removed``)."""
         reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
                                   temperature=self.options.temperature)
-        sentence = attributed.with_source_spellings(attributed.clean_reply(reply), unit, lang)
+        sentence = attributed.clean_reply(reply)
+        sentence = attributed.with_source_spellings(attributed.mark_copied_names(sentence, unit, lang), unit, lang)
         if attributed.said_nothing(reply):
             why, support = "the model wrote nothing", None
         else:

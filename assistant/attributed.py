@@ -18,7 +18,8 @@ unit says, in the question's language, citing that unit by construction (no cita
   summary that drops half the unit fails); similarity to the unit of at least ``min_support_cross``.
 - A restatement that fails is not shown; its unit is quoted instead, introduced in the question's language
   ("The article says, in Arabic: «…»"), when it is close enough to the question (``min_quote_relevance_cross``).
-- A name the unit spells in the other script is kept beside the translated one: "Lavrentiev (لافرينتييف)".
+- A name the unit spells in the other script is kept beside the translated one: "Lavrentiev (لافرينتييف)"; a name
+  the model copied in the source's script is marked as that spelling, "فريق (Panthers)".
 
 Limits: a translation is checked for names, numbers, length and similarity, not word by word, so a changed
 relation between names the unit holds ("A backs B" for "B backs A") can pass; a unit that is on the question's
@@ -101,6 +102,21 @@ def check_sentence(sentence: str, unit: Unit, question: str, lang: str, *, suppo
     if support is None or support < opts.min_support_cross:
         return f"not supported by its unit (similarity {support or 0:.2f} < {opts.min_support_cross:.2f})"
     return None
+
+
+_LATIN_NAME_RUN = re.compile(r"(?<![\w(])(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,3}(?![\w)])")
+_ARABIC_RUN = re.compile(r"(?<![\w(])[\u0621-\u064a\u0660-\u0669]+(?:\s+[\u0621-\u064a]+){0,3}(?![\w)])")
+
+
+def mark_copied_names(sentence: str, unit: Unit, lang: str) -> str:
+    """Names the model copied from the unit in the source's script, put in parentheses as source spellings:
+    "فريق Panthers" becomes "فريق (Panthers)" (capitalized Latin words, in Arabic), and Arabic words left as
+    they are in an English sentence, when those exact words are in the unit. Other words in the wrong script
+    are left alone (the form check rejects them)."""
+    if unit.lang == lang or lang not in ("ar", "en"):
+        return sentence
+    pattern = _LATIN_NAME_RUN if lang == "ar" else _ARABIC_RUN
+    return pattern.sub(lambda m: f"({m.group(0)})" if m.group(0) in unit.text else m.group(0), sentence)
 
 
 def with_source_spellings(sentence: str, unit: Unit, lang: str) -> str:

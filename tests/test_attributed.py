@@ -146,6 +146,17 @@ def test_source_spelling_is_kept_beside_a_transliterated_name():
         "تحدث المبعوث لافرينتييف (Lavrentiev)."
 
 
+def test_names_copied_in_the_source_script_are_marked_as_source_spellings():
+    en_unit = Unit("d", "c", 0, 60, "Pro Bowl cornerback Josh Norman had four interceptions.", 0.9, "en", 0)
+    out = attributed.mark_copied_names("سجل Josh Norman أربع اعتراضات.", en_unit, "ar")
+    assert out == "سجل (Josh Norman) أربع اعتراضات." and form_problems(out, "ar") == []
+    kept = attributed.mark_copied_names("سجل Josh Norman أربع interceptions.", en_unit, "ar")
+    assert "interceptions" in kept and form_problems(kept, "ar")  # a plain English word stays wrong
+    assert attributed.mark_copied_names("سجل John Smith هدفا.", en_unit, "ar") == "سجل John Smith هدفا."
+    out = attributed.mark_copied_names("The envoy لافرينتييف spoke.", AR_UNIT, "en")
+    assert out == "The envoy (لافرينتييف) spoke." and form_problems(out, "en") == []
+
+
 @pytest.mark.parametrize("reply,clean", [
     ("Translation: Moscow backs the army", "Moscow backs the army."),
     ("\n«Moscow backs the army.»\nMore text", "Moscow backs the army."),
