@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.arabic import fold_digits
 from ingest.sentences import split_sentences
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,،]\s*\d+)*)\s*\]")
@@ -28,10 +29,6 @@ class ParsedSentence:
     """Numbers it cites that were never offered."""
 
 
-def _fold_digits(s: str) -> str:
-    return s.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})
-
-
 def parse_cited_answer(reply: str, offered: set[int]) -> list[ParsedSentence]:
     reply = reply.strip()  # digits are folded only inside markers: the answer text keeps its own digits
     pieces: list[str] = []
@@ -46,7 +43,7 @@ def parse_cited_answer(reply: str, offered: set[int]) -> list[ParsedSentence]:
             pieces.append(frag)
     out = []
     for piece in pieces:
-        nums = [int(_fold_digits(n)) for group in _MARKER.findall(piece) for n in re.split(r"\s*[,،]\s*", group)]
+        nums = [int(fold_digits(n)) for group in _MARKER.findall(piece) for n in re.split(r"\s*[,،]\s*", group)]
         cited, invented = [], []
         for n in nums:
             (cited if n in offered else invented).append(n)

@@ -28,9 +28,8 @@ import re
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from ingest.arabic import normalize_for_search
+from ingest.arabic import fold_digits, normalize_for_search
 
-_DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 _NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
@@ -89,7 +88,7 @@ def numbers(text: str) -> set[str]:
     """Numeric values in ``text`` as canonical strings ("2254", "2.5"); thousands separators removed; Roman
     numerals (``Super Bowl XXXIII``) by value."""
     out = {str(v) for w in _LATIN_WORD.findall(text) if (v := roman_value(w)) is not None}
-    for raw in _NUMBER.findall(text.translate(_DIGITS)):
+    for raw in _NUMBER.findall(fold_digits(text)):
         raw = raw.replace("٬", ",").replace("٫", ".")
         if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", raw):
             raw = raw.replace(",", "")

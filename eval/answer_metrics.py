@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from typing import Sequence
 
-from ingest.arabic import normalize_for_search
+from ingest.arabic import fold_digits, normalize_for_search
 
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,،]\s*\d+)*\s*\]")
 _EN_ARTICLES = {"a", "an", "the"}
@@ -33,7 +33,7 @@ _EXTRA_PUNCT = set("،؛؟«»“”‘’…–—٪")
 
 def strip_markers(text: str) -> str:
     """``text`` without ``[1]``, ``[1, 2]`` or ``[١]`` citation markers."""
-    text = text.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})
+    text = fold_digits(text)
     text = re.sub(r"\s+([.،,؛;!?؟])", r"\1", _MARKER.sub("", text))
     return re.sub(r"\s{2,}", " ", text).strip()
 

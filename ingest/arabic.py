@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
+"""Arabic-Indic and Extended (Persian) digits to ASCII, as a ``str.translate`` table (the one table of them)."""
 # Harakat, tanween, shadda, sukun, superscript alef, Quranic marks.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
 _TATWEEL = "\u0640"
@@ -29,9 +31,7 @@ _CHAR_MAP = str.maketrans(
         "ؤ": "و",
         "ئ": "ي",
         _TATWEEL: None,
-        # Arabic-Indic and Extended (Persian) digits.
-        **{chr(0x0660 + i): str(i) for i in range(10)},
-        **{chr(0x06F0 + i): str(i) for i in range(10)},
+        **{chr(k): v for k, v in DIGITS.items()},
         "٫": ".",  # Arabic decimal separator
         "٬": ",",  # Arabic thousands separator
     }
@@ -52,7 +52,7 @@ def strip_marks(text: str) -> str:
 
 def fold_digits(text: str) -> str:
     """Arabic-Indic and Persian digits to ASCII; nothing else changes length."""
-    return text.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})
+    return text.translate(DIGITS)
 
 
 def normalize_for_search(text: str) -> str:
