@@ -12,6 +12,7 @@ import re
 from typing import Sequence
 
 import prompts
+from prompts import NOT_FOUND
 from assistant.backends.base import Message
 
 MAX_TURNS = 6
@@ -53,6 +54,6 @@ def condense(question: str, history: Sequence[dict] | None, llm=None, *, max_tok
     except Exception:  # a failing model must not stop the answer; the fallback is always available
         return fallback_condense(question, turns)
     limit = 3 * (len(question) + len(turns[-1]["content"])) + 40
-    if not reply or "\n" in reply or len(reply) > limit or "NOT_IN_ARTICLES" in reply:
+    if not reply or "\n" in reply or len(reply) > limit or NOT_FOUND in reply:
         return fallback_condense(question, turns)
     return reply
