@@ -8,6 +8,11 @@ whole vocabulary at every step: on 2 cores it about doubled the time per generat
 llama.cpp keeps the tokens of the last prompt and re-reads only what differs, so prompts put their fixed part
 first; :meth:`LlamaCppLLM.warm` reads that part ahead of the first question (a long-running server calls it at
 start). The cache holds one prompt: a call with another start (the follow-up condensing prompt) replaces it.
+
+:meth:`LlamaCppLLM.yes_probability` (the eval's one-token judge) renders the messages with the same GGUF chat
+template, evaluates the prompt once (re-reading only what differs from the cached tokens, like a completion) and
+reads the next-token logits directly, so the model needs no ``logits_all`` (llama-cpp-python refuses
+``logprobs`` without it) and nothing is sampled.
 """
 from __future__ import annotations
 
@@ -152,6 +157,53 @@ class LlamaCppLLM:
                 yield self._load()
             except (ValueError, RuntimeError) as e:
                 raise BackendError(f"local model {self.model_path} failed: {e}") from e
+
+    def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int]:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise BackendError(f"local model {self.model_path} has no chat template in its GGUF metadata")
+        eos, bos = llm.token_eos(), llm.token_bos()
+        fmt = Jinja2ChatFormatter(template=template,
+                                  eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                                  bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+                                  add_generation_prompt=True)
+        prompt = fmt(messages=[{"role": m.role, "content": m.content} for m in messages]).prompt
+        return llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def _answer_ids(self, llm, words: Sequence[str]) -> list[int]:
+        ids = []
+        for w in words:
+            toks = llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)
+            if len(toks) == 1 and toks[0] not in ids:
+                ids.append(toks[0])
+        return ids
+
+    def yes_probability(self, messages: Sequence[Message], *, yes: Sequence[str] = ("yes", "Yes", " yes", " Yes"),
+                        no: Sequence[str] = ("no", "No", " no", " No")) -> float:
+        """P(yes) / (P(yes) + P(no)) for the model's next token after ``messages`` (the assistant turn opened):
+        one forward pass over the prompt, no sampling; the answer words are those that are one token each."""
+        with self._calling() as llm:
+            tokens = self._prompt_tokens(llm, messages)
+            if len(tokens) >= self._n_ctx:
+                raise BackendError(f"local model {self.model_path}: judge prompt of {len(tokens)} tokens exceeds "
+                                   f"the context of {self._n_ctx}")
+            prefix = 0
+            for a, b in zip(llm.input_ids[:llm.n_tokens], tokens):
+                if a != b:
+                    break
+                prefix += 1
+            prefix = min(prefix, len(tokens) - 1)  # always decode at least the last token: fresh logits
+            llm.n_tokens = prefix
+            llm.eval(tokens[prefix:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+            yes_ids, no_ids = self._answer_ids(llm, yes), self._answer_ids(llm, no)
+            if not yes_ids or not no_ids:
+                raise BackendError(f"local model {self.model_path}: 'yes'/'no' are not single tokens")
+            chosen = np.array([logits[i] for i in yes_ids + no_ids], dtype=np.float64)
+            p = np.exp(chosen - chosen.max())
+            return float(p[:len(yes_ids)].sum() / p.sum())
 
     def warm(self, messages: Sequence[Message]) -> None:
         """Load the model and read ``messages`` (a prompt's fixed start, e.g. the system prompt) into llama.cpp's

@@ -58,6 +58,32 @@ class OpenAIChatLLM:
             raise _wrap(e, self._where) from e
         return r.choices[0].message.content or ""
 
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """P(yes) / (P(yes) + P(no)) of the first reply token, from the server's ``top_logprobs`` (one token
+        generated); a server without logprobs falls back to the reply word (1.0 for yes, 0.0 otherwise)."""
+        import math
+
+        import openai
+
+        try:
+            r = self._client.chat.completions.create(**self._kwargs(messages, 1, 0.0, None), logprobs=True,
+                                                     top_logprobs=5)
+        except openai.OpenAIError as e:
+            raise _wrap(e, self._where) from e
+        choice = r.choices[0]
+        content = getattr(choice, "logprobs", None) and choice.logprobs.content
+        if content:
+            p_yes = p_no = 0.0
+            for t in content[0].top_logprobs or []:
+                word = (t.token or "").strip().lower()
+                if word == "yes":
+                    p_yes += math.exp(t.logprob)
+                elif word == "no":
+                    p_no += math.exp(t.logprob)
+            if p_yes + p_no > 0:
+                return p_yes / (p_yes + p_no)
+        return 1.0 if (choice.message.content or "").strip().lower().startswith("yes") else 0.0
+
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
                json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
         import openai
