@@ -24,7 +24,7 @@ from assistant.errors import ConfigError
 from eval.datasets import DatasetError, load_dataset
 
 MODES = ("retrieval", "full")
-JUDGES = ("deterministic", "llm")
+JUDGES = ("deterministic", "llm", "entail", "auto")
 
 
 def _bars(n_chunks: int, n_questions: int):
@@ -172,7 +172,7 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
     except (OSError, ValueError) as e:
         raise ConfigError(f"--rejudge: cannot read {path}: {e}") from e
     embedder = embedder or make_embedder(settings)
-    llm = llm if llm is not None or judge != "llm" else make_llm(settings)
+    llm = llm if llm is not None or judge == "deterministic" else make_llm(settings)
     try:
         j = make_judge(judge, embedder=embedder, llm=llm)
         new = rejudge(report, j, calibrate=(lambda x: agreement(x)) if calibration and LABELS.is_file() else None)

@@ -65,6 +65,8 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
         "unsupported_rate": _rate([0.0 if s["judge"]["supported"] else 1.0 for s in sentences]),
         "judge": config.get("judge"),
     }
+    if config.get("judge_note"):
+        faith["judge_note"] = config["judge_note"]
     if calibration is not None:
         faith["calibration"] = calibration
     report = {

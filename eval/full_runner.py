@@ -158,6 +158,8 @@ def run_full_eval(dataset: EvalDataset, *, embedder, llm, judge, options: Answer
         library = Library(Path(store_dir), collection="eval")
         answerer = Answerer(library=library, embedder=embedder, llm=recorder, options=options)
         config = answerer.config() | {"judge": judge.name}
+        if getattr(judge, "note", None):
+            config["judge_note"] = judge.note
         log = None
         if out_dir is not None:
             log = ProgressLog(out_dir, {"dataset": dataset.name, "n_questions": len(questions), "config": config,

@@ -20,6 +20,18 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   lines carrying the words, else a lone verdict word; an unreadable reply counts as not supported, with the reply
   quoted in ``reason``.
 
+- :class:`EntailmentJudge` (the calibrated judge, issue 19), layered. *Deterministic layer*: every number and name
+  of the sentence must be in the cited text (:func:`assistant.verify.unsupported_facts`, across scripts) and the
+  sentence must be readable (:func:`assistant.form.form_problems`: no word mixing Arabic and Latin letters, no
+  prompt words, no letters of a third script). *Meaning layer*: an entailment decision on the (span, sentence)
+  pair by a model asked for one word, yes or no (``prompts/judge.entail.*.j2``): ``llm.yes_probability`` gives
+  P(yes) / (P(yes) + P(no)) of the next token (no sampling), and the pair is supported when it reaches ``bar``,
+  fitted on the non-test part of the labels (``eval/calibration/bars.json``, by model name; ``python -m
+  eval.calibration --fit``). Any backend with ``yes_probability`` works: the embedded llama.cpp model (a small,
+  cheap judge, which the report says) or an OpenAI-compatible server (``top_logprobs``). ``correct(question,
+  golds, text)`` asks the same model whether a response gives the gold answer (``judge.correct.*.j2``).
+  ``layers`` picks the layers (``facts``, ``form``, ``model``) so each one's contribution can be measured.
+
 Limits: the deterministic judge cannot see a changed relation between correct entities ("A beat B" vs "B beat
 A") and inherits :mod:`assistant.verify`'s limits (no name checks in Arabic sentences); the LLM judge is only as
 good as its model (small local models are weak on Arabic), which is why both report calibration agreement.
@@ -204,9 +216,136 @@ class LLMJudge:
         return JudgeResult(all(verdicts), n_ok / len(verdicts), f"{n_ok}/{len(verdicts)} claims supported")
 
 
+_THIRD_SCRIPT = re.compile(r"[\u0400-\u04ff\u0590-\u05ff\u0900-\u097f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+ENTAIL_LAYERS = ("facts", "form", "model")
+DEFAULT_BAR = 0.5
+"""P(yes) bar when no fitted bar is recorded for the judge's model."""
+
+
+def fitted_bar(model_name: str) -> float | None:
+    """The P(yes) bar fitted for ``model_name`` (``eval/calibration/bars.json``), or None."""
+    from pathlib import Path
+
+    path = Path(__file__).with_name("calibration") / "bars.json"
+    if not path.is_file():
+        return None
+    try:
+        bars = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: invalid JSON: {e.msg}") from e
+    value = (bars.get(model_name) or {}).get("bar") if isinstance(bars.get(model_name), dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def form_faults(sentence: str) -> list[str]:
+    """Form problems that make a sentence unreadable whatever the question's language: words mixing Arabic and
+    Latin letters, prompt words, letters of a third script (e.g. a Chinese word inside Arabic)."""
+    from assistant.form import form_problems
+
+    lang = detect_language(sentence)
+    faults = [p for p in form_problems(sentence, lang) if p.startswith(("word mixing", "prompt words"))]
+    m = _THIRD_SCRIPT.search(sentence)
+    if m:
+        faults.append(f"letters of a third script: {m.group(0)!r}")
+    return faults
+
+
+class EntailmentJudge:
+    """Deterministic layer + one-token yes/no entailment by ``llm`` (see the module docstring)."""
+
+    def __init__(self, llm, *, bar: float | None = None, layers: Sequence[str] = ENTAIL_LAYERS,
+                 correct_bar: float = 0.5):
+        unknown = set(layers) - set(ENTAIL_LAYERS)
+        if unknown:
+            raise ValueError(f"unknown judge layers {sorted(unknown)}; use {ENTAIL_LAYERS}")
+        if "model" in layers and not callable(getattr(llm, "yes_probability", None)):
+            raise ValueError(f"the entailment judge needs a model with yes_probability; {getattr(llm, 'name', llm)!r} "
+                             "has none (use ASSISTANT_LLM=local or an OpenAI-compatible server)")
+        self.llm = llm
+        self.layers = tuple(layers)
+        model = getattr(llm, "name", "?")
+        fitted = fitted_bar(model)
+        self.bar = bar if bar is not None else (fitted if fitted is not None else DEFAULT_BAR)
+        self.bar_source = "given" if bar is not None else ("fitted" if fitted is not None else "default")
+        self.correct_bar = correct_bar
+        self.cheap = model.startswith("local:") or model == "fake"
+        parts = [f"p(yes)>={self.bar:.2f}" if "model" in self.layers else None,
+                 "facts" if "facts" in self.layers else None, "form" if "form" in self.layers else None]
+        self.name = f"entail:{model}:" + "+".join(p for p in parts if p)
+        self.note = (f"one-token yes/no entailment by {model}, "
+                     + ("a small local model (cheap judge): " if self.cheap else "")
+                     + f"bar {self.bar:.2f} ({self.bar_source}), with number/name and form checks")
+        self._cache: dict[tuple[str, str], float] = {}
+
+    def _messages(self, system: str, user: str, **kw):
+        from assistant.backends.base import Message
+
+        return [Message("system", prompts.render(system)), Message("user", prompts.render(user, **kw))]
+
+    def probability(self, sentence: str, source: str) -> float:
+        """P(yes) that ``source`` entails ``sentence`` (cached per pair)."""
+        key = (sentence, source)
+        if key not in self._cache:
+            self._cache[key] = float(self.llm.yes_probability(
+                self._messages("judge.entail.system.j2", "judge.entail.user.j2", source=source, sentence=sentence)))
+            if len(self._cache) > 8192:
+                self._cache.clear()
+        return self._cache[key]
+
+    def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult:
+        from assistant.errors import AssistantError
+
+        texts = [t for t in cited_texts if t and t.strip()]
+        if not texts:
+            return JudgeResult(False, 0.0, "no cited text")
+        joined = " ".join(texts)
+        reasons, claims, good = [], 0, 0
+        if "facts" in self.layers:
+            n_facts = len(numbers(sentence)) + len(candidate_names(sentence))
+            missing = unsupported_facts(sentence, joined)
+            claims, good = claims + n_facts, good + n_facts - len(missing)
+            if missing:
+                reasons.append("not in cited text: " + ", ".join(missing))
+        if "form" in self.layers:
+            faults = form_faults(sentence)
+            claims, good = claims + 1, good + (0 if faults else 1)
+            reasons.extend(faults)
+        if "model" in self.layers:
+            try:
+                p = self.probability(sentence, joined)
+            except AssistantError as e:
+                return JudgeResult(False, 0.0, f"judge model failed: {e}")
+            ok = p >= self.bar
+            claims, good = claims + 1, good + int(ok)
+            reasons.insert(0, f"p(yes) {p:.3f} {'>=' if ok else '<'} {self.bar:.2f}")
+        supported = good == claims  # no claim to check (facts layer alone, no numbers or names): nothing failed
+        return JudgeResult(supported, max(0, good) / claims if claims else 1.0, "; ".join(reasons))
+
+    def correct(self, question: str, golds: Sequence[str], text: str) -> bool:
+        """Whether ``text`` gives one of ``golds`` as the answer to ``question`` (by the model)."""
+        from assistant.errors import AssistantError
+
+        if "model" not in self.layers or not golds:
+            return False
+        try:
+            p = self.llm.yes_probability(self._messages("judge.correct.system.j2", "judge.correct.user.j2",
+                                                        question=question, golds=list(golds), response=text))
+        except AssistantError:
+            return False
+        return p >= self.correct_bar
+
+
 def make_judge(kind: str, *, embedder=None, llm=None, threshold: float = DEFAULT_THRESHOLD,
-               cross_threshold: float | None = None) -> Judge:
-    """``deterministic`` (needs ``embedder``) or ``llm`` (needs ``llm``); :class:`ValueError` otherwise."""
+               cross_threshold: float | None = None, bar: float | None = None) -> Judge:
+    """``deterministic`` (needs ``embedder``), ``llm`` (needs ``llm``), ``entail`` (needs an ``llm`` with
+    ``yes_probability``) or ``auto`` (``entail`` when the model offers it, else ``deterministic``);
+    :class:`ValueError` otherwise."""
+    if kind == "auto":
+        kind = "entail" if callable(getattr(llm, "yes_probability", None)) else "deterministic"
+    if kind == "entail":
+        if llm is None:
+            raise ValueError("the entailment judge needs a model (ASSISTANT_LLM is 'none')")
+        return EntailmentJudge(llm, bar=bar)
     if kind == "deterministic":
         if embedder is None:
             raise ValueError("the deterministic judge needs an embedder")

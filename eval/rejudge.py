@@ -34,7 +34,10 @@ def rejudge(report: dict, judge, *, calibrate=None) -> dict:
         r.setdefault("scores", {})
         judge_answer(r, judge)
     old = report.get("config") or {}
-    out = build_full_report(report["dataset"], records, config=dict(old, judge=judge.name),
+    config = {k: v for k, v in old.items() if k != "judge_note"} | {"judge": judge.name}
+    if getattr(judge, "note", None):
+        config["judge_note"] = judge.note
+    out = build_full_report(report["dataset"], records, config=config,
                             ingest=report.get("ingest"), calibration=calibrate(judge) if calibrate else None,
                             token_method=(report.get("tokens") or {}).get("method", ""),
                             partial=bool(report.get("partial")),

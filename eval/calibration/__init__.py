@@ -9,9 +9,13 @@ Labelling policy: supported = every part of the sentence, read on its own, is st
 fragment such as a date or a name is judged by the fact it states, not by whether it answers the question);
 ``note`` gives the reason for each label.
 
-:func:`agreement` runs a judge on every pair and returns ``{n, accuracy, kappa, confusion, by_lang}``; accuracy
-is the share of pairs where the judge's ``supported`` equals the label, kappa is Cohen's kappa (agreement
-corrected for chance, 1 = perfect, 0 = chance level).
+:func:`agreement` runs a judge on the pairs of one part (``split``: ``test`` by default, the held-apart third on
+which no threshold is fitted; ``fit`` the rest; ``None`` all) and returns ``{n, split, accuracy, kappa,
+unsupported_recall, confusion, by_lang}``; accuracy is the share of pairs where the judge's ``supported`` equals
+the label, kappa is Cohen's kappa (agreement corrected for chance, 1 = perfect, 0 = chance level),
+unsupported_recall the share of not-supported labels the judge also rejects. Each label also carries ``why``
+(``ok``, ``wrong relation``, ``invented fact``, ``wrong entity``, ``partial``, ``malformed``) and ``mode`` (the
+answer mode that produced it). The test part is a fixed-seed random third (:func:`assign_splits`).
 
 Limits: the set is small (tens of sentences from one small model), so the figures have wide error bars
 (±0.1-0.15 on accuracy); they show whether a judge is usable, not a precise rate.
@@ -24,6 +28,18 @@ from typing import Sequence
 
 LABELS = Path(__file__).with_name("labels.jsonl")
 LABEL_VALUES = ("supported", "not_supported")
+WHY_VALUES = ("ok", "wrong relation", "invented fact", "wrong entity", "partial", "malformed")
+SPLIT_SEED = 19
+
+
+def assign_splits(rows: list[dict], seed: int = SPLIT_SEED) -> None:
+    """Mark a fixed-seed random third of ``rows`` ``split: "test"`` and the rest ``"fit"``, in place (stable per
+    sentence: the draw is a hash of the sentence and its cited text, so adding labels does not move old ones)."""
+    import hashlib
+
+    for row in rows:
+        h = hashlib.sha256(f"{seed}\n{row['sentence']}\n{row['cited_text']}".encode("utf-8")).digest()
+        row["split"] = "test" if h[0] % 3 == 0 else "fit"
 
 
 def load_labels(path: str | Path = LABELS) -> list[dict]:
@@ -38,6 +54,8 @@ def load_labels(path: str | Path = LABELS) -> list[dict]:
                 raise ValueError(f"{path}, line {lineno}: needs 'sentence' and 'cited_text' strings")
             if row.get("label") not in LABEL_VALUES:
                 raise ValueError(f"{path}, line {lineno}: label must be one of {LABEL_VALUES}")
+            if "why" in row and row["why"] not in WHY_VALUES:
+                raise ValueError(f"{path}, line {lineno}: why must be one of {WHY_VALUES}")
             rows.append(row)
     return rows
 
@@ -56,22 +74,39 @@ def cohen_kappa(truth: Sequence[bool], pred: Sequence[bool]) -> float:
     return (p_o - p_e) / (1 - p_e)
 
 
-def agreement(judge, labels: list[dict] | None = None) -> dict:
-    """``{n, accuracy, kappa, confusion: {tp, fp, fn, tn}, by_lang: {lang: {n, accuracy}}}`` of ``judge`` vs
-    the hand labels ("positive" = supported)."""
-    labels = load_labels() if labels is None else labels
+def scores(truth: Sequence[bool], pred: Sequence[bool]) -> dict:
+    """``{n, accuracy, kappa, unsupported_recall}`` of predictions against labels (True = supported)."""
+    n = len(truth)
+    unsup = [p for t, p in zip(truth, pred) if not t]
+    return {"n": n, "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / n, 4) if n else None,
+            "kappa": round(cohen_kappa(truth, pred), 4) if n else None,
+            "unsupported_recall": round(sum(not p for p in unsup) / len(unsup), 4) if unsup else None}
+
+
+def select(labels: list[dict], split: str | None) -> list[dict]:
+    """The labels of one part (``None``: all)."""
+    return [r for r in labels if split is None or r.get("split", "fit") == split]
+
+
+def agreement(judge, labels: list[dict] | None = None, split: str | None = "test") -> dict:
+    """``{n, split, accuracy, kappa, unsupported_recall, confusion: {tp, fp, fn, tn}, by_lang: {lang: {n,
+    accuracy, kappa, unsupported_recall}}}`` of ``judge`` vs the hand labels of ``split`` ("positive" =
+    supported)."""
+    labels = select(load_labels() if labels is None else labels, split)
+    if not labels:
+        raise ValueError(f"no calibration labels in part {split!r}")
     truth = [row["label"] == "supported" for row in labels]
     pred = [judge.judge(row["sentence"], [row["cited_text"]]).supported for row in labels]
-    by_lang: dict[str, list[bool]] = {}
+    by_lang: dict[str, tuple[list[bool], list[bool]]] = {}
     for row, t, p in zip(labels, truth, pred):
-        by_lang.setdefault(row.get("lang", "?"), []).append(t == p)
+        tl, pl = by_lang.setdefault(row.get("lang", "?"), ([], []))
+        tl.append(t)
+        pl.append(p)
     return {
-        "n": len(labels),
-        "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / len(labels), 4),
-        "kappa": round(cohen_kappa(truth, pred), 4),
+        **scores(truth, pred), "split": split or "all",
         "confusion": {"tp": sum(t and p for t, p in zip(truth, pred)),
                       "fp": sum(p and not t for t, p in zip(truth, pred)),
                       "fn": sum(t and not p for t, p in zip(truth, pred)),
                       "tn": sum(not t and not p for t, p in zip(truth, pred))},
-        "by_lang": {k: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_lang.items())},
+        "by_lang": {k: scores(*v) for k, v in sorted(by_lang.items())},
     }

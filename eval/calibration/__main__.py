@@ -1,26 +1,86 @@
-"""``python -m eval.calibration [--judge deterministic|llm] [--sweep]``: a judge's agreement with labels.jsonl.
+"""``python -m eval.calibration [--judge deterministic|llm|entail] [--split test|fit|all] [--sweep] [--fit]
+[--layers]``: a judge's agreement with labels.jsonl.
 
-``--sweep`` prints the deterministic judge's accuracy and kappa over a range of similarity thresholds (how
-the default thresholds in :mod:`eval.judges` were chosen). ``--judge llm`` uses the configured model (settings), so it
-needs ``ASSISTANT_ALLOW_MODEL_REQUESTS`` not set to 0.
+- default: the judge's agreement on the held-apart test part (``--split`` for another part).
+- ``--sweep``: the deterministic judge's accuracy and kappa over a range of similarity thresholds.
+- ``--fit``: the entailment judge's P(yes) on every label is computed once; the bar that maximises kappa of the
+  layered judge on the *fit* part is written to ``eval/calibration/bars.json`` under the model's name (the test
+  part is never looked at for this), then the test-part agreement is printed.
+- ``--layers``: the table by layer and language on the test part: the deterministic similarity judge, facts
+  alone, facts + form, the model alone, and all three layers (the default offline judge), each with accuracy,
+  kappa and recall of unsupported sentences.
+
+``--judge llm|entail`` and ``--fit``/``--layers`` use the configured model (settings): the embedded model takes
+about 1-3 s a label on 2 cores, so this is a benchmark, not a test.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+
+BARS = Path(__file__).with_name("bars.json")
+
+
+def _split(value: str) -> str | None:
+    return None if value == "all" else value
+
+
+def layer_table(labels: list[dict], embedder, llm, bar: float) -> list[dict]:
+    """One row per (layer set, language) on ``labels`` (see the module docstring)."""
+    from eval.calibration import scores
+    from eval.judges import DeterministicJudge, EntailmentJudge
+
+    full = EntailmentJudge(llm, bar=bar)
+    judges = [("deterministic similarity (old default)", DeterministicJudge(embedder)),
+              ("facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
+              ("facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
+              (f"model alone (p(yes) >= {bar:.2f})", EntailmentJudge(llm, bar=bar, layers=("model",))),
+              ("facts + form + model (entail)", full)]
+    for _, j in judges[1:4]:
+        j._cache = full._cache  # one model call per label for all layer sets
+    rows = []
+    for name, judge in judges:
+        preds = [judge.judge(r["sentence"], [r["cited_text"]]).supported for r in labels]
+        truth = [r["label"] == "supported" for r in labels]
+        for lang in ("ar", "en", "all"):
+            idx = [i for i, r in enumerate(labels) if lang == "all" or r.get("lang") == lang]
+            rows.append({"layers": name, "lang": lang,
+                         **scores([truth[i] for i in idx], [preds[i] for i in idx])})
+    return rows
+
+
+def fit_bar(labels: list[dict], judge) -> tuple[float, dict]:
+    """The P(yes) bar maximising kappa of ``judge`` (all its layers) on ``labels`` (ties: the lower bar)."""
+    from eval.calibration import scores
+
+    truth = [r["label"] == "supported" for r in labels]
+    probs = [judge.probability(r["sentence"], r["cited_text"]) for r in labels]
+    best = None
+    for bar in sorted({0.0, *[round(p, 4) for p in probs]}):
+        judge.bar = bar
+        pred = [judge.judge(r["sentence"], [r["cited_text"]]).supported for r in labels]
+        s = scores(truth, pred)
+        if best is None or (s["kappa"] or -1) > (best[1]["kappa"] or -1):
+            best = (bar, s)
+    judge.bar = best[0]
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Judge agreement with the hand-labelled calibration set.")
-    ap.add_argument("--judge", choices=("deterministic", "llm"), default="deterministic")
+    ap.add_argument("--judge", choices=("deterministic", "llm", "entail"), default="deterministic")
+    ap.add_argument("--split", choices=("test", "fit", "all"), default="test")
     ap.add_argument("--threshold", type=float, default=None, help="deterministic judge similarity threshold")
     ap.add_argument("--sweep", action="store_true", help="deterministic: agreement over thresholds 0.70-0.90")
+    ap.add_argument("--fit", action="store_true", help="entail: fit the P(yes) bar on the fit part")
+    ap.add_argument("--layers", action="store_true", help="entail: table by layer and language (test part)")
     args = ap.parse_args(argv)
     from assistant.backends import make_embedder, make_llm
     from assistant.settings import Settings
-    from eval.calibration import agreement, load_labels
-    from eval.judges import DEFAULT_CROSS_THRESHOLD, DEFAULT_THRESHOLD, make_judge
+    from eval.calibration import agreement, load_labels, select
+    from eval.judges import DEFAULT_CROSS_THRESHOLD, DEFAULT_THRESHOLD, EntailmentJudge, make_judge
 
     settings = Settings()
     labels = load_labels()
@@ -28,14 +88,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         for t in [round(0.70 + 0.01 * i, 2) for i in range(21)]:
             for c in (t, DEFAULT_CROSS_THRESHOLD):
-                a = agreement(make_judge("deterministic", embedder=embedder, threshold=t, cross_threshold=c), labels)
+                a = agreement(make_judge("deterministic", embedder=embedder, threshold=t, cross_threshold=c),
+                              labels, split="fit")
                 print(f"threshold {t:.2f} cross {c:.2f}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} "
                       f"{a['confusion']}")
         return 0
-    llm = make_llm(settings) if args.judge == "llm" else None
+    llm = make_llm(settings) if args.judge != "deterministic" or args.fit or args.layers else None
+    if args.fit:
+        judge = EntailmentJudge(llm)
+        bar, fit = fit_bar(select(labels, "fit"), judge)
+        bars = json.loads(BARS.read_text(encoding="utf-8")) if BARS.is_file() else {}
+        bars[llm.name] = {"bar": bar, "fit": fit, "labels": len(select(labels, "fit"))}
+        BARS.write_text(json.dumps(bars, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps({"bar": bar, "fit_part": fit, "test_part": agreement(judge, labels)}, indent=2))
+        if not args.layers:
+            return 0
+    if args.layers:
+        judge = EntailmentJudge(llm)
+        rows = layer_table(select(labels, _split(args.split)), embedder, llm, judge.bar)
+        print(f"{'layers':<42} {'lang':<4} {'n':>4} {'acc':>6} {'kappa':>6} {'unsup.rec':>9}")
+        for r in rows:
+            f = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
+            print(f"{r['layers']:<42} {r['lang']:<4} {r['n']:>4} {f(r['accuracy'])} {f(r['kappa'])} "
+                  f"{f(r['unsupported_recall']):>9}")
+        return 0
     judge = make_judge(args.judge, embedder=embedder, llm=llm,
                        threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
-    print(json.dumps({"judge": judge.name, **agreement(judge, labels)}, ensure_ascii=False, indent=2))
+    print(json.dumps({"judge": judge.name, **agreement(judge, labels, split=_split(args.split))},
+                     ensure_ascii=False, indent=2))
     return 0
 
 

@@ -1,0 +1,144 @@
+"""The layered entailment judge (eval.judges.EntailmentJudge) on hand-made pairs of each failure kind: wrong
+relation, swapped roles, invented number, right entity with a wrong claim, partial list, malformed text, and a
+correct paraphrase across scripts; with a small deterministic fake judge model, and a few with the real one."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from eval.calibration import agreement, assign_splits, cohen_kappa, scores
+from eval.judges import EntailmentJudge, make_judge
+from eval.scoring import judge_answer
+
+RUSSIA_AR = "حيث أكد الجانب الروسي دعمه للجيش العربي السوري في رده على الهجمات"
+PAIRS = {
+    # kind: (span, sentence, supported?)
+    "wrong relation": (RUSSIA_AR, "The Syrian government backs the rebels.", False),
+    "swapped roles": ("Denver beat Carolina in the final game.", "Carolina beat Denver in the final game.", False),
+    "invented number": ("The Panthers defense gave up just 308 points.", "The Panthers defense gave up 380 points.",
+                        False),
+    "right entity, wrong claim": ("Lady Gaga sang the national anthem.", "Lady Gaga wrote the national anthem.",
+                                  False),
+    "partial list": ("Two linebackers were selected: Thomas Davis and Luke Kuechly.",
+                     "Three players were selected: Thomas Davis, Luke Kuechly and Josh Norman.", False),
+    "malformed": ("They met in Jacksonville on Tuesday.", "They met in جacksonville on Tuesday.", False),
+    "paraphrase across scripts": ("لم يتخلى فريق بانثرز سوى عن 308 نقطة", "The Panthers conceded only 308 points.",
+                                  True),
+    "paraphrase, Arabic": (RUSSIA_AR, "روسيا تدعم الجيش السوري في رده على الهجمات.", True),
+}
+_SENTENCE = re.compile(r"SENTENCE:\s*(.+?)\s*\n\s*\n", re.S)
+
+
+class FakeJudgeModel:
+    """A weak, deterministic yes/no model: it reads the sentence out of the rendered judge prompt and says yes
+    (0.9) unless the sentence is one it was told is a meaning error (0.2); numbers, names and form it never
+    checks, like a small model, so those must be caught by the deterministic layer."""
+
+    name = "fake"
+
+    def __init__(self, meaning_errors=()):
+        self.meaning_errors = set(meaning_errors)
+        self.calls = 0
+
+    def yes_probability(self, messages) -> float:
+        self.calls += 1
+        user = messages[-1].content
+        assert messages[0].role == "system" and "yes or no" in messages[0].content
+        m = _SENTENCE.search(user)
+        if m is None:  # the correctness prompt
+            return 0.9 if "RESPONSE:\nIt was 308." in user else 0.1
+        return 0.2 if m.group(1) in self.meaning_errors else 0.9
+
+
+MEANING = [PAIRS[k][1] for k in ("wrong relation", "swapped roles", "right entity, wrong claim")]
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+def test_each_failure_kind_is_caught_by_some_layer(kind):
+    span, sentence, supported = PAIRS[kind]
+    judge = EntailmentJudge(FakeJudgeModel(MEANING), bar=0.5)
+    v = judge.judge(sentence, [span])
+    assert v.supported is supported, (kind, v)
+    if not supported:
+        assert v.score < 1.0 and v.reason
+
+
+def test_which_layer_catches_what():
+    model = FakeJudgeModel(MEANING)
+    facts = EntailmentJudge(model, layers=("facts",))
+    form = EntailmentJudge(model, layers=("form",))
+    meaning = EntailmentJudge(model, bar=0.5, layers=("model",))
+    num, lst, bad = PAIRS["invented number"], PAIRS["partial list"], PAIRS["malformed"]
+    assert not facts.judge(num[1], [num[0]]).supported and "380" in facts.judge(num[1], [num[0]]).reason
+    assert not facts.judge(lst[1], [lst[0]]).supported  # Josh Norman is not in the span
+    assert not form.judge(bad[1], [bad[0]]).supported and facts.judge(bad[1], [bad[0]]).supported
+    for kind in ("wrong relation", "swapped roles", "right entity, wrong claim"):
+        span, sentence, _ = PAIRS[kind]
+        assert facts.judge(sentence, [span]).supported  # same names and numbers: only meaning tells
+        assert not meaning.judge(sentence, [span]).supported
+    assert meaning.judge(num[1], [num[0]]).supported  # the weak model alone misses the invented number
+
+
+def test_bar_probability_cache_and_failures():
+    model = FakeJudgeModel()
+    judge = EntailmentJudge(model, bar=0.95)
+    span, sentence, _ = PAIRS["paraphrase across scripts"]
+    assert not judge.judge(sentence, [span]).supported  # 0.9 < 0.95
+    judge.judge(sentence, [span])
+    assert model.calls == 1  # cached per pair
+    assert judge.judge(sentence, []).reason == "no cited text"
+    assert judge.cheap and "cheap judge" in judge.note and judge.name.startswith("entail:fake:")
+    with pytest.raises(ValueError, match="yes_probability"):
+        EntailmentJudge(object())
+    assert make_judge("auto", llm=model).name.startswith("entail:")
+    assert make_judge("auto", llm=object(), embedder=object()).name.startswith("deterministic")
+
+
+def test_correct_uses_the_gold_in_the_question_language():
+    judge = EntailmentJudge(FakeJudgeModel(), bar=0.5)
+    record = {"answerable": True, "abstained": False, "question": "How many points?", "answers": ["٣٠٨"],
+              "question_lang_answers": ["three hundred and eight"], "answer": "It was 308.",
+              "sentences": [{"sentence": "It was 308.", "form": [], "judge": {"supported": True}}],
+              "scores": {"contains_gold": 0.0, "contains_gold_question_lang": 0.0, "language_ok": 1.0}}
+    judge_answer(record, judge)
+    assert record["scores"]["correct"] == 1.0 and record["scores"]["good"] == 1.0
+    record["answer"] = "It was 380."
+    judge_answer(record, judge)
+    assert record["scores"]["correct"] == 0.0 and record["scores"]["good"] == 0.0
+
+
+def test_agreement_reports_unsupported_recall_on_the_test_part_only():
+    rows = [{"sentence": s, "cited_text": span, "label": "supported" if ok else "not_supported", "lang": "en"}
+            for span, s, ok in PAIRS.values()] * 3
+    for i, r in enumerate(rows):
+        r["sentence"] = r["sentence"] + " " * (i // len(PAIRS))  # distinct pairs for the split draw
+    assign_splits(rows)
+    test = [r for r in rows if r["split"] == "test"]
+    assert 0 < len(test) < len(rows)
+    a = agreement(EntailmentJudge(FakeJudgeModel(MEANING), bar=0.5), rows)
+    assert a["n"] == len(test) and a["split"] == "test" and a["accuracy"] == 1.0 and a["unsupported_recall"] == 1.0
+    assert scores([True, False, False], [True, True, False])["unsupported_recall"] == 0.5
+    assert cohen_kappa([True, False], [True, False]) == 1.0
+
+
+@pytest.mark.model
+def test_real_model_prefers_the_right_reading(allow_model_requests):
+    """The embedded model as the one-token judge: P(yes) for the paraphrase above the wrong relation and the
+    swapped roles (a few forward passes, about 10-20 s with loading)."""
+    from assistant.backends import make_llm
+    from assistant.settings import Settings
+
+    llm = make_llm(Settings(llm="local"))
+    judge = EntailmentJudge(llm, bar=0.5, layers=("model",))
+    good = judge.probability(PAIRS["paraphrase across scripts"][1], PAIRS["paraphrase across scripts"][0])
+    wrong = judge.probability(PAIRS["wrong relation"][1], PAIRS["wrong relation"][0])
+    swapped = judge.probability(PAIRS["swapped roles"][1], PAIRS["swapped roles"][0])
+    assert 0.0 <= wrong < good <= 1.0 and swapped < good
+    again = llm.yes_probability(judge._messages("judge.entail.system.j2", "judge.entail.user.j2",
+                                                source=PAIRS["wrong relation"][0],
+                                                sentence=PAIRS["wrong relation"][1]))
+    assert abs(again - wrong) < 1e-6  # the cached prefix gives the same reading
+    full = EntailmentJudge(llm, bar=0.5)
+    num = PAIRS["invented number"]
+    assert not full.judge(num[1], [num[0]]).supported  # caught by the facts layer whatever the model says
