@@ -140,10 +140,13 @@ def test_agreement_counts_a_judge_against_labels():
         def judge(self, sentence, cited):
             return JudgeResult(sentence == "yes", 1.0)
 
-    a = agreement(Says(), labels)
-    assert a["n"] == 4 and a["accuracy"] == 0.5 and a["kappa"] == 0.0
+    a = agreement(Says(), labels, split=None)
+    assert a["n"] == 4 and a["accuracy"] == 0.5 and a["kappa"] == 0.0 and a["unsupported_recall"] == 0.5
     assert a["confusion"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
-    assert a["by_lang"] == {"ar": {"n": 2, "accuracy": 0.0}, "en": {"n": 2, "accuracy": 1.0}}
+    assert a["by_lang"]["ar"]["accuracy"] == 0.0 and a["by_lang"]["en"]["accuracy"] == 1.0
+    assert a["by_lang"]["en"]["n"] == 2 and a["by_lang"]["ar"]["unsupported_recall"] == 0.0
+    with pytest.raises(ValueError, match="no calibration labels"):
+        agreement(Says(), labels)  # none of these is in the test part
 
 
 def test_the_hand_labelled_set_is_well_formed():
@@ -152,6 +155,11 @@ def test_the_hand_labelled_set_is_well_formed():
     assert {r["label"] for r in rows} == {"supported", "not_supported"}
     assert {r["lang"] for r in rows} >= {"en", "ar"}
     assert all(r["origin"] and r["cited_text"].strip() for r in rows)
+    assert len(rows) >= 190 and {r["split"] for r in rows} == {"fit", "test"}
+    assert all(r["why"] == "ok" if r["label"] == "supported" else r["why"] != "ok" for r in rows)
+    assert {r["mode"] for r in rows} == {"synthesized", "attributed"}
+    test = [r for r in rows if r["split"] == "test"]
+    assert 0.25 < len(test) / len(rows) < 0.42
 
 
 # --------------------------------------------------------------------------------------------------- scoring
