@@ -268,8 +268,9 @@ scored ({"all questions asked; each metric's population is in its definition" if
 {("<h2>Answers, citations, faithfulness, abstention</h2>" + charts(report)
    + "<h2>Latency by stage</h2>" + stage_table(report)) if full else ""}
 {_ingest(report)}
-{("<h2>Worst examples</h2><p class='help'>Answers the judge did not fully support, wrong abstentions, answers "
-  "without a gold answer; each citation's quote is highlighted inside its source text.</p>" + examples(report))
+{("<h2>Worst examples</h2><p class='help'>First the judge's blind spots (wrong answers it passed), then answers "
+  "the judge did not fully support, wrong abstentions, answers without a gold answer; each citation's quote is "
+  "highlighted inside its source text. " + escape(judge_reliability(report)[1]) + ".</p>" + examples(report))
  if full else ""}
 <h2>Questions whose gold document was not ranked first</h2>
 {_worst(report)}

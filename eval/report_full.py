@@ -6,7 +6,9 @@ questions a reader should look at first, by kind: answers with a sentence the ju
 support first), wrong abstentions (an answerable question abstained, or an unanswerable one answered), answers
 without a gold answer. Each shows the question, the answer,
 removed sentences, the judge's verdicts and every citation: its quote inside ``<mark>`` within a window of the
-stored article text around it (``before``/``after`` from :mod:`eval.scoring`). Every string is escaped; text blocks
+stored article text around it (``before``/``after`` from :mod:`eval.scoring`). The first kind shown is the
+judge's blind spot: answers that are *wrong* (no gold answer in them, not judged correct, or not good) although
+the judge passed every sentence as supported, so a reader sees what the judged figures miss. Every string is escaped; text blocks
 carry ``dir="auto"`` so Arabic renders right-to-left.
 
 Limits: at most ``PER_KIND`` examples of each kind (the count of each is shown); the source window is what the
@@ -85,9 +87,18 @@ def worst_questions(report: dict) -> list[tuple[str, list[dict], int]]:
     answered_unans = [q for q in per if not q["answerable"] and not q["abstained"]]
     answered = sorted((q for q in per if not q["abstained"] and q["answerable"]),
                       key=lambda q: (_min_support(q), q.get("scores", {}).get("contains_gold") or 0.0))
+    def _all_passed(q: dict) -> bool:
+        return bool(q.get("sentences")) and all((s.get("judge") or {}).get("supported") for s in q["sentences"])
+
+    blind = [q for q in answered if _all_passed(q)
+             and ((q.get("scores") or {}).get("correct") == 0.0
+                  or ((q.get("scores") or {}).get("correct") is None
+                      and (q.get("scores") or {}).get("contains_gold") == 0.0))]
     low = [q for q in answered if _min_support(q) < 1.0]
-    no_gold = [q for q in answered if _min_support(q) >= 1.0 and q.get("scores", {}).get("contains_gold") == 0.0]
-    kinds = [("answer sentence not fully supported (lowest judged support first)", low),
+    no_gold = [q for q in answered if _min_support(q) >= 1.0 and q.get("scores", {}).get("contains_gold") == 0.0
+               and q not in blind]
+    kinds = [("wrong answer that the judge passed (every sentence judged supported)", blind),
+             ("answer sentence not fully supported (lowest judged support first)", low),
              ("abstained on an answerable question", wrong_abst),
              ("answered an unanswerable question", answered_unans),
              ("answer does not contain a gold answer", no_gold)]

@@ -290,3 +290,26 @@ def test_extractive_answers_are_reparsed_into_sentences():
     assert [(s["sentence"], s["citations"]) for s in rec["sentences"]] == [
         ("The ministers met in Geneva on Tuesday.", [1])]
     assert rec["sentences"][0]["judge"]["supported"] and rec["scores"]["contains_gold"] == 1.0
+
+
+def test_worst_examples_lead_with_wrong_answers_the_judge_passed_and_weak_judges_are_unreliable():
+    from eval.report import render_html
+    from eval.report_full import worst_questions
+
+    def rec(qid, supported, correct):
+        return {"id": qid, "question": "Q?", "lang": "en", "answerable": True, "abstained": False, "answer": "A.",
+                "answers": ["x"], "citations": [], "removed": [],
+                "sentences": [{"sentence": "A.", "citations": [1], "judge": {"supported": supported, "score":
+                                                                              1.0 if supported else 0.0}}],
+                "scores": {"contains_gold": 0.0, "correct": correct}}
+    report = {"mode": "full", "per_question": [rec("ok", True, 1.0), rec("blind", True, 0.0),
+                                               rec("caught", False, 0.0)],
+              "faithfulness": {"score": 0.66, "calibration": {"n": 60, "accuracy": 0.6, "kappa": 0.3,
+                                                              "unsupported_recall": 0.5}},
+              "answer": {"good_rate": 0.33}}
+    kinds = worst_questions(report)
+    assert kinds[0][0].startswith("wrong answer that the judge passed") and [q["id"] for q in kinds[0][1]] == ["blind"]
+    page = render_html(report)
+    assert "UNRELIABLE" in page and "kappa 0.300" in page
+    report["faithfulness"]["calibration"]["kappa"] = 0.7
+    assert "UNRELIABLE" not in render_html(report)

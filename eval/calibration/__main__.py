@@ -27,12 +27,13 @@ def _split(value: str) -> str | None:
     return None if value == "all" else value
 
 
-def layer_table(labels: list[dict], embedder, llm, bar: float) -> list[dict]:
+def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | None = None) -> list[dict]:
     """One row per (layer set, language) on ``labels`` (see the module docstring)."""
     from eval.calibration import scores
     from eval.judges import DeterministicJudge, EntailmentJudge
 
     full = EntailmentJudge(llm, bar=bar)
+    full._cache.update(cache or {})
     judges = [("deterministic similarity (old default)", DeterministicJudge(embedder)),
               ("facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
               ("facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="deterministic: agreement over thresholds 0.70-0.90")
     ap.add_argument("--fit", action="store_true", help="entail: fit the P(yes) bar on the fit part")
     ap.add_argument("--layers", action="store_true", help="entail: table by layer and language (test part)")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="entail: JSON file of P(yes) per (sentence, cited text), read and extended (one model "
+                         "pass per label across --fit and --layers runs)")
     args = ap.parse_args(argv)
     from assistant.backends import make_embedder, make_llm
     from assistant.settings import Settings
@@ -94,18 +98,34 @@ def main(argv: list[str] | None = None) -> int:
                       f"{a['confusion']}")
         return 0
     llm = make_llm(settings) if args.judge != "deterministic" or args.fit or args.layers else None
+    cache: dict = {}
+    if args.cache and args.cache.is_file():
+        cache = {tuple(k): v for k, v in json.loads(args.cache.read_text(encoding="utf-8"))}
+
+    def keep(judge) -> None:
+        judge._cache.update(cache)
+
+    def save(judge) -> None:
+        if args.cache:
+            cache.update(judge._cache)
+            args.cache.write_text(json.dumps([[list(k), v] for k, v in cache.items()], ensure_ascii=False),
+                                  encoding="utf-8")
+
     if args.fit:
         judge = EntailmentJudge(llm)
+        keep(judge)
         bar, fit = fit_bar(select(labels, "fit"), judge)
+        test_part = agreement(judge, labels)
+        save(judge)
         bars = json.loads(BARS.read_text(encoding="utf-8")) if BARS.is_file() else {}
         bars[llm.name] = {"bar": bar, "fit": fit, "labels": len(select(labels, "fit"))}
         BARS.write_text(json.dumps(bars, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(json.dumps({"bar": bar, "fit_part": fit, "test_part": agreement(judge, labels)}, indent=2))
+        print(json.dumps({"bar": bar, "fit_part": fit, "test_part": test_part}, indent=2))
         if not args.layers:
             return 0
     if args.layers:
         judge = EntailmentJudge(llm)
-        rows = layer_table(select(labels, _split(args.split)), embedder, llm, judge.bar)
+        rows = layer_table(select(labels, _split(args.split)), embedder, llm, judge.bar, cache)
         print(f"{'layers':<42} {'lang':<4} {'n':>4} {'acc':>6} {'kappa':>6} {'unsup.rec':>9}")
         for r in rows:
             f = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
