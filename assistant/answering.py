@@ -166,6 +166,9 @@ class AnswerOptions:
     unit_min_relevance: float = 0.84
     unit_min_relevance_cross: float = 0.77
     """Attributed mode: the relevance bars of a unit (same language / across languages)."""
+    min_answer_probability: float | None = None
+    """Attributed mode: the model's yes/no judgement that a unit answers the question must reach this (None: no
+    judgement asked; needs a backend with ``yes_probability``)."""
 
     @classmethod
     def from_settings(cls, s) -> "AnswerOptions":
@@ -318,7 +321,8 @@ class Answerer:
 
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
-        return attributed.AttributedOptions(min_support_cross=o.min_support,
+        return attributed.AttributedOptions(min_answer_probability=o.min_answer_probability,
+                                            min_support_cross=o.min_support,
                                             min_quote_relevance_cross=o.min_quote_relevance_cross)
 
     def _stream_attributed(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
@@ -343,8 +347,18 @@ class Answerer:
         removed: list[dict] = []
         failure = None
         t = time.perf_counter()
+        judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
         for unit in chosen:
             first = not shown
+            if judge is not None and not failure:
+                try:
+                    p = judge(attributed.relevance_messages(question, unit))
+                except AssistantError as e:
+                    failure, p = str(e), 1.0
+                if p < aopts.min_answer_probability:
+                    removed.append({"sentence": unit.text, "unit": [unit.start, unit.end],
+                                    "reason": f"the model judged that it does not answer (p={p:.2f})"})
+                    continue
             if unit.lang == lang or unit.lang is None or self.llm is None or failure:
                 entry = self._quote_entry(unit, lang, first)
             else:

@@ -51,6 +51,9 @@ wider. Outside them a restatement is a loop, a truncation or a summary."""
 
 @dataclass
 class AttributedOptions:
+    min_answer_probability: float | None = None
+    """When set (and the model offers ``yes_probability``), a unit is answered from only when the model's
+    one-token judgement that it answers the question reaches this probability (:func:`relevance_messages`)."""
     max_tokens: int = 160
     min_support_cross: float = 0.78
     min_quote_relevance_cross: float = 0.80
@@ -63,6 +66,12 @@ def messages(lang: str, unit: Unit) -> list[Message]:
     user = prompts.render("restate.user.j2", unit=unit.text, lang=lang,
                           source_language=LANGUAGE_NAMES.get(unit.lang or "", "Arabic"))
     return [Message("system", system), Message("user", user)]
+
+
+def relevance_messages(question: str, unit: Unit) -> list[Message]:
+    """The one-token yes/no prompt: does ``unit`` answer ``question``? (``prompts/relevance.*.j2``)."""
+    return [Message("system", prompts.render("relevance.system.j2")),
+            Message("user", prompts.render("relevance.user.j2", question=question, unit=unit.text))]
 
 
 def clean_reply(reply: str) -> str:

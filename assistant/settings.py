@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         0.77, description="The same bar across languages (higher bars gate out answerable questions faster than "
         "unanswerable ones there)."
     )
+    min_answer_probability: float | None = Field(
+        None, description="Attributed mode: ask the model, one token per unit, whether the unit answers the "
+        "question, and answer from it only when P(yes) reaches this (unset: not asked)."
+    )
     answer_mode: Literal["auto", "attributed", "synthesized"] = Field(
         "auto", description="How an answer is written: 'attributed' (the evidence units are chosen first, the model "
         "states what each one says in one sentence, each sentence is checked against its own unit), 'synthesized' "

@@ -286,3 +286,33 @@ def test_unit_vectors_are_kept_for_the_support_check(lib):
     ranked = rank_units(lib, answer.embedder, hits, FakeEmbedder().embed_query("envoy army"), SelectionOptions())
     assert ranked and all(isinstance(u.vector, np.ndarray) for u in ranked)
     assert [u.score for u in ranked] == sorted((u.score for u in ranked), reverse=True)
+
+
+class JudgingLLM(FakeLLM):
+    """A fake with a yes/no judgement: yes only for units that name the envoy."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.judged: list[str] = []
+
+    def yes_probability(self, messages):
+        unit = messages[-1].content.split("Sentence: «", 1)[1].split("»")[0]
+        self.judged.append(unit)
+        return 0.9 if "لافرينتييف" in unit or "director" in unit else 0.1
+
+
+def test_model_relevance_judgement_gates_units(lib):
+    llm = JudgingLLM()
+    ans = answerer(lib, llm, max_units=3, min_answer_probability=0.5).ask("Who was the first director of the museum?")
+    assert llm.judged and not ans.abstained
+    assert all("director" in c.quote or "لافرينتييف" in c.quote for c in ans.citations)  # judged yes
+    rejected = [r for r in ans.removed if "does not answer (p=0.10)" in r["reason"]]
+    assert len(rejected) + len(ans.citations) == len(llm.judged)
+    ans = answerer(lib, JudgingLLM(), max_units=3, min_answer_probability=0.95).ask("Who was the first director?")
+    assert ans.abstained and all("does not answer" in r["reason"] for r in ans.removed)
+
+
+def test_no_judgement_without_the_setting(lib):
+    llm = JudgingLLM()
+    answerer(lib, llm, max_units=2).ask("Who was the first director of the museum?")
+    assert llm.judged == []
