@@ -94,7 +94,7 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
           fraction) -> int:
     from assistant.answering import AnswerOptions
     from assistant.backends import make_llm
-    from eval.calibration import LABELS, agreement
+    from eval.calibration import LABELS, judge_agreement
     from eval.full_runner import run_full_eval
     from eval.judges import make_judge
     from eval.report import write_reports
@@ -105,7 +105,7 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
     except ValueError as e:
         raise ConfigError(str(e)) from e
     options = AnswerOptions.from_settings(settings)
-    calibrate = (lambda j: agreement(j)) if calibration and LABELS.is_file() else None
+    calibrate = judge_agreement if calibration and LABELS.is_file() else None
     meta = {"mode": "full", "limit": limit, "unanswerable_fraction": fraction, "options": asdict(options)}
     bars, progress = _bars(n_chunks, n_questions)
     try:
@@ -158,7 +158,7 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
                     embedder=None, llm=None) -> int:
     """Re-judge ``run_dir``/report.json with ``judge``; write the new report.json and report.html to ``out``."""
     from assistant.backends import make_embedder, make_llm
-    from eval.calibration import LABELS, agreement
+    from eval.calibration import LABELS, judge_agreement
     from eval.compare import load_report
     from eval.judges import make_judge
     from eval.rejudge import rejudge
@@ -175,7 +175,7 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
     llm = llm if llm is not None or judge == "deterministic" else make_llm(settings)
     try:
         j = make_judge(judge, embedder=embedder, llm=llm)
-        new = rejudge(report, j, calibrate=(lambda x: agreement(x)) if calibration and LABELS.is_file() else None)
+        new = rejudge(report, j, calibrate=judge_agreement if calibration and LABELS.is_file() else None)
     except ValueError as e:
         raise ConfigError(str(e)) from e
     _, html_path = write_reports(new, out)

@@ -222,8 +222,9 @@ DEFAULT_BAR = 0.5
 """P(yes) bar when no fitted bar is recorded for the judge's model."""
 
 
-def fitted_bar(model_name: str) -> float | None:
-    """The P(yes) bar fitted for ``model_name`` (``eval/calibration/bars.json``), or None."""
+def stored_fit(model_name: str) -> dict | None:
+    """What ``python -m eval.calibration --fit`` recorded for ``model_name`` in ``eval/calibration/bars.json``
+    (``bar``, ``fit_part``, ``test_part``, ``labels_sha256``), or None."""
     from pathlib import Path
 
     path = Path(__file__).with_name("calibration") / "bars.json"
@@ -233,7 +234,13 @@ def fitted_bar(model_name: str) -> float | None:
         bars = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: invalid JSON: {e.msg}") from e
-    value = (bars.get(model_name) or {}).get("bar") if isinstance(bars.get(model_name), dict) else None
+    entry = bars.get(model_name)
+    return entry if isinstance(entry, dict) else None
+
+
+def fitted_bar(model_name: str) -> float | None:
+    """The P(yes) bar fitted for ``model_name`` (``eval/calibration/bars.json``), or None."""
+    value = (stored_fit(model_name) or {}).get("bar")
     return float(value) if isinstance(value, (int, float)) else None
 
 

@@ -142,3 +142,18 @@ def test_real_model_prefers_the_right_reading(allow_model_requests):
     full = EntailmentJudge(llm, bar=0.5)
     num = PAIRS["invented number"]
     assert not full.judge(num[1], [num[0]]).supported  # caught by the facts layer whatever the model says
+
+
+def test_a_report_reuses_the_agreement_measured_at_fit_time_only_for_the_same_labels_and_bar(monkeypatch):
+    import eval.calibration as cal
+    import eval.judges as judges
+
+    stored = {"bar": 0.5, "test_part": {"n": 3, "accuracy": 1.0, "kappa": 1.0, "unsupported_recall": 1.0},
+              "labels_sha256": cal.labels_digest()}
+    monkeypatch.setattr(judges, "stored_fit", lambda name: stored)
+    model = FakeJudgeModel()
+    a = cal.judge_agreement(EntailmentJudge(model, bar=0.5))
+    assert a["n"] == 3 and "fit time" in a["measured"] and model.calls == 0
+    stored["labels_sha256"] = "other labels"
+    monkeypatch.setattr(cal, "agreement", lambda judge: {"n": 99})
+    assert cal.judge_agreement(EntailmentJudge(model, bar=0.5)) == {"n": 99}

@@ -88,6 +88,27 @@ def select(labels: list[dict], split: str | None) -> list[dict]:
     return [r for r in labels if split is None or r.get("split", "fit") == split]
 
 
+def labels_digest(path: str | Path = LABELS) -> str:
+    """SHA-256 of the labels file: a stored agreement is reused only for the labels it was measured on."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def judge_agreement(judge) -> dict:
+    """The judge's agreement on the test part, for a report: for an entailment judge whose bar was fitted by
+    ``python -m eval.calibration --fit`` on these very labels, the test-part agreement measured then (stored in
+    ``bars.json``; no model call), else :func:`agreement` (one judge call per test label)."""
+    from eval.judges import EntailmentJudge, stored_fit
+
+    if isinstance(judge, EntailmentJudge) and set(judge.layers) == {"facts", "form", "model"}:
+        fit = stored_fit(getattr(judge.llm, "name", "?"))
+        if (fit and isinstance(fit.get("test_part"), dict) and fit.get("labels_sha256") == labels_digest()
+                and fit.get("bar") == judge.bar):
+            return dict(fit["test_part"], measured="at --fit time on the same labels and bar (bars.json)")
+    return agreement(judge)
+
+
 def agreement(judge, labels: list[dict] | None = None, split: str | None = "test") -> dict:
     """``{n, split, accuracy, kappa, unsupported_recall, confusion: {tp, fp, fn, tn}, by_lang: {lang: {n,
     accuracy, kappa, unsupported_recall}}}`` of ``judge`` vs the hand labels of ``split`` ("positive" =

@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         test_part = agreement(judge, labels)
         save(judge)
         bars = json.loads(BARS.read_text(encoding="utf-8")) if BARS.is_file() else {}
-        bars[llm.name] = {"bar": bar, "fit": fit, "labels": len(select(labels, "fit"))}
+        from eval.calibration import labels_digest
+
+        bars[llm.name] = {"bar": bar, "fit_part": fit, "test_part": test_part, "labels_sha256": labels_digest()}
         BARS.write_text(json.dumps(bars, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(json.dumps({"bar": bar, "fit_part": fit, "test_part": test_part}, indent=2))
         if not args.layers:
