@@ -51,6 +51,12 @@ class RecordingLLM:
     def reset(self) -> None:
         self.calls = []
 
+    def __getattr__(self, name):
+        """Everything else the backend offers (``warm``, ``yes_probability``, ...) is the inner backend's."""
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     def complete(self, messages, **kw) -> str:
         reply = self.inner.complete(messages, **kw)
         self.calls.append((list(messages), reply))
