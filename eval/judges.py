@@ -30,7 +30,10 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   eval.calibration --fit``). Any backend with ``yes_probability`` works: the embedded llama.cpp model (a small,
   cheap judge, which the report says) or an OpenAI-compatible server (``top_logprobs``). ``correct(question,
   golds, text)`` asks the same model whether a response gives the gold answer (``judge.correct.*.j2``).
-  ``layers`` picks the layers (``facts``, ``form``, ``model``) so each one's contribution can be measured.
+  ``layers`` picks the layers (``facts``, ``form``, ``model``) so each one's contribution can be measured. A
+  sentence that only repeats its span (:func:`verbatim`: the sentence, or its «quotes» with a short framing, is a
+  piece of the cited text) is supported without asking anything: on the fit part the small model and the
+  name check both rejected such quotes ("The article says, in Arabic: «…»": "Arabic" is no name of the span).
 
 Limits: the deterministic judge cannot see a changed relation between correct entities ("A beat B" vs "B beat
 A") and inherits :mod:`assistant.verify`'s limits (no name checks in Arabic sentences); the LLM judge is only as
@@ -257,11 +260,34 @@ def form_faults(sentence: str) -> list[str]:
     return faults
 
 
+_QUOTE = re.compile(r"«([^»]*)»|“([^”]*)”|\"([^\"]*)\"")
+_FRAME_WORDS = 8
+"""At most this many own words around a verbatim quote make a framing ("The article says, in Arabic: «…»")."""
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).strip(" .،,:;")
+
+
+def verbatim(sentence: str, source: str) -> bool:
+    """Whether ``sentence`` only repeats ``source``: the sentence itself (spaces and end punctuation aside) is a
+    piece of the source, or every quote in it is, with at most a short framing of its own around them."""
+    src = _squash(source)
+    whole = _squash(sentence)
+    if whole and whole in src:
+        return True
+    quotes = [q for m in _QUOTE.finditer(sentence) for q in m.groups() if q is not None]
+    if not quotes or not all(_squash(q) and _squash(q) in src for q in quotes):
+        return False
+    rest = _QUOTE.sub(" ", sentence)
+    return len(re.findall(r"[^\W\d_]+", rest)) <= _FRAME_WORDS
+
+
 class EntailmentJudge:
     """Deterministic layer + one-token yes/no entailment by ``llm`` (see the module docstring)."""
 
     def __init__(self, llm, *, bar: float | None = None, layers: Sequence[str] = ENTAIL_LAYERS,
-                 correct_bar: float = 0.5):
+                 correct_bar: float = 0.5, names: bool = True):
         unknown = set(layers) - set(ENTAIL_LAYERS)
         if unknown:
             raise ValueError(f"unknown judge layers {sorted(unknown)}; use {ENTAIL_LAYERS}")
@@ -270,6 +296,7 @@ class EntailmentJudge:
                              "has none (use ASSISTANT_LLM=local or an OpenAI-compatible server)")
         self.llm = llm
         self.layers = tuple(layers)
+        self.names = names
         model = getattr(llm, "name", "?")
         fitted = fitted_bar(model)
         self.bar = bar if bar is not None else (fitted if fitted is not None else DEFAULT_BAR)
@@ -306,10 +333,12 @@ class EntailmentJudge:
         if not texts:
             return JudgeResult(False, 0.0, "no cited text")
         joined = " ".join(texts)
+        if verbatim(sentence, joined):
+            return JudgeResult(True, 1.0, "verbatim from the cited text")
         reasons, claims, good = [], 0, 0
         if "facts" in self.layers:
-            n_facts = len(numbers(sentence)) + len(candidate_names(sentence))
-            missing = unsupported_facts(sentence, joined)
+            n_facts = len(numbers(sentence)) + (len(candidate_names(sentence)) if self.names else 0)
+            missing = [m for m in unsupported_facts(sentence, joined) if self.names or m.startswith("number ")]
             claims, good = claims + n_facts, good + n_facts - len(missing)
             if missing:
                 reasons.append("not in cited text: " + ", ".join(missing))

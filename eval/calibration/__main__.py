@@ -35,10 +35,10 @@ def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | Non
     full = EntailmentJudge(llm, bar=bar)
     full._cache.update(cache or {})
     judges = [("deterministic similarity (old default)", DeterministicJudge(embedder)),
-              ("facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
-              ("facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
-              (f"model alone (p(yes) >= {bar:.2f})", EntailmentJudge(llm, bar=bar, layers=("model",))),
-              ("facts + form + model (entail)", full)]
+              ("verbatim + facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
+              ("verbatim + facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
+              (f"verbatim + model (p(yes) >= {bar:.2f})", EntailmentJudge(llm, bar=bar, layers=("model",))),
+              ("verbatim + facts + form + model (entail)", full)]
     for _, j in judges[1:4]:
         j._cache = full._cache  # one model call per label for all layer sets
     rows = []
