@@ -2,12 +2,15 @@
 
 Each line of ``labels.jsonl`` is ``{"sentence", "cited_text", "label": "supported"|"not_supported", "lang",
 "origin", ...}``: an answer sentence the real pipeline generated (before its own checks removed anything), the
-evidence it cited, and a label given by a person who read the cited text. The current 45: 39 candidates from
-``make_candidates.py`` (``candidates.jsonl``; one duplicate dropped) and 6 shown sentences of a 50-question
-full-mode run on XQuAD en-q.ar-ctx, all from the local Qwen2.5-Coder-1.5B (26 supported, 19 not; 21 EN, 24 AR).
+evidence it cited, and a label given by a person who read the cited text. The current 218: the first 45 from
+``make_candidates.py`` and a 50-question run (synthesized mode), then 173 shown and removed sentences of full-mode
+runs of both answer modes over the XQuAD dev splits (ar, en, en-q.ar-ctx, ar-q.en-ctx) and the seed questions on the
+reference article (``harvest.py``), all from the local Qwen2.5-Coder-1.5B (100 supported, 118 not; 123 AR, 95 EN).
 Labelling policy: supported = every part of the sentence, read on its own, is stated by the cited text (a bare
-fragment such as a date or a name is judged by the fact it states, not by whether it answers the question);
-``note`` gives the reason for each label.
+fragment such as a date or a name is judged by the fact it states, not by whether it answers the question); a
+verbatim quote is supported whatever the question's language (language is ``answer.language_ok``'s business); a
+sentence a reader cannot read (mixed-script words, prompt words, loops, garbled translation) is not supported,
+why ``malformed``; ``why`` (and ``note`` on the first 45) gives the reason.
 
 :func:`agreement` runs a judge on the pairs of one part (``split``: ``test`` by default, the held-apart third on
 which no threshold is fitted; ``fit`` the rest; ``None`` all) and returns ``{n, split, accuracy, kappa,
@@ -17,8 +20,8 @@ unsupported_recall the share of not-supported labels the judge also rejects. Eac
 (``ok``, ``wrong relation``, ``invented fact``, ``wrong entity``, ``partial``, ``malformed``) and ``mode`` (the
 answer mode that produced it). The test part is a fixed-seed random third (:func:`assign_splits`).
 
-Limits: the set is small (tens of sentences from one small model), so the figures have wide error bars
-(±0.1-0.15 on accuracy); they show whether a judge is usable, not a precise rate.
+Limits: the set is small (about two hundred sentences from one small model, many from the same few XQuAD
+articles; the test part has 68), so the figures have wide error bars (±0.1 on accuracy and kappa); they show whether a judge is usable, not a precise rate.
 """
 from __future__ import annotations
 
