@@ -193,7 +193,8 @@ def eval_(
     limit: Optional[int] = typer.Option(None, "--limit",
                                         help="Evaluate the first N questions (retrieval: answerable ones)."),
     out: Path = typer.Option(Path("eval-out"), "--out", help="Folder for report.json and report.html."),
-    judge: str = typer.Option("deterministic", "--judge", help="Faithfulness judge in full mode: deterministic | llm."),
+    judge: str = typer.Option("auto", "--judge", help="Faithfulness judge in full mode: auto (entail when the model "
+                              "offers a yes/no probability, else deterministic) | entail | deterministic | llm."),
     unanswerable_fraction: float = typer.Option(
         0.0, "--unanswerable-fraction", help="SQuAD: leave this share of paragraphs out of the corpus, so their "
         "questions must be abstained."),
