@@ -9,8 +9,8 @@ Design (the attributed answer mode picks its evidence before any model writes a 
   and scored like a sentence. A clause keeps exact offsets, so its citation is still ``text[start:end]``. A long
   sentence often carries its answer in one clause and unrelated matter in the rest ("… the constitutional
   committee …, and resolution 2254"), which drags the whole sentence's score down.
-- A unit's score is lowered by ``chunk_weight`` times its chunk's distance from the best chunk's retrieval
-  score, so the fused retrieval ranking counts too.
+- A unit's score is lowered by ``chunk_weight`` times its chunk's distance from the retrieval score of the best
+  chunk in the same language, so the fused retrieval ranking counts too.
 - Units are ranked by score; selection walks the ranking and keeps a unit when it clears the relevance bar of
   its own language pair (``min_relevance`` same language, ``min_relevance_cross`` across languages: e5 scores run
   lower there), its lead over that bar is within ``margin`` of the best lead, and it does not overlap a unit already kept; at most
@@ -136,10 +136,13 @@ def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndar
         for u in units:
             if u.lang is not None and u.lang != q_lang:
                 u.score = float(u.vector @ cv) + offset
-    if opts.chunk_weight:
-        top = max(h.score for h in hits)
+    if opts.chunk_weight:  # against the best chunk of the unit's own language: fused scores of the two language
+        top: dict = {}      # groups are not on one scale (an Arabic clause must not lose to an English chunk)
+        for h in hits:
+            lang = h.chunk.metadata.get("lang")
+            top[lang] = max(top.get(lang, h.score), h.score)
         for u in units:
-            u.score -= opts.chunk_weight * (top - u.chunk_score)
+            u.score -= opts.chunk_weight * (top.get(u.lang, u.chunk_score) - u.chunk_score)
     return sorted(units, key=lambda u: -u.score)
 
 

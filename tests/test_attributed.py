@@ -316,3 +316,17 @@ def test_no_judgement_without_the_setting(lib):
     llm = JudgingLLM()
     answerer(lib, llm, max_units=2).ask("Who was the first director of the museum?")
     assert llm.judged == []
+
+
+def test_chunk_weight_compares_a_unit_with_the_best_chunk_of_its_own_language(lib):
+    from assistant.selection import rank_units
+
+    answer = answerer(lib, FakeLLM())
+    qv = FakeEmbedder().embed_query("museum director envoy army")
+    hits = answer.retriever.retrieve("museum director envoy army", top_k=5)
+    assert {h.chunk.metadata.get("lang") for h in hits} == {"ar", "en"}
+    ranked = rank_units(lib, answer.embedder, hits, qv, SelectionOptions(chunk_weight=0.5), q_lang="en")
+    for lang in ("ar", "en"):
+        best = max((h for h in hits if h.chunk.metadata.get("lang") == lang), key=lambda h: h.score)
+        own = [u for u in ranked if u.chunk_id == best.chunk.chunk_id]
+        assert own and all(abs(u.score - float(u.vector @ qv)) < 1e-6 for u in own)  # not lowered
