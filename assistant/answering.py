@@ -166,6 +166,9 @@ class AnswerOptions:
     unit_min_relevance: float = 0.84
     unit_min_relevance_cross: float = 0.77
     """Attributed mode: the relevance bars of a unit (same language / across languages)."""
+    min_entailment: float | None = None
+    """Attributed mode: a restated sentence must also be judged entailed by its unit (the model's P(yes)) with at
+    least this probability (None: not asked)."""
     min_answer_probability: float | None = None
     """Attributed mode: the model's yes/no judgement that a unit answers the question must reach this (None: no
     judgement asked; needs a backend with ``yes_probability``)."""
@@ -322,6 +325,7 @@ class Answerer:
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
         return attributed.AttributedOptions(min_answer_probability=o.min_answer_probability,
+                                            min_entailment=o.min_entailment,
                                             min_support_cross=o.min_support,
                                             min_quote_relevance_cross=o.min_quote_relevance_cross)
 
@@ -401,6 +405,11 @@ class Answerer:
         else:
             support = attributed.similarity(self.embedder, sentence, unit.vector)
             why = attributed.check_sentence(sentence, unit, question, lang, support=support, opts=aopts)
+        entail = getattr(self.llm, "yes_probability", None) if aopts.min_entailment is not None else None
+        if why is None and entail is not None:
+            p = entail(attributed.entailment_messages(sentence, unit))
+            if p < aopts.min_entailment:
+                why = f"the model judged that its unit does not state it (p={p:.2f})"
         if why is None:
             return {"sentence": sentence, "citations": [], "support": round(support, 3), "kind": "restated"}
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})

@@ -54,6 +54,9 @@ class AttributedOptions:
     min_answer_probability: float | None = None
     """When set (and the model offers ``yes_probability``), a unit is answered from only when the model's
     one-token judgement that it answers the question reaches this probability (:func:`relevance_messages`)."""
+    min_entailment: float | None = None
+    """When set (and the model offers ``yes_probability``), a restatement that passed the deterministic checks
+    must also be judged entailed by its unit with this probability (:func:`entailment_messages`)."""
     max_tokens: int = 160
     min_support_cross: float = 0.78
     min_quote_relevance_cross: float = 0.80
@@ -72,6 +75,13 @@ def relevance_messages(question: str, unit: Unit) -> list[Message]:
     """The one-token yes/no prompt: does ``unit`` answer ``question``? (``prompts/relevance.*.j2``)."""
     return [Message("system", prompts.render("relevance.system.j2")),
             Message("user", prompts.render("relevance.user.j2", question=question, unit=unit.text))]
+
+
+def entailment_messages(sentence: str, unit: Unit) -> list[Message]:
+    """The one-token yes/no prompt: does ``unit`` state everything ``sentence`` says? (the calibrated judge's
+    ``prompts/judge.entail.*.j2``, so the answerer asks what the eval measures)."""
+    return [Message("system", prompts.render("judge.entail.system.j2")),
+            Message("user", prompts.render("judge.entail.user.j2", source=unit.text, sentence=sentence))]
 
 
 def clean_reply(reply: str) -> str:

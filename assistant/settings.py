@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         0.77, description="The same bar across languages (higher bars gate out answerable questions faster than "
         "unanswerable ones there)."
     )
+    min_entailment: float | None = Field(
+        None, description="Attributed mode: a translated sentence must also be judged entailed by its unit by the "
+        "model (one token, the eval's entailment prompt) with at least this P(yes) (unset: not asked)."
+    )
     min_answer_probability: float | None = Field(
         None, description="Attributed mode: ask the model, one token per unit, whether the unit answers the "
         "question, and answer from it only when P(yes) reaches this (unset: not asked)."

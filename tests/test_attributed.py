@@ -330,3 +330,27 @@ def test_chunk_weight_compares_a_unit_with_the_best_chunk_of_its_own_language(li
         best = max((h for h in hits if h.chunk.metadata.get("lang") == lang), key=lambda h: h.score)
         own = [u for u in ranked if u.chunk_id == best.chunk.chunk_id]
         assert own and all(abs(u.score - float(u.vector @ qv)) < 1e-6 for u in own)  # not lowered
+
+
+class EntailingLLM(FakeLLM):
+    """Restates every unit with the same sentence; judges it entailed only by the unit about stability."""
+
+    judged = 0
+
+    def yes_probability(self, messages):
+        self.judged += 1
+        source = messages[-1].content.split("SENTENCE:")[0]
+        return 0.9 if "الاستقرار" in source else 0.2
+
+
+@pytest.mark.parametrize("bar,shown_any", [(0.7, True), (0.95, False)])
+def test_entailment_judgement_rejects_a_restatement_its_unit_does_not_state(lib, bar, shown_any):
+    line = "The president stressed the need for stability there."
+    llm = EntailingLLM([line] * 3)
+    ans = answerer(lib, llm, max_units=3, bar=-1.0, min_entailment=bar).ask(
+        "What did the president stress about إرساء الاستقرار?", filters=Filters(lang="ar"))
+    shown = [s for s in ans.sentences if s["kind"] == "restated"]
+    assert llm.judged >= 1 and bool(shown) == shown_any, ans.removed
+    assert all("الاستقرار" in ans.citations[s["citations"][0] - 1].quote for s in shown)
+    assert all("الاستقرار" not in AR_TEXT[r["unit"][0]:r["unit"][1]] or bar > 0.9
+               for r in ans.removed if "does not state it" in r["reason"])
