@@ -2,10 +2,10 @@
 
 Each line of ``labels.jsonl`` is ``{"sentence", "cited_text", "label": "supported"|"not_supported", "lang",
 "origin", ...}``: an answer sentence the real pipeline generated (before its own checks removed anything), the
-evidence it cited, and a label given by a person who read the cited text. The current 218: the first 45 from
-``make_candidates.py`` and a 50-question run (synthesized mode), then 173 shown and removed sentences of full-mode
+evidence it cited, and a label given by a person who read the cited text. The current 312: the first 45 from
+``make_candidates.py`` and a 50-question run (synthesized mode), then 267 shown and removed sentences of full-mode
 runs of both answer modes over the XQuAD dev splits (ar, en, en-q.ar-ctx, ar-q.en-ctx) and the seed questions on the
-reference article (``harvest.py``), all from the local Qwen2.5-Coder-1.5B (100 supported, 118 not; 123 AR, 95 EN).
+reference article (``harvest.py``), all from the local Qwen2.5-Coder-1.5B (128 supported, 184 not; 152 AR, 160 EN).
 Labelling policy: supported = every part of the sentence, read on its own, is stated by the cited text (a bare
 fragment such as a date or a name is judged by the fact it states, not by whether it answers the question); a
 verbatim quote is supported whatever the question's language (language is ``answer.language_ok``'s business); a
@@ -20,8 +20,8 @@ unsupported_recall the share of not-supported labels the judge also rejects. Eac
 (``ok``, ``wrong relation``, ``invented fact``, ``wrong entity``, ``partial``, ``malformed``) and ``mode`` (the
 answer mode that produced it). The test part is a fixed-seed random third (:func:`assign_splits`).
 
-Limits: the set is small (about two hundred sentences from one small model, many from the same few XQuAD
-articles; the test part has 68), so the figures have wide error bars (±0.1 on accuracy and kappa); they show whether a judge is usable, not a precise rate.
+Limits: the set is small (about three hundred sentences from one small model, many from the same few XQuAD
+articles; the test part has 102), so the figures have wide error bars (±0.1 on accuracy and kappa); they show whether a judge is usable, not a precise rate.
 """
 from __future__ import annotations
 
