@@ -43,7 +43,7 @@ from assistant.citations import parse_cited_answer, render_with_markers, split_f
 from assistant.errors import AssistantError, ConfigError
 from assistant.followup import condense
 from assistant.retrieval import Filters, Retriever
-from assistant.selection import SelectionOptions, Unit, bar as _bar, rank_units, select
+from assistant.selection import SelectionOptions, Unit, bar as _bar, rank_units, select, sentence_candidates
 from assistant.store import ChunkHit, Library
 from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_grammar, answer_schema
 from assistant.verify import borrowed_terms, restates_question, unsupported_facts
@@ -347,7 +347,7 @@ class Answerer:
             yield finish(self._abstain_text(lang), [], True)
             return
         aopts = self._attributed_options()
-        shown: list[tuple[str, Unit, dict]] = []
+        shown: list[tuple[str, Citation, dict]] = []
         removed: list[dict] = []
         failure = None
         t = time.perf_counter()
@@ -379,7 +379,7 @@ class Answerer:
             citation = self._citations([_as_evidence(unit, len(shown) + 1)])[0]
             citation.id = len(shown) + 1
             entry["citations"] = [citation.id]
-            shown.append((entry["sentence"], unit, entry))
+            shown.append((entry["sentence"], citation, entry))
             timings.setdefault("first_sentence", _ms(t0))
             yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
                               sentence=entry, citations=[citation])
@@ -388,8 +388,8 @@ class Answerer:
         if not shown:
             yield finish(self._abstain_text(lang), [], True, removed=removed, **extra)
             return
-        cites = self._citations([_as_evidence(u, i) for i, (_, u, _) in enumerate(shown, 1)])
-        text = render_with_markers([(s, [c.id]) for (s, _, _), c in zip(shown, cites)])
+        cites = [c for _, c, _ in shown]
+        text = render_with_markers([(s, [c.id]) for s, c, _ in shown])
         yield finish(text, cites, False, removed=removed, sentences=[e for _, _, e in shown], **extra)
 
     def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
@@ -434,35 +434,21 @@ class Answerer:
 
     def _evidence(self, hits: list[ChunkHit], qv: np.ndarray) -> tuple[list[Evidence], np.ndarray]:
         """Sentences of the retrieved chunks ranked by similarity to the question (stored sentence vectors,
-        embedded on the spot for chunks indexed without them)."""
-        ids = [h.chunk.chunk_id for h in hits]
-        recs, vecs = self.library.sentences.vectors_where({"chunk_id": {"$in": ids}})
-        stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs)}
-        cands, rows, missing = [], [], []
-        for h in hits:
-            c = h.chunk
-            for k, (s, e) in enumerate(c.sentences):
-                cands.append((c, s, e, c.text[s - c.start : e - c.start], c.sentences[k - 1][0] if k else None))
-                v = stored.get((c.chunk_id, s))
-                rows.append(v)
-                if v is None:
-                    missing.append(len(rows) - 1)
-        if missing:
-            fresh = self.embedder.embed_passages([cands[i][3] for i in missing])
-            for i, v in zip(missing, fresh):
-                rows[i] = v
-        vecs = np.stack(rows)
+        embedded on the spot for chunks indexed without them: :func:`assistant.selection.sentence_candidates`)."""
+        cands, vecs = sentence_candidates(self.library, self.embedder, hits)
+        # the sentence before each one in its chunk (candidates come chunk by chunk, in sentence order)
+        prev = [a.start if k and a.chunk_id == b.chunk_id else None
+                for k, (a, b) in enumerate(zip([None] + cands[:-1], cands))]
         scores = vecs @ qv
         order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]
-        evidence = [Evidence(n + 1, cands[i][0].doc_id, cands[i][0].chunk_id, cands[i][1], cands[i][2],
-                             cands[i][3], float(scores[i]), cands[i][0].metadata.get("lang"))
-                    for n, i in enumerate(order)]
+        evidence = [_as_evidence(replace(cands[i], score=float(scores[i])), n + 1) for n, i in enumerate(order)]
         offered = {(e.doc_id, e.start) for e in evidence}
+        chunks = {h.chunk.chunk_id: h.chunk for h in hits}
         for e, i in zip(evidence[: self.options.evidence_context], order):
-            c, prev = cands[i][0], cands[i][4]
-            if prev is not None and (e.doc_id, prev) not in offered:
-                gap = c.text[prev - c.start : e.start - c.start]
-                e.context, e.context_start = gap.rstrip(), prev
+            c, start = chunks[e.chunk_id], prev[i]
+            if start is not None and (e.doc_id, start) not in offered:
+                gap = c.text[start - c.start : e.start - c.start]
+                e.context, e.context_start = gap.rstrip(), start
         return evidence, vecs[order]
 
     def _extractive(self, evidence: list[Evidence]) -> tuple[str, list[Citation]]:
