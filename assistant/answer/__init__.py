@@ -1,0 +1,1 @@
+"""Answering: from retrieved chunks to a cited answer: the evidence selection, attribute-first and synthesized answers, citation parsing and mapping to verbatim spans, the constrained JSON format, follow-up condensing."""

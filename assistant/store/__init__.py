@@ -1,0 +1,1 @@
+"""Storage: the article table, the chunk and sentence vector collections (Chroma), the lexical (BM25) and latent term indexes, ids and keys, near-duplicate fingerprints, the write protocol that keeps the four in step, and consistency check and repair."""

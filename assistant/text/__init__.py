@@ -1,0 +1,1 @@
+"""Text primitives every stage shares: Arabic-aware script detection, search normalization and digit folding, sentence and clause splitting, chunking, and matching of names and numbers across scripts. Pure functions over strings; stored text is never altered, only measured (offsets are into the verbatim text)."""

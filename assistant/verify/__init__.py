@@ -1,0 +1,1 @@
+"""Verification of a shown answer sentence against the text it cites: facts (numbers and names, across scripts) and form (script, mixed-script words, prompt words). Used by the answerer before a sentence is shown and by the eval judges after."""
