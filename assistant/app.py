@@ -4,10 +4,10 @@ Entry points (CLI, server, UI, eval) call these and pass the results down; nothi
 """
 from __future__ import annotations
 
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends import make_embedder, make_llm
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
 

@@ -112,7 +112,7 @@ def ask(
     The draft streams to stderr while the model writes; the verified answer (unsupported sentences removed,
     citations checked against the stored articles) is printed to stdout when it is complete."""
     from assistant.app import make_answerer
-    from assistant.retrieval import Filters
+    from assistant.retrieval.retriever import Filters
 
     if not question.strip():
         _fail("the question is empty")
@@ -295,7 +295,7 @@ def docs_check(
     exit 0 when the store ends consistent, 2 when it could not be repaired."""
     from assistant.app import open_library
     from assistant.backends import make_embedder
-    from assistant.consistency import check, repair as repair_store
+    from assistant.store.consistency import check, repair as repair_store
 
     settings = _settings()
     try:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends import make_embedder, make_llm
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
 

@@ -5,9 +5,9 @@ model is loaded), builds the embedder (and, in full mode, the LLM and the judge)
 on a fresh temporary store with tqdm progress bars on stderr (indexing, then questions), writes DIR/report.json and
 DIR/report.html atomically, and prints one summary line to stdout. Full mode also writes DIR/progress.jsonl as it
 goes; Ctrl-C writes a partial report (``"partial": true``) and returns 130; ``resume`` skips the questions
-already in DIR/progress.jsonl. :func:`compare_command` is ``assistant eval --compare A B`` (:mod:`eval.compare`);
-:func:`rejudge_command` is ``assistant eval --rejudge DIR --judge J`` (:mod:`eval.rejudge`).
-Problems are raised as :class:`assistant.errors.AssistantError` subclasses (:class:`eval.datasets.DatasetError`
+already in DIR/progress.jsonl. :func:`compare_command` is ``assistant eval --compare A B`` (:mod:`eval.reports.compare`);
+:func:`rejudge_command` is ``assistant eval --rejudge DIR --judge J`` (:mod:`eval.runs.rejudge`).
+Problems are raised as :class:`assistant.errors.AssistantError` subclasses (:class:`eval.datasets.squad.DatasetError`
 for the dataset, :class:`ConfigError` for options) for the CLI to show.
 
 Limits: ``--limit`` counts answerable questions in retrieval mode and all questions (file order) in full mode;
@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.errors import ConfigError
-from eval.datasets import DatasetError, load_dataset
+from eval.datasets.squad import DatasetError, load_dataset
 
 MODES = ("retrieval", "full")
 JUDGES = ("deterministic", "llm", "entail", "auto")
@@ -47,8 +47,8 @@ def eval_command(dataset: Path, corpus: Path | None, mode: str, limit: int | Non
     """Run the eval suite on ``dataset`` and write ``out``/report.json and report.html; return the exit code.
     ``embedder`` / ``llm`` override the configured backends (tests)."""
     from assistant.backends import make_embedder
-    from eval.report import write_reports
-    from ingest.chunking import chunk_text
+    from eval.reports.write import write_reports
+    from assistant.text.chunking import chunk_text
 
     if mode not in MODES:
         raise ConfigError(f"unknown eval mode {mode!r}; use one of: {', '.join(MODES)}")
@@ -69,7 +69,7 @@ def eval_command(dataset: Path, corpus: Path | None, mode: str, limit: int | Non
     if mode == "full":
         return _full(data, settings, embedder, llm, judge, limit, out, n_chunks, n_questions, resume, calibration,
                      unanswerable_fraction)
-    from eval.runner import run_retrieval_eval
+    from eval.runs.retrieval import run_retrieval_eval
 
     bars, progress = _bars(n_chunks, n_questions)
     try:
@@ -92,12 +92,12 @@ def _fmt(v) -> str:
 
 def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_questions, resume, calibration,
           fraction) -> int:
-    from assistant.answering import AnswerOptions
+    from assistant.answer.answerer import AnswerOptions
     from assistant.backends import make_llm
     from eval.calibration import LABELS, judge_agreement
-    from eval.full_runner import run_full_eval
+    from eval.runs.full import run_full_eval
     from eval.judges import make_judge
-    from eval.report import write_reports
+    from eval.reports.write import write_reports
 
     llm = llm if llm is not None else make_llm(settings)
     try:
@@ -132,7 +132,7 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
 def compare_command(a: Path, b: Path, *, tolerance: float = 0.02, latency_tolerance: float | None = None,
                     fail_on_regression: bool = False) -> int:
     """Print every metric A → B with deltas, flag regressions; 1 when ``fail_on_regression`` and any."""
-    from eval.compare import compare, format_table, load_report, notes, regressions
+    from eval.reports.compare import compare, format_table, load_report, notes, regressions
 
     reports = []
     for path in (a, b):
@@ -159,10 +159,10 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
     """Re-judge ``run_dir``/report.json with ``judge``; write the new report.json and report.html to ``out``."""
     from assistant.backends import make_embedder, make_llm
     from eval.calibration import LABELS, judge_agreement
-    from eval.compare import load_report
+    from eval.reports.compare import load_report
     from eval.judges import make_judge
-    from eval.rejudge import rejudge
-    from eval.report import write_reports
+    from eval.runs.rejudge import rejudge
+    from eval.reports.write import write_reports
 
     if judge not in JUDGES:
         raise ConfigError(f"unknown judge {judge!r}; use one of: {', '.join(JUDGES)}")

@@ -7,7 +7,7 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
 - :class:`DeterministicJudge` (offline, always available). A sentence's claims are its gist plus each number and
   name in it. The gist is supported when the multilingual embedding similarity of the sentence (embedded as a
   query) to its best cited text (embedded as a passage) reaches ``threshold``; each number/name is supported when
-  :func:`assistant.verify.unsupported_facts` finds it in the joined cited texts (across scripts). So
+  :func:`assistant.verify.facts.unsupported_facts` finds it in the joined cited texts (across scripts). So
   ``score = supported claims / claims``. Like the answerer, it has a lower bar across languages. The defaults
   (0.86 same-language, 0.79 cross-lingual) were chosen on ``eval/calibration/labels.jsonl`` (45 real sentences):
   every threshold pair reached at most 0.62 accuracy (kappa 0.2-0.27); this pair is among the best and keeps
@@ -21,8 +21,8 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   quoted in ``reason``.
 
 - :class:`EntailmentJudge` (the calibrated judge, issue 19), layered. *Deterministic layer*: every number and name
-  of the sentence must be in the cited text (:func:`assistant.verify.unsupported_facts`, across scripts) and the
-  sentence must be readable (:func:`assistant.form.form_problems`: no word mixing Arabic and Latin letters, no
+  of the sentence must be in the cited text (:func:`assistant.verify.facts.unsupported_facts`, across scripts) and the
+  sentence must be readable (:func:`assistant.verify.form.form_problems`: no word mixing Arabic and Latin letters, no
   prompt words, no letters of a third script). *Meaning layer*: an entailment decision on the (span, sentence)
   pair by a model asked for one word, yes or no (``prompts/judge.entail.*.j2``): ``llm.yes_probability`` gives
   P(yes) / (P(yes) + P(no)) of the next token (no sampling), and the pair is supported when it reaches ``bar``,
@@ -36,7 +36,7 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   name check both rejected such quotes ("The article says, in Arabic: «…»": "Arabic" is no name of the span).
 
 Limits: the deterministic judge cannot see a changed relation between correct entities ("A beat B" vs "B beat
-A") and inherits :mod:`assistant.verify`'s limits (no name checks in Arabic sentences); the LLM judge is only as
+A") and inherits :mod:`assistant.verify.facts`'s limits (no name checks in Arabic sentences); the LLM judge is only as
 good as its model (small local models are weak on Arabic), which is why both report calibration agreement.
 """
 from __future__ import annotations
@@ -49,8 +49,8 @@ from typing import Protocol, Sequence
 import numpy as np
 
 import prompts
-from assistant.verify import candidate_names, numbers, unsupported_facts
-from ingest.arabic import detect_language
+from assistant.verify.facts import candidate_names, numbers, unsupported_facts
+from assistant.text.arabic import detect_language
 
 DEFAULT_THRESHOLD = 0.86
 """Same-language similarity bar, chosen on eval/calibration/labels.jsonl (see the module docstring)."""
@@ -250,7 +250,7 @@ def fitted_bar(model_name: str) -> float | None:
 def form_faults(sentence: str) -> list[str]:
     """Form problems that make a sentence unreadable whatever the question's language: words mixing Arabic and
     Latin letters, prompt words, letters of a third script (e.g. a Chinese word inside Arabic)."""
-    from assistant.form import form_problems
+    from assistant.verify.form import form_problems
 
     lang = detect_language(sentence)
     faults = [p for p in form_problems(sentence, lang) if p.startswith(("word mixing", "prompt words"))]

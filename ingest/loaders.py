@@ -64,7 +64,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]
 def iter_named_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str, str | None]]:
     """Like :func:`iter_files`, with each file's *name*: the file name for a file given as such, the path
     inside the folder (``/``-separated) for a file found by walking a folder. The name, not the path string,
-    is what identifies an article (:func:`assistant.store.identity_key`), so ``a.txt`` and ``$PWD/a.txt``
+    is what identifies an article (:func:`assistant.store.library.identity_key`), so ``a.txt`` and ``$PWD/a.txt``
     name one article."""
     for raw in paths:
         path = Path(raw)

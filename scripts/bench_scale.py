@@ -44,9 +44,9 @@ from tqdm import tqdm
 
 from assistant.backends.fake import FakeEmbedder
 from assistant.backends.local import LocalE5Embedder
-from assistant.retrieval import Filters, Retriever
+from assistant.retrieval.retriever import Filters, Retriever
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
 EN_WORDS = ("minister government rebels army talks ceasefire budget parliament election protest refugees border "

@@ -3,7 +3,7 @@
 Usage: python scripts/bench_selection.py [--settings en-q.ar-ctx,ar,ar-q.en-ctx,en] [--fraction 0.2] [--limit N]
 For each XQuAD dev setting: the dataset's paragraphs are indexed with the bundled embedder into a temporary
 store (``--fraction`` of them held out, so their questions are unanswerable), each question is retrieved
-(top 5 chunks, as the answerer does) and its units ranked (:mod:`assistant.selection`). Printed per variant
+(top 5 chunks, as the answerer does) and its units ranked (:mod:`assistant.answer.selection`). Printed per variant
 (raw question vector, or other-language units scored with the centred one): evidence recall (share of
 answerable questions whose gold answer span lies inside a selected unit), recall of the best 1 and 3 ranked
 units, the share of answerable questions with no selected unit (an abstention before any model call) and the
@@ -18,12 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.backends.local import LocalE5Embedder
-from assistant.retrieval import Retriever
-from assistant.selection import SelectionOptions, bar, rank_units, select
-from assistant.store import Library
-from eval.datasets import load_dataset
-from eval.runner import index_dataset
-from ingest.arabic import detect_language
+from assistant.retrieval.retriever import Retriever
+from assistant.answer.selection import SelectionOptions, bar, rank_units, select
+from assistant.store.library import Library
+from eval.datasets.squad import load_dataset
+from eval.runs.retrieval import index_dataset
+from assistant.text.arabic import detect_language
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "xquad"
 

@@ -36,7 +36,7 @@ def local_embedder():
 @pytest.fixture(scope="session")
 def sample_library(tmp_path_factory, local_embedder):
     """The bundled sample corpus ingested once with the real embedder into a real embedded Chroma."""
-    from assistant.store import Library
+    from assistant.store.library import Library
     from ingest.pipeline import Ingestor
 
     lib = Library(tmp_path_factory.mktemp("sample-home"))

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 
@@ -213,7 +213,7 @@ def test_followup_condensed_by_model_when_it_answers_sensibly(lib):
 
 
 def test_followup_fallback_without_model():
-    from assistant.followup import condense
+    from assistant.answer.followup import condense
 
     hist = [{"role": "user", "content": "What did Russia say about Idlib?"}]
     assert condense("and what about Turkey?", hist, None) == "What did Russia say about Idlib? and what about Turkey?"
@@ -319,7 +319,7 @@ def test_a_sentence_using_uncited_evidence_is_removed(tmp_path):
 # ------------------------------------------------------------------------- quoting when the model's answer fails
 @pytest.mark.parametrize("reply", ["It opened in 1853 [1].", "NOT_IN_ARTICLES", "[1][2]"])
 def test_close_evidence_is_quoted_when_no_sentence_of_the_answer_survives(lib, reply):
-    from assistant.answering import UNVERIFIED_REPLY
+    from assistant.answer.answerer import UNVERIFIED_REPLY
 
     question = "Its first director was Henry Cole."  # the fake embedder scores its own sentence ~1.0
     ans = answerer(lib, FakeLLM([reply]), min_quote_relevance=0.9).ask(question)

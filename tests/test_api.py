@@ -16,7 +16,7 @@ from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.errors import BackendError
 from assistant.services import Services
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 
 IDLIB = ("Russia stressed the need to stabilise Idlib while fighting terrorist groups. "
          "The delegation met the president in Damascus on Tuesday.")

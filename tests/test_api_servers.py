@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.answering import UNVERIFIED_REPLY
+from assistant.answer.answerer import UNVERIFIED_REPLY
 from assistant.api import create_app
 from assistant.api.server import BackgroundServer, free_port
 from assistant.backends.fake import FakeEmbedder, FakeLLM
@@ -133,7 +133,7 @@ def test_ingest_and_ask_through_chroma_server(chroma_server, monkeypatch, tmp_pa
 def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
     import chromadb
 
-    from assistant.store import Library
+    from assistant.store.library import Library
 
     seen = {}
 
@@ -147,7 +147,7 @@ def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="stop here"):
         Library.from_settings(settings)
     if "ssl" not in seen:
-        pytest.skip("assistant/store.py does not pass chroma_ssl/chroma_token to chromadb.HttpClient yet")
+        pytest.skip("assistant/store/library.py does not pass chroma_ssl/chroma_token to chromadb.HttpClient yet")
     assert seen["ssl"] is True and seen["headers"] == {"Authorization": "Bearer tok"}
 
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeLLM
 from assistant.cli import app
-from ingest.arabic import detect_language
+from assistant.text.arabic import detect_language
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_unrelated_question_abstains(sample_library, local_embedder):
 
 
 def test_filters_apply_inside_retrieval(sample_library, local_embedder):
-    from assistant.retrieval import Filters
+    from assistant.retrieval.retriever import Filters
 
     a = Answerer(library=sample_library, embedder=local_embedder, llm=None)
     ans = a.ask("When did the oil crisis start?", filters=Filters(lang="en"))
@@ -82,14 +82,14 @@ def test_real_model_refused_unless_allowed():
 def test_real_local_model_on_reference_article(allow_model_requests, tmp_path, local_embedder):
     from assistant.backends import make_llm
     from assistant.settings import Settings
-    from assistant.store import Library
+    from assistant.store.library import Library
     from ingest.models import RawArticle
     from ingest.pipeline import Ingestor
     from tests.conftest import REFERENCE_ARTICLE
 
     lib = Library(tmp_path / "ref")
     Ingestor(lib, local_embedder).ingest_paths([REFERENCE_ARTICLE])
-    from eval.full_runner import RecordingLLM
+    from eval.runs.full import RecordingLLM
 
     settings = Settings(answer_mode="synthesized")
     llm = RecordingLLM(make_llm(settings))
@@ -116,9 +116,9 @@ def test_real_local_model_attributed_on_reference_article(allow_model_requests, 
     """The default mode with the embedded model: every shown sentence well formed, in English, citing one span
     of the Arabic article verbatim; the flagship answer cites a gold span; the resolution number is found."""
     from assistant.backends import make_llm
-    from assistant.form import form_problems
+    from assistant.verify.form import form_problems
     from assistant.settings import Settings
-    from assistant.store import Library
+    from assistant.store.library import Library
     from ingest.pipeline import Ingestor
     from tests.conftest import REFERENCE_ARTICLE
 

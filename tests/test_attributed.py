@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import attributed
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer import attributed
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.errors import BackendError
-from assistant.retrieval import Filters
-from assistant.form import form_problems, in_language
-from assistant.selection import SelectionOptions, Unit, select
-from assistant.store import Library
+from assistant.retrieval.retriever import Filters
+from assistant.verify.form import form_problems, in_language
+from assistant.answer.selection import SelectionOptions, Unit, select
+from assistant.store.library import Library
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
-from ingest.sentences import split_clauses, split_sentences
+from assistant.text.sentences import split_clauses, split_sentences
 
 AR_TEXT = (
     "أكد الرئيس السوري ضرورة إرساء الاستقرار في إدلب.\n"
@@ -279,7 +279,7 @@ def test_answer_mode_auto_is_attributed_for_the_local_model():
 
 
 def test_unit_vectors_are_kept_for_the_support_check(lib):
-    from assistant.selection import rank_units
+    from assistant.answer.selection import rank_units
 
     answer = answerer(lib, FakeLLM())
     hits = answer.retriever.retrieve("envoy army", top_k=5)
@@ -319,7 +319,7 @@ def test_no_judgement_without_the_setting(lib):
 
 
 def test_chunk_weight_compares_a_unit_with_the_best_chunk_of_its_own_language(lib):
-    from assistant.selection import rank_units
+    from assistant.answer.selection import rank_units
 
     answer = answerer(lib, FakeLLM())
     qv = FakeEmbedder().embed_query("museum director envoy army")

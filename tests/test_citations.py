@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import ParsedSentence, parse_cited_answer, render_with_markers
+from assistant.answer.citations import ParsedSentence, parse_cited_answer, render_with_markers
 
 OFFERED = {1, 2, 3}
 

@@ -1,7 +1,7 @@
 """Readers during a write: questions are answered while an ingest adds and updates articles in the same home, and
 no result or citation ever points at a half-written article or at text that is not the article's.
 
-Supported modes (see :mod:`assistant.store`): a Chroma server shared by the ingesting process and the answering
+Supported modes (see :mod:`assistant.store.library`): a Chroma server shared by the ingesting process and the answering
 one (both open ``articles.db`` and ``lexical.db`` in SQLite WAL mode), or one process that both serves and
 ingests (the HTTP API: ``POST /v1/documents`` runs the ingest in a worker thread of the serving process). Two
 processes on one *embedded* Chroma (``PersistentClient``) are not supported: with chromadb 1.5.9 the reading
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Answerer, AnswerOptions
+from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
-from assistant.retrieval import Retriever
-from assistant.store import Library, chunk_hash, content_hash
+from assistant.retrieval.retriever import Retriever
+from assistant.store.library import Library, chunk_hash, content_hash
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.consistency import check
-from assistant.store import Library
+from assistant.store.consistency import check
+from assistant.store.library import Library
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 
@@ -197,8 +197,8 @@ def test_interrupted_writes_are_hidden_then_repaired(tmp_path, monkeypatch):
     check --repair, or the next ingest) restores the committed version."""
     from assistant.backends.fake import FakeEmbedder
     from assistant.cli import app
-    from assistant.consistency import recover
-    from assistant.retrieval import Retriever
+    from assistant.store.consistency import recover
+    from assistant.retrieval.retriever import Retriever
     from ingest.models import RawArticle
     from ingest.pipeline import Ingestor
 
@@ -235,7 +235,7 @@ def test_interrupted_writes_are_hidden_then_repaired(tmp_path, monkeypatch):
 
 def test_stale_and_orphan_entries_are_found_and_removed(tmp_path):
     from assistant.backends.fake import FakeEmbedder
-    from assistant.consistency import repair
+    from assistant.store.consistency import repair
     from ingest.models import RawArticle
     from ingest.pipeline import Ingestor
 

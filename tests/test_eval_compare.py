@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from eval.compare import compare, flatten, format_table, notes, regressions
+from eval.reports.compare import compare, flatten, format_table, notes, regressions
 
 BASE = {
     "dataset": "d.json", "mode": "full", "n_questions": 20, "partial": False,
@@ -91,7 +91,7 @@ def test_cli_compare_prints_the_table_and_fails_on_regression(tmp_path):
 
 
 def test_reader_metrics_and_judge_agreement_are_compared_side_by_side():
-    from eval.compare import compare as _compare, flatten as _flatten
+    from eval.reports.compare import compare as _compare, flatten as _flatten
 
     a = {"answer": {"good_rate": 0.2, "contains_gold_question_lang": 0.5, "well_formed": 0.9},
          "evidence": {"recall": 0.8}, "latency_ms": {"p50": 900.0, "first_sentence_p50": 400.0},

@@ -12,7 +12,7 @@ from assistant.backends.fake import FakeLLM
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from eval.cli import eval_command, rejudge_command
-from eval.progress import read_progress
+from eval.runs.progress import read_progress
 
 EN_CTX = "The ministers met in Geneva on Tuesday.  Talks on the constitutional committee went on for six hours."
 AR_CTX = "استقبل الرئيس الأسد المبعوث الروسي ألكسندر لافرينتييف في دمشق، وبحث معه الوضع في إدلب."
@@ -170,8 +170,8 @@ def test_unanswerable_fraction_in_full_mode(tmp_path, dataset):
 
 
 def test_limit_takes_the_first_questions_in_file_order(dataset):
-    from eval.datasets import load_dataset
-    from eval.full_runner import select_questions
+    from eval.datasets.squad import load_dataset
+    from eval.runs.full import select_questions
 
     data = load_dataset(dataset, unanswerable_fraction=0.34)
     assert [q.id for q in select_questions(data, 3)] == ["e1", "e2", "a1"]

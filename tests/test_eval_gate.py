@@ -3,13 +3,13 @@ seed-news questions + the first 20 questions of XQuAD en-q.ar-ctx, real embedder
 and fail when any metric drops by more than the tolerance: 0.02 absolute for every rate (retrieval, answer,
 citations, faithfulness incl. judge calibration, abstention; for unsupported_rate and false_abstention_rate a
 rise counts as the drop). Latency is reported, not gated. Regenerate the baseline deliberately with
-``python -m eval.baseline --write`` when a change is meant to move the numbers."""
+``python -m eval.reports.baseline --write`` when a change is meant to move the numbers."""
 from __future__ import annotations
 
 import pytest
 
-from eval.baseline import BASELINE, SHARED, TOLERANCE, run_subset
-from eval.compare import compare, format_table, load_report, notes, regressions
+from eval.reports.baseline import BASELINE, SHARED, TOLERANCE, run_subset
+from eval.reports.compare import compare, format_table, load_report, notes, regressions
 
 
 @pytest.mark.integration

@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from assistant.answering import Answer, Citation
+from assistant.answer.answerer import Answer, Citation
 from assistant.backends.fake import FakeEmbedder, FakeLLM
-from eval.answer_metrics import contains_gold, exact_match, normalize_answer, strip_markers, token_f1
+from eval.metrics.answers import contains_gold, exact_match, normalize_answer, strip_markers, token_f1
 from eval.calibration import LABELS, agreement, cohen_kappa, load_labels
-from eval.datasets import EvalQuestion
-from eval.full_report import build_full_report
+from eval.datasets.squad import EvalQuestion
+from eval.reports.blocks import build_full_report
 from eval.judges import DeterministicJudge, JudgeResult, LLMJudge, make_judge, parse_verdicts
-from eval.scoring import score_question
+from eval.metrics.scoring import score_question
 
 
 # ---------------------------------------------------------------------------------------------- answer text
@@ -293,8 +293,8 @@ def test_extractive_answers_are_reparsed_into_sentences():
 
 
 def test_worst_examples_lead_with_wrong_answers_the_judge_passed_and_weak_judges_are_unreliable():
-    from eval.report import render_html
-    from eval.report_full import worst_questions
+    from eval.reports.write import render_html
+    from eval.reports.html import worst_questions
 
     def rec(qid, supported, correct):
         return {"id": qid, "question": "Q?", "lang": "en", "answerable": True, "abstained": False, "answer": "A.",

@@ -14,9 +14,9 @@ import pytest
 from assistant.errors import AssistantError, ConfigError
 from assistant.settings import Settings
 from eval.cli import eval_command
-from eval.datasets import DatasetError, load_dataset
-from eval.metrics import distinct, first_rank, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
-from eval.report import DEFINITIONS, render_html, write_json_atomic, write_reports
+from eval.datasets.squad import DatasetError, load_dataset
+from eval.metrics.ranking import distinct, first_rank, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
+from eval.reports.write import DEFINITIONS, render_html, write_json_atomic, write_reports
 
 CONTRACT_KEYS = {"dataset", "mode", "n_questions", "retrieval", "answer", "citations", "faithfulness", "abstention",
                  "latency_ms", "config"}
@@ -290,7 +290,7 @@ def test_bench_script_rejects_unknown_settings(capsys):
 # --------------------------------------------------------------------------------------------- end to end
 @pytest.mark.integration
 def test_retrieval_eval_end_to_end_with_the_real_embedder(tmp_path, local_embedder):
-    from eval.runner import run_retrieval_eval
+    from eval.runs.retrieval import run_retrieval_eval
 
     path = write_json(tmp_path / "four.json", squad([
         ("Syria", [

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.backends.fake import FakeEmbedder
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.loaders import iter_articles
 from ingest.models import ItemError, LoadError, RawArticle
 from ingest.pipeline import Ingestor

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from assistant.api import create_app
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.cli import app
-from assistant.consistency import check
+from assistant.store.consistency import check
 from assistant.services import Services
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
 runner = CliRunner()
@@ -270,15 +270,15 @@ def test_eval_tab_reads_only_the_datasets_folder(tmp_path):
 def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    import eval.datasets
-    import eval.runner
+    import eval.datasets.squad
+    import eval.runs.retrieval
     from assistant.ui.evaluation import EvalHandlers
 
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "d.json").write_text("{}", encoding="utf-8")
     ev = EvalHandlers(SimpleNamespace(settings=Settings(home=tmp_path / "home"), embedder=FakeEmbedder()))
     asked = []
-    monkeypatch.setattr(eval.datasets, "load_dataset", lambda *a, **k: SimpleNamespace(
+    monkeypatch.setattr(eval.datasets.squad, "load_dataset", lambda *a, **k: SimpleNamespace(
         answerable=lambda: [1] * 100, name="d"))
 
     def fake_run(data, progress, **kw):
@@ -289,7 +289,7 @@ def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
             progress("question", 1)
         raise AssertionError("not cancelled")
 
-    monkeypatch.setattr(eval.runner, "run_retrieval_eval", fake_run)
+    monkeypatch.setattr(eval.runs.retrieval, "run_retrieval_eval", fake_run)
     summary, report = ev.run("d.json", "", 100)
     assert "cancelled" in summary and report == "" and len(asked) == 4
     assert "No eval is running" in ev.cancel()

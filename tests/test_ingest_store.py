@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.settings import Settings
-from assistant.store import Library
+from assistant.store.library import Library
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pytest
 
 from eval.calibration import agreement, assign_splits, cohen_kappa, scores
 from eval.judges import EntailmentJudge, make_judge
-from eval.scoring import judge_answer
+from eval.metrics.scoring import judge_answer
 
 RUSSIA_AR = "حيث أكد الجانب الروسي دعمه للجيش العربي السوري في رده على الهجمات"
 PAIRS = {

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from assistant.backends.fake import FakeEmbedder
-from assistant.latent import pack, scores, unpack
-from assistant.retrieval import FusionWeights, Retriever
-from assistant.store import Library
+from assistant.store.latent import pack, scores, unpack
+from assistant.retrieval.retriever import FusionWeights, Retriever
+from assistant.store.library import Library
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 
@@ -58,7 +58,7 @@ def test_each_chunk_stores_its_sentences_latent_terms_and_updates_leave_no_stale
 
 
 def test_consistency_reindex_rewrites_latent_terms(tmp_path):
-    from assistant.consistency import reindex
+    from assistant.store.consistency import reindex
 
     lib, emb = Library(tmp_path), FakeEmbedder()
     Ingestor(lib, emb).ingest_articles([RawArticle(text="Zebras graze near the river.", locator="a", id="a")])
@@ -91,7 +91,7 @@ def test_the_latent_channel_reorders_the_fused_front(tmp_path):
 
 
 def test_docs_check_finds_chunks_without_latent_terms_and_repair_restores_them(tmp_path):
-    from assistant.consistency import check, repair
+    from assistant.store.consistency import check, repair
 
     lib, emb = Library(tmp_path), FakeEmbedder()
     Ingestor(lib, emb).ingest_articles([RawArticle(text="Zebras graze near the river.", locator="a", id="a"),

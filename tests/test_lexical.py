@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from assistant.lexical import Analyzer, LexicalIndex, analyze, light_stem_ar
+from assistant.store.lexical import Analyzer, LexicalIndex, analyze, light_stem_ar
 
 
 def one(text: str) -> str:

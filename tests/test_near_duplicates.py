@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.backends.fake import FakeEmbedder
-from assistant.store import Library
-from ingest import neardup
+from assistant.store.library import Library
+from assistant.store import neardup
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 

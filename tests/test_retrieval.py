@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.backends.fake import FakeEmbedder
-from assistant.retrieval import Filters, Retriever
-from assistant.store import Library
+from assistant.retrieval.retriever import Filters, Retriever
+from assistant.store.library import Library
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 
@@ -125,7 +125,7 @@ def test_the_bundled_embedder_reads_arabic_without_diacritics_or_tatweel(local_e
     (None, None, True),
 ])
 def test_where_clauses_evaluate_like_chroma(where, md, expected):
-    from assistant.chunks import where_matches
+    from assistant.store.chunks import where_matches
 
     assert where_matches(where, md) is expected
 
@@ -133,7 +133,7 @@ def test_where_clauses_evaluate_like_chroma(where, md, expected):
 def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(tmp_path):
     """Broad filters take the over-fetch path, selective ones Chroma's own filtered search; both must equal a
     brute-force ranking of the matching entries."""
-    from assistant.chunks import ChunkIndex, ChunkRecord
+    from assistant.store.chunks import ChunkIndex, ChunkRecord
 
     rng = np.random.default_rng(7)
     n, dim = 400, 32
@@ -148,7 +148,7 @@ def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(t
                   {"$and": [{"lang": "ar"}, {"date": {"$lte": 20120101}}]}):
         q = rng.standard_normal(dim).astype(np.float32)
         q /= np.linalg.norm(q)
-        from assistant.chunks import where_matches
+        from assistant.store.chunks import where_matches
 
         allowed = [i for i in range(n) if where_matches(where, mds[i])]
         expected = sorted(allowed, key=lambda i: -float(vecs[i] @ q))[:10]
@@ -162,7 +162,7 @@ def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(t
     ("https://x.org/a:b:ffffffff:2:s0", "https://x.org/a:b", "https://x.org/a:b:ffffffff:2"),
 ])
 def test_entry_ids_name_their_article_and_chunk(entry, doc, chunk):
-    from assistant.chunks import chunk_id_of, doc_id_of
+    from assistant.store.chunks import chunk_id_of, doc_id_of
 
     assert doc_id_of(entry) == doc
     if chunk:
@@ -171,7 +171,7 @@ def test_entry_ids_name_their_article_and_chunk(entry, doc, chunk):
 
 # ------------------------------------------------------------------ question centering across languages
 def _centering_embedder(alpha=1.0, offset=0.0):
-    from assistant.centering import QueryCentering
+    from assistant.backends.centering import QueryCentering
 
     emb = FakeEmbedder()
     emb.query_centering = QueryCentering(alpha=alpha, means={"en": emb.embed_query("alpha")}, offsets={"en": offset})
@@ -189,7 +189,7 @@ def top_ids(lib, emb, question, filters=None, **kw):
 def test_other_language_chunks_are_ranked_with_the_centred_question(tmp_path):
     """The raw question vector prefers A, the centred one B (checked first); only chunks in the other language
     are ranked with the centred vector."""
-    from assistant.retrieval import FusionWeights
+    from assistant.retrieval.retriever import FusionWeights
 
     emb = _centering_embedder()
     q, qc = emb.embed_query("alpha beta"), emb.query_centering.center(emb.embed_query("alpha beta"), "en")
@@ -220,7 +220,7 @@ def test_mixed_store_searches_each_language_group_with_its_own_vector(tmp_path):
 
 
 def test_centering_file_errors_name_the_file(tmp_path):
-    from assistant.centering import QueryCentering
+    from assistant.backends.centering import QueryCentering
 
     bad = tmp_path / "centering.json"
     bad.write_text('{"alpha": 0.5}', encoding="utf-8")
@@ -232,7 +232,7 @@ def test_bundled_embedder_centering_file_fits_the_embedder():
     import numpy as np
 
     from assistant.backends.local import _CENTERING_FILE, LocalE5Embedder
-    from assistant.centering import QueryCentering
+    from assistant.backends.centering import QueryCentering
 
     c = QueryCentering.load(_CENTERING_FILE)
     assert c.embedder == LocalE5Embedder.name and 0 < c.alpha <= 1
@@ -242,7 +242,7 @@ def test_bundled_embedder_centering_file_fits_the_embedder():
 
 
 def test_where_keys_names_every_field_a_clause_reads():
-    from assistant.chunks import where_keys
+    from assistant.store.chunks import where_keys
 
     assert where_keys(None) == set()
     assert where_keys({"lang": "ar"}) == {"lang"}

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from assistant.structured import JsonAnswerStream, answer_schema, to_text
+from assistant.answer.structured import JsonAnswerStream, answer_schema, to_text
 
 REPLIES = [
     ({"sentences": [{"text": "Russia backed the army.", "citations": [2]}]}, "Russia backed the army [2]."),
@@ -57,7 +57,7 @@ def test_schema_allows_only_offered_numbers_and_needs_a_citation():
 
 
 def test_text_grammar_lists_only_offered_numbers_and_compiles_for_llama_cpp():
-    from assistant.structured import answer_grammar
+    from assistant.answer.structured import answer_grammar
 
     g = answer_grammar([3, 1, 12, 2], "NOT_IN_ARTICLES")
     num = next(line for line in g.splitlines() if line.startswith("num ::="))
@@ -72,7 +72,7 @@ def test_the_local_backend_hands_the_grammar_to_llama_cpp_and_prefers_a_json_sch
     llama_cpp = pytest.importorskip("llama_cpp")
     from assistant.backends.base import Message
     from assistant.backends.local import LlamaCppLLM
-    from assistant.structured import answer_grammar
+    from assistant.answer.structured import answer_grammar
 
     llm = LlamaCppLLM("/nonexistent/model.gguf", n_ctx=512, n_threads=1)  # loads lazily: no model needed here
     g = answer_grammar([1, 2], "NOT_IN_ARTICLES")

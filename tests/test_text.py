@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.arabic import (arabic_ratio, detect_language, fold_digits, is_rtl, normalize_for_search,
+from assistant.text.arabic import (arabic_ratio, detect_language, fold_digits, is_rtl, normalize_for_search,
                            strip_diacritics, strip_marks)
-from ingest.chunking import Chunk, chunk_text
-from ingest.sentences import split_sentences
+from assistant.text.chunking import Chunk, chunk_text
+from assistant.text.sentences import split_sentences
 
 ARTICLE = Path("/work/shared/corpus/idlib-talks.ar.txt")
 IDLIB_PHRASE = "ضرورة إرساء الاستقرار في إدلب مع مواصلة محاربة الإرهابيين"

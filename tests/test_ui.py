@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.answering import Answer, Citation
+from assistant.answer.answerer import Answer, Citation
 from assistant.ui import render
 
 ARTICLE = 'قال الوزير: "الاستقرار في إدلب ضروري" <b>bold</b> & more.\nسطر ثانٍ.'

@@ -49,7 +49,7 @@ def ui(sample_library, local_embedder, tmp_path_factory):
     from assistant.backends.fake import FakeLLM
     from assistant.services import Services
     from assistant.settings import Settings
-    from assistant.store import Library
+    from assistant.store.library import Library
     from assistant.ui import build_ui
 
     home = tmp_path_factory.mktemp("ui-home") / "home"
@@ -224,7 +224,7 @@ def attributed_page(page, sample_library, local_embedder, tmp_path_factory):
     from assistant.backends.fake import FakeLLM
     from assistant.services import Services
     from assistant.settings import Settings
-    from assistant.store import Library
+    from assistant.store.library import Library
 
     calls = []
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.verify import candidate_names, name_in_evidence, numbers, unsupported_facts
+from assistant.verify.facts import candidate_names, name_in_evidence, numbers, unsupported_facts
 
 AR_EVIDENCE = ("واستقبل الأسد، اليوم الجمعة، في دمشق، وفدا برئاسة لافرينتييف، ضم أيضا نائب وزير الخارجية الروسي، "
                "سيرغي فيرشينين، وفقا لقرارات مؤتمر سوتشي وكذلك القرار رقم ٢٢٥٤ لمجلس الأمن.")
@@ -77,7 +77,7 @@ def test_facts_the_question_states_are_not_new(sentence, question, missing):
 @pytest.mark.parametrize("word, value", [("XXXIII", 33), ("XI", 11), ("MMXV", 2015), ("IV", 4), ("DC", None),
                                          ("CM", None), ("I", None), ("Mix", None), ("Elway", None)])
 def test_roman_numerals_are_numbers_not_names(word, value):
-    from assistant.verify import roman_value
+    from assistant.verify.facts import roman_value
 
     assert roman_value(word) == value
     assert (str(value) in numbers(f"Super Bowl {word}")) == (value is not None)
@@ -96,7 +96,7 @@ def test_roman_numerals_are_numbers_not_names(word, value):
     ("It holds 2,300 objects.", "It holds many objects.", ["2,300 visitors came."], "", []),  # numbers: not here
 ])
 def test_words_only_uncited_evidence_has_are_borrowed(sentence, cited, others, question, expected):
-    from assistant.verify import borrowed_terms
+    from assistant.verify.facts import borrowed_terms
 
     assert borrowed_terms(sentence, cited, others, given=question) == expected
 
@@ -124,13 +124,13 @@ def test_short_names_and_g_spellings_in_arabic_evidence(name, evidence, found):
     ("فلسطين والصين", set()),
 ])
 def test_spelled_numbers_in_evidence(evidence, values):
-    from assistant.verify import spelled_numbers
+    from assistant.verify.facts import spelled_numbers
 
     assert spelled_numbers(evidence) == values
 
 
 def test_a_number_spelled_out_in_the_evidence_counts_as_found():
-    from assistant.verify import unsupported_facts
+    from assistant.verify.facts import unsupported_facts
 
     evidence = "لم يتخلى الفريق سوى عن 308 نقطة، متمتعاً بـ أربعة اختيارات في قائمة برو بول."
     assert unsupported_facts("The team had 4 selections to the Pro Bowl.", evidence) == []
@@ -162,13 +162,13 @@ def test_translated_title_words_are_still_checked_in_english_evidence():
     ("نعم، أصدر الملك الإعلان.", "هل أصدر الملك الإعلان؟", False),
 ])
 def test_a_sentence_that_adds_nothing_to_the_question(sentence, question, restates):
-    from assistant.verify import restates_question
+    from assistant.verify.facts import restates_question
 
     assert restates_question(sentence, question) is restates
 
 
 def test_a_question_that_proposes_its_answer_may_be_restated():
-    from assistant.verify import restates_question
+    from assistant.verify.facts import restates_question
 
     assert not restates_question("The museum opened in 1852.", "When did the museum open, in 1852?")
     assert restates_question("The museum opened.", "When did the museum open?")

@@ -8,13 +8,13 @@ The pipeline, not the model, is responsible for faithfulness:
    numbered, inside an ``<evidence>`` block (quoted data, never instructions); the best ``evidence_context`` of
    them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said"
    (not when that sentence is offered itself).
-3. The reply is parsed (:mod:`assistant.citations`): invented numbers are dropped, uncited sentences removed.
+3. The reply is parsed (:mod:`assistant.answer.citations`): invented numbers are dropped, uncited sentences removed.
    The text reply is constrained by a grammar of cited sentences over the offered numbers where the backend
    takes one (llama.cpp); with ``answer_format="json"`` by a JSON schema of the offered numbers
-   (:mod:`assistant.structured`), the reply being turned into the same text form first.
+   (:mod:`assistant.answer.structured`), the reply being turned into the same text form first.
 4. Each kept sentence is compared with the evidence it cites (multilingual embeddings, so an English sentence
    can be checked against an Arabic quote); below ``min_support`` it is removed. Its numbers and names must
-   also be found in that evidence or in the question (:mod:`assistant.verify`, across scripts), and it may not
+   also be found in that evidence or in the question (:mod:`assistant.verify.facts`, across scripts), and it may not
    use words that only other, uncited evidence has (a fact attributed to the wrong source); a sentence that only
    restates the question is removed too. What was removed, and why, is returned with the answer; each shown
    sentence carries its support score. A name or number found only in an evidence sentence's context widens
@@ -37,17 +37,17 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant import attributed
+from assistant.answer import attributed
 from assistant.backends.base import Message
-from assistant.citations import parse_cited_answer, render_with_markers, split_final_punctuation
+from assistant.answer.citations import parse_cited_answer, render_with_markers, split_final_punctuation
 from assistant.errors import AssistantError, ConfigError
-from assistant.followup import condense
-from assistant.retrieval import Filters, Retriever
-from assistant.selection import SelectionOptions, Unit, bar as _bar, rank_units, select, sentence_candidates
-from assistant.store import ChunkHit, Library
-from assistant.structured import ANSWER_FORMATS, JsonAnswerStream, answer_grammar, answer_schema
-from assistant.verify import borrowed_terms, restates_question, unsupported_facts
-from ingest.arabic import detect_language, normalize_for_search
+from assistant.answer.followup import condense
+from assistant.retrieval.retriever import Filters, Retriever
+from assistant.answer.selection import SelectionOptions, Unit, bar as _bar, rank_units, select, sentence_candidates
+from assistant.store.library import ChunkHit, Library
+from assistant.answer.structured import ANSWER_FORMATS, JsonAnswerStream, answer_grammar, answer_schema
+from assistant.verify.facts import borrowed_terms, restates_question, unsupported_facts
+from assistant.text.arabic import detect_language, normalize_for_search
 import prompts
 from prompts import NOT_FOUND
 
@@ -145,7 +145,7 @@ class AnswerOptions:
     max_answer_tokens: int = 300
     temperature: float = 0.0
     answer_format: str = "text"
-    """``text`` (sentences ending in ``[n]``) or ``json`` (schema-constrained, :mod:`assistant.structured`)."""
+    """``text`` (sentences ending in ``[n]``) or ``json`` (schema-constrained, :mod:`assistant.answer.structured`)."""
     unsupported: str = "remove"
     """``remove`` unsupported sentences, or ``mark`` them: kept and flagged in ``sentences`` (not in ``removed``)."""
     min_quote_relevance: float = 0.86
@@ -159,7 +159,7 @@ class AnswerOptions:
     quoted, so the share of unanswerable questions answered rises by less than that."""
 
     answer_mode: str = "synthesized"
-    """``attributed`` (units chosen first, one checked sentence per unit: :mod:`assistant.attributed`) or
+    """``attributed`` (units chosen first, one checked sentence per unit: :mod:`assistant.answer.attributed`) or
     ``synthesized`` (the model writes the whole answer over numbered evidence)."""
     max_units: int = 3
     """Attributed mode: at most this many units are answered from (one model call each)."""
@@ -331,7 +331,7 @@ class Answerer:
 
     def _stream_attributed(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
                            timings: dict, finish) -> Iterator[StreamEvent]:
-        """The attributed answer (:mod:`assistant.attributed`): units selected, each stated in the question's
+        """The attributed answer (:mod:`assistant.answer.attributed`): units selected, each stated in the question's
         language (quoted, or restated by the model and checked against the unit), each yielded as a
         ``sentence`` event as soon as it passes (``t0``: when the question arrived, for the time to the first
         sentence)."""
@@ -434,7 +434,7 @@ class Answerer:
 
     def _evidence(self, hits: list[ChunkHit], qv: np.ndarray) -> tuple[list[Evidence], np.ndarray]:
         """Sentences of the retrieved chunks ranked by similarity to the question (stored sentence vectors,
-        embedded on the spot for chunks indexed without them: :func:`assistant.selection.sentence_candidates`)."""
+        embedded on the spot for chunks indexed without them: :func:`assistant.answer.selection.sentence_candidates`)."""
         cands, vecs = sentence_candidates(self.library, self.embedder, hits)
         # the sentence before each one in its chunk (candidates come chunk by chunk, in sentence order)
         prev = [a.start if k and a.chunk_id == b.chunk_id else None

@@ -1,7 +1,7 @@
 """Attribute-first answering: each selected unit is stated in the question's language, and checked against itself.
 
 Design (after "Attribute First, then Generate", Slobodkin et al. 2024): the pipeline has already chosen the
-evidence (:mod:`assistant.selection`); what the reader sees is, for each unit, one sentence that says what the
+evidence (:mod:`assistant.answer.selection`); what the reader sees is, for each unit, one sentence that says what the
 unit says, in the question's language, citing that unit by construction (no citation numbers to invent).
 
 - A unit in the question's language is shown as a verbatim quote, introduced in the question's language ("The
@@ -12,9 +12,9 @@ unit says, in the question's language, citing that unit by construction (no cita
   gold sentences and the gold answer in none, while writing fluent answers from its own knowledge for
   sentences that do not hold the answer.
 - Each restatement is checked, deterministically, against its own unit (:func:`check_sentence`): form
-  (:func:`assistant.form.form_problems`: the question's script, no word mixing Arabic and Latin letters, no
+  (:func:`assistant.verify.form.form_problems`: the question's script, no word mixing Arabic and Latin letters, no
   prompt words, one sentence); every number and name found in the unit (or the question), across scripts
-  (:func:`assistant.verify.unsupported_facts`); a length in proportion to the unit's (a loop, a truncation or a
+  (:func:`assistant.verify.facts.unsupported_facts`); a length in proportion to the unit's (a loop, a truncation or a
   summary that drops half the unit fails); similarity to the unit of at least ``min_support_cross``.
 - A restatement that fails is not shown; its unit is quoted instead, introduced in the question's language
   ("The article says, in Arabic: «…»"), when it is close enough to the question (``min_quote_relevance_cross``).
@@ -34,9 +34,9 @@ import numpy as np
 
 import prompts
 from assistant.backends.base import Message
-from assistant.form import form_problems
-from assistant.selection import Unit
-from assistant.verify import candidate_names, source_spelling, unsupported_facts
+from assistant.verify.form import form_problems
+from assistant.answer.selection import Unit
+from assistant.verify.facts import candidate_names, source_spelling, unsupported_facts
 from prompts import NO_ANSWER, NOT_FOUND
 
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.arabic import fold_digits
-from ingest.sentences import split_sentences
+from assistant.text.arabic import fold_digits
+from assistant.text.sentences import split_sentences
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,،]\s*\d+)*)\s*\]")
 # Markers at the start of a fragment ("Text. [2] Next." or "Text. [1, 2].") belong to the sentence before it.

@@ -5,7 +5,7 @@ Design (the attributed answer mode picks its evidence before any model writes a 
   question vector (multilingual-e5, so across languages too); a chunk indexed without sentence vectors has
   them computed on the spot.
 - The best ``split_top`` sentences that are long (over ``long_chars``) are also cut into clauses
-  (:func:`ingest.sentences.split_clauses`: at quotes, semicolons and, in long sentences, commas), each embedded
+  (:func:`assistant.text.sentences.split_clauses`: at quotes, semicolons and, in long sentences, commas), each embedded
   and scored like a sentence. A clause keeps exact offsets, so its citation is still ``text[start:end]``. A long
   sentence often carries its answer in one clause and unrelated matter in the rest ("… the constitutional
   committee …, and resolution 2254"), which drags the whole sentence's score down.
@@ -18,7 +18,7 @@ Design (the attributed answer mode picks its evidence before any model writes a 
   shut out by an English sentence of another article that scores higher but misses a higher bar.
 
 Limits: scores are embedding similarities; a unit on the question's topic that does not hold its answer can be
-selected, which is why every sentence written from a unit is checked against it (:mod:`assistant.attributed`).
+selected, which is why every sentence written from a unit is checked against it (:mod:`assistant.answer.attributed`).
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.store import ChunkHit, Library
-from ingest.sentences import split_clauses
+from assistant.store.library import ChunkHit, Library
+from assistant.text.sentences import split_clauses
 
 
 @dataclass
@@ -71,7 +71,7 @@ class SelectionOptions:
     0.634 -> 0.662, EN->EN 0.731 -> 0.738, EN->AR 0.510 -> 0.531, AR->EN 0.531 -> 0.552."""
     centre_cross: bool = False
     """Score units in the other language than the question's with the centred question vector (plus its offset),
-    as retrieval scores other-language chunks (:mod:`assistant.centering`). Off: on EN->AR dev it lifted the best
+    as retrieval scores other-language chunks (:mod:`assistant.backends.centering`). Off: on EN->AR dev it lifted the best
     unit's hit rate 0.510 -> 0.524 but, against the same bar, lowered evidence recall 0.634 -> 0.538."""
 
 

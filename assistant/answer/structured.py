@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 import re
 
-from assistant.citations import render_with_markers
-from ingest.sentences import split_sentences
+from assistant.answer.citations import render_with_markers
+from assistant.text.sentences import split_sentences
 
 ANSWER_FORMATS = ("text", "json")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}

@@ -22,7 +22,7 @@ from assistant.api.limits import check_history, check_question
 from assistant.api.schemas import AskRequest, FiltersIn
 from assistant.api.sse import JSON, SSE_HEADERS, ThreadedEvents, call_in_thread, sse
 from assistant.errors import AssistantError, ConfigError
-from assistant.retrieval import Filters
+from assistant.retrieval.retriever import Filters
 
 router = APIRouter(tags=["questions"])
 

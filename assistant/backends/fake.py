@@ -2,7 +2,7 @@
 
 ``FakeEmbedder`` hashes normalized character trigrams and words into a fixed-size vector: texts that share
 words score high, unrelated texts score low, the same text always gives the same vector; its latent terms
-(:mod:`assistant.latent`) are hashed words. It is not cross-lingual. ``FakeLLM`` replays scripted replies
+(:mod:`assistant.store.latent`) are hashed words. It is not cross-lingual. ``FakeLLM`` replays scripted replies
 (``enqueue``) and records every call in ``history``; with an empty script it answers from the evidence it was
 given: it restates the first numbered evidence line of the prompt (``[n] text``) with its citation, or says it
 cannot answer when the prompt offers no evidence; shown one unit of evidence (the attributed prompt) it replies
@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.backends.base import Message, l2_normalize
 from assistant.backends.registry import register_embedder, register_llm
-from ingest.arabic import normalize_for_search
+from assistant.text.arabic import normalize_for_search
 from prompts import EVIDENCE_LINE, NOT_FOUND, UNIT_LINE
 
 _WORD = re.compile(r"\w+")
@@ -129,7 +129,7 @@ def default_reply(messages: Sequence[Message]) -> str:
     """Restate the first evidence line with its citation; for a follow-up rewrite, the model-free condensing."""
     prompt = messages[-1].content if messages else ""
     if prompt.startswith("<conversation>"):
-        from assistant.followup import fallback_condense
+        from assistant.answer.followup import fallback_condense
 
         history = [{"role": r, "content": c} for r, c in re.findall(r"^(user|assistant): (.*)$", prompt, re.M)]
         question = prompt.rsplit("Follow-up question:", 1)[-1].strip()
@@ -144,7 +144,7 @@ def default_reply(messages: Sequence[Message]) -> str:
 
 
 def default_json_reply(messages: Sequence[Message]) -> str:
-    """:func:`default_reply` in the JSON answer format of :mod:`assistant.structured`."""
+    """:func:`default_reply` in the JSON answer format of :mod:`assistant.answer.structured`."""
     m = EVIDENCE_LINE.search(messages[-1].content if messages else "")
     sentences = [{"text": m.group(2), "citations": [int(m.group(1))]}] if m else []
     return json.dumps({"sentences": sentences}, ensure_ascii=False)

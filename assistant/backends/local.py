@@ -27,9 +27,9 @@ import numpy as np
 
 from assistant.backends.base import Message, l2_normalize
 from assistant.backends.registry import check_model_requests, register_embedder, register_llm
-from assistant.centering import QueryCentering
+from assistant.backends.centering import QueryCentering
 from assistant.errors import BackendError, ConfigError
-from ingest.arabic import strip_marks
+from assistant.text.arabic import strip_marks
 
 _E5_LOCK = threading.Lock()
 _E5 = None
@@ -58,7 +58,7 @@ def _centering() -> QueryCentering:
 
 class LocalE5Embedder:
     """multilingual-e5-small, 4-bit, 384 dimensions; ``query:``/``passage:`` prefixes applied by the engine.
-    ``query_centering``: its cross-language question centering (:mod:`assistant.centering`), fitted on dev.
+    ``query_centering``: its cross-language question centering (:mod:`assistant.backends.centering`), fitted on dev.
 
     The model reads questions and passages with Arabic diacritics and tatweel removed (``strip_marks``; the
     stored text is unchanged). Most Arabic news text carries a few marks (5 per XQuAD paragraph on average) that
@@ -92,7 +92,7 @@ class LocalE5Embedder:
 
     @property
     def latent_dim(self) -> int:
-        """Size of the latent-term space of the engine's sparse head (:mod:`assistant.latent`); 0 without one."""
+        """Size of the latent-term space of the engine's sparse head (:mod:`assistant.store.latent`); 0 without one."""
         return int(getattr(self._model, "sparse_dim", 0) or 0)
 
     def embed_latent(self, texts: Sequence[str], *, top_k: int) -> list:

@@ -3,17 +3,17 @@
 ``Filters`` maps the user's ``--filter key=value`` pairs (``lang``, ``source``, ``date_from``, ``date_to`` as
 YYYY-MM-DD) to a Chroma ``where`` clause; filtering happens inside each index search and top-k is taken among
 matching chunks (vector searches check candidates against the article table, falling back to Chroma's own
-filtered search when too few match: :mod:`assistant.chunks`; BM25 filters in its SQL). Results are deduplicated: a chunk whose normalized text equals a better-ranked chunk's is dropped (the
+filtered search when too few match: :mod:`assistant.store.chunks`; BM25 filters in its SQL). Results are deduplicated: a chunk whose normalized text equals a better-ranked chunk's is dropped (the
 same wire story stored under two ids).
 
 Hybrid scoring: multilingual-e5 scores a question against a whole chunk and against each of its sentences (the
 best sentence often carries the answer where the chunk's average meaning drifts); BM25 over Arabic-normalized,
-stemmed terms (:mod:`assistant.lexical`) adds evidence only for chunks in the question's language, because
+stemmed terms (:mod:`assistant.store.lexical`) adds evidence only for chunks in the question's language, because
 term overlap across languages is noise that drags good dense results down. Chunks in the other language are
 searched with the question vector centred for its language (the embedder's ``query_centering``,
-:mod:`assistant.centering`; a store holding both languages runs one search per language group, each filtered to
+:mod:`assistant.backends.centering`; a store holding both languages runs one search per language group, each filtered to
 its group and given half of the candidate pool). The front of the fused list is rescored with latent terms
-(:mod:`assistant.latent`) when the embedder has them. A reranker, if given, reorders the
+(:mod:`assistant.store.latent`) when the embedder has them. A reranker, if given, reorders the
 fused list (an object with ``name`` and ``rerank(question, hits) -> hits``). Limits: weights are global, tuned on
 XQuAD dev; lexical filters use the same fields as the Chroma ``where``.
 """
@@ -27,11 +27,11 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from assistant.errors import ConfigError
-from assistant.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
-from assistant.latent import QUERY_TERMS, scores as latent_scores
-from assistant.store import ChunkHit, Library, date_key
-from assistant.verify import cross_script_keys
-from ingest.arabic import detect_language, normalize_for_search
+from assistant.store.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
+from assistant.store.latent import QUERY_TERMS, scores as latent_scores
+from assistant.store.library import ChunkHit, Library, date_key
+from assistant.verify.facts import cross_script_keys
+from assistant.text.arabic import detect_language, normalize_for_search
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILTER_KEYS = ("lang", "source", "date_from", "date_to")
@@ -105,12 +105,12 @@ class FusionWeights:
     sentence: float = 0.5
     lexical: float = 0.08
     cross_script: float = 0.03
-    """Weight of names and numbers shared across scripts (``assistant.verify.cross_script_keys``), counted only
+    """Weight of names and numbers shared across scripts (``assistant.verify.facts.cross_script_keys``), counted only
     for chunks in the other language, normalized by the best candidate's count."""
     query_centering: bool = True
     """Search other-language chunks with the centred question (when the embedder has ``query_centering``)."""
     latent: float = 0.2
-    """Weight of the latent-term channel (:mod:`assistant.latent`, when the embedder has latent terms): the mean
+    """Weight of the latent-term channel (:mod:`assistant.store.latent`, when the embedder has latent terms): the mean
     of the question's cosine with the chunk and with its best sentence, rescoring the fused front."""
 
 

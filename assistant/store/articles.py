@@ -4,13 +4,13 @@ from outside.
 
 Tables: ``articles`` (one row per committed article), ``intents`` (``doc_id, content_hash, state, started_at``:
 an article whose indexes are being rewritten, ``state`` ``pending`` for a replace, ``deleting`` for a delete)
-and ``minhash_bands`` (LSH band keys of each article, for near-duplicate lookups; see :mod:`ingest.neardup`).
+and ``minhash_bands`` (LSH band keys of each article, for near-duplicate lookups; see :mod:`assistant.store.neardup`).
 
 An article is *ready* when its row exists and no intent names it. :meth:`ArticleTable.begin` records the intents
 of a batch before any index is touched; :meth:`ArticleTable.commit` writes the rows and their band keys and drops
 the intents in one SQLite transaction, so a reader never sees a half-written article as ready, and a writer killed
 in between
-leaves a ``pending`` intent for :func:`assistant.consistency.recover` to clean up. ``put``/``delete`` remain as
+leaves a ``pending`` intent for :func:`assistant.store.consistency.recover` to clean up. ``put``/``delete`` remain as
 plain row writes (no intent) for callers that build a store by hand. One connection per thread, WAL mode so
 readers never block the writer, also across processes.
 """

@@ -5,7 +5,7 @@ embedding function: vectors are computed by the caller's embedder and handed in;
 embedding function is never used). Writes go through llama-index (``document_id`` links a chunk to its
 article); reads go to the collection directly, asking only for the fields needed. An entry deleted while a read
 runs can come back without metadata from a Chroma server (measured with chromadb 1.5.9); reads skip such
-entries instead of failing. Re-exported by :mod:`assistant.store`.
+entries instead of failing. Re-exported by :mod:`assistant.store.library`.
 
 Filtered queries: Chroma's own ``where`` search first collects every entry that matches the clause, so its cost
 grows with the collection (measured with chromadb 1.5.9 at 20k vectors: 6 ms unfiltered, 58 ms with a language

@@ -9,7 +9,7 @@
   the Chroma sentence collection (skipped when that collection is empty: a store built without sentence
   vectors);
 - expected chunk ids against the lexical (FTS5) rows: orphan, missing and doubled rows (a ghost lexical hit);
-  and, in a store that has latent terms (:mod:`assistant.latent`), chunks without them;
+  and, in a store that has latent terms (:mod:`assistant.store.latent`), chunks without them;
 - near-duplicate band keys of articles that no longer exist; intents left by a killed writer.
 
 :func:`repair` finishes or undoes the intents (:func:`recover`), deletes every orphan, and re-indexes each
@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from assistant.store import ArticleRecord, Library
+from assistant.store.library import ArticleRecord, Library
 
 _SAMPLE = 20
 
@@ -129,7 +129,7 @@ def _check(library: Library) -> Report:
 
 def reindex(library: Library, embedder, rec: ArticleRecord, *, chunk_chars: int) -> None:
     """Rewrite every index entry of a stored article from its stored text (intent → indexes → commit)."""
-    from ingest.neardup import fingerprint
+    from assistant.store.neardup import fingerprint
     from ingest.pipeline import article_chunks, embed_chunks
 
     chunks = article_chunks(rec, chunk_chars)

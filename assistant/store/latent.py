@@ -7,7 +7,7 @@ where lexical search cannot (measured on XQuAD dev with ``scripts/bench_retrieva
 AR→EN 0.826 → 0.840, EN→EN 0.976 → 0.986, AR→AR 0.949 → 0.948).
 
 Design: at ingest every sentence gets its latent vector (``embed_latent``, top ``DOC_TERMS`` terms); a chunk's
-sentences are packed into one blob stored next to its BM25 row (:mod:`assistant.lexical`, same transaction, so
+sentences are packed into one blob stored next to its BM25 row (:mod:`assistant.store.lexical`, same transaction, so
 the two never drift). At query time the question's vector (top ``QUERY_TERMS``) is compared with the blobs of
 the candidates the dense and lexical channels already found: cosine with the best sentence, and with the chunk
 (the element-wise max of its sentences, which is what max-pooling over the chunk's tokens gives, up to context).

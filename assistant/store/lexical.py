@@ -17,7 +17,7 @@ deletes and re-adds a document's (a batch's) rows in one transaction, so readers
 see either the old or the new chunks, never both and never none. The analyzer's name is stored in a ``meta``
 table; opening a file built by a different analyzer empties it (its terms would never match new queries), so a
 caller that syncs by ``all_doc_ids()`` re-adds everything (``was_reset`` tells it so). A ``latent`` table holds
-each chunk's packed latent terms (:mod:`assistant.latent`), written and deleted in the same transactions as the
+each chunk's packed latent terms (:mod:`assistant.store.latent`), written and deleted in the same transactions as the
 chunk's BM25 row.
 
 Limits: the stemmer is light and rule-based (no broken plurals, no roots; infixes untouched), stopword lists
@@ -34,8 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from assistant.store import date_key
-from ingest.arabic import normalize_for_search
+from assistant.store.library import date_key
+from assistant.text.arabic import normalize_for_search
 
 MAX_TERM_DF = 1000
 """A query term found in more rows than this is left out of the BM25 query: ranking costs about 8 us per
@@ -234,7 +234,7 @@ class LexicalIndex:
 
     def replace_docs(self, docs: dict[str, Sequence[Row]], *, latent: dict[str, bytes] | None = None) -> None:
         """``replace_doc`` for several documents in one transaction; ``latent``: packed latent terms by chunk id
-        (:mod:`assistant.latent`), replaced in the same transaction."""
+        (:mod:`assistant.store.latent`), replaced in the same transaction."""
         params = [p for rows in docs.values() for p in self._params(rows)]
         with self._conn() as c:
             for part, marks in _batches(docs):  # doc_id is UNINDEXED: one scan per statement, so one statement

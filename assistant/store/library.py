@@ -1,5 +1,5 @@
-"""The article store and its three indexes, kept in step: SQLite articles (:mod:`assistant.articles`), Chroma
-chunk vectors, Chroma sentence vectors (both :class:`assistant.chunks.ChunkIndex`; embedded ``PersistentClient``
+"""The article store and its three indexes, kept in step: SQLite articles (:mod:`assistant.store.articles`), Chroma
+chunk vectors, Chroma sentence vectors (both :class:`assistant.store.chunks.ChunkIndex`; embedded ``PersistentClient``
 in ``chroma/`` by default, a Chroma server when ``chroma_host`` is set) and the FTS5 lexical index.
 
 Atomicity (as seen by readers and by a re-run after ``kill -9``): :meth:`Library.replace_many` records an intent
@@ -9,7 +9,7 @@ Atomicity (as seen by readers and by a re-run after ``kill -9``): :meth:`Library
 intents in one SQLite transaction.
 :meth:`Library.visible` is the read side: a retrieved chunk is shown only when its article row exists, has no
 intent, and carries the chunk's content hash (one SQLite query per retrieval), so a half-written or stale
-article is never cited. A writer killed mid-article leaves its intent; :func:`assistant.consistency.recover`
+article is never cited. A writer killed mid-article leaves its intent; :func:`assistant.store.consistency.recover`
 (run by every ingest, and by ``docs check --repair``) cleans it up. Writers serialize on an advisory
 ``flock`` of ``write.lock`` in the home (re-entrant per thread), across processes too; readers never take it.
 
@@ -34,8 +34,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant.articles import ArticleRecord, ArticleTable, Intent, now_iso  # noqa: F401  (re-exported)
-from assistant.chunks import ChunkHit, ChunkIndex, ChunkRecord, chunk_hash, sentence_records  # noqa: F401
+from assistant.store.articles import ArticleRecord, ArticleTable, Intent, now_iso  # noqa: F401  (re-exported)
+from assistant.store.chunks import ChunkHit, ChunkIndex, ChunkRecord, chunk_hash, sentence_records  # noqa: F401
 from assistant.errors import ConfigError, NotFound
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
@@ -81,7 +81,7 @@ class Write:
     sentence_vectors: np.ndarray | None = None
     bands: Sequence[int] | None = None
     latent: Sequence[bytes] | None = None
-    """One packed blob of sentence latent terms per chunk (:mod:`assistant.latent`), or None."""
+    """One packed blob of sentence latent terms per chunk (:mod:`assistant.store.latent`), or None."""
 
 
 class Library:
@@ -89,7 +89,7 @@ class Library:
 
     def __init__(self, home: Path, *, collection: str = "articles", chroma_host: str | None = None,
                  chroma_port: int = 8000, chroma_ssl: bool = False, chroma_token: str | None = None):
-        from assistant.lexical import LexicalIndex
+        from assistant.store.lexical import LexicalIndex
 
         try:
             home.mkdir(parents=True, exist_ok=True)

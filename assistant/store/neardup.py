@@ -1,7 +1,7 @@
 """Near-duplicate detection for syndicated copies (the same wire story with a new dateline, a changed word or an
 added sentence): MinHash over normalized word shingles, LSH band keys stored in SQLite, exact Jaccard to confirm.
 
-Design: the text is normalized for search (:func:`ingest.arabic.normalize_for_search`: Arabic letter folding,
+Design: the text is normalized for search (:func:`assistant.text.arabic.normalize_for_search`: Arabic letter folding,
 diacritics, case), split into word tokens, and turned into the set of ``SHINGLE``-word shingles. Each shingle is
 hashed to 32 bits; ``NUM_PERM`` universal hashes ``(a·x + b) mod (2^61 − 1)`` with fixed seeded ``a, b`` give the
 MinHash signature, cut into ``BANDS`` bands of ``ROWS`` values, each band hashed to a signed 64-bit key. The
@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ingest.arabic import normalize_for_search
+from assistant.text.arabic import normalize_for_search
 
 NUM_PERM, BANDS, ROWS = 128, 32, 4
 SHINGLE = 3

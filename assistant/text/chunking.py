@@ -1,6 +1,6 @@
 """Chunking: groups of whole sentences with character offsets into the stored article text.
 
-Design: sentences come from :func:`ingest.sentences.split_sentences`; consecutive sentences are packed into a
+Design: sentences come from :func:`assistant.text.sentences.split_sentences`; consecutive sentences are packed into a
 chunk until adding the next one would pass ``max_chars``. A chunk's ``text`` is always exactly
 ``article_text[start:end]`` (the gaps between its sentences included), so a chunk, and every sentence span it
 lists, can be cited verbatim. A single sentence longer than ``max_chars`` is cut at the last whitespace before
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 DEFAULT_MAX_CHARS = 1000
 

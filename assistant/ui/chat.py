@@ -1,6 +1,6 @@
 """Chat tab handlers: stream an answer into the chat, fill the sources panel, open a cited span in the viewer.
 
-Design: a thin adapter over :meth:`assistant.answering.Answerer.stream`. ``respond`` is a generator Gradio
+Design: a thin adapter over :meth:`assistant.answer.answerer.Answerer.stream`. ``respond`` is a generator Gradio
 streams from: the question appears at once, the model's draft tokens appear as they arrive (escaped, marked as a
 draft) in synthesized mode, or, in attributed mode, each verified sentence appears with its chip and its source
 card as soon as it passes its check; the ``final`` event's verified answer replaces what was shown (sentences may have been removed and
@@ -21,7 +21,7 @@ import logging
 from dataclasses import asdict
 
 from assistant.errors import AssistantError
-from assistant.retrieval import Filters
+from assistant.retrieval.retriever import Filters
 from assistant.ui import render
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ ANY_LANG = "any"
 
 def _partial_answer(question: str, sentences: list):
     """The answer so far, from the ``sentence`` events received (for display while the rest is checked)."""
-    from assistant.answering import Answer
-    from assistant.citations import render_with_markers
+    from assistant.answer.answerer import Answer
+    from assistant.answer.citations import render_with_markers
 
     cites = [c for e in sentences for c in e.citations or []]
     text = render_with_markers([(e.sentence["sentence"], e.sentence["citations"]) for e in sentences])

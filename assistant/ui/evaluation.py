@@ -72,9 +72,9 @@ class EvalHandlers:
 
     def run(self, dataset: str | None, corpus: str | None, limit, progress=None) -> tuple[str, str]:
         """Returns (summary html, report html)."""
-        from eval.datasets import load_dataset
-        from eval.report import write_reports
-        from eval.runner import run_retrieval_eval
+        from eval.datasets.squad import load_dataset
+        from eval.reports.write import write_reports
+        from eval.runs.retrieval import run_retrieval_eval
 
         dataset = (dataset or "").strip()
         if not dataset:

@@ -1,6 +1,6 @@
 """HTML rendering for the chat UI: answers, citation chips, the sources panel, the article viewer, tables.
 
-Design: pure functions from the library's own records (:class:`assistant.answering.Answer`, article metadata
+Design: pure functions from the library's own records (:class:`assistant.answer.answerer.Answer`, article metadata
 dicts) to HTML strings; no Gradio, no store access, no answering logic. Every piece of text that comes from an
 article, a title, a question or the model goes through :func:`html.escape` before it lands in markup, so article
 HTML is shown as text and never executes (the chat component is told not to sanitize: escaping here is the one

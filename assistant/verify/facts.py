@@ -28,7 +28,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from ingest.arabic import fold_digits, normalize_for_search
+from assistant.text.arabic import fold_digits, normalize_for_search
 
 _NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -288,12 +288,12 @@ _PROPOSED = re.compile(r"[,،][^,،]+[?؟]\s*$")
 
 def restates_question(sentence: str, question: str) -> bool:
     """True when ``sentence`` adds nothing to ``question``: every content term of it (normalized, stemmed,
-    stopwords dropped: :func:`assistant.lexical.analyze`) and every number is already in the question ("The
+    stopwords dropped: :func:`assistant.store.lexical.analyze`) and every number is already in the question ("The
     French king issued this declaration" for "Which French king issued this declaration?"). Such a sentence is
     close to evidence about the question's topic by similarity alone, but answers nothing. A yes/no question
     ("Did Russia back the army?", "هل ...؟") or one that proposes its answer after a comma ("When did it open,
     in 1852?") is answered by restating it, so it never counts there."""
-    from assistant.lexical import analyze
+    from assistant.store.lexical import analyze
 
     if _YES_NO.match(question.strip()) or _PROPOSED.search(question):
         return False
@@ -302,14 +302,14 @@ def restates_question(sentence: str, question: str) -> bool:
 
 
 def borrowed_terms(sentence: str, cited: str, others: Sequence[str], *, given: str = "") -> list[str]:
-    """Content terms of ``sentence`` (normalized, stemmed, stopwords dropped: :func:`assistant.lexical.analyze`)
+    """Content terms of ``sentence`` (normalized, stemmed, stopwords dropped: :func:`assistant.store.lexical.analyze`)
     that its cited text and the question lack but another offered evidence sentence has: a fact taken from
     evidence the sentence does not cite ("the delegation was headed by Bashar al-Assad [1]" where only [2] names
     Bashar). Terms shorter than 3 letters and digit runs (numbers are checked on their own) are ignored; terms in
     a script the cited text does not use are skipped (an English sentence citing Arabic evidence cannot be
     compared word by word, while English evidence beside it would match every word), so this only acts within
     a language."""
-    from assistant.lexical import analyze
+    from assistant.store.lexical import analyze
 
     own = set(analyze(cited)) | set(analyze(given))
     other = set().union(*(set(analyze(o)) for o in others)) if others else set()

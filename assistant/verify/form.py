@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.arabic import detect_language
+from assistant.text.arabic import detect_language
 from prompts import NO_ANSWER, NOT_FOUND
-from ingest.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"

@@ -29,7 +29,7 @@ def _removed_cited(record: dict, removed: dict) -> str | None:
             if u.get("start", 1) <= unit[0] and unit[1] <= u.get("end", -1):
                 return (u.get("text") or "")[unit[0] - u["start"]:unit[1] - u["start"]] or u.get("text")
         return None
-    from assistant.citations import parse_cited_answer
+    from assistant.answer.citations import parse_cited_answer
 
     offered = {int(k): v for k, v in (record.get("offered_evidence") or {}).items()}
     for p in parse_cited_answer(record.get("raw_reply") or "", set(offered)):
@@ -40,7 +40,7 @@ def _removed_cited(record: dict, removed: dict) -> str | None:
 
 def candidates(report: dict) -> list[dict]:
     """The candidate pairs of one full-mode report (see the module docstring)."""
-    from ingest.arabic import detect_language
+    from assistant.text.arabic import detect_language
 
     mode = (report.get("config") or {}).get("answer_mode", "synthesized")
     out = []

@@ -50,14 +50,14 @@ def main(argv: list[str] | None = None) -> int:
                          "(other paragraphs), appended to --out")
     args = ap.parse_args(argv)
 
-    from assistant.answering import Answerer, AnswerOptions
+    from assistant.answer.answerer import Answerer, AnswerOptions
     from assistant.backends import make_embedder, make_llm
-    from assistant.citations import parse_cited_answer
+    from assistant.answer.citations import parse_cited_answer
     from assistant.settings import Settings
-    from assistant.store import Library
-    from eval.datasets import load_dataset
-    from eval.full_runner import RecordingLLM
-    from ingest.arabic import detect_language
+    from assistant.store.library import Library
+    from eval.datasets.squad import load_dataset
+    from eval.runs.full import RecordingLLM
+    from assistant.text.arabic import detect_language
     from ingest.pipeline import Ingestor
 
     settings = Settings(llm="local")

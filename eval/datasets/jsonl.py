@@ -20,8 +20,8 @@ import json
 import re
 from pathlib import Path
 
-from eval.datasets import DatasetError, EvalDataset, EvalQuestion
-from ingest.arabic import detect_language
+from eval.datasets.squad import DatasetError, EvalDataset, EvalQuestion
+from assistant.text.arabic import detect_language
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import ItemError, LoadError, RawArticle
 

@@ -11,7 +11,7 @@ Design:
 - ``unanswerable_fraction`` (SQuAD only) leaves that share of question-bearing paragraphs out of the corpus; their
   questions become unanswerable (no answers, no gold, ``held_out_doc`` names the removed paragraph). The choice is
   deterministic: paragraphs are ordered by a SHA-256 of their question ids and the first ``round(f * n)`` go.
-- JSONL: see :mod:`eval.jsonl_dataset`.
+- JSONL: see :mod:`eval.datasets.jsonl`.
 
 Limits: a dataset is read whole into memory; every problem raises :class:`DatasetError` naming the file (and the
 line or paragraph) rather than skipping items, because a silently smaller eval set gives misleading numbers.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from ingest.arabic import detect_language
+from assistant.text.arabic import detect_language
 from ingest.models import RawArticle
 
 
@@ -73,7 +73,7 @@ def load_dataset(path: str | Path, *, corpus: str | Path | None = None,
         if unanswerable_fraction:
             raise DatasetError(f"{path.name}: unanswerable_fraction applies to SQuAD datasets only; "
                                "a JSONL dataset marks unanswerable questions itself")
-        from eval.jsonl_dataset import load_jsonl
+        from eval.datasets.jsonl import load_jsonl
 
         return load_jsonl(path, corpus)
     if ext == ".json":

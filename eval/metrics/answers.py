@@ -3,7 +3,7 @@
 Design:
 - :func:`normalize_answer` follows the official SQuAD v1.1 script for English (lowercase, punctuation removed,
   the articles a/an/the removed, whitespace collapsed) and extends it for Arabic: first
-  :func:`ingest.arabic.normalize_for_search` (NFKC, diacritics and tatweel removed, alef/yaa/taa-marbuta/hamza
+  :func:`assistant.text.arabic.normalize_for_search` (NFKC, diacritics and tatweel removed, alef/yaa/taa-marbuta/hamza
   variants folded, Arabic-Indic digits to ASCII), then punctuation of both scripts (``،؛؟«»`` too) is removed and
   the article ``ال`` is stripped from the start of every token that keeps at least two letters after it
   (``الأسد`` and ``أسد`` both become ``اسد``). The same function serves both languages, so mixed text works.
@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from typing import Sequence
 
-from ingest.arabic import fold_digits, normalize_for_search
+from assistant.text.arabic import fold_digits, normalize_for_search
 
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,،]\s*\d+)*\s*\]")
 _EN_ARTICLES = {"a", "an", "the"}

@@ -1,6 +1,6 @@
 """Scoring one answered question: the per-question record that full-mode metrics are averaged from.
 
-Design: :func:`score_question` takes the eval question, the :class:`assistant.answering.Answer`, the distinct
+Design: :func:`score_question` takes the eval question, the :class:`assistant.answer.answerer.Answer`, the distinct
 documents retrieval ranked, the eval's own store texts (to re-read every citation's quote) and a judge, and
 returns a JSON-ready record: the answer; its citations (``valid``: quote == stored text[start:end]; ``gold``:
 overlaps a gold evidence span; ``before``/``after``: a window of the stored text around it); the shown sentences
@@ -10,8 +10,8 @@ answer scores. The sentence list comes from ``Answer.sentences``; extractive ans
 failed) have none, so their text is re-parsed into sentences and markers.
 
 Reader-facing scores (issue 18/19): ``contains_gold_question_lang`` (the gold in the question's language),
-``language_ok`` (:func:`assistant.form.in_language` of the answer without markers; quotes inside «» are not own
-words), each shown sentence's ``form`` problems (:func:`assistant.form.form_problems`, the answerer's own
+``language_ok`` (:func:`assistant.verify.form.in_language` of the answer without markers; quotes inside «» are not own
+words), each shown sentence's ``form`` problems (:func:`assistant.verify.form.form_problems`, the answerer's own
 definition; empty = well formed), ``evidence_recall`` (a *selected* unit of ``Answer.evidence`` holds the gold
 answer: same document and its span covers a gold span or overlaps it by at least half of the shorter of the two,
 or the unit's text contains a gold answer; null when the answer carries no evidence units) and, by the judge,
@@ -24,11 +24,11 @@ combination with another counts as imprecise); a one-citation sentence reuses it
 """
 from __future__ import annotations
 
-from assistant.citations import parse_cited_answer
-from assistant.form import form_problems, in_language
-from eval.answer_metrics import contains_gold, exact_match, strip_markers, token_f1
-from eval.datasets import EvalQuestion
-from eval.metrics import first_rank
+from assistant.answer.citations import parse_cited_answer
+from assistant.verify.form import form_problems, in_language
+from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
+from eval.datasets.squad import EvalQuestion
+from eval.metrics.ranking import first_rank
 
 CONTEXT_CHARS = 160
 """Characters of the stored article kept on each side of a citation (``before``/``after``) for the HTML report."""

@@ -8,8 +8,8 @@ deterministic judge, default answering settings):
   ``unanswerable_fraction=0.2`` (paragraph p0-1 is held out, so 6 of the 20 must be abstained), over the
   paragraphs of the first 4 articles (p0-p3: 15 paragraphs after the hold-out) to keep the run short.
 
-``python -m eval.baseline --write`` regenerates the file (do it deliberately, when a change is meant to move the
-numbers, and commit it with the change); ``python -m eval.baseline`` reruns the subset and compares it with the
+``python -m eval.reports.baseline --write`` regenerates the file (do it deliberately, when a change is meant to move the
+numbers, and commit it with the change); ``python -m eval.reports.baseline`` reruns the subset and compares it with the
 file (exit 1 on a regression). tests/test_eval_gate.py does the same inside pytest. TOLERANCE: a rate may drop by
 at most 0.02 absolute; on these small runs one question moves a rate by 1/20 or more, so any change that flips a
 single question's outcome for the worse fails the gate. Latency is shown but not gated (a shared machine's
@@ -28,8 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-BASELINE = Path(__file__).with_name("baselines") / "seed-and-xquad-subset.json"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+BASELINE = Path(__file__).resolve().parents[1] / "baselines" / "seed-and-xquad-subset.json"
 TOLERANCE = 0.02
 XQUAD_ARTICLES = ("p0", "p1", "p2", "p3")
 
@@ -51,12 +51,12 @@ def _summary(report: dict) -> dict:
 
 def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
     """``{"tolerance", "runs": {name: report summary}}`` for the subset (see the module docstring)."""
-    from assistant.answering import AnswerOptions
+    from assistant.answer.answerer import AnswerOptions
     from assistant.backends.fake import FakeLLM
     from assistant.settings import Settings
     from eval.calibration import agreement
-    from eval.datasets import load_dataset
-    from eval.full_runner import run_full_eval
+    from eval.datasets.squad import load_dataset
+    from eval.runs.full import run_full_eval
     from eval.judges import DeterministicJudge
 
     settings = Settings(llm="fake")
@@ -73,7 +73,7 @@ def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
                                    calibrate=(lambda j: agreement(j)) if name == "seed-news" else None)
         runs[name] = _summary(report)
     return {"description": "seed-news (4 q) + first 20 q of xquad en-q.ar-ctx (fraction 0.2 held out), real "
-                           "embedder, fake LLM, deterministic judge; see eval/baseline.py",
+                           "embedder, fake LLM, deterministic judge; see eval/reports/baseline.py",
             "tolerance": TOLERANCE, "runs": runs}
 
 
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tolerance", type=float, default=TOLERANCE)
     args = ap.parse_args(argv)
     from assistant.backends.local import LocalE5Embedder
-    from eval.compare import compare, format_table, load_report, notes, regressions
-    from eval.report import write_json_atomic
+    from eval.reports.compare import compare, format_table, load_report, notes, regressions
+    from eval.reports.write import write_json_atomic
 
     current = run_subset(LocalE5Embedder())
     if args.write:

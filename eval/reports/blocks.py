@@ -1,4 +1,4 @@
-"""Full-mode report: the contract's report.json blocks, aggregated from per-question records (:mod:`eval.scoring`).
+"""Full-mode report: the contract's report.json blocks, aggregated from per-question records (:mod:`eval.metrics.scoring`).
 
 Every metric is a mean of per-question (or per-sentence, per-citation) values over a stated population; a metric
 whose population is empty is ``null`` (not measured), never 0. Rates are rounded to 4 decimals.
@@ -7,9 +7,9 @@ whose population is empty is ``null`` (not measured), never 0. Rates are rounded
 - ``answer.exact_match`` / ``answer.f1``: over answerable questions whose language equals their gold document's
   (an abstention scores 0); ``answer.contains_gold``: over all answerable questions with gold answers;
   ``answer.contains_gold_question_lang``: the same against the gold in the question's language;
-  ``answer.well_formed``: over shown sentences (no form problem, :func:`assistant.form.form_problems`);
+  ``answer.well_formed``: over shown sentences (no form problem, :func:`assistant.verify.form.form_problems`);
   ``answer.language_ok``: over answered questions; ``answer.correct`` / ``answer.good_rate``: over answerable
-  questions with gold answers, by the judge (:func:`eval.scoring.judge_answer`).
+  questions with gold answers, by the judge (:func:`eval.metrics.scoring.judge_answer`).
 - ``evidence.recall``: over answerable questions whose answer carries evidence units (null when none does).
 - ``citations.valid_rate``: over all citations shown; ``citations.recall``: over shown answer sentences (judged
   supported by all their citations together); ``citations.precision``: over citations of shown sentences
@@ -25,8 +25,8 @@ Limits: ``per_question`` holds everything, so report.json grows with the dataset
 """
 from __future__ import annotations
 
-from eval.metrics import mean, percentile
-from eval.runner import retrieval_block
+from eval.metrics.ranking import mean, percentile
+from eval.runs.retrieval import retrieval_block
 
 
 def _rate(values: list[float | None]) -> float | None:

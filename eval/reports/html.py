@@ -1,12 +1,12 @@
 """Full-mode sections of report.html: per-block bar charts and the worst examples with highlighted citations.
 
-Design: pure functions from the report dict to HTML strings, used by :func:`eval.report.render_html`. Charts are
+Design: pure functions from the report dict to HTML strings, used by :func:`eval.reports.write.render_html`. Charts are
 inline SVG (one per metric block, 0-1 scale, ``null`` metrics drawn as "n/a"). The worst examples are the
 questions a reader should look at first, by kind: answers with a sentence the judge did not fully support (lowest
 support first), wrong abstentions (an answerable question abstained, or an unanswerable one answered), answers
 without a gold answer. Each shows the question, the answer,
 removed sentences, the judge's verdicts and every citation: its quote inside ``<mark>`` within a window of the
-stored article text around it (``before``/``after`` from :mod:`eval.scoring`). The first kind shown is the
+stored article text around it (``before``/``after`` from :mod:`eval.metrics.scoring`). The first kind shown is the
 judge's blind spot: answers that are *wrong* (no gold answer in them, not judged correct, or not good) although
 the judge passed every sentence as supported, so a reader sees what the judged figures miss. Every string is escaped; text blocks
 carry ``dir="auto"`` so Arabic renders right-to-left.

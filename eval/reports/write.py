@@ -7,7 +7,7 @@ file. Every metric shown carries a one-line definition; every dataset string (qu
 ``html.escape``, and questions are shown with ``dir="auto"`` so Arabic renders right-to-left.
 
 In full mode the page adds per-block SVG bar charts, latency by stage and the worst examples with highlighted
-citations (:mod:`eval.report_full`).
+citations (:mod:`eval.reports.html`).
 
 Limits: the page lists at most ``MAX_WORST`` questions; blocks that are ``null`` (answer quality in retrieval
 mode) are shown as not measured.
@@ -20,7 +20,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from eval.report_full import bar_chart
+from eval.reports.html import bar_chart
 
 MAX_WORST = 100
 
@@ -48,8 +48,8 @@ DEFINITIONS = {
     "answer.correct": "Share of answerable questions whose answer gives a gold answer: it contains one (either "
                       "language), or the judge decides it states the gold answer to the question (JUDGED).",
     "answer.language_ok": "Share of answered (not abstained) questions whose own words (quotes inside «» and "
-                          "source spellings aside) are in the question's language (assistant.form.in_language).",
-    "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.form.form_problems, the "
+                          "source spellings aside) are in the question's language (assistant.verify.form.in_language).",
+    "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.verify.form.form_problems, the "
                           "answerer's own definition): own words in the question's script, no word mixing Arabic and "
                           "Latin letters, no prompt words, one sentence.",
     "answer.good_rate": "Headline: share of answerable questions whose answer is correct, in the question's "
@@ -241,7 +241,7 @@ def _partial(report: dict) -> str:
 
 def render_html(report: dict) -> str:
     """The self-contained HTML page for ``report``."""
-    from eval.report_full import FULL_CSS, charts, examples, stage_table
+    from eval.reports.html import FULL_CSS, charts, examples, stage_table
 
     full = report.get("mode") == "full"
     cfg = report.get("config") or {}

@@ -5,10 +5,10 @@ Design:
   does), builds an :class:`Answerer` over it with the given embedder, LLM and options, and walks the questions in
   file order (answerable and unanswerable; the first ``limit``). For each question it also runs the answerer's
   own retriever for 30 chunks to rank distinct documents (the retrieval block), then calls ``Answerer.ask`` and
-  scores the answer (:mod:`eval.scoring`). The LLM is wrapped in :class:`RecordingLLM`, which keeps the raw reply
+  scores the answer (:mod:`eval.metrics.scoring`). The LLM is wrapped in :class:`RecordingLLM`, which keeps the raw reply
   (before any sentence is removed) and the prompt, for token estimates and the report; the record keeps the raw
   reply and the numbered evidence the prompt offered (``offered_evidence``), so removed sentences can be traced.
-- Every record is appended to ``DIR/progress.jsonl`` (:mod:`eval.progress`) as soon as it is scored; with
+- Every record is appended to ``DIR/progress.jsonl`` (:mod:`eval.runs.progress`) as soon as it is scored; with
   ``resume`` the records already there are reused and their questions skipped (when none is left, the corpus is
   not indexed again and the indexing figures come from the progress file).
 - Ctrl-C (``KeyboardInterrupt``) stops the loop cleanly: the report is built from the finished questions and
@@ -26,17 +26,17 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Sequence
 
-from assistant.answering import Answer, Answerer, AnswerOptions
+from assistant.answer.answerer import Answer, Answerer, AnswerOptions
 from assistant.errors import AssistantError
-from assistant.store import Library
-from eval.datasets import DatasetError, EvalDataset, EvalQuestion
-from eval.full_report import build_full_report
-from eval.metrics import distinct
-from eval.progress import ProgressLog
-from eval.runner import Progress, index_dataset
-from eval.scoring import score_question
-from ingest.arabic import detect_language
-from ingest.chunking import DEFAULT_MAX_CHARS
+from assistant.store.library import Library
+from eval.datasets.squad import DatasetError, EvalDataset, EvalQuestion
+from eval.reports.blocks import build_full_report
+from eval.metrics.ranking import distinct
+from eval.runs.progress import ProgressLog
+from eval.runs.retrieval import Progress, index_dataset
+from eval.metrics.scoring import score_question
+from assistant.text.arabic import detect_language
+from assistant.text.chunking import DEFAULT_MAX_CHARS
 from prompts import EVIDENCE_LINE
 
 

@@ -2,11 +2,11 @@
 
 Design: a full-mode report keeps, per question, the shown sentences with their citation ids and every citation's
 quote (re-read from the store when the run happened), which is all a judge needs. :func:`rejudge` runs ``judge``
-over them (:func:`eval.scoring.judge_sentences`), rebuilds the report with :func:`eval.full_report.build_full_report`
+over them (:func:`eval.metrics.scoring.judge_sentences`), rebuilds the report with :func:`eval.reports.blocks.build_full_report`
 (so every metric is recomputed the same way) and records the previous judge in ``rejudged_from``. Used by
 ``assistant eval --rejudge DIR --judge llm``: a slow local-model run can be measured by the LLM judge afterwards.
 
-The answer-level verdicts (``correct``, ``good``: :func:`eval.scoring.judge_answer`) are recomputed too, so
+The answer-level verdicts (``correct``, ``good``: :func:`eval.metrics.scoring.judge_answer`) are recomputed too, so
 ``answer.correct`` and ``answer.good_rate`` follow the new judge.
 
 Limits: only shown sentences are judged (as in the run itself); a partial report stays partial.
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import copy
 
-from eval.full_report import build_full_report
-from assistant.form import form_problems
-from eval.scoring import judge_answer, judge_sentences, strip_markers
+from eval.reports.blocks import build_full_report
+from assistant.verify.form import form_problems
+from eval.metrics.scoring import judge_answer, judge_sentences, strip_markers
 
 
 def rejudge(report: dict, judge, *, calibrate=None) -> dict:

@@ -25,11 +25,11 @@ from pathlib import Path
 from time import perf_counter
 from typing import Callable, Sequence
 
-from assistant.retrieval import Retriever
-from assistant.store import Library
-from eval.datasets import DatasetError, EvalDataset
-from eval.metrics import distinct, first_rank, mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
-from ingest.chunking import DEFAULT_MAX_CHARS
+from assistant.retrieval.retriever import Retriever
+from assistant.store.library import Library
+from eval.datasets.squad import DatasetError, EvalDataset
+from eval.metrics.ranking import distinct, first_rank, mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
+from assistant.text.chunking import DEFAULT_MAX_CHARS
 from ingest.pipeline import Ingestor
 
 Progress = Callable[[str, int], None]
