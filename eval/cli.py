@@ -7,7 +7,7 @@ DIR/report.html atomically, and prints one summary line to stdout. Full mode als
 goes; Ctrl-C writes a partial report (``"partial": true``) and returns 130; ``resume`` skips the questions
 already in DIR/progress.jsonl. :func:`compare_command` is ``assistant eval --compare A B`` (:mod:`eval.reports.compare`);
 :func:`rejudge_command` is ``assistant eval --rejudge DIR --judge J`` (:mod:`eval.runs.rejudge`).
-Problems are raised as :class:`assistant.errors.AssistantError` subclasses (:class:`eval.datasets.squad.DatasetError`
+Problems are raised as :class:`assistant.errors.AssistantError` subclasses (:class:`eval.datasets.records.DatasetError`
 for the dataset, :class:`ConfigError` for options) for the CLI to show.
 
 Limits: ``--limit`` counts answerable questions in retrieval mode and all questions (file order) in full mode;
@@ -21,7 +21,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.errors import ConfigError
-from eval.datasets.squad import DatasetError, load_dataset
+from eval.datasets.records import DatasetError
+from eval.datasets.load import load_dataset
 
 MODES = ("retrieval", "full")
 JUDGES = ("deterministic", "llm", "entail", "auto")

@@ -1,1 +1,2 @@
-"""Turning files into articles: loaders, Arabic-aware text handling, chunking, and the ingest pipeline."""
+"""Turning files into articles: loaders for every supported format, byte decoding, the records they produce, and
+the ingest pipeline that writes articles, chunks and vectors to the store (:mod:`assistant.store`)."""

@@ -3,7 +3,7 @@
 Dependencies are passed in (a :class:`assistant.store.library.Library` and an embedder). Articles are gathered into
 batches of about ``batch_chunks`` chunks so the embedder always gets full batches; each chunk, and (unless
 ``sentence_vectors=False``) each of its sentences, gets a vector, and its latent terms when the embedder has
-them (:func:`embed_chunks`). Then each article is written with
+them (:func:`assistant.store.indexing.embed_chunks`). Then each article is written with
 :meth:`Library.replace_many` (old chunks out, new chunks in, article rows last). Decisions per article:
 ``unchanged`` (same id, same text), ``duplicate`` (the same text is already stored under another id),
 ``updated`` (same id, new text: its chunks are replaced) or ``added``; with ``near_duplicates`` ``"link"``
@@ -23,7 +23,7 @@ that overflows it) are held before they are embedded and written; an article ove
 each write to the size Chroma accepts (:attr:`assistant.store.chunks.ChunkIndex.max_batch`). The report keeps only
 counters and doc ids.
 
-Identity: an article's id is its own id, else its URL, else :func:`assistant.store.library.identity_key` (source + file
+Identity: an article's id is its own id, else its URL, else :func:`assistant.store.keys.identity_key` (source + file
 name, or the path inside an ingested folder; ``#N`` for items), so the same file ingested again from another
 working folder, by an absolute path, or uploaded again (under a temporary path) replaces its earlier version
 instead of adding a second one. Two files of one run with the same identity keep both (the later falls back to
@@ -38,14 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import numpy as np
-
-from assistant.store.latent import DOC_TERMS, pack
-from assistant.store.library import (ArticleRecord, ChunkRecord, Library, Write, content_hash, date_key, identity_key,
-                             make_doc_id, now_iso)
+from assistant.store.library import ArticleRecord, ChunkRecord, Library, Write, now_iso
+from assistant.store.keys import content_hash, identity_key, make_doc_id
 from assistant.store import neardup
+from assistant.store.consistency import recover
+from assistant.store.indexing import article_chunks, embed_chunks
 from assistant.text.arabic import detect_language
-from assistant.text.chunking import DEFAULT_MAX_CHARS, chunk_text
+from assistant.text.chunking import DEFAULT_MAX_CHARS
 from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files
 from ingest.models import ItemError, LoadError, RawArticle
 
@@ -132,45 +131,6 @@ class _Pending:
     bands: list[int] | None = None
 
 
-def article_chunks(rec: ArticleRecord, chunk_chars: int = DEFAULT_MAX_CHARS) -> list[ChunkRecord]:
-    """The chunks of a stored article, ids ``{doc_id}:{hash[:8]}:{i}``, metadata from the record."""
-    meta = {k: v for k, v in {
-        "lang": rec.lang, "source": rec.source, "title": (rec.title or "")[:300] or None, "url": rec.url,
-        "published": rec.published, "date": date_key(rec.published), "content_hash": rec.content_hash,
-    }.items() if v is not None}
-    h = rec.content_hash
-    return [ChunkRecord(chunk_id=f"{rec.id}:{h[:8]}:{c.index}", doc_id=rec.id, index=c.index, start=c.start,
-                        end=c.end, text=c.text, sentences=list(c.sentences), metadata=meta)
-            for c in chunk_text(rec.text, chunk_chars)]
-
-
-@dataclass
-class ChunkVectors:
-    """What the embedder makes of a list of chunks: chunk vectors, sentence vectors (or None) and, when the
-    embedder has latent terms (:mod:`assistant.store.latent`), one packed blob of sentence latent vectors per chunk."""
-
-    vectors: np.ndarray
-    sentence_vectors: np.ndarray | None
-    latent: list[bytes] | None
-
-
-def embed_chunks(embedder, chunks: list[ChunkRecord], *, sentence_vectors: bool = True) -> ChunkVectors:
-    """Chunk vectors, and (``sentence_vectors``) a vector and latent terms for each sentence of each chunk."""
-    vectors = embedder.embed_passages([c.text for c in chunks])
-    if not sentence_vectors:
-        return ChunkVectors(vectors, None, None)
-    sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
-    sent_vectors = embedder.embed_passages(sentences)
-    latent = None
-    if getattr(embedder, "latent_dim", 0):
-        terms = embedder.embed_latent(sentences, top_k=DOC_TERMS)
-        latent, j = [], 0
-        for c in chunks:
-            latent.append(pack(terms[j : j + len(c.sentences)]))
-            j += len(c.sentences)
-    return ChunkVectors(vectors, sent_vectors, latent)
-
-
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
                  batch_chunks: int = 256, progress: Progress | None = None, sentence_vectors: bool = True,
@@ -231,8 +191,6 @@ class Ingestor:
     def recover(self) -> None:
         """Once per ingestor: clean up what a killed writer left (see :func:`assistant.store.consistency.recover`)."""
         if not self._recovered:
-            from assistant.store.consistency import recover
-
             recover(self.library, self.embedder, chunk_chars=self.chunk_chars)
             self._recovered = True
 

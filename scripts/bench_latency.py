@@ -24,7 +24,8 @@ import numpy as np
 from assistant.backends.local import LocalE5Embedder
 from assistant.store.latent import DOC_TERMS, pack
 from assistant.retrieval.retriever import Filters, FusionWeights, Retriever
-from assistant.store.library import ArticleRecord, ChunkRecord, Library, content_hash, now_iso, sentence_records
+from assistant.store.library import ArticleRecord, ChunkRecord, Library, now_iso, sentence_records
+from assistant.store.keys import content_hash
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
 QUESTIONS = ["What did Russia say about Idlib?", "ماذا قالت روسيا عن إدلب؟", "When did the oil crisis start?",

@@ -44,7 +44,7 @@ def raw_tokens_per_s(engine, embedder, texts: list[str], batch: int = 64) -> flo
 def bench_setting(name: str, path: Path, embedder, engine, limit: int | None) -> list[dict]:
     from assistant.retrieval.retriever import RETRIEVAL_MODES, Retriever
     from assistant.store.library import Library
-    from eval.datasets.squad import load_dataset
+    from eval.datasets.load import load_dataset
     from eval.runs.retrieval import evaluate_retrieval, index_dataset
 
     data = load_dataset(path)

@@ -21,7 +21,7 @@ from assistant.backends.local import LocalE5Embedder
 from assistant.retrieval.retriever import Retriever
 from assistant.answer.selection import SelectionOptions, bar, rank_units, select
 from assistant.store.library import Library
-from eval.datasets.squad import load_dataset
+from eval.datasets.load import load_dataset
 from eval.runs.retrieval import index_dataset
 from assistant.text.arabic import detect_language
 

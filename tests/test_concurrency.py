@@ -21,7 +21,8 @@ import pytest
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.retrieval.retriever import Retriever
-from assistant.store.library import Library, chunk_hash, content_hash
+from assistant.store.library import Library, chunk_hash
+from assistant.store.keys import content_hash
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor

@@ -170,7 +170,7 @@ def test_unanswerable_fraction_in_full_mode(tmp_path, dataset):
 
 
 def test_limit_takes_the_first_questions_in_file_order(dataset):
-    from eval.datasets.squad import load_dataset
+    from eval.datasets.load import load_dataset
     from eval.runs.full import select_questions
 
     data = load_dataset(dataset, unanswerable_fraction=0.34)

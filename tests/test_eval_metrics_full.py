@@ -12,7 +12,7 @@ from assistant.answer.answerer import Answer, Citation
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from eval.metrics.answers import contains_gold, exact_match, normalize_answer, strip_markers, token_f1
 from eval.calibration import LABELS, agreement, cohen_kappa, load_labels
-from eval.datasets.squad import EvalQuestion
+from eval.datasets.records import EvalQuestion
 from eval.reports.blocks import build_full_report
 from eval.judges import DeterministicJudge, JudgeResult, LLMJudge, make_judge, parse_verdicts
 from eval.metrics.scoring import score_question

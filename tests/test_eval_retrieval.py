@@ -14,7 +14,8 @@ import pytest
 from assistant.errors import AssistantError, ConfigError
 from assistant.settings import Settings
 from eval.cli import eval_command
-from eval.datasets.squad import DatasetError, load_dataset
+from eval.datasets.records import DatasetError
+from eval.datasets.load import load_dataset
 from eval.metrics.ranking import distinct, first_rank, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
 from eval.reports.write import DEFINITIONS, render_html, write_json_atomic, write_reports
 

@@ -270,7 +270,7 @@ def test_eval_tab_reads_only_the_datasets_folder(tmp_path):
 def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    import eval.datasets.squad
+    import eval.datasets.load
     import eval.runs.retrieval
     from assistant.ui.evaluation import EvalHandlers
 
@@ -278,7 +278,7 @@ def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
     (tmp_path / "datasets" / "d.json").write_text("{}", encoding="utf-8")
     ev = EvalHandlers(SimpleNamespace(settings=Settings(home=tmp_path / "home"), embedder=FakeEmbedder()))
     asked = []
-    monkeypatch.setattr(eval.datasets.squad, "load_dataset", lambda *a, **k: SimpleNamespace(
+    monkeypatch.setattr(eval.datasets.load, "load_dataset", lambda *a, **k: SimpleNamespace(
         answerable=lambda: [1] * 100, name="d"))
 
     def fake_run(data, progress, **kw):

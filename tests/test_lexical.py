@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from assistant.store.lexical import Analyzer, LexicalIndex, analyze, light_stem_ar
+from assistant.store.lexical import LexicalIndex
+from assistant.text.terms import Analyzer, analyze, light_stem_ar
 
 
 def one(text: str) -> str:

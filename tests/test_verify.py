@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.verify.facts import candidate_names, name_in_evidence, numbers, unsupported_facts
+from assistant.text.names import candidate_names, name_in_evidence, numbers
+
+from assistant.verify.facts import unsupported_facts
 
 AR_EVIDENCE = ("واستقبل الأسد، اليوم الجمعة، في دمشق، وفدا برئاسة لافرينتييف، ضم أيضا نائب وزير الخارجية الروسي، "
                "سيرغي فيرشينين، وفقا لقرارات مؤتمر سوتشي وكذلك القرار رقم ٢٢٥٤ لمجلس الأمن.")
@@ -77,7 +79,7 @@ def test_facts_the_question_states_are_not_new(sentence, question, missing):
 @pytest.mark.parametrize("word, value", [("XXXIII", 33), ("XI", 11), ("MMXV", 2015), ("IV", 4), ("DC", None),
                                          ("CM", None), ("I", None), ("Mix", None), ("Elway", None)])
 def test_roman_numerals_are_numbers_not_names(word, value):
-    from assistant.verify.facts import roman_value
+    from assistant.text.names import roman_value
 
     assert roman_value(word) == value
     assert (str(value) in numbers(f"Super Bowl {word}")) == (value is not None)
@@ -124,7 +126,7 @@ def test_short_names_and_g_spellings_in_arabic_evidence(name, evidence, found):
     ("فلسطين والصين", set()),
 ])
 def test_spelled_numbers_in_evidence(evidence, values):
-    from assistant.verify.facts import spelled_numbers
+    from assistant.text.names import spelled_numbers
 
     assert spelled_numbers(evidence) == values
 

@@ -36,7 +36,8 @@ import prompts
 from assistant.backends.base import Message
 from assistant.verify.form import form_problems
 from assistant.answer.selection import Unit
-from assistant.verify.facts import candidate_names, source_spelling, unsupported_facts
+from assistant.text.names import candidate_names, source_spelling
+from assistant.verify.facts import unsupported_facts
 from prompts import NO_ANSWER, NOT_FOUND
 
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}

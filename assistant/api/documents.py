@@ -28,7 +28,7 @@ from assistant.api.limits import safe_filename
 from assistant.api.schemas import DocumentIn, DocumentsRequest
 from assistant.api.sse import JSON
 from assistant.errors import AssistantError
-from assistant.store.library import content_hash, make_doc_id
+from assistant.store.keys import content_hash, make_doc_id
 from ingest.loaders import normalize_published
 from ingest.models import RawArticle
 

@@ -29,8 +29,9 @@ import numpy as np
 from assistant.errors import ConfigError
 from assistant.store.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
 from assistant.store.latent import QUERY_TERMS, scores as latent_scores
-from assistant.store.library import ChunkHit, Library, date_key
-from assistant.verify.facts import cross_script_keys
+from assistant.store.library import ChunkHit, Library
+from assistant.store.keys import date_key
+from assistant.text.names import cross_script_keys
 from assistant.text.arabic import detect_language, normalize_for_search
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -105,7 +106,7 @@ class FusionWeights:
     sentence: float = 0.5
     lexical: float = 0.08
     cross_script: float = 0.03
-    """Weight of names and numbers shared across scripts (``assistant.verify.facts.cross_script_keys``), counted only
+    """Weight of names and numbers shared across scripts (``assistant.text.names.cross_script_keys``), counted only
     for chunks in the other language, normalized by the best candidate's count."""
     query_centering: bool = True
     """Search other-language chunks with the centred question (when the embedder has ``query_centering``)."""

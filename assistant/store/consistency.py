@@ -26,7 +26,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from assistant.store.indexing import article_chunks, embed_chunks
 from assistant.store.library import ArticleRecord, Library
+from assistant.store.neardup import fingerprint
 
 _SAMPLE = 20
 
@@ -129,9 +131,6 @@ def _check(library: Library) -> Report:
 
 def reindex(library: Library, embedder, rec: ArticleRecord, *, chunk_chars: int) -> None:
     """Rewrite every index entry of a stored article from its stored text (intent → indexes → commit)."""
-    from assistant.store.neardup import fingerprint
-    from ingest.pipeline import article_chunks, embed_chunks
-
     chunks = article_chunks(rec, chunk_chars)
     out = embed_chunks(embedder, chunks)
     fp = fingerprint(rec.text)

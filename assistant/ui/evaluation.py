@@ -72,7 +72,7 @@ class EvalHandlers:
 
     def run(self, dataset: str | None, corpus: str | None, limit, progress=None) -> tuple[str, str]:
         """Returns (summary html, report html)."""
-        from eval.datasets.squad import load_dataset
+        from eval.datasets.load import load_dataset
         from eval.reports.write import write_reports
         from eval.runs.retrieval import run_retrieval_eval
 

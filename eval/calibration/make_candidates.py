@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.answer.citations import parse_cited_answer
     from assistant.settings import Settings
     from assistant.store.library import Library
-    from eval.datasets.squad import load_dataset
+    from eval.datasets.load import load_dataset
     from eval.runs.full import RecordingLLM
     from assistant.text.arabic import detect_language
     from ingest.pipeline import Ingestor

@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-from eval.datasets.squad import DatasetError, EvalDataset, EvalQuestion
+from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
 from assistant.text.arabic import detect_language
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import ItemError, LoadError, RawArticle

@@ -1,87 +1,23 @@
-"""Eval datasets: a corpus of documents plus gold questions, loaded from SQuAD v1.1 JSON or our JSONL.
+"""SQuAD v1.1 JSON as an eval dataset.
 
-Design:
-- :func:`load_dataset` picks the format by extension (``.json`` = SQuAD v1.1, ``.jsonl`` = one question a line,
-  see the contract) and returns an :class:`EvalDataset`: ``documents`` are :class:`RawArticle` records ready for
-  :class:`ingest.pipeline.Ingestor` (each with an explicit, safe, deterministic ``id``), ``questions`` refer to
-  them by that id in ``gold_docs`` and ``evidence`` (``(doc_id, start, end)`` in code points of the document text).
-- SQuAD: one document per paragraph, id ``p{article}-{paragraph}``, text = the context unchanged; a paragraph
-  with no questions is a distractor. A paragraph whose context repeats an earlier one is not indexed twice (the
-  ingest pipeline would drop it as a duplicate); its questions point at the first copy.
-- ``unanswerable_fraction`` (SQuAD only) leaves that share of question-bearing paragraphs out of the corpus; their
-  questions become unanswerable (no answers, no gold, ``held_out_doc`` names the removed paragraph). The choice is
+- One document per paragraph, id ``p{article}-{paragraph}``, text = the context unchanged; a paragraph with no
+  questions is a distractor. A paragraph whose context repeats an earlier one is not indexed twice (the ingest
+  pipeline would drop it as a duplicate); its questions point at the first copy.
+- ``unanswerable_fraction`` leaves that share of question-bearing paragraphs out of the corpus; their questions
+  become unanswerable (no answers, no gold, ``held_out_doc`` names the removed paragraph). The choice is
   deterministic: paragraphs are ordered by a SHA-256 of their question ids and the first ``round(f * n)`` go.
-- JSONL: see :mod:`eval.datasets.jsonl`.
 
-Limits: a dataset is read whole into memory; every problem raises :class:`DatasetError` naming the file (and the
-line or paragraph) rather than skipping items, because a silently smaller eval set gives misleading numbers.
+Limits: read whole into memory; a problem raises :class:`DatasetError` naming the file and the paragraph.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import AssistantError
 from assistant.text.arabic import detect_language
+from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
 from ingest.models import RawArticle
-
-
-class DatasetError(AssistantError, ValueError):
-    """An eval dataset or its corpus cannot be used; the message names the file and what is wrong."""
-
-
-@dataclass
-class EvalQuestion:
-    id: str
-    question: str
-    lang: str
-    answerable: bool
-    answers: list[str] = field(default_factory=list)
-    gold_docs: list[str] = field(default_factory=list)
-    evidence: list[tuple[str, int, int]] = field(default_factory=list)
-    held_out_doc: str | None = None
-    """For a question made unanswerable by ``unanswerable_fraction``: the id its paragraph had."""
-    question_lang_answers: list[str] = field(default_factory=list)
-    """Gold answers in the question's language: SQuAD ``question_lang_answers`` (cross-lingual XQuAD, from the
-    parallel file), else the same as ``answers`` (already in the question's language)."""
-
-
-@dataclass
-class EvalDataset:
-    name: str
-    documents: list[RawArticle]
-    questions: list[EvalQuestion]
-    path: str = ""
-
-    def answerable(self) -> list[EvalQuestion]:
-        """Questions that retrieval can be scored on: answerable and with at least one gold document."""
-        return [q for q in self.questions if q.answerable and q.gold_docs]
-
-
-def load_dataset(path: str | Path, *, corpus: str | Path | None = None,
-                 unanswerable_fraction: float = 0.0) -> EvalDataset:
-    """Load ``path`` (SQuAD ``.json``, or ``.jsonl`` with ``corpus``); :class:`DatasetError` when unusable."""
-    path = Path(path)
-    if not 0.0 <= unanswerable_fraction <= 1.0:
-        raise ValueError(f"unanswerable_fraction must be between 0 and 1, got {unanswerable_fraction}")
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such dataset file")
-    ext = path.suffix.lower()
-    if ext == ".jsonl":
-        if unanswerable_fraction:
-            raise DatasetError(f"{path.name}: unanswerable_fraction applies to SQuAD datasets only; "
-                               "a JSONL dataset marks unanswerable questions itself")
-        from eval.datasets.jsonl import load_jsonl
-
-        return load_jsonl(path, corpus)
-    if ext == ".json":
-        if corpus is not None:
-            raise DatasetError(f"{path.name}: a SQuAD dataset carries its own corpus; --corpus is for JSONL datasets")
-        return load_squad(path, unanswerable_fraction=unanswerable_fraction)
-    raise DatasetError(f"{path.name}: unsupported dataset type {ext or '(no extension)'!r} "
-                       "(expected SQuAD v1.1 .json or .jsonl)")
 
 
 def _read_json(path: Path) -> object:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from assistant.answer.citations import parse_cited_answer
 from assistant.verify.form import form_problems, in_language
 from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
-from eval.datasets.squad import EvalQuestion
+from eval.datasets.records import EvalQuestion
 from eval.metrics.ranking import first_rank
 
 CONTEXT_CHARS = 160

@@ -55,7 +55,7 @@ def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
     from assistant.backends.fake import FakeLLM
     from assistant.settings import Settings
     from eval.calibration import agreement
-    from eval.datasets.squad import load_dataset
+    from eval.datasets.load import load_dataset
     from eval.runs.full import run_full_eval
     from eval.judges import DeterministicJudge
 

@@ -29,7 +29,7 @@ from typing import Sequence
 from assistant.answer.answerer import Answer, Answerer, AnswerOptions
 from assistant.errors import AssistantError
 from assistant.store.library import Library
-from eval.datasets.squad import DatasetError, EvalDataset, EvalQuestion
+from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
 from eval.reports.blocks import build_full_report
 from eval.metrics.ranking import distinct
 from eval.runs.progress import ProgressLog

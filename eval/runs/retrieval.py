@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from assistant.retrieval.retriever import Retriever
 from assistant.store.library import Library
-from eval.datasets.squad import DatasetError, EvalDataset
+from eval.datasets.records import DatasetError, EvalDataset
 from eval.metrics.ranking import distinct, first_rank, mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
 from assistant.text.chunking import DEFAULT_MAX_CHARS
 from ingest.pipeline import Ingestor

@@ -1,0 +1,126 @@
+"""The house layout: no import circle between the package's modules (function-level imports included, so a lazy
+import cannot hide one), and every stage folder says what it holds."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("assistant", "ingest", "prompts", "eval")
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for pkg in PACKAGES:
+        for path in (ROOT / pkg).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join(parts)] = path
+    return out
+
+
+def import_graph(mods: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the package modules it imports anywhere in its body (``from a.b import c`` counts as ``a.b.c``
+    when that is a module, else ``a.b``)."""
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for mod, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = resolve(name)
+                if target and target != mod:
+                    graph.setdefault(mod, set()).add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_checker_finds_a_circle_hidden_by_a_lazy_import(tmp_path):
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("from b import thing\n", encoding="utf-8")
+    b.write_text("def f():\n    from a import other\n", encoding="utf-8")
+    assert cycles(import_graph({"a": a, "b": b})) == [["a", "b"]]
+    b.write_text("def f():\n    import json\n", encoding="utf-8")
+    assert cycles(import_graph({"a": a, "b": b})) == []
+
+
+def test_no_import_circle_between_package_modules():
+    found = cycles(import_graph(modules()))
+    assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+STAGES = ["assistant/text", "assistant/store", "assistant/retrieval", "assistant/answer", "assistant/verify",
+          "assistant/backends", "assistant/api", "assistant/ui", "ingest", "prompts", "eval/datasets", "eval/runs",
+          "eval/metrics", "eval/reports", "eval/calibration"]
+
+
+@pytest.mark.parametrize("folder", STAGES)
+def test_each_stage_folder_states_what_it_holds(folder):
+    init = ROOT / folder / "__init__.py"
+    assert init.is_file(), f"{folder} is not a package"
+    doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+    assert doc and len(doc) > 40, f"{folder}/__init__.py has no docstring saying what the stage holds"
+
+
+def test_lower_stages_do_not_import_higher_ones():
+    """text <- store <- retrieval <- answer/verify <- api/ui: a stage imports only stages before it (and backends,
+    errors, settings, prompts)."""
+    order = ["assistant.text", "assistant.store", "assistant.retrieval", "assistant.verify", "assistant.answer",
+             "assistant.api", "assistant.ui"]
+    graph = import_graph(modules())
+    wrong = []
+    for mod, targets in graph.items():
+        stage = next((s for s in order if mod == s or mod.startswith(s + ".")), None)
+        if stage is None:
+            continue
+        for t in targets:
+            other = next((s for s in order if t == s or t.startswith(s + ".")), None)
+            if other is not None and order.index(other) > order.index(stage):
+                wrong.append(f"{mod} -> {t}")
+    assert not wrong, "a stage imports a later one: " + ", ".join(sorted(wrong))
