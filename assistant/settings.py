@@ -41,30 +41,46 @@ class Settings(BaseSettings):
     # Local llama.cpp model
     model_path: Path | None = Field(None, description="A GGUF file to use instead of the bundled model.")
     model_dir: Path = Field(default_factory=default_model_dir, description="Where the bundled GGUF is assembled.")
-    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
-    llm_context: int = 4096
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, description="Threads the local "
+                             "llama.cpp model generates with.")
+    llm_context: int = Field(4096, description="Context window of the local llama.cpp model, in tokens (prompt and "
+                             "reply together); a longer prompt fails with an error naming this limit.")
 
     # OpenAI-compatible endpoints
-    llm_base_url: str | None = None
-    llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible chat endpoint used when "
+                                     "llm is 'openai' (vLLM, Ollama, llama.cpp's server: e.g. "
+                                     "http://127.0.0.1:8080/v1); unset: OpenAI itself, which needs an API key.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible chat endpoint.")
     llm_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
+        None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+        description="API key of the chat endpoint (ASSISTANT_LLM_API_KEY, else OPENAI_API_KEY); a local server that "
+        "needs no key works without one."
     )
-    llm_timeout_s: float = 120.0
-    embed_base_url: str | None = None
-    embed_model: str = "text-embedding-3-small"
+    llm_timeout_s: float = Field(120.0, description="Seconds one answer may take in the HTTP API (past it: 504, or "
+                                 "an error event mid-stream); also the request timeout of the OpenAI-compatible "
+                                 "chat and embedding clients.")
+    embed_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible embeddings endpoint used "
+                                       "when embedder is 'openai'; unset: OpenAI itself.")
+    embed_model: str = Field("text-embedding-3-small", description="Embedding model name sent to that endpoint. "
+                             "Articles indexed with one embedder must be queried with the same one: use one home "
+                             "per embedder.")
     embed_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("ASSISTANT_EMBED_API_KEY", "OPENAI_API_KEY", "embed_api_key")
+        None, validation_alias=AliasChoices("ASSISTANT_EMBED_API_KEY", "OPENAI_API_KEY", "embed_api_key"),
+        description="API key of the embeddings endpoint (ASSISTANT_EMBED_API_KEY, else OPENAI_API_KEY)."
     )
 
     # Store
-    chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
-    chroma_port: int = 8000
+    chroma_host: str | None = Field(None, description="Host of a Chroma server (chroma run) that keeps the vectors "
+                                    "instead of the embedded store under home; set it in every process that uses "
+                                    "the home (the embedded store is not safe across processes).")
+    chroma_port: int = Field(8000, description="Port of the Chroma server named by chroma_host.")
     chroma_ssl: bool = Field(False, description="Reach the Chroma server over HTTPS.")
     chroma_token: SecretStr | None = Field(
         None, description="Bearer token for a Chroma server started with token authentication."
     )
-    collection: str = "articles"
+    collection: str = Field("articles", description="Name of the Chroma collection of chunk vectors (sentence "
+                            "vectors: NAME-sentences). Homes sharing one Chroma server need names of their own: a "
+                            "home's repair deletes the vectors its article table does not know.")
 
     # Ingest
     ingest_batch: int = Field(256, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
@@ -77,43 +93,57 @@ class Settings(BaseSettings):
     )
 
     # Retrieval and answering
-    chunk_chars: int = Field(1000, ge=100, le=8000)
-    top_k: int = Field(5, ge=1, le=50)
-    retrieval_mode: Literal["hybrid", "dense"] = "hybrid"
-    max_evidence: int = Field(5, ge=1, le=30)
+    chunk_chars: int = Field(1000, ge=100, le=8000, description="Largest chunk, in characters: whole sentences are "
+                             "packed up to this size (a longer sentence is cut at whitespace). Applies to what is "
+                             "ingested or repaired afterwards; stored chunks keep their size.")
+    top_k: int = Field(5, ge=1, le=50, description="Chunks retrieved per question (ask --top-k and the API's top_k "
+                       "override it).")
+    retrieval_mode: Literal["hybrid", "dense"] = Field(
+        "hybrid", description="'hybrid': chunk and sentence vectors, BM25 over chunks in the question's language, "
+        "names and numbers matched across scripts, then latent-term rescoring; 'dense': chunk vectors alone."
+    )
+    max_evidence: int = Field(5, ge=1, le=30, description="Synthesized mode: evidence sentences offered to the "
+                              "model, numbered, best first.")
     evidence_context: int = Field(
-        0, ge=0, le=30, description="How many evidence sentences (best first) are shown to the model with the "
+        0, ge=0, le=30, description="Synthesized mode: how many evidence sentences (best first) are shown "
+        "to the model with the "
         "sentence before them in the article as context (who 'he' is, who 'said'); 0 shows none."
     )
     min_relevance: float = Field(
-        0.81, description="Abstain when the best evidence sentence's cosine similarity to the question is below "
+        0.81, description="Synthesized mode: abstain without calling the model when the best evidence "
+        "sentence's cosine similarity to the question is below "
         "this (question and article in the same language)."
     )
     min_relevance_cross: float = Field(
         0.77, description="The same bar when the question and the article are in different languages."
     )
     min_quote_relevance: float = Field(
-        0.86, description="When verification removes the model's whole answer (or the model finds no answer), quote "
+        0.86, description="Synthesized mode: when verification removes the model's whole answer (or the "
+        "model finds no answer), quote "
         "the best evidence sentence instead of abstaining if its similarity to the question reaches this (same "
         "language); above 1 turns quoting off."
     )
     min_quote_relevance_cross: float = Field(
-        0.80, description="The same bar when the question and the article are in different languages."
+        0.80, description="The same bar when the question and the article are in different languages; in "
+        "attributed mode, the bar a unit in the other language must reach to be quoted when its translation fails."
     )
     min_support: float = Field(
-        0.78, description="An answer sentence is dropped when its similarity to the evidence it cites is below this."
+        0.78, description="An answer sentence is dropped when its similarity to the evidence it cites is below this "
+        "(attributed mode: a translated sentence against its unit)."
     )
-    max_answer_tokens: int = Field(300, ge=16, le=4096)
-    temperature: float = 0.0
+    max_answer_tokens: int = Field(300, ge=16, le=4096, description="Synthesized mode: the most tokens the model "
+                                   "may write for one answer.")
+    temperature: float = Field(0.0, description="Sampling temperature of the answer and translation calls; 0 always "
+                               "picks the most likely token.")
     answer_format: Literal["text", "json"] = Field(
         "text", description="How the model writes its answer: 'text' (sentences ending in [n]) or 'json' (sentences "
-        "with citation lists, constrained by a JSON schema: a llama.cpp grammar or OpenAI structured output)."
+        "with citation lists, constrained by a JSON schema: a llama.cpp grammar or OpenAI structured output); the "
+        "draft still streams as text."
     )
     unit_min_relevance: float = Field(
         0.84, description="Attributed mode: a unit of evidence is answered from only when its similarity to the "
-        "question reaches this (same language). Chosen with scripts/bench_selection.py on XQuAD dev (200 questions "
-        "per setting, 20% of paragraphs held out): AR->AR 18% of answerable questions gated out, 11% of "
-        "unanswerable let through; EN->EN 8% / 9% (at 0.81: 3% / 46% and 1% / 44%)."
+        "question reaches this (same language); chosen with scripts/bench_selection.py on XQuAD dev (figures in "
+        "docs/architecture.md)."
     )
     unit_min_relevance_cross: float = Field(
         0.77, description="The same bar across languages (higher bars gate out answerable questions faster than "
@@ -121,11 +151,13 @@ class Settings(BaseSettings):
     )
     min_entailment: float | None = Field(
         None, description="Attributed mode: a translated sentence must also be judged entailed by its unit by the "
-        "model (one token, the eval's entailment prompt) with at least this P(yes) (unset: not asked)."
+        "model (one token, the eval's entailment prompt) with at least this P(yes) (unset: not asked; the judge's "
+        "fitted bar is 0.708). Adds a model pass (~1-2 s) before each translated sentence."
     )
     min_answer_probability: float | None = Field(
         None, description="Attributed mode: ask the model, one token per unit, whether the unit answers the "
-        "question, and answer from it only when P(yes) reaches this (unset: not asked)."
+        "question, and answer from it only when P(yes) reaches this (unset: not asked). Needs a backend with "
+        "yes_probability; ~2-4 s more per unit with the bundled model."
     )
     answer_mode: Literal["auto", "attributed", "synthesized"] = Field(
         "auto", description="How an answer is written: 'attributed' (the evidence units are chosen first, the model "
@@ -135,7 +167,7 @@ class Settings(BaseSettings):
     )
     unsupported: Literal["remove", "mark"] = Field(
         "remove", description="What happens to an answer sentence its citations do not support: 'remove' it, or "
-        "'mark' it (kept, flagged as unverified)."
+        "'mark' it (kept, flagged '(unverified)' / '(غير مؤكد)', with supported: false in the answer's sentences)."
     )
 
     # HTTP API (assistant serve / chat): auth and request limits
