@@ -1,6 +1,6 @@
 """The ``assistant`` command line (see the contract): ingest, ask, docs.
 
-A thin layer: it builds :class:`Settings` once, wires the pieces through :mod:`assistant.app`, and formats
+A thin layer: it builds :class:`Settings` once, wires the pieces through :mod:`assistant.services`, and formats
 results. Errors from the library (:class:`AssistantError`) are shown as one clear line and exit with status 2;
 an ingest in which some files failed exits with status 1 after finishing the rest.
 """
@@ -64,7 +64,7 @@ def ingest(
     """Ingest files or folders (txt, md, html, json, jsonl, csv, RSS/Atom xml, SQuAD json)."""
     from tqdm import tqdm
 
-    from assistant.app import make_ingestor
+    from assistant.services import make_ingestor
     from ingest.loaders import iter_files
 
     if lang not in (None, "ar", "en"):
@@ -111,7 +111,7 @@ def ask(
 
     The draft streams to stderr while the model writes; the verified answer (unsupported sentences removed,
     citations checked against the stored articles) is printed to stdout when it is complete."""
-    from assistant.app import make_answerer
+    from assistant.services import make_answerer
     from assistant.retrieval.retriever import Filters
 
     if not question.strip():
@@ -237,7 +237,7 @@ def eval_(
 @docs_app.command("list")
 def docs_list(as_json: bool = typer.Option(False, "--json")):
     """List indexed articles."""
-    from assistant.app import open_library
+    from assistant.services import open_library
 
     try:
         recs = open_library(_settings()).articles.list()
@@ -255,7 +255,7 @@ def docs_list(as_json: bool = typer.Option(False, "--json")):
 @docs_app.command("show")
 def docs_show(doc_id: str, as_json: bool = typer.Option(False, "--json")):
     """Show one article's metadata and stored text."""
-    from assistant.app import open_library
+    from assistant.services import open_library
 
     try:
         rec = open_library(_settings()).get(doc_id)
@@ -273,7 +273,7 @@ def docs_show(doc_id: str, as_json: bool = typer.Option(False, "--json")):
 @docs_app.command("delete")
 def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
     """Remove an article and all its chunks."""
-    from assistant.app import open_library
+    from assistant.services import open_library
 
     try:
         open_library(_settings()).delete(doc_id)
@@ -293,7 +293,7 @@ def docs_check(
 ):
     """Compare articles, chunk vectors, sentence vectors and the lexical index; exit 1 on drift. With --repair:
     exit 0 when the store ends consistent, 2 when it could not be repaired."""
-    from assistant.app import open_library
+    from assistant.services import open_library
     from assistant.backends import make_embedder
     from assistant.store.consistency import check, repair as repair_store
 

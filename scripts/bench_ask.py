@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.app import make_answerer, make_ingestor
+from assistant.services import make_answerer, make_ingestor
 from assistant.settings import Settings
 
 QUESTIONS = ["What did Russia say about Idlib?", "من ترأس الوفد الروسي الذي استقبله الأسد؟",
