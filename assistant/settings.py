@@ -1,21 +1,38 @@
-"""The one settings object: environment variables with the ``ASSISTANT_`` prefix, an optional ``.env`` style
-config file named by ``ASSISTANT_CONFIG``, and explicit keyword arguments, in that order of precedence (keyword
+"""The one settings object: explicit keyword arguments, environment variables with the ``ASSISTANT_`` prefix, and
+an optional ``.env`` style config file named by ``ASSISTANT_CONFIG``, in that order of precedence (keyword
 arguments win). Built once at an entry point (CLI, server, test) and passed down; nothing reads the environment
-behind its back.
+behind its back. The config file is found when a :class:`Settings` is built (not when this module is imported),
+and one that is named but missing is an error, not silently skipped. ``llm`` and ``embedder`` name backends of
+the registry (:mod:`assistant.backends.registry`), plugins included: an unknown name fails here, listing the
+names there are.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.backends.registry import embedder_names, llm_names
+from assistant.errors import ConfigError
 
 
 def default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "news-qa-assistant"
+
+
+def config_file() -> Path | None:
+    """The file ``ASSISTANT_CONFIG`` names (read now), or None when it is unset."""
+    name = os.environ.get("ASSISTANT_CONFIG")
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"ASSISTANT_CONFIG names {path}, which is not a file; create it or unset ASSISTANT_CONFIG")
+    return path
 
 
 def default_model_dir() -> Path:
@@ -26,7 +43,6 @@ def default_model_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ASSISTANT_",
-        env_file=os.environ.get("ASSISTANT_CONFIG"),
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
@@ -34,9 +50,16 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=default_home, description="Folder holding the article store and index.")
 
+    def __init__(self, **values: Any) -> None:
+        values.setdefault("_env_file", config_file())
+        super().__init__(**values)
+
     # Backends
-    llm: Literal["local", "openai", "fake", "none"] = "local"
-    embedder: Literal["local", "openai", "fake"] = "local"
+    llm: str = Field("local", description="The answer model: a registered LLM backend ('local' llama.cpp, "
+                     "'openai' or any OpenAI-compatible server, 'fake' for tests, a plugin's name) or 'none' "
+                     "(extractive answers, no model).")
+    embedder: str = Field("local", description="The embedding backend: 'local' (the bundled multilingual-e5), "
+                          "'openai', 'fake', or a plugin's name.")
 
     # Local llama.cpp model
     model_path: Path | None = Field(None, description="A GGUF file to use instead of the bundled model.")
@@ -209,6 +232,22 @@ class Settings(BaseSettings):
         if isinstance(v, (list, tuple)):
             v = [k.strip() if isinstance(k, str) else k for k in v]
             return [k for k in v if k != ""]
+        return v
+
+    @field_validator("llm")
+    @classmethod
+    def _registered_llm(cls, v: str) -> str:
+        names = llm_names()
+        if v not in names:
+            raise ValueError(f"unknown LLM backend {v!r}; registered: {', '.join(sorted(names))}")
+        return v
+
+    @field_validator("embedder")
+    @classmethod
+    def _registered_embedder(cls, v: str) -> str:
+        names = embedder_names()
+        if v not in names:
+            raise ValueError(f"unknown embedder {v!r}; registered: {', '.join(sorted(names))}")
         return v
 
     @field_validator("home", "model_dir", mode="after")

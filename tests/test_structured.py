@@ -83,7 +83,7 @@ def test_the_local_backend_hands_the_grammar_to_llama_cpp_and_prefers_a_json_sch
     assert "grammar" not in kw and kw["response_format"]["schema"] == answer_schema([1, 2])
 
 
-def test_a_local_model_that_cannot_load_is_a_backend_error_naming_it_for_every_call():
+def test_a_local_model_that_cannot_load_is_a_backend_error_naming_it_for_every_call(allow_model_requests):
     pytest.importorskip("llama_cpp")
     from assistant.backends.base import Message
     from assistant.backends.local import LlamaCppLLM

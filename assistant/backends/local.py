@@ -151,7 +151,9 @@ class LlamaCppLLM:
 
     @contextlib.contextmanager
     def _calling(self):
-        """Holds the model for one call; llama.cpp's errors become a :class:`BackendError` naming the model."""
+        """Holds the model for one call; llama.cpp's errors become a :class:`BackendError` naming the model. Every
+        call checks that real model calls are allowed (``ASSISTANT_ALLOW_MODEL_REQUESTS``)."""
+        check_model_requests("the local llama.cpp model")
         with self._lock:
             try:
                 yield self._load()

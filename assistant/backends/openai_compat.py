@@ -52,6 +52,7 @@ class OpenAIChatLLM:
         # ``grammar`` is ignored: the OpenAI API has no grammar parameter (servers differ on theirs).
         import openai
 
+        check_model_requests("an OpenAI-compatible chat model")
         try:
             r = self._client.chat.completions.create(**self._kwargs(messages, max_tokens, temperature, json_schema))
         except openai.OpenAIError as e:
@@ -65,6 +66,7 @@ class OpenAIChatLLM:
 
         import openai
 
+        check_model_requests("an OpenAI-compatible chat model")
         try:
             r = self._client.chat.completions.create(**self._kwargs(messages, 1, 0.0, None), logprobs=True,
                                                      top_logprobs=5)
@@ -88,6 +90,7 @@ class OpenAIChatLLM:
                json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
         import openai
 
+        check_model_requests("an OpenAI-compatible chat model")
         try:
             for ev in self._client.chat.completions.create(
                     stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema)):
@@ -108,6 +111,7 @@ class OpenAIEmbedder:
     def _embed(self, texts: list[str]) -> np.ndarray:
         import openai
 
+        check_model_requests("an OpenAI-compatible embedding model")
         try:
             r = self._client.embeddings.create(model=self.model, input=texts)
         except openai.OpenAIError as e:

@@ -1,7 +1,15 @@
-"""Name → factory registries for embedders and LLMs (see the package docstring)."""
+"""Name → factory registries for embedders and LLMs (see the package docstring).
+
+Backends register themselves when their module is imported: the built-in modules, and every module a
+distribution names in the ``news_qa_assistant.backends`` entry-point group (a plugin's ``pyproject.toml``:
+``[project.entry-points."news_qa_assistant.backends"] mine = "my_package.backend"``), loaded once, before any
+name is looked up. :func:`check_model_requests` is called by the real backends on every call, not only when
+they are built, so a backend built before ``ASSISTANT_ALLOW_MODEL_REQUESTS=0`` was set still refuses.
+"""
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 from typing import TYPE_CHECKING, Callable
 
@@ -14,6 +22,10 @@ if TYPE_CHECKING:
 _EMBEDDERS: dict[str, Callable[["Settings"], "Embedder"]] = {}
 _LLMS: dict[str, Callable[["Settings"], "LLM | None"]] = {}
 _BUILTIN_MODULES = ("assistant.backends.fake", "assistant.backends.local", "assistant.backends.openai_compat")
+PLUGIN_GROUP = "news_qa_assistant.backends"
+NO_LLM = "none"
+"""The LLM name for extractive answers (no model); never a registered backend."""
+_plugins_loaded = False
 
 
 def register_embedder(name: str):
@@ -32,9 +44,30 @@ def register_llm(name: str):
     return deco
 
 
-def _load_builtins() -> None:
+def _load_backends() -> None:
+    global _plugins_loaded
     for mod in _BUILTIN_MODULES:
         importlib.import_module(mod)
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        try:
+            ep.load()
+        except Exception as e:  # a broken plugin is named, not skipped
+            raise ConfigError(f"backend plugin {ep.name!r} ({ep.value}, entry point group {PLUGIN_GROUP}) failed "
+                              f"to load: {e}; fix or uninstall it") from e
+
+
+def llm_names() -> set[str]:
+    """Every LLM name settings may use: the registered backends and ``none``."""
+    _load_backends()
+    return set(_LLMS) | {NO_LLM}
+
+
+def embedder_names() -> set[str]:
+    _load_backends()
+    return set(_EMBEDDERS)
 
 
 def model_requests_allowed() -> bool:
@@ -50,7 +83,7 @@ def check_model_requests(what: str) -> None:
 
 
 def make_embedder(settings: "Settings") -> "Embedder":
-    _load_builtins()
+    _load_backends()
     try:
         factory = _EMBEDDERS[settings.embedder]
     except KeyError:
@@ -62,8 +95,8 @@ def make_embedder(settings: "Settings") -> "Embedder":
 
 def make_llm(settings: "Settings") -> "LLM | None":
     """The configured LLM, or ``None`` for ``ASSISTANT_LLM=none`` (extractive answers only)."""
-    _load_builtins()
-    if settings.llm == "none":
+    _load_backends()
+    if settings.llm == NO_LLM:
         return None
     try:
         factory = _LLMS[settings.llm]
