@@ -136,3 +136,16 @@ def test_lower_stages_do_not_import_higher_ones():
             if other is not None and order.index(other) > order.index(stage):
                 wrong.append(f"{mod} -> {t}")
     assert not wrong, "a stage imports a later one: " + ", ".join(sorted(wrong))
+
+
+def test_the_script_and_digit_table_is_written_once():
+    """Arabic code-point ranges and the Arabic-Indic digit table live in assistant/text/arabic.py only; every
+    other module imports them (ARABIC_LETTERS, ARABIC_SCRIPT, DIGITS, ...)."""
+    import re
+
+    written = re.compile(r"\\u0[678][0-9a-fA-F]{2}-\\u|0x0660|0x06[fF]0|[\u0660-\u0669]{10}")
+    home = ROOT / "assistant" / "text" / "arabic.py"
+    found = [f"{p.relative_to(ROOT)}:{i}" for p in modules().values() if p != home
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if written.search(line)]
+    assert not found, "script ranges or digit tables written outside assistant/text/arabic.py: " + ", ".join(found)
+    assert written.search(home.read_text(encoding="utf-8"))  # the check would see them there

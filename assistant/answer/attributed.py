@@ -36,6 +36,7 @@ import prompts
 from assistant.backends.base import Message
 from assistant.verify.form import form_problems
 from assistant.answer.selection import Unit
+from assistant.text.arabic import ARABIC_BASE_LETTERS, ARABIC_INDIC_DIGITS
 from assistant.text.names import candidate_names, source_spelling
 from assistant.verify.facts import unsupported_facts
 from prompts import NO_ANSWER, NOT_FOUND
@@ -125,7 +126,7 @@ def check_sentence(sentence: str, unit: Unit, question: str, lang: str, *, suppo
 
 
 _LATIN_NAME_RUN = re.compile(r"(?<![\w(])(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,3}(?![\w)])")
-_ARABIC_RUN = re.compile(r"(?<![\w(])[\u0621-\u064a\u0660-\u0669]+(?:\s+[\u0621-\u064a]+){0,3}(?![\w)])")
+_ARABIC_RUN = re.compile(rf"(?<![\w(])[{ARABIC_BASE_LETTERS}{ARABIC_INDIC_DIGITS}]+(?:\s+[{ARABIC_BASE_LETTERS}]+){{0,3}}(?![\w)])")
 
 
 def mark_copied_names(sentence: str, unit: Unit, lang: str) -> str:

@@ -36,8 +36,19 @@ _CHAR_MAP = str.maketrans(
         "٬": ",",  # Arabic thousands separator
     }
 )
-_ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f]")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # not × (U+00D7) or ÷ (U+00F7)
+# The script table: character-class bodies (for ``[...]``), written once and used by every stage.
+ARABIC_BASE_LETTERS = "\u0621-\u064a"
+"""Hamza to yeh: the letters of Arabic proper (the ones with sound classes in :mod:`assistant.text.names`)."""
+ARABIC_LETTERS = ARABIC_BASE_LETTERS + "\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f"
+"""Arabic-script letters, Persian and Urdu ones included (no digits, marks or punctuation)."""
+ARABIC_SCRIPT = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+"""Every Arabic block, presentation forms included: anything written in Arabic script."""
+ARABIC_INDIC_DIGITS = "\u0660-\u0669"
+LATIN_LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+"""Latin letters with their accented forms (not × U+00D7 or ÷ U+00F7)."""
+
+_ARABIC_LETTER = re.compile(f"[{ARABIC_LETTERS}]")
+_LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
 
 
 def strip_diacritics(text: str) -> str:

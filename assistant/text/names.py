@@ -22,11 +22,11 @@ import functools
 import re
 from difflib import SequenceMatcher
 
-from assistant.text.arabic import fold_digits, normalize_for_search
+from assistant.text.arabic import ARABIC_BASE_LETTERS, fold_digits, normalize_for_search
 
 _NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
+ARABIC_WORD = re.compile(f"[{ARABIC_BASE_LETTERS}]+")
 _SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "This", "That",
                         "These", "Those", "According", "However", "Also", "And", "But", "Both", "After", "Before",
                         "His", "Her", "Its", "Their", "There", "During", "Several", "Many", "Most", "Some", "All",

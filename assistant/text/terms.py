@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.text.arabic import normalize_for_search
+from assistant.text.arabic import ARABIC_LETTERS, LATIN_LETTERS, normalize_for_search
 
 _TOKEN = re.compile(r"[^\W_]+")
-_ARABIC = re.compile("[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f]")
-_LATIN = re.compile("[a-z\u00c0-\u024f]")
+_ARABIC = re.compile(f"[{ARABIC_LETTERS}]")
+_LATIN = re.compile(f"[{LATIN_LETTERS}]")
 
 _AR_STOP_RAW = """
 في من على الى إلى عن ان أن إن مع هذا هذه ذلك تلك التي الذي الذين اللذان اللتان اللاتي كان كانت يكون قد لقد

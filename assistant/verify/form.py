@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.text.arabic import detect_language
+from assistant.text.arabic import ARABIC_SCRIPT, LATIN_LETTERS, detect_language
 from prompts import NO_ANSWER, NOT_FOUND
 from assistant.text.sentences import split_sentences
 
 
-_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-_ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_ARABIC_LETTER = re.compile(f"[{ARABIC_SCRIPT}]")
+_LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 _SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
