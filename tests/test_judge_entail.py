@@ -202,3 +202,20 @@ def test_a_quote_differing_only_in_tatweel_or_marks_is_verbatim():
     assert v.supported and v.reason == "verbatim from the cited text" and model.calls == 0
     changed = judge.judge("بالفرنسية بـAmazonia أو غابة الأمازون", [span])  # a changed word is no quote
     assert not changed.supported and changed.reason != "verbatim from the cited text"
+
+
+def test_cross_validated_bar_is_judged_on_held_out_labels():
+    from eval.calibration.__main__ import _fit_bars, _predict, cross_validate
+
+    # (verbatim, facts and form pass, P(yes), same language, supported): supported pairs sit above 0.6 when the
+    # languages match and above 0.8 across languages
+    parts = ([(False, True, 0.7 + 0.01 * i, True, True) for i in range(10)]
+             + [(False, True, 0.4 + 0.01 * i, True, False) for i in range(10)]
+             + [(False, True, 0.85 + 0.01 * i, False, True) for i in range(10)]
+             + [(False, True, 0.75 + 0.01 * i, False, False) for i in range(10)]
+             + [(True, False, 0.0, True, True), (False, False, 0.99, True, False)])
+    one, pair = _fit_bars(parts, False), _fit_bars(parts, True)
+    assert one[0] == one[1] and 0.49 < pair[0] <= 0.7 and 0.84 < pair[1] <= 0.85
+    assert _predict(parts, pair) == [t for *_, t in parts]  # verbatim passes, a failed fact check never does
+    cv_one, cv_pair = cross_validate(parts, False), cross_validate(parts, True, langs=["en"] * 20 + ["ar"] * 22)
+    assert cv_pair["kappa"] > cv_one["kappa"] and cv_pair["kappa"] > 0.8 and set(cv_pair["kappa_by_lang"]) == {"ar", "en"}
