@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"threshold {t:.2f} cross {c:.2f}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} "
                       f"{a['confusion']}")
         return 0
-    llm = make_llm(settings) if args.judge != "deterministic" or args.fit or args.layers else None
+    llm = make_llm(settings) if args.judge != "deterministic" or args.fit or args.layers or args.cv else None
     cache: dict = {}
     if args.cache and args.cache.is_file():
         cache = {tuple(k): v for k, v in json.loads(args.cache.read_text(encoding="utf-8"))}
