@@ -219,3 +219,17 @@ def test_cross_validated_bar_is_judged_on_held_out_labels():
     assert _predict(parts, pair) == [t for *_, t in parts]  # verbatim passes, a failed fact check never does
     cv_one, cv_pair = cross_validate(parts, False), cross_validate(parts, True, langs=["en"] * 20 + ["ar"] * 22)
     assert cv_pair["kappa"] > cv_one["kappa"] and cv_pair["kappa"] > 0.8 and set(cv_pair["kappa_by_lang"]) == {"ar", "en"}
+
+
+@pytest.mark.model
+def test_real_judge_on_each_failure_kind(allow_model_requests):
+    """The default offline judge (embedded model, bar fitted in bars.json, all layers) on every hand-made pair
+    above: each failure kind rejected, both paraphrases kept (one forward pass per pair, about 20-40 s)."""
+    from assistant.backends import make_llm
+    from assistant.settings import Settings
+
+    judge = EntailmentJudge(make_llm(Settings(llm="local")))
+    assert judge.bar_source == "fitted"
+    verdicts = {kind: judge.judge(sentence, [span]) for kind, (span, sentence, _) in PAIRS.items()}
+    wrong = {kind: v.reason for kind, v in verdicts.items() if v.supported is not PAIRS[kind][2]}
+    assert not wrong, wrong
