@@ -157,3 +157,79 @@ def test_a_report_reuses_the_agreement_measured_at_fit_time_only_for_the_same_la
     stored["labels_sha256"] = "other labels"
     monkeypatch.setattr(cal, "agreement", lambda judge: {"n": 99})
     assert cal.judge_agreement(EntailmentJudge(model, bar=0.5)) == {"n": 99}
+
+
+GAGA_AR = ("أدّت الفائزة ستة مرات بجائزة غرامي والمرشحة لـ جائزة الأوسكار ليدي غاغا النشيد الوطني، بينما ترجمت "
+           "الفائزة بجائزة الأوسكار مارلي ماتلين لغة الإشارة الأمريكية (ASL).")
+PRO_BOWL_AR = ("وخلفهم، تم أيضاً اختيار اثنين من أظهرة فريق Panthers الثلاثة الأساسيين للعب في برو بول: توماس ديفيس "
+               "و لوك كوتشلي.")
+
+
+def test_facts_layer_reads_decimal_commas_translated_titles_and_whole_names():
+    facts = EntailmentJudge(FakeJudgeModel(), layers=("facts",))
+    census = "وفقًا لإحصاء 1901، كان من بين 711.988 من السكان 56,2٪ من الكاثوليك و 2,8٪ من البروتستانت."
+    assert facts.judge("In 1901, 56.2% of the 711,988 people were Catholic.", [census]).supported
+    wrong = facts.judge("In 1901, 56.3% were Catholic.", [census])
+    assert not wrong.supported and "number 56.3" in wrong.reason
+    # "Awards" is translated (جائزة), not transliterated: not looked for by sound, although the span holds "ASL"
+    assert facts.judge("Lady Gaga has won six Grammy Awards.", [GAGA_AR]).supported
+    assert not facts.judge("Lady Gaga has won six Grammy Prizes, said Putin.", [GAGA_AR]).supported
+    # each part of "Tom Davis" is somewhere (Tom ~ تم), but not the name as a whole
+    apart = facts.judge("Two Panthers players were selected: Tom Davis and Luke Kuechly.", [PRO_BOWL_AR])
+    assert not apart.supported and "Tom Davis" in apart.reason and "Luke" not in apart.reason
+    assert facts.judge("Two Panthers players were selected: Thomas Davis and Luke Kuechly.", [PRO_BOWL_AR]).supported
+
+
+def test_form_layer_catches_untranslated_words_and_labels_about_the_text():
+    form = EntailmentJudge(FakeJudgeModel(), layers=("form",))
+    span = "the largest market in the region, with 374 companies listed and total capitalization of 162 584 mln EUR"
+    left = form.judge("السوق الأكبر في المنطقة، مع 374 شركة مدرجة وقيمة إجمالية totalling 162 584 مليون يورو.", [span])
+    assert not left.supported and "totalling" in left.reason
+    assert form.judge("السوق الأكبر في المنطقة، مع 374 شركة مدرجة.", [span]).supported
+    panthers = "وقد ضم خط Panthers أيضاً المدافع الأخير المخضرم جاريد ألان"
+    assert form.judge("ضم خط Panthers المدافع جاريد ألان.", [panthers]).supported  # a name in Latin letters is fine
+    assert not form.judge("Carolina فاز on Sunday.", ["فازت كارولينا يوم الأحد"]).supported
+    assert form.judge("Carolina (كارولينا) won on Sunday.", ["فازت كارولينا يوم الأحد"]).supported
+    header = form.judge('النص الإنجليزي: "مع 4:51 من الوقت، حصلت كارولينا على الكرة."', [span])
+    assert not header.supported and "label about the text" in header.reason
+
+
+def test_a_quote_differing_only_in_tatweel_or_marks_is_verbatim():
+    model = FakeJudgeModel()
+    judge = EntailmentJudge(model, bar=0.5)
+    span = "كما تعرف أيضاً بالإنقليزية بــAmazonia أو غابة الأمازون، هي غابة رطبة."
+    v = judge.judge("بالإنقليزية بـAmazonia أو غابة الأمازون", [span])
+    assert v.supported and v.reason == "verbatim from the cited text" and model.calls == 0
+    changed = judge.judge("بالفرنسية بـAmazonia أو غابة الأمازون", [span])  # a changed word is no quote
+    assert not changed.supported and changed.reason != "verbatim from the cited text"
+
+
+def test_cross_validated_bar_is_judged_on_held_out_labels():
+    from eval.calibration.__main__ import _fit_bars, _predict, cross_validate
+
+    # (verbatim, facts and form pass, P(yes), same language, supported): supported pairs sit above 0.6 when the
+    # languages match and above 0.8 across languages
+    parts = ([(False, True, 0.7 + 0.01 * i, True, True) for i in range(10)]
+             + [(False, True, 0.4 + 0.01 * i, True, False) for i in range(10)]
+             + [(False, True, 0.85 + 0.01 * i, False, True) for i in range(10)]
+             + [(False, True, 0.75 + 0.01 * i, False, False) for i in range(10)]
+             + [(True, False, 0.0, True, True), (False, False, 0.99, True, False)])
+    one, pair = _fit_bars(parts, False), _fit_bars(parts, True)
+    assert one[0] == one[1] and 0.49 < pair[0] <= 0.7 and 0.84 < pair[1] <= 0.85
+    assert _predict(parts, pair) == [t for *_, t in parts]  # verbatim passes, a failed fact check never does
+    cv_one, cv_pair = cross_validate(parts, False), cross_validate(parts, True, langs=["en"] * 20 + ["ar"] * 22)
+    assert cv_pair["kappa"] > cv_one["kappa"] and cv_pair["kappa"] > 0.8 and set(cv_pair["kappa_by_lang"]) == {"ar", "en"}
+
+
+@pytest.mark.model
+def test_real_judge_on_each_failure_kind(allow_model_requests):
+    """The default offline judge (embedded model, bar fitted in bars.json, all layers) on every hand-made pair
+    above: each failure kind rejected, both paraphrases kept (one forward pass per pair, about 20-40 s)."""
+    from assistant.backends import make_llm
+    from assistant.settings import Settings
+
+    judge = EntailmentJudge(make_llm(Settings(llm="local")))
+    assert judge.bar_source == "fitted"
+    verdicts = {kind: judge.judge(sentence, [span]) for kind, (span, sentence, _) in PAIRS.items()}
+    wrong = {kind: v.reason for kind, v in verdicts.items() if v.supported is not PAIRS[kind][2]}
+    assert not wrong, wrong
