@@ -26,8 +26,10 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   must be readable (:func:`form_faults`: no word mixing Arabic and Latin letters, no prompt words, no letters of a
   third script, no word left untranslated, no label about the text such as "النص الإنجليزي:"). *Meaning layer*: an entailment decision on the (span, sentence)
   pair by a model asked for one word, yes or no (``prompts/judge.entail.*.j2``): ``llm.yes_probability`` gives
-  P(yes) / (P(yes) + P(no)) of the next token (no sampling), and the pair is supported when it reaches ``bar``,
-  fitted on the non-test part of the labels (``eval/calibration/bars.json``, by model name; ``python -m
+  P(yes) / (P(yes) + P(no)) of the next token (no sampling), and the pair is supported when it reaches its bar:
+  ``bar`` for a sentence as long as its span, rising with the sentence's length relative to the span on the
+  log-odds scale (:func:`length_bar`, ``slope``). Bar and slope are fitted together on the non-test part of the
+  labels (``eval/calibration/bars.json``, by model name; ``python -m
   eval.calibration --fit``). Any backend with ``yes_probability`` works: the embedded llama.cpp model (a small,
   cheap judge, which the report says) or an OpenAI-compatible server (``top_logprobs``). ``correct(question,
   golds, text)`` asks the same model whether a response gives the gold answer (``judge.correct.*.j2``).
@@ -37,12 +39,13 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
   small model and the name check both rejected such quotes ("The article says, in Arabic: «…»": "Arabic" is no
   name of the span).
 
-  Designs measured on the fit part (``python -m eval.calibration --cv``, bar cross-validated over 5 folds): one
-  bar beat a bar per language pair (kappa 0.767 vs 0.718); other prompts, tried by hand on the same folds, did no
-  better than ``judge.entail.*.j2`` (0.767): the sentence before the span 0.704, the mean log-odds of both orders
-  0.698, a "true according to the passage" wording 0.714, a translation-aware wording 0.675. Against an Arabic span the
-  small model tells a supported English sentence from an unsupported one poorly (AUC about 0.7 on the fit part's
-  pairs that pass the deterministic layer), which is where the judge and the readers disagree most.
+  Designs measured on the fit part (``python -m eval.calibration --cv``, 5 folds x 10 shuffles): one bar rising
+  with length beat one flat bar and a flat bar per language pair (kappa 0.809 vs 0.765 and 0.728). With a flat
+  bar, other prompts tried by hand on the same folds did no better than ``judge.entail.*.j2``: the sentence
+  before the span 0.704, the mean log-odds of both orders 0.698, a "true according to the passage" wording 0.714,
+  a translation-aware wording 0.675; adding the embedder's similarity to P(yes) made it worse. Against an Arabic
+  span the small model tells a supported English sentence from an unsupported one poorly (AUC about 0.7 on the
+  fit part's pairs that pass the deterministic layer), which is where the judge and the readers disagree most.
 
 Limits: the deterministic judge cannot see a changed relation between correct entities ("A beat B" vs "B beat
 A") and inherits :mod:`assistant.verify.facts`'s limits (no name checks in Arabic sentences); the LLM judge is only as
@@ -233,6 +236,22 @@ _THIRD_SCRIPT = re.compile(r"[\u0400-\u04ff\u0590-\u05ff\u0900-\u097f\u3040-\u30
 ENTAIL_LAYERS = ("facts", "form", "model")
 DEFAULT_BAR = 0.5
 """P(yes) bar when no fitted bar is recorded for the judge's model."""
+DEFAULT_LENGTH_SLOPE = 0.0
+"""How fast the bar rises with the sentence's length relative to its span, when none is fitted (0: a flat bar)."""
+
+
+def length_bar(bar: float, slope: float, sentence: str, source: str) -> float:
+    """The P(yes) bar for one pair: ``bar`` for a sentence as long as its span, rising (``slope`` > 0) for a sentence
+    longer than its span and falling for a shorter one, on the log-odds scale: logit(bar) + slope * ln(len(sentence)
+    / len(source)). A sentence that says more than its span must be more clearly entailed: that is where invented
+    additions, loops and framing go; one that restates a part of a long span is how a supported answer looks."""
+    if not slope:
+        return bar
+    import math
+
+    b = min(max(bar, 1e-6), 1 - 1e-6)
+    z = math.log(b / (1 - b)) + slope * math.log(max(len(sentence.strip()), 1) / max(len(source.strip()), 1))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def stored_fit(model_name: str) -> dict | None:
@@ -254,6 +273,12 @@ def stored_fit(model_name: str) -> dict | None:
 def fitted_bar(model_name: str) -> float | None:
     """The P(yes) bar fitted for ``model_name`` (``eval/calibration/bars.json``), or None."""
     value = (stored_fit(model_name) or {}).get("bar")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def fitted_slope(model_name: str) -> float | None:
+    """The length slope fitted with the bar for ``model_name`` (see :func:`length_bar`), or None."""
+    value = (stored_fit(model_name) or {}).get("length_slope")
     return float(value) if isinstance(value, (int, float)) else None
 
 
@@ -398,8 +423,8 @@ def verbatim(sentence: str, source: str) -> bool:
 class EntailmentJudge:
     """Deterministic layer + one-token yes/no entailment by ``llm`` (see the module docstring)."""
 
-    def __init__(self, llm, *, bar: float | None = None, layers: Sequence[str] = ENTAIL_LAYERS,
-                 correct_bar: float = 0.5, names: bool = True):
+    def __init__(self, llm, *, bar: float | None = None, slope: float | None = None,
+                 layers: Sequence[str] = ENTAIL_LAYERS, correct_bar: float = 0.5, names: bool = True):
         unknown = set(layers) - set(ENTAIL_LAYERS)
         if unknown:
             raise ValueError(f"unknown judge layers {sorted(unknown)}; use {ENTAIL_LAYERS}")
@@ -413,14 +438,19 @@ class EntailmentJudge:
         fitted = fitted_bar(model)
         self.bar = bar if bar is not None else (fitted if fitted is not None else DEFAULT_BAR)
         self.bar_source = "given" if bar is not None else ("fitted" if fitted is not None else "default")
+        fitted_k = fitted_slope(model) if bar is None else None  # a given bar is flat unless a slope is given too
+        self.slope = slope if slope is not None else (fitted_k if fitted_k is not None else DEFAULT_LENGTH_SLOPE)
         self.correct_bar = correct_bar
         self.cheap = model.startswith("local:") or model == "fake"
-        parts = [f"p(yes)>={self.bar:.2f}" if "model" in self.layers else None,
+        bar_text = f"{self.bar:.2f}" + (f"*len^{self.slope:g}" if self.slope else "")
+        parts = [f"p(yes)>={bar_text}" if "model" in self.layers else None,
                  "facts" if "facts" in self.layers else None, "form" if "form" in self.layers else None]
         self.name = f"entail:{model}:" + "+".join(p for p in parts if p)
         self.note = (f"one-token yes/no entailment by {model}, "
                      + ("a small local model (cheap judge): " if self.cheap else "")
-                     + f"bar {self.bar:.2f} ({self.bar_source}), with number/name and form checks")
+                     + f"bar {self.bar:.2f} ({self.bar_source})"
+                     + (f" rising with the sentence's length relative to its span (slope {self.slope:g})"
+                        if self.slope else "") + ", with number/name and form checks")
         self._cache: dict[tuple[str, str], float] = {}
 
     def _messages(self, system: str, user: str, **kw):
@@ -464,9 +494,10 @@ class EntailmentJudge:
                 p = self.probability(sentence, joined)
             except AssistantError as e:
                 return JudgeResult(False, 0.0, f"judge model failed: {e}")
-            ok = p >= self.bar
+            bar = length_bar(self.bar, self.slope, sentence, joined)
+            ok = p >= bar
             claims, good = claims + 1, good + int(ok)
-            reasons.insert(0, f"p(yes) {p:.3f} {'>=' if ok else '<'} {self.bar:.2f}")
+            reasons.insert(0, f"p(yes) {p:.3f} {'>=' if ok else '<'} {bar:.2f}")
         supported = good == claims  # no claim to check (facts layer alone, no numbers or names): nothing failed
         return JudgeResult(supported, max(0, good) / claims if claims else 1.0, "; ".join(reasons))
 

@@ -107,7 +107,7 @@ def judge_agreement(judge) -> dict:
     if isinstance(judge, EntailmentJudge) and set(judge.layers) == {"facts", "form", "model"}:
         fit = stored_fit(getattr(judge.llm, "name", "?"))
         if (fit and isinstance(fit.get("test_part"), dict) and fit.get("labels_sha256") == labels_digest()
-                and fit.get("bar") == judge.bar):
+                and fit.get("bar") == judge.bar and float(fit.get("length_slope") or 0.0) == judge.slope):
             return dict(fit["test_part"], measured="at --fit time on the same labels and bar (bars.json)")
     return agreement(judge)
 

@@ -3,12 +3,14 @@
 
 - default: the judge's agreement on the held-apart test part (``--split`` for another part).
 - ``--sweep``: the deterministic judge's accuracy and kappa over a range of similarity thresholds.
-- ``--fit``: the entailment judge's P(yes) on every label is computed once; the bar that maximises kappa of the
-  layered judge on the *fit* part is written to ``eval/calibration/bars.json`` under the model's name (the test
-  part is never looked at for this), then the test-part agreement is printed.
+- ``--fit``: the entailment judge's P(yes) on every label is computed once; the bar and the length slope
+  (:func:`eval.judges.length_bar`: the bar rises with the sentence's length relative to its span, slopes 0-2
+  tried) that maximise kappa of the layered judge on the *fit* part are written to ``eval/calibration/bars.json``
+  under the model's name (the test part is never looked at for this), then the test-part agreement is printed.
 - ``--cv``: the P(yes) bar cross-validated on the *fit* part (5 folds, 10 fixed shuffles: the bar fitted on four
-  folds, the fifth judged with it), for one bar and for a bar per language pair (sentence and span in the same
-  language or not): how a design does on labels its bar was not fitted on, without looking at the test part.
+  folds, the fifth judged with it), for one bar, a bar per language pair (sentence and span in the same
+  language or not) and one bar rising with length: how a design does on labels its bar was not fitted on,
+  without looking at the test part.
 - ``--layers``: the table by layer and language on the test part: the deterministic similarity judge, facts
   alone, facts + form, the model alone, and all three layers (the default offline judge), each with accuracy,
   kappa and recall of unsupported sentences.
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 BARS = Path(__file__).with_name("bars.json")
 
@@ -30,17 +34,20 @@ def _split(value: str) -> str | None:
     return None if value == "all" else value
 
 
-def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | None = None) -> list[dict]:
+def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | None = None,
+                slope: float = 0.0) -> list[dict]:
     """One row per (layer set, language) on ``labels`` (see the module docstring)."""
     from eval.calibration import scores
     from eval.judges import DeterministicJudge, EntailmentJudge
 
-    full = EntailmentJudge(llm, bar=bar)
+    full = EntailmentJudge(llm, bar=bar, slope=slope)
     full._cache.update(cache or {})
+    rising = f" rising with length (slope {slope:g})" if slope else ""
     judges = [("deterministic similarity (old default)", DeterministicJudge(embedder)),
               ("verbatim + facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
               ("verbatim + facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
-              (f"verbatim + model (p(yes) >= {bar:.2f})", EntailmentJudge(llm, bar=bar, layers=("model",))),
+              (f"verbatim + model (p(yes) >= {bar:.2f}{rising})",
+               EntailmentJudge(llm, bar=bar, slope=slope, layers=("model",))),
               ("verbatim + facts + form + model (entail)", full)]
     for _, j in judges[1:4]:
         j._cache = full._cache  # one model call per label for all layer sets
@@ -55,28 +62,24 @@ def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | Non
     return rows
 
 
-def fit_bar(labels: list[dict], judge) -> tuple[float, dict]:
-    """The P(yes) bar maximising kappa of ``judge`` (all its layers) on ``labels`` (ties: the lower bar)."""
-    from eval.calibration import scores
-
-    truth = [r["label"] == "supported" for r in labels]
-    probs = [judge.probability(r["sentence"], r["cited_text"]) for r in labels]
-    best = None
-    for bar in sorted({0.0, *[round(p, 4) for p in probs]}):
-        judge.bar = bar
-        pred = [judge.judge(r["sentence"], [r["cited_text"]]).supported for r in labels]
-        s = scores(truth, pred)
-        if best is None or (s["kappa"] or -1) > (best[1]["kappa"] or -1):
-            best = (bar, s)
-    judge.bar = best[0]
-    return best
+SLOPES = tuple(round(0.1 * i, 1) for i in range(21))
+"""Length slopes tried by ``--fit`` (see :func:`eval.judges.length_bar`); 0 is the flat bar."""
 
 
-def _parts(labels: list[dict], judge) -> list[tuple[bool, bool, float, bool, bool]]:
-    """Per label: (verbatim, facts and form pass, P(yes), same language, label supported), so a bar can be tried
-    without judging again."""
-    from eval.judges import fact_problems, form_faults, verbatim
+class Part(NamedTuple):
+    """What fitting needs of one label, so bars can be tried without judging again."""
+
+    verbatim: bool
+    passes: bool  # the facts and form layers pass (the model decides)
+    p_yes: float
+    same_language: bool
+    length_ratio: float  # len(sentence) / len(cited text)
+    supported: bool  # the label
+
+
+def _parts(labels: list[dict], judge) -> list[Part]:
     from assistant.text.arabic import detect_language
+    from eval.judges import fact_problems, form_faults, verbatim
 
     out = []
     for r in labels:
@@ -84,36 +87,69 @@ def _parts(labels: list[dict], judge) -> list[tuple[bool, bool, float, bool, boo
         vb = verbatim(s, src)
         ok = not vb and not fact_problems(s, src) and not form_faults(s)
         p = judge.probability(s, src) if ok else 0.0
-        out.append((vb, ok, p, detect_language(s) == detect_language(src), r["label"] == "supported"))
+        ratio = max(len(s.strip()), 1) / max(len(src.strip()), 1)
+        out.append(Part(vb, ok, p, detect_language(s) == detect_language(src), ratio, r["label"] == "supported"))
     return out
 
 
-def _predict(parts, bars: tuple[float, float]) -> list[bool]:
-    return [vb or (ok and p >= bars[0 if same else 1]) for vb, ok, p, same, _ in parts]
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
-def _fit_bars(parts, per_pair: bool) -> tuple[float, float]:
-    """The bar (or the same-language and cross-language bars, by coordinate ascent) maximising kappa on
-    ``parts``; ties: the lower bar."""
+def _predict(parts: list[Part], bars: tuple[float, float], slope: float = 0.0) -> list[bool]:
+    """Supported: verbatim, or the deterministic layers pass and P(yes) reaches the pair's bar (same-language or
+    cross-language bar, raised or lowered by the length ratio on the log-odds scale when ``slope`` is set)."""
+    out = []
+    for x in parts:
+        bar = bars[0 if x.same_language else 1]
+        out.append(x.verbatim or (x.passes and (x.p_yes >= bar if not slope else
+                                                 _logit(x.p_yes) >= _logit(bar) + slope * math.log(x.length_ratio))))
+    return out
+
+
+def _fit_bars(parts: list[Part], per_pair: bool, slopes: tuple[float, ...] = (0.0,)) -> tuple[float, float, float]:
+    """(same-language bar, cross-language bar, slope) maximising kappa on ``parts``: one bar (or, ``per_pair``,
+    two by coordinate ascent) for each slope tried; ties go to the smaller slope, then the lower bar."""
     from eval.calibration import cohen_kappa
 
-    truth = [t for *_, t in parts]
-    cands = sorted({0.0, *[round(p, 4) for _, ok, p, _, _ in parts if ok]})
-    kappa = lambda bars: cohen_kappa(truth, _predict(parts, bars))  # noqa: E731
-    if not per_pair:
-        best = max(cands, key=lambda b: (kappa((b, b)), -b))
-        return best, best
-    bars = _fit_bars(parts, False)
-    for _ in range(3):
-        same = max(cands, key=lambda b: (kappa((b, bars[1])), -b))
-        cross = max(cands, key=lambda b: (kappa((same, b)), -b))
-        if (same, cross) == bars:
-            break
-        bars = (same, cross)
-    return bars
+    truth = [x.supported for x in parts]
+    kappa = lambda bars, k: cohen_kappa(truth, _predict(parts, bars, k))  # noqa: E731
+    best = None
+    for k in slopes:
+        # the bar values at which a decision changes: each pair's own P(yes), moved to length ratio 1
+        vals = {x.p_yes if not k else 1 / (1 + math.exp(-(_logit(x.p_yes) - k * math.log(x.length_ratio) - 1e-9)))
+                for x in parts if x.passes}  # (a hair lower, so that pair passes in either way of computing it)
+        cands = sorted({0.0, *vals})
+        b = max(cands, key=lambda c: (kappa((c, c), k), -c))
+        bars = (b, b)
+        if per_pair:
+            for _ in range(3):
+                same = max(cands, key=lambda c: (kappa((c, bars[1]), k), -c))
+                cross = max(cands, key=lambda c: (kappa((same, c), k), -c))
+                if (same, cross) == bars:
+                    break
+                bars = (same, cross)
+        score = kappa(bars, k)
+        if best is None or score > best[0]:
+            best = (score, bars, k)
+    return (*best[1], best[2])
 
 
-def cross_validate(parts, per_pair: bool, folds: int = 5, shuffles: int = 10, langs: list | None = None) -> dict:
+def fit_bar(labels: list[dict], judge, slopes: tuple[float, ...] = SLOPES) -> tuple[float, float, dict]:
+    """The bar and length slope maximising kappa of ``judge`` (all its layers) on ``labels``; sets them on the
+    judge and returns ``(bar, slope, agreement on labels)``."""
+    from eval.calibration import agreement
+
+    bar, _, slope = _fit_bars(_parts(labels, judge), False, slopes)
+    judge.bar, judge.slope = bar, slope
+    fit = agreement(judge, labels, split=None)
+    fit.pop("split", None)
+    return bar, slope, fit
+
+
+def cross_validate(parts: list[Part], per_pair: bool, folds: int = 5, shuffles: int = 10, langs: list | None = None,
+                   slopes: tuple[float, ...] = (0.0,)) -> dict:
     """Mean (and spread over the shuffles) of kappa, accuracy and unsupported recall of held-out predictions;
     with ``langs`` (one per part) also the mean kappa by language."""
     import random
@@ -122,16 +158,16 @@ def cross_validate(parts, per_pair: bool, folds: int = 5, shuffles: int = 10, la
     from eval.calibration import scores
 
     runs, by_lang = [], {}
-    truth = [t for *_, t in parts]
+    truth = [x.supported for x in parts]
     for seed in range(shuffles):
         order = list(range(len(parts)))
         random.Random(seed).shuffle(order)
         pred = [False] * len(parts)
         for f in range(folds):
             held = set(order[f::folds])
-            bars = _fit_bars([parts[i] for i in order if i not in held], per_pair)
+            same, cross, k = _fit_bars([parts[i] for i in order if i not in held], per_pair, slopes)
             for i in held:
-                pred[i] = _predict([parts[i]], bars)[0]
+                pred[i] = _predict([parts[i]], (same, cross), k)[0]
         runs.append(scores(truth, pred))
         for lang in sorted(set(langs or [])):
             idx = [i for i, g in enumerate(langs) if g == lang]
@@ -194,28 +230,31 @@ def main(argv: list[str] | None = None) -> int:
         fit = select(labels, "fit")
         parts = _parts(fit, judge)
         save(judge)
-        for name, per_pair in (("one bar", False), ("a bar per language pair", True)):
-            print(json.dumps({"design": name, "fit_part_cv": cross_validate(parts, per_pair,
-                                                                            langs=[r.get("lang") for r in fit]),
-                              "bars_on_the_whole_fit_part": _fit_bars(parts, per_pair)}))
+        langs = [r.get("lang") for r in fit]
+        for name, per_pair, slopes in (("one bar", False, (0.0,)), ("a bar per language pair", True, (0.0,)),
+                                       ("one bar rising with the sentence's length", False, SLOPES)):
+            print(json.dumps({"design": name, "fit_part_cv": cross_validate(parts, per_pair, langs=langs,
+                                                                            slopes=slopes),
+                              "bars_and_slope_on_the_whole_fit_part": _fit_bars(parts, per_pair, slopes)}))
         return 0
     if args.fit:
         judge = EntailmentJudge(llm)
         keep(judge)
-        bar, fit = fit_bar(select(labels, "fit"), judge)
+        bar, slope, fit = fit_bar(select(labels, "fit"), judge)
         test_part = agreement(judge, labels)
         save(judge)
         bars = json.loads(BARS.read_text(encoding="utf-8")) if BARS.is_file() else {}
         from eval.calibration import labels_digest
 
-        bars[llm.name] = {"bar": bar, "fit_part": fit, "test_part": test_part, "labels_sha256": labels_digest()}
+        bars[llm.name] = {"bar": bar, "length_slope": slope, "fit_part": fit, "test_part": test_part,
+                          "labels_sha256": labels_digest()}
         BARS.write_text(json.dumps(bars, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(json.dumps({"bar": bar, "fit_part": fit, "test_part": test_part}, indent=2))
+        print(json.dumps({"bar": bar, "length_slope": slope, "fit_part": fit, "test_part": test_part}, indent=2))
         if not args.layers:
             return 0
     if args.layers:
         judge = EntailmentJudge(llm)
-        rows = layer_table(select(labels, _split(args.split)), embedder, llm, judge.bar, cache)
+        rows = layer_table(select(labels, _split(args.split)), embedder, llm, judge.bar, cache, judge.slope)
         print(f"{'layers':<42} {'lang':<4} {'n':>4} {'acc':>6} {'kappa':>6} {'unsup.rec':>9}")
         for r in rows:
             f = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
