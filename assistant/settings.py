@@ -174,8 +174,8 @@ class Settings(BaseSettings):
     )
     min_entailment: float | None = Field(
         None, description="Attributed mode: a translated sentence must also be judged entailed by its unit by the "
-        "model (one token, the eval's entailment prompt) with at least this P(yes) (unset: not asked; the judge's "
-        "fitted bar is 0.708). Adds a model pass (~1-2 s) before each translated sentence."
+        "model (one token, the eval's entailment prompt) with at least this P(yes) (unset: not asked; the flat bar "
+        "that fitted the calibration labels best was 0.708). Adds a model pass (~1-2 s) before each translated sentence."
     )
     min_answer_probability: float | None = Field(
         None, description="Attributed mode: ask the model, one token per unit, whether the unit answers the "
