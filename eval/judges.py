@@ -54,16 +54,22 @@ good as its model (small local models are weak on Arabic), which is why both rep
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
 import prompts
-from assistant.text.arabic import ARABIC_BASE_LETTERS, detect_language, fold_digits, strip_marks
-from assistant.text.names import TRANSLATED_TITLE_WORDS, candidate_names, name_in_evidence, numbers
+from assistant.backends.base import Message
+from assistant.errors import AssistantError
+from assistant.text.arabic import detect_language, fold_digits, strip_marks
+from assistant.text.names import (ARABIC_WORD, LATIN_WORD, NUMBER, TRANSLATED_TITLE_WORDS, candidate_names,
+                                  name_in_evidence, numbers)
 from assistant.verify.facts import unsupported_facts
+from assistant.verify.form import form_problems, own_words
 
 DEFAULT_THRESHOLD = 0.86
 """Same-language similarity bar, chosen on eval/calibration/labels.jsonl (see the module docstring)."""
@@ -210,14 +216,10 @@ class LLMJudge:
         self.name = f"llm:{getattr(llm, 'name', '?')}"
 
     def messages(self, sentence: str, cited_texts: list[str]):
-        from assistant.backends.base import Message
-
         return [Message("system", prompts.render("judge.system.j2")),
                 Message("user", prompts.render("judge.user.j2", sentence=sentence, cited_texts=cited_texts))]
 
     def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult:
-        from assistant.errors import AssistantError
-
         if not any(t.strip() for t in cited_texts):
             return JudgeResult(False, 0.0, "no cited text")
         try:
@@ -240,25 +242,31 @@ DEFAULT_LENGTH_SLOPE = 0.0
 """How fast the bar rises with the sentence's length relative to its span, when none is fitted (0: a flat bar)."""
 
 
+def length_ratio(sentence: str, source: str) -> float:
+    """len(sentence) / len(source), stripped, each at least 1."""
+    return max(len(sentence.strip()), 1) / max(len(source.strip()), 1)
+
+
+def ratio_bar(bar: float, slope: float, ratio: float) -> float:
+    """``bar`` moved on the log-odds scale by ``slope * ln(ratio)``: sigma(logit(bar) + slope * ln(ratio))."""
+    if not slope:
+        return bar
+    b = min(max(bar, 1e-6), 1 - 1e-6)
+    z = math.log(b / (1 - b)) + slope * math.log(ratio)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def length_bar(bar: float, slope: float, sentence: str, source: str) -> float:
     """The P(yes) bar for one pair: ``bar`` for a sentence as long as its span, rising (``slope`` > 0) for a sentence
     longer than its span and falling for a shorter one, on the log-odds scale: logit(bar) + slope * ln(len(sentence)
     / len(source)). A sentence that says more than its span must be more clearly entailed: that is where invented
     additions, loops and framing go; one that restates a part of a long span is how a supported answer looks."""
-    if not slope:
-        return bar
-    import math
-
-    b = min(max(bar, 1e-6), 1 - 1e-6)
-    z = math.log(b / (1 - b)) + slope * math.log(max(len(sentence.strip()), 1) / max(len(source.strip()), 1))
-    return 1.0 / (1.0 + math.exp(-z))
+    return ratio_bar(bar, slope, length_ratio(sentence, source))
 
 
 def stored_fit(model_name: str) -> dict | None:
     """What ``python -m eval.calibration --fit`` recorded for ``model_name`` in ``eval/calibration/bars.json``
     (``bar``, ``fit_part``, ``test_part``, ``labels_sha256``), or None."""
-    from pathlib import Path
-
     path = Path(__file__).with_name("calibration") / "bars.json"
     if not path.is_file():
         return None
@@ -286,7 +294,6 @@ _HEADER = re.compile(r"(?i)\b(english|arabic|text|translation)\b[^.:\n]{0,25}:"
                      r"|(النص|الترجمة|الإنجليزية|الانجليزية|الإنكليزية|العربية)[^.:\n]{0,25}:")
 """A label about the text itself ("النص الإنجليزي:", "English translation:"): the model talking about its task."""
 _LATIN_ONLY = re.compile(r"[A-Za-z'’-]+")
-_ARABIC_LETTERS = re.compile(f"[{ARABIC_BASE_LETTERS}]")
 
 
 def untranslated_words(sentence: str) -> list[str]:
@@ -295,13 +302,11 @@ def untranslated_words(sentence: str) -> list[str]:
     the source's words, so neither counts), or an Arabic word among the own words of an English sentence (one in
     which at most a third of the words are Arabic: a short Arabic sentence with several Latin names can count as
     English by its letters)."""
-    from assistant.verify.form import own_words
-
     lang = detect_language(sentence)
     words = own_words(sentence, lang)
     if lang == "ar":
         return [w for w in words if _LATIN_ONLY.fullmatch(w) and w[0].islower()]
-    arabic = [w for w in words if _ARABIC_LETTERS.search(w)]
+    arabic = [w for w in words if ARABIC_WORD.search(w)]
     return arabic if 3 * len(arabic) <= len(words) else []  # else mostly Arabic words around Latin names
 
 
@@ -309,8 +314,6 @@ def form_faults(sentence: str) -> list[str]:
     """Form problems that make a sentence unreadable whatever the question's language: words mixing Arabic and
     Latin letters, prompt words, letters of a third script (e.g. a Chinese word inside Arabic), words left
     untranslated (:func:`untranslated_words`), a label about the text itself ("النص الإنجليزي: …")."""
-    from assistant.verify.form import form_problems
-
     lang = detect_language(sentence)
     faults = [p for p in form_problems(sentence, lang) if p.startswith(("word mixing", "prompt words"))]
     m = _THIRD_SCRIPT.search(sentence)
@@ -325,15 +328,12 @@ def form_faults(sentence: str) -> list[str]:
     return faults
 
 
-_NUMBER_TOKEN = re.compile(r"\d+(?:[.,٫٬]\d+)*")
-
-
 def other_number_readings(text: str) -> set[str]:
     """The numbers of ``text`` read with the other separator convention: Arabic and much of Europe write a decimal
     comma and a thousands dot ("56,2٪" is 56.2 %, "711.988" is 711988), which :func:`assistant.text.names.numbers`
     reads the English way."""
     out: set[str] = set()
-    for raw in _NUMBER_TOKEN.findall(fold_digits(text)):
+    for raw in NUMBER.findall(fold_digits(text)):
         raw = raw.replace("٬", ",").replace("٫", ".")
         if "," in raw or "." in raw:
             out |= numbers(raw.translate(str.maketrans(",.", ".,")))
@@ -356,7 +356,7 @@ def _name_runs(sentence: str) -> list[list[str]]:
     return [r for r in runs if len(r) >= 2]
 
 
-_EVIDENCE_WORD = re.compile(rf"[A-Za-z][A-Za-z'’-]*|[{ARABIC_BASE_LETTERS}]+")
+_EVIDENCE_WORD = re.compile(f"{LATIN_WORD.pattern}|{ARABIC_WORD.pattern}")
 
 
 def names_apart(sentence: str, evidence: str, gap: int = 2) -> list[str]:
@@ -454,8 +454,6 @@ class EntailmentJudge:
         self._cache: dict[tuple[str, str], float] = {}
 
     def _messages(self, system: str, user: str, **kw):
-        from assistant.backends.base import Message
-
         return [Message("system", prompts.render(system)), Message("user", prompts.render(user, **kw))]
 
     def probability(self, sentence: str, source: str) -> float:
@@ -469,8 +467,6 @@ class EntailmentJudge:
         return self._cache[key]
 
     def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult:
-        from assistant.errors import AssistantError
-
         texts = [t for t in cited_texts if t and t.strip()]
         if not texts:
             return JudgeResult(False, 0.0, "no cited text")
@@ -503,8 +499,6 @@ class EntailmentJudge:
 
     def correct(self, question: str, golds: Sequence[str], text: str) -> bool:
         """Whether ``text`` gives one of ``golds`` as the answer to ``question`` (by the model)."""
-        from assistant.errors import AssistantError
-
         if "model" not in self.layers or not golds:
             return False
         try:

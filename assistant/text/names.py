@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 
 from assistant.text.arabic import ARABIC_BASE_LETTERS, fold_digits, normalize_for_search
 
-_NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
+NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 ARABIC_WORD = re.compile(f"[{ARABIC_BASE_LETTERS}]+")
 _SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "This", "That",
@@ -82,7 +82,7 @@ def numbers(text: str) -> set[str]:
     """Numeric values in ``text`` as canonical strings ("2254", "2.5"); thousands separators removed; Roman
     numerals (``Super Bowl XXXIII``) by value."""
     out = {str(v) for w in LATIN_WORD.findall(text) if (v := roman_value(w)) is not None}
-    for raw in _NUMBER.findall(fold_digits(text)):
+    for raw in NUMBER.findall(fold_digits(text)):
         raw = raw.replace("٬", ",").replace("٫", ".")
         if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", raw):
             raw = raw.replace(",", "")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -79,7 +78,7 @@ class Part(NamedTuple):
 
 def _parts(labels: list[dict], judge) -> list[Part]:
     from assistant.text.arabic import detect_language
-    from eval.judges import fact_problems, form_faults, verbatim
+    from eval.judges import fact_problems, form_faults, length_ratio, verbatim
 
     out = []
     for r in labels:
@@ -87,39 +86,35 @@ def _parts(labels: list[dict], judge) -> list[Part]:
         vb = verbatim(s, src)
         ok = not vb and not fact_problems(s, src) and not form_faults(s)
         p = judge.probability(s, src) if ok else 0.0
-        ratio = max(len(s.strip()), 1) / max(len(src.strip()), 1)
-        out.append(Part(vb, ok, p, detect_language(s) == detect_language(src), ratio, r["label"] == "supported"))
+        out.append(Part(vb, ok, p, detect_language(s) == detect_language(src), length_ratio(s, src),
+                        r["label"] == "supported"))
     return out
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def _predict(parts: list[Part], bars: tuple[float, float], slope: float = 0.0) -> list[bool]:
     """Supported: verbatim, or the deterministic layers pass and P(yes) reaches the pair's bar (same-language or
-    cross-language bar, raised or lowered by the length ratio on the log-odds scale when ``slope`` is set)."""
-    out = []
-    for x in parts:
-        bar = bars[0 if x.same_language else 1]
-        out.append(x.verbatim or (x.passes and (x.p_yes >= bar if not slope else
-                                                 _logit(x.p_yes) >= _logit(bar) + slope * math.log(x.length_ratio))))
-    return out
+    cross-language bar, raised or lowered by the length ratio on the log-odds scale when ``slope`` is set: the
+    judge's own :func:`eval.judges.ratio_bar`)."""
+    from eval.judges import ratio_bar
+
+    return [x.verbatim or (x.passes and x.p_yes >= ratio_bar(bars[0 if x.same_language else 1], slope,
+                                                              x.length_ratio))
+            for x in parts]
 
 
 def _fit_bars(parts: list[Part], per_pair: bool, slopes: tuple[float, ...] = (0.0,)) -> tuple[float, float, float]:
     """(same-language bar, cross-language bar, slope) maximising kappa on ``parts``: one bar (or, ``per_pair``,
     two by coordinate ascent) for each slope tried; ties go to the smaller slope, then the lower bar."""
     from eval.calibration import cohen_kappa
+    from eval.judges import ratio_bar
 
     truth = [x.supported for x in parts]
     kappa = lambda bars, k: cohen_kappa(truth, _predict(parts, bars, k))  # noqa: E731
     best = None
     for k in slopes:
         # the bar values at which a decision changes: each pair's own P(yes), moved to length ratio 1
-        vals = {x.p_yes if not k else 1 / (1 + math.exp(-(_logit(x.p_yes) - k * math.log(x.length_ratio) - 1e-9)))
-                for x in parts if x.passes}  # (a hair lower, so that pair passes in either way of computing it)
+        vals = {x.p_yes if not k else ratio_bar(x.p_yes, -k, x.length_ratio) * (1 - 1e-9)
+                for x in parts if x.passes}  # (a hair lower, so that the pair itself passes despite rounding)
         cands = sorted({0.0, *vals})
         b = max(cands, key=lambda c: (kappa((c, c), k), -c))
         bars = (b, b)
