@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.backends.registry import embedder_names, llm_names
@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home, description="Folder holding the article store and index.")
 
     def __init__(self, **values: Any) -> None:
-        values.setdefault("_env_file", config_file())
+        if "_env_file" not in values:
+            values["_env_file"] = config_file()
         super().__init__(**values)
 
     # Backends
@@ -234,20 +235,12 @@ class Settings(BaseSettings):
             return [k for k in v if k != ""]
         return v
 
-    @field_validator("llm")
+    @field_validator("llm", "embedder")
     @classmethod
-    def _registered_llm(cls, v: str) -> str:
-        names = llm_names()
+    def _registered(cls, v: str, info: ValidationInfo) -> str:
+        what, names = ("LLM backend", llm_names()) if info.field_name == "llm" else ("embedder", embedder_names())
         if v not in names:
-            raise ValueError(f"unknown LLM backend {v!r}; registered: {', '.join(sorted(names))}")
-        return v
-
-    @field_validator("embedder")
-    @classmethod
-    def _registered_embedder(cls, v: str) -> str:
-        names = embedder_names()
-        if v not in names:
-            raise ValueError(f"unknown embedder {v!r}; registered: {', '.join(sorted(names))}")
+            raise ValueError(f"unknown {what} {v!r}; registered: {', '.join(sorted(names))}")
         return v
 
     @field_validator("home", "model_dir", mode="after")

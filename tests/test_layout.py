@@ -24,14 +24,13 @@ def modules() -> dict[str, Path]:
 
 def _imports(tree: ast.AST):
     """Every import statement anywhere in ``tree`` (functions included), except under ``if TYPE_CHECKING:``,
-    which never runs."""
+    which never runs (its ``else`` does)."""
     for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            yield from (i for n in node.orelse for i in _imports(ast.Module(body=[n], type_ignores=[])))
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        yield from _imports(node)
+        skip = isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in node.orelse if skip else [node]:
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                yield child
+            yield from _imports(child)
 
 
 def import_graph(mods: dict[str, Path]) -> dict[str, set[str]]:
