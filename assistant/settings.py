@@ -32,6 +32,11 @@ def config_file() -> Path | None:
     path = Path(name).expanduser()
     if not path.is_file():
         raise ConfigError(f"ASSISTANT_CONFIG names {path}, which is not a file; create it or unset ASSISTANT_CONFIG")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"ASSISTANT_CONFIG names {path}, which is not UTF-8 text ({e.reason} at byte {e.start}); "
+                          "write it as KEY=value lines in UTF-8") from None
     return path
 
 

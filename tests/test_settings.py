@@ -78,6 +78,14 @@ def test_a_named_config_file_that_is_missing_is_an_error(tmp_path, monkeypatch):
         Settings()
 
 
+def test_a_config_file_that_is_not_utf8_text_is_named(tmp_path, monkeypatch):
+    config = tmp_path / "binary.env"
+    config.write_bytes(b"\xff\xfe\x00ASSISTANT_TOP_K=7")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="binary.env.*not UTF-8"):
+        Settings()
+
+
 class _Client:
     """Records what would have gone to the server."""
 
