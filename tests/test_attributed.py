@@ -8,7 +8,7 @@ import pytest
 from assistant.answer import attributed
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
-from assistant.errors import BackendError
+from assistant.errors import BackendError, ConfigError
 from assistant.retrieval.retriever import Filters
 from assistant.verify.form import form_problems, in_language
 from assistant.answer.selection import SelectionOptions, Unit, select
@@ -256,6 +256,32 @@ def test_no_model_quotes_the_units(lib):
                                                          filters=Filters(lang="ar"))
     assert not ans.abstained and all(s["kind"] == "quote" for s in ans.sentences)
     assert all(in_language(s["sentence"], "en") for s in ans.sentences)
+
+
+@pytest.mark.parametrize("policy", ["translate", "quote"])
+def test_cross_language_quote_policy_shows_the_articles_words_without_a_model_call(lib, policy):
+    llm = FakeLLM(["The envoy Lavrentiev said Moscow backs the Syrian army."] * 3)
+    ans = answerer(lib, llm, max_units=3, bar=-1.0, cross_language=policy).ask(
+        "What did the envoy Lavrentiev say about the Syrian army?", filters=Filters(lang="ar"))
+    assert not ans.abstained
+    kinds = {s["kind"] for s in ans.sentences}
+    if policy == "quote":
+        assert llm.history == [] and kinds == {"quote"}
+        for s in ans.sentences:
+            cite = ans.citations[s["citations"][0] - 1]
+            assert lib.get(cite.doc_id).text[cite.start:cite.end] == cite.quote and f"«{cite.quote}»" in s["sentence"]
+            assert s["sentence"].startswith(("The article says, in Arabic: «", "It also says, in Arabic: «"))
+    else:
+        assert llm.history and "restated" in kinds
+
+
+def test_cross_language_policy_comes_from_settings_and_is_checked(lib):
+    from assistant.settings import Settings
+
+    assert AnswerOptions.from_settings(Settings(llm="local")).cross_language == "translate"
+    assert AnswerOptions.from_settings(Settings(llm="local", cross_language="quote")).cross_language == "quote"
+    with pytest.raises(ConfigError, match="cross-language policy 'paraphrase'"):
+        answerer(lib, FakeLLM(), cross_language="paraphrase")
 
 
 class FailingLLM(FakeLLM):

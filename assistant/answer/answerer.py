@@ -53,6 +53,7 @@ from prompts import NOT_FOUND
 
 UNSUPPORTED_POLICIES = ("remove", "mark")
 ANSWER_MODES = ("attributed", "synthesized")
+CROSS_LANGUAGE = ("translate", "quote")
 
 
 @dataclass
@@ -166,6 +167,9 @@ class AnswerOptions:
     unit_min_relevance: float = 0.84
     unit_min_relevance_cross: float = 0.77
     """Attributed mode: the relevance bars of a unit (same language / across languages)."""
+    cross_language: str = "translate"
+    """Attributed mode: a unit in the other language is ``translate``-d by the model (checked against the unit,
+    quoted when the restatement fails) or always ``quote``-d verbatim (no model call)."""
     min_entailment: float | None = None
     """Attributed mode: a restated sentence must also be judged entailed by its unit (the model's P(yes)) with at
     least this probability (None: not asked)."""
@@ -192,6 +196,9 @@ class Answerer:
                               + ", ".join(ANSWER_FORMATS))
         if self.options.answer_mode not in ANSWER_MODES:
             raise ConfigError(f"unknown answer mode {self.options.answer_mode!r}; use one of: " + ", ".join(ANSWER_MODES))
+        if self.options.cross_language not in CROSS_LANGUAGE:
+            raise ConfigError(f"unknown cross-language policy {self.options.cross_language!r}; use one of: "
+                              + ", ".join(CROSS_LANGUAGE))
         if self.options.unsupported not in UNSUPPORTED_POLICIES:
             raise ConfigError(f"unknown unsupported-sentence policy {self.options.unsupported!r}; use one of: "
                               + ", ".join(UNSUPPORTED_POLICIES))
@@ -363,7 +370,8 @@ class Answerer:
                     removed.append({"sentence": unit.text, "unit": [unit.start, unit.end],
                                     "reason": f"the model judged that it does not answer (p={p:.2f})"})
                     continue
-            if unit.lang == lang or unit.lang is None or self.llm is None or failure:
+            if (unit.lang == lang or unit.lang is None or self.llm is None or failure
+                    or self.options.cross_language == "quote"):
                 entry = self._quote_entry(unit, lang, first)
             else:
                 try:
