@@ -9,6 +9,8 @@ the answerer rejects a sentence with any problem and the eval counts the share w
 words, and a short parenthesized name in the other script right after its transliteration, "Lavrentiev
 (لافرينتييف)", is the source spelling kept for the reader; neither counts against the script. :func:`own_words`
 returns the rest, and :func:`in_language` tells whether those words are in the question's language.
+:func:`other_language_quotes` takes out what a reader of the question's language cannot read: quotes in the other
+language (the eval's ``answer.language_ok`` and ``answer.correct`` are read without them).
 
 Limits: script is told by letters (Arabic vs Latin); Latin acronyms inside an Arabic sentence ("UN") count as
 the wrong script, which is strict but rare in generated Arabic; prompt words are a fixed list of the phrasings
@@ -54,6 +56,20 @@ def own_words(sentence: str, lang: str) -> list[str]:
 
     text = _SOURCE_NAME.sub(source_spelling, text)
     return _WORD.findall(text)
+
+
+def other_language_quotes(text: str, lang: str) -> tuple[str, list[str]]:
+    """``text`` with each quote in another language than ``lang`` replaced by «…», and those quotes: what a reader
+    of ``lang`` alone can read of it, and what they cannot. A quote without letters (a score, a number) is kept."""
+    removed: list[str] = []
+
+    def drop(m: re.Match) -> str:
+        if detect_language(m.group(0), default=lang) == lang:
+            return m.group(0)
+        removed.append(m.group(0)[1:-1])
+        return "«…»"
+
+    return _QUOTED.sub(drop, text), removed
 
 
 def form_problems(sentence: str, lang: str) -> list[str]:

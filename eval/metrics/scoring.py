@@ -10,14 +10,16 @@ answer scores. The sentence list comes from ``Answer.sentences``; extractive ans
 failed) have none, so their text is re-parsed into sentences and markers.
 
 Reader-facing scores (issue 18/19): ``contains_gold_question_lang`` (the gold in the question's language),
-``language_ok`` (:func:`assistant.verify.form.in_language` of the answer without markers; quotes inside «» are not own
-words), each shown sentence's ``form`` problems (:func:`assistant.verify.form.form_problems`, the answerer's own
-definition; empty = well formed), ``evidence_recall`` (a *selected* unit of ``Answer.evidence`` holds the gold
-answer: same document and its span covers a gold span or overlaps it by at least half of the shorter of the two,
-or the unit's text contains a gold answer; null when the answer carries no evidence units) and, by the judge,
-``correct`` and ``good`` (:func:`judge_answer`: correct = contains a gold answer, or the judge's
-``correct(question, golds, text)`` says it gives the gold answer; good = answerable, answered, correct, in the
-question's language, every shown sentence well formed and judged supported).
+``language_ok`` (:func:`answered_in_language`: the answer's own words are in the question's language, quotes and
+source spellings aside, and it is not mostly quoted in the other language), each shown sentence's ``form`` problems
+(:func:`assistant.verify.form.form_problems`, the answerer's own definition; empty = well formed),
+``evidence_recall`` (a *selected* unit of ``Answer.evidence`` holds the gold answer: same document and its span
+covers a gold span or overlaps it by at least half of the shorter of the two, or the unit's text contains a gold
+answer; null when the answer carries no evidence units) and, by the judge, ``correct`` and ``good``
+(:func:`judge_answer`: read without the quotes in the other language, which the question's reader cannot read,
+correct = contains a gold answer in the question's language, or the judge's ``correct(question, golds, text)`` says
+it gives it; good = answerable, answered, correct, in the question's language, every shown sentence well formed and
+judged supported).
 
 Limits: precision asks whether each citation *alone* supports its sentence (a citation needed only in
 combination with another counts as imprecise); a one-citation sentence reuses its sentence verdict.
@@ -25,7 +27,7 @@ combination with another counts as imprecise); a one-citation sentence reuses it
 from __future__ import annotations
 
 from assistant.answer.citations import parse_cited_answer
-from assistant.verify.form import form_problems, in_language
+from assistant.verify.form import form_problems, in_language, other_language_quotes
 from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
 from eval.datasets.records import EvalQuestion
 from eval.metrics.ranking import first_rank
@@ -77,10 +79,24 @@ def _compact_units(units) -> list[dict]:
     return [{k: u.get(k) for k in keys if k in u} for u in (units or []) if isinstance(u, dict)]
 
 
+def answered_in_language(text: str, lang: str) -> bool:
+    """Whether an answer is in ``lang`` for its reader: its own words are in ``lang`` (:func:`in_language`) and it
+    is not mostly quoted in the other language (the quotes in the other language are no longer than the rest). So
+    "The article says, in Arabic: «…»" alone is not an answer in English; an English sentence that also quotes its
+    Arabic source is."""
+    readable, foreign = other_language_quotes(text, lang)
+    return bool(text.strip()) and in_language(text, lang) and sum(map(len, foreign)) <= len(readable)
+
+
 def judge_answer(record: dict, judge) -> None:
     """Set ``scores.correct`` and ``scores.good`` of a record whose sentences are judged, in place (see the
-    module docstring); null for unanswerable questions or questions without gold answers."""
+    module docstring); null for unanswerable questions or questions without gold answers. ``scores.language_ok``
+    is recomputed too, so a re-judged older report reads language the same way."""
     sc = record["scores"]
+    lang = record.get("lang") or "en"
+    text = strip_markers(record.get("answer") or "")
+    if not record.get("abstained"):
+        sc["language_ok"] = 1.0 if answered_in_language(text, lang) else 0.0
     sc["correct"] = sc["good"] = None
     golds = record.get("question_lang_answers") or record.get("answers") or []
     if not record.get("answerable") or not golds:
@@ -88,11 +104,11 @@ def judge_answer(record: dict, judge) -> None:
     if record.get("abstained"):
         sc["correct"] = sc["good"] = 0.0
         return
-    text = strip_markers(record.get("answer") or "")
-    correct = bool(sc.get("contains_gold_question_lang")) or bool(sc.get("contains_gold"))
+    readable, _ = other_language_quotes(text, lang)
+    correct = bool(contains_gold(readable, golds)) if readable.strip() else False
     check = getattr(judge, "correct", None)
-    if not correct and callable(check) and text:
-        correct = bool(check(record.get("question") or "", golds, text))
+    if not correct and callable(check) and readable.strip():
+        correct = bool(check(record.get("question") or "", golds, readable))
     sentences = record.get("sentences") or []
     good = (correct and bool(sc.get("language_ok")) and bool(sentences)
             and all(not s.get("form") for s in sentences)
@@ -134,8 +150,6 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
     scores: dict[str, float | None] = {"exact_match": None, "f1": None, "contains_gold": None,
                                        "gold_evidence_hit": None, "contains_gold_question_lang": None,
                                        "language_ok": None, "evidence_recall": None}
-    if not answer.abstained:
-        scores["language_ok"] = 1.0 if text and in_language(text, q.lang) else 0.0
     if q.answerable and ql_golds:
         scores["contains_gold_question_lang"] = contains_gold(text, ql_golds) if text else 0.0
     if q.answerable:

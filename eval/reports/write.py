@@ -45,10 +45,12 @@ DEFINITIONS = {
     "answer.contains_gold_question_lang": "Share of answerable questions whose normalized answer contains a "
                                           "normalized gold answer in the question's language (XQuAD cross-lingual: "
                                           "question_lang_answers from the parallel file; otherwise the answers).",
-    "answer.correct": "Share of answerable questions whose answer gives a gold answer: it contains one (either "
-                      "language), or the judge decides it states the gold answer to the question (JUDGED).",
-    "answer.language_ok": "Share of answered (not abstained) questions whose own words (quotes inside «» and "
-                          "source spellings aside) are in the question's language (assistant.verify.form.in_language).",
+    "answer.correct": "Share of answerable questions whose answer gives a gold answer in the question's language, "
+                      "read without its quotes in the other language (a reader of the question's language cannot "
+                      "read them): it contains one, or the judge decides it states it (JUDGED).",
+    "answer.language_ok": "Share of answered (not abstained) questions answered in the question's language: own "
+                          "words (quotes and source spellings aside) in that language, and not mostly a quote in the "
+                          "other language (eval.metrics.scoring.answered_in_language).",
     "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.verify.form.form_problems, the "
                           "answerer's own definition): own words in the question's script, no word mixing Arabic and "
                           "Latin letters, no prompt words, one sentence.",
