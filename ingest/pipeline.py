@@ -26,8 +26,13 @@ counters and doc ids.
 Identity: an article's id is its own id, else its URL, else :func:`assistant.store.keys.identity_key` (source + file
 name, or the path inside an ingested folder; ``#N`` for items), so the same file ingested again from another
 working folder, by an absolute path, or uploaded again (under a temporary path) replaces its earlier version
-instead of adding a second one. Two files of one run with the same identity keep both (the later falls back to
-its full path).
+instead of adding a second one. Identity follows the real file: links are followed and ``..`` folded before the
+name is taken (:func:`ingest.loaders.iter_named_files`), and a link is read as the file it points to (its name,
+its default source), so a link and its target are one article: after the target is edited, ingesting either
+updates that one article and the other then finds it ``unchanged``. Ids of files reached without links are the
+same as before. Two files of one run with the same identity keep both (the later falls back to its full real
+path); one file reached twice in one run (a link beside its target) is one article, ``unchanged`` the second
+time.
 
 A file that cannot be read is reported with its reason and the rest goes on; a bad item inside a file is
 reported by its locator. Progress is reported through an optional callback, never printed.
@@ -45,7 +50,7 @@ from assistant.store.consistency import recover
 from assistant.store.indexing import article_chunks, embed_chunks
 from assistant.text.arabic import detect_language
 from assistant.text.chunking import DEFAULT_MAX_CHARS
-from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files
+from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files, resolved
 from ingest.models import ItemError, LoadError, RawArticle
 
 
@@ -109,13 +114,6 @@ short sentences would make millions of sentence vectors)."""
 SENTENCES_PER_CHUNK = 16
 """A batch is also written once it holds ``batch_chunks * SENTENCES_PER_CHUNK`` sentences (chunks of very short
 sentences), which bounds the sentence vectors held in memory."""
-
-
-def _resolved(path: Path) -> str:
-    try:
-        return str(path.resolve())
-    except (OSError, RuntimeError):
-        return str(path.absolute())
 
 
 Progress = Callable[[str, int], None]
@@ -198,7 +196,12 @@ class Ingestor:
     def _ingest_file(self, path: Path, result: FileResult, *, lang, source, name: str,
                      display: str | None = None) -> None:
         """One file's articles. Each gets the identity ``identity_key(source, name + item suffix)``; with
-        ``display`` (an upload's name) the stored locator is that name instead of the (temporary) path."""
+        ``display`` (an upload's name) the stored locator is that name instead of the (temporary) path. A link
+        to a file of another name is read as that file (its name and stem, not the link's, make the identity
+        and the default source)."""
+        real = resolved(path)
+        if real.name != path.name:
+            path = real
         prefix = str(path)
         try:
             for item in iter_articles(path, lang=lang, source=source, max_chars=self.max_article_chars):
@@ -209,7 +212,7 @@ class Ingestor:
                 if display is not None:
                     item.locator = display + suffix
                 self._add_article(item, result, key=identity_key(item.source, name + suffix),
-                                  owner=prefix, fallback_key=identity_key(item.source, _resolved(path) + suffix))
+                                  owner=str(real), fallback_key=identity_key(item.source, str(real) + suffix))
         except LoadError as e:
             result.failed = True
             result.errors.append(str(e))
@@ -247,7 +250,11 @@ class Ingestor:
             result.doc_ids.append(doc_id)
             return
         if doc_id in self._pending_ids:
-            result.duplicates += 1
+            if self._pending_hashes.get(h) == doc_id:  # one file reached twice in this run (a link, its target)
+                result.unchanged += 1
+                result.doc_ids.append(doc_id)
+            else:
+                result.duplicates += 1
             return
         other = self._pending_hashes.get(h) or self.library.articles.by_hash(h)
         if other is not None and other != doc_id:
