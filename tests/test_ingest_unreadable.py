@@ -1,0 +1,97 @@
+"""An unreadable file (and folder) among good ones, ingested by a user who is not root: the good files are stored,
+the unreadable ones are reported as failed by name with the reason, and ``assistant ingest`` exits 1.
+
+Root reads every file whatever its mode, so the ingest runs in a forked child that has dropped to ``nobody``
+(uid 65534) for good (real, effective and saved uid); the child asserts it is not root. The interpreter lives
+under /root (mode 700), which ``nobody`` cannot enter, so a fresh ``python`` cannot be started as that user:
+the child is a fork of this process instead, and it first runs one ingest as root into a scratch home so every
+module the ingest imports is loaded before the privileges are dropped. When the suite itself runs as another
+user, the child runs as that user (not root either). Never skipped.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.settings import Settings
+from assistant.store.library import Library
+
+NOBODY = 65534
+
+
+def _as_user_ingest(conn, folder: str, home: str, warm_folder: str, warm_home: str) -> None:
+    try:
+        runner = CliRunner()
+        if os.geteuid() == 0:
+            os.environ["ASSISTANT_HOME"] = warm_home  # load every module the ingest needs while still root
+            runner.invoke(app, ["ingest", "-q", warm_folder])
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+        os.environ["ASSISTANT_HOME"] = home
+        r = runner.invoke(app, ["ingest", "-q", folder])
+        conn.send({"euid": os.geteuid(), "uid": os.getuid(), "code": r.exit_code, "stdout": r.stdout,
+                   "stderr": r.stderr, "exception": repr(r.exception)})
+    except BaseException as e:  # noqa: BLE001 - reported to the parent
+        conn.send({"error": f"{type(e).__name__}: {e}"})
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder outside pytest's root-only temp tree, owned by the user the ingest runs as."""
+    base = Path(tempfile.mkdtemp(prefix="nqa-unreadable-"))
+    os.chmod(base, 0o755)
+    yield base
+    for p in (base, *base.rglob("*")):
+        if not p.is_symlink():
+            os.chmod(p, 0o700)
+    shutil.rmtree(base)
+
+
+def test_an_unreadable_file_among_good_ones_fails_by_name_as_a_non_root_user(shared_tmp, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
+    monkeypatch.setenv("ASSISTANT_LLM", "fake")
+    folder = shared_tmp / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "closed").mkdir()
+    (folder / "a-good.txt").write_text("The first good article. It is stored.", encoding="utf-8")
+    (folder / "locked.txt").write_text("A locked article. Nobody may read it.", encoding="utf-8")
+    (folder / "sub" / "z-good.md").write_text("# Second\nThe second good article. Stored too.", encoding="utf-8")
+    (folder / "closed" / "inside.txt").write_text("Behind a closed folder. Not read.", encoding="utf-8")
+    warm = shared_tmp / "warm"
+    warm.mkdir()
+    (warm / "w.txt").write_text("Warm-up article. Loads the modules.", encoding="utf-8")
+    user = NOBODY if os.geteuid() == 0 else os.geteuid()
+    for p in (shared_tmp, *shared_tmp.rglob("*")):
+        os.chown(p, user, user) if os.geteuid() == 0 else None
+    os.chmod(folder / "locked.txt", 0o000)
+    os.chmod(folder / "closed", 0o000)
+    home = shared_tmp / "home"
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_as_user_ingest, args=(child, str(folder), str(home), str(warm),
+                                                     str(shared_tmp / "warm-home")), daemon=True)
+    proc.start()
+    assert parent.poll(60), "the ingest as a non-root user took over 60 s"
+    out = parent.recv()
+    proc.join()
+    assert "error" not in out, out
+    assert out["euid"] != 0 and out["uid"] != 0, out  # really not root
+    assert out["code"] == 1, out
+    failed = [line for line in out["stderr"].splitlines() if "failed:" in line]
+    assert len(failed) == 2, out["stderr"]
+    assert any(f"{folder / 'locked.txt'}: cannot read file: Permission denied" in line for line in failed), failed
+    assert any(str(folder / "closed") in line and "Permission denied" in line for line in failed), failed
+    assert "Traceback" not in out["stdout"] + out["stderr"]
+    assert "2 added" in out["stdout"], out["stdout"]
+
+    texts = sorted(r.text for r in Library.from_settings(Settings(home=home)).articles.list())
+    assert [t.split()[1] for t in texts] == ["Second", "first"]
