@@ -5,7 +5,8 @@ The pipeline, not the model, is responsible for faithfulness:
 2. When the best sentence's similarity is below ``min_relevance`` (``min_relevance_cross`` when the question
    and the article are in different languages: multilingual-e5 scores run lower across languages) the assistant
    abstains without calling the model. Otherwise the best ``max_evidence`` sentences are offered to the model,
-   numbered, inside an ``<evidence>`` block (quoted data, never instructions); the best ``evidence_context`` of
+   numbered, inside an ``<evidence>`` block (quoted data, never instructions, its own bracket numbers such as a
+   footnote "[2]" put in parentheses so that they never read as citation markers); the best ``evidence_context`` of
    them carry the sentence before them in the article, on a "(context for [n]: ...)" line, for "he" or "said"
    (not when that sentence is offered itself).
 3. The reply is parsed (:mod:`assistant.answer.citations`): invented numbers are dropped, uncited sentences removed.
@@ -39,7 +40,8 @@ import numpy as np
 
 from assistant.answer import attributed
 from assistant.backends.base import Message
-from assistant.answer.citations import parse_cited_answer, render_with_markers, split_final_punctuation
+from assistant.answer.citations import (neutralize_markers, parse_cited_answer, render_with_markers,
+                                        split_final_punctuation)
 from assistant.errors import AssistantError, ConfigError
 from assistant.answer.followup import condense
 from assistant.retrieval.retriever import Filters, Retriever
@@ -418,8 +420,9 @@ class Answerer:
             p = entail(attributed.entailment_messages(sentence, unit))
             if p < aopts.min_entailment:
                 why = f"the model judged that its unit does not state it (p={p:.2f})"
-        if why is None:
-            return {"sentence": sentence, "citations": [], "support": round(support, 3), "kind": "restated"}
+        if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
+            return {"sentence": neutralize_markers(sentence), "citations": [], "support": round(support, 3),
+                    "kind": "restated"}
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
         return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
 
@@ -434,7 +437,9 @@ class Answerer:
         return prompts.render("answer.system.j2", not_found=NOT_FOUND, answer_format=self.options.answer_format)
 
     def _messages(self, question: str, lang: str, evidence: list[Evidence]) -> list[Message]:
-        user = prompts.render("answer.user.j2", evidence=evidence, question=question, lang=lang)
+        # An article's own "[2]" would read as an evidence number: the model sees it as "(2)".
+        shown = [replace(e, text=neutralize_markers(e.text), context=neutralize_markers(e.context)) for e in evidence]
+        user = prompts.render("answer.user.j2", evidence=shown, question=question, lang=lang)
         return [Message("system", self._system_prompt()), Message("user", user)]
 
     def _abstain_text(self, lang: str) -> str:
@@ -464,7 +469,7 @@ class Answerer:
         ok = self._quotes_match(best)
         best = [e for e in best if e.number in ok]
         cites = self._citations(best)
-        return render_with_markers([(e.text, [c.id]) for e, c in zip(best, cites)]), cites
+        return render_with_markers([(neutralize_markers(e.text), [c.id]) for e, c in zip(best, cites)]), cites
 
     def _verify(self, reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str, question: str):
         """``(text, citations, removed, dropped numbers, shown sentences)``. With ``unsupported="mark"`` a sentence

@@ -20,6 +20,9 @@ unit says, in the question's language, citing that unit by construction (no cita
   ("The article says, in Arabic: «…»"), when it is close enough to the question (``min_quote_relevance_cross``).
 - A name the unit spells in the other script is kept beside the translated one: "Lavrentiev (لافرينتييف)"; a name
   the model copied in the source's script is marked as that spelling, "فريق (Panthers)".
+- A unit's own bracket numbers ("[2]", "[٢]") are shown to the model, and inside a quote, in parentheses
+  (:func:`assistant.answer.citations.neutralize_markers`), so they never read as the answer's citation markers; the
+  citation's quote keeps the stored span verbatim.
 
 Limits: a translation is checked for names, numbers, length and similarity, not word by word, so a changed
 relation between names the unit holds ("A backs B" for "B backs A") can pass; a unit that is on the question's
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import prompts
+from assistant.answer.citations import neutralize_markers
 from assistant.backends.base import Message
 from assistant.verify.form import form_problems
 from assistant.answer.selection import Unit
@@ -68,7 +72,7 @@ def messages(lang: str, unit: Unit) -> list[Message]:
     """The prompt that restates ``unit`` in ``lang``: the fixed system prompt first (a backend with a prompt cache
     reads it once), then the unit."""
     system = prompts.render("restate.system.j2")
-    user = prompts.render("restate.user.j2", unit=unit.text, lang=lang,
+    user = prompts.render("restate.user.j2", unit=neutralize_markers(unit.text), lang=lang,
                           source_language=LANGUAGE_NAMES.get(unit.lang or "", "Arabic"))
     return [Message("system", system), Message("user", user)]
 
@@ -76,14 +80,16 @@ def messages(lang: str, unit: Unit) -> list[Message]:
 def relevance_messages(question: str, unit: Unit) -> list[Message]:
     """The one-token yes/no prompt: does ``unit`` answer ``question``? (``prompts/relevance.*.j2``)."""
     return [Message("system", prompts.render("relevance.system.j2")),
-            Message("user", prompts.render("relevance.user.j2", question=question, unit=unit.text))]
+            Message("user", prompts.render("relevance.user.j2", question=question,
+                                           unit=neutralize_markers(unit.text)))]
 
 
 def entailment_messages(sentence: str, unit: Unit) -> list[Message]:
     """The one-token yes/no prompt: does ``unit`` state everything ``sentence`` says? (the calibrated judge's
     ``prompts/judge.entail.*.j2``, so the answerer asks what the eval measures)."""
     return [Message("system", prompts.render("judge.entail.system.j2")),
-            Message("user", prompts.render("judge.entail.user.j2", source=unit.text, sentence=sentence))]
+            Message("user", prompts.render("judge.entail.user.j2", source=neutralize_markers(unit.text),
+                                           sentence=sentence))]
 
 
 def clean_reply(reply: str) -> str:
@@ -157,8 +163,9 @@ def with_source_spellings(sentence: str, unit: Unit, lang: str) -> str:
 
 
 def quote_sentence(unit: Unit, lang: str, *, first: bool = True) -> str:
-    """The unit quoted verbatim, introduced in the question's language."""
-    return prompts.render(f"quote.{lang}.j2", quote=unit.text, unit_lang=unit.lang or lang, first=first)
+    """The unit quoted verbatim (its own bracket numbers in parentheses), introduced in the question's language."""
+    return prompts.render(f"quote.{lang}.j2", quote=neutralize_markers(unit.text), unit_lang=unit.lang or lang,
+                          first=first)
 
 
 def quotable(unit: Unit, lang: str, opts: AttributedOptions) -> bool:

@@ -5,6 +5,16 @@ reply into sentences (a marker-only fragment joins the sentence before it), read
 drops any number that was not offered as evidence (an invented citation is never shown). A sentence left with
 no valid marker is removed. Kept citations are renumbered 1..n in order of first use, so the shown answer's
 ``[n]`` always matches ``citations[n-1]``.
+
+Article text is never read for markers: an article's own bracket numbers (a footnote "[2]", a list item "[1] first
+point", "[٢]") are written in parentheses by :func:`neutralize_markers` wherever article text reaches the model or
+the shown answer (the evidence in every prompt, quotes inside answers, the ``text`` of a JSON answer). So every
+marker the parser sees was written by the answer itself, and it keeps only those of offered evidence. The
+citation's ``quote`` field stays the verbatim stored span; only the copy shown inside the answer text changes.
+
+Limits: a model that invents a bracket number of its own is taken at its word when the number was offered (its
+support is then checked like any citation); only the ``[n]`` forms parsed here are neutralized (``[1-3]`` or
+``[a]`` are plain text to every reader of markers).
 """
 from __future__ import annotations
 
@@ -17,6 +27,13 @@ from assistant.text.sentences import split_sentences
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,،]\s*\d+)*)\s*\]")
 # Markers at the start of a fragment ("Text. [2] Next." or "Text. [1, 2].") belong to the sentence before it.
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,،]\s*\d+)*\s*\]\s*[.،,؛;!?؟]?)+\s*")
+
+
+def neutralize_markers(text: str) -> str:
+    """``text`` with every bracketed number that reads as a citation marker (``[2]``, ``[٢]``, ``[1, 3]``) put in
+    parentheses instead (``(2)``, ``(٢)``, ``(1, 3)``), so text from an article shown to the model or inside an
+    answer can never be taken for the answer's own marker. The length is unchanged, so offsets still hold."""
+    return _MARKER.sub(lambda m: "(" + m.group(0)[1:-1] + ")", text)
 
 
 @dataclass

@@ -8,7 +8,10 @@ unparseable reply, an uncited sentence or a number that was never offered. An em
 not answer. :class:`JsonAnswerStream` reads the reply while it streams and hands back the text form (``sentence
 [1][2]``) piece by piece, so callers stream readable text whatever the format; :func:`to_text` converts a whole
 reply. The text form then goes through the same parsing and verification as a free-text reply. A reply that is
-not JSON at all (a backend that ignored the schema) is passed on unchanged and parsed as free text.
+not JSON at all (a backend that ignored the schema) is passed on unchanged and parsed as free text. A sentence's
+``text`` is never read for markers (its citations are in ``citations``): bracket numbers copied into it from an
+article ("[2]") are put in parentheses (:func:`assistant.answer.citations.neutralize_markers`) before the markers
+are added.
 
 Limits: the streamed draft shows a sentence's markers only once its ``citations`` array is complete; a ``text``
 holding several sentences gives each of them the same citations; keys other than ``text`` and ``citations`` are
@@ -25,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 
-from assistant.answer.citations import render_with_markers
+from assistant.answer.citations import neutralize_markers, render_with_markers
 from assistant.text.sentences import split_sentences
 
 ANSWER_FORMATS = ("text", "json")
@@ -113,7 +116,7 @@ def _partial_sentences(buf: str) -> list[tuple[str, list[int] | None]]:
 def _draft(sentences: list[tuple[str, list[int] | None]]) -> str:
     parts = []
     for text, cites in sentences:
-        parts.append(text.strip() + ((" " + "".join(f"[{n}]" for n in cites)) if cites else ""))
+        parts.append(neutralize_markers(text.strip()) + ((" " + "".join(f"[{n}]" for n in cites)) if cites else ""))
     return " ".join(p for p in parts if p)
 
 
@@ -157,7 +160,7 @@ def to_text(raw: str) -> str:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
         cites = [n for n in item.get("citations") or [] if isinstance(n, int) and not isinstance(n, bool)]
-        text = item["text"].strip()
+        text = neutralize_markers(item["text"].strip())
         for s, e in split_sentences(text) or [(0, len(text))]:
             pieces.append((text[s:e].strip(), cites))
     return render_with_markers([(t, c) for t, c in pieces if t])
