@@ -173,7 +173,7 @@ def test_upload_reports_each_file_and_rejects_oversized_ones(services, tmp_path)
     big = tmp_path / "big.txt"
     with open(big, "wb") as f:
         f.truncate(MAX_UPLOAD_BYTES + 1)
-    lib = LibraryHandlers(services)
+    lib = LibraryHandlers(services, received=lambda path: True)  # the handler alone: every path is an upload
     rows, status, listing = lib.upload([str(good), str(broken), str(big)], "auto", "", "")
     by_name = {r[0]: r for r in rows}
     assert by_name["good.txt"][1] == "ok" and by_name["broken.json"][1] == "failed"

@@ -103,15 +103,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class BackgroundServer:
-    """uvicorn in a daemon thread; the context value is the base URL (``http://127.0.0.1:PORT``)."""
+    """uvicorn in a daemon thread (``lifespan="on"`` for a mounted UI, whose queue starts with the app); the context value is the base URL (``http://127.0.0.1:PORT``)."""
 
-    def __init__(self, app, *, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning"):
+    def __init__(self, app, *, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning",
+                 lifespan: str = "off"):
         import uvicorn
 
         self.host = host
         self.port = port or free_port(host)
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level=log_level,
-                                                    lifespan="off"))
+                                                    lifespan=lifespan))
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 
     @property

@@ -22,7 +22,7 @@ import gradio as gr
 from assistant.ui import render
 from assistant.ui.chat import ANY_LANG, ChatHandlers, new_state
 from assistant.ui.evaluation import EvalHandlers
-from assistant.ui.library import LIST_HEADERS, RESULT_HEADERS, UPLOAD_TYPES, LibraryHandlers
+from assistant.ui.library import LIST_HEADERS, RESULT_HEADERS, UPLOAD_TYPES, LibraryHandlers, gradio_uploads
 
 CITE_JS = """
 window.__nqaOpenCitation = (turn, n) => trigger('click', {turn: Number(turn), citation: Number(n)});
@@ -47,8 +47,9 @@ VIEWER_HINT = "Click a citation to see its article, with the cited span highligh
 
 def build_ui(services) -> gr.Blocks:
     """The whole UI over one :class:`assistant.services.Services`; mount it or ``launch()`` it."""
+    demo = gr.Blocks(title="News QA assistant", analytics_enabled=False)
     chat = ChatHandlers(services)
-    lib = LibraryHandlers(services)
+    lib = LibraryHandlers(services, received=gradio_uploads(demo))
     ev = EvalHandlers(services)
     settings = services.settings
     try:
@@ -56,7 +57,7 @@ def build_ui(services) -> gr.Blocks:
     except Exception as e:  # shown, not fatal: the chat reports the real error when asked
         backend = f"unavailable: {e}"
 
-    with gr.Blocks(title="News QA assistant", analytics_enabled=False) as demo:
+    with demo:
         gr.HTML(render.style_tag(), js_on_load=None, elem_id="nqa-style", padding=False)
         state = gr.State(new_state())
         with gr.Tab("Chat", id="chat"):

@@ -8,6 +8,12 @@ copies are removed. Ingests are serialized with ``services.ingest_lock()``; a se
 Progress goes to a :class:`gradio.Progress` bar (files done / files total). The per-file result table says
 ``ok``, ``unchanged``, ``partial`` or ``failed`` with the reason, naming files by their uploaded names.
 
+Only files that Gradio itself received are read: a request to the upload event names files by server path
+(``FileData.path``), and a mounted Blocks never runs Gradio's own check that such a path is an upload (it checks
+only after ``launch()``). :func:`gradio_uploads` accepts a path only when it lies, symlinks resolved, inside
+Gradio's upload folder and Gradio's upload route recorded it for this app; any other path (a config file, another
+store's article) gets its own ``failed`` row, "not an uploaded file", and is never opened.
+
 Limits: the size limit is a constant, not a setting; the article list shows at most :data:`MAX_ROWS` rows (search
 narrows it); titles in tables are plain text cells (the table component does not render HTML).
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from assistant.errors import AssistantError
 from assistant.ui import render
@@ -25,6 +32,28 @@ MAX_ROWS = 500
 RESULT_HEADERS = ["file", "status", "added", "updated", "unchanged", "duplicates", "detail"]
 LIST_HEADERS = ["title", "id", "lang", "source", "chunks"]
 UPLOAD_TYPES = sorted(SUPPORTED_EXTENSIONS)
+
+
+NOT_UPLOADED = "not an uploaded file: only files sent through the upload button are ingested"
+
+
+def gradio_uploads(blocks) -> Callable[[Path], bool]:
+    """Whether a path is a file that Gradio's upload route received for ``blocks``: inside its upload folder
+    (``GRADIO_TEMP_DIR``, symlinks resolved) and listed in ``blocks.upload_file_set``."""
+    from gradio.utils import get_upload_folder
+
+    def received(path: Path) -> bool:
+        folder = Path(get_upload_folder()).resolve()
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        if not real.is_relative_to(folder) or path.is_symlink():
+            return False
+        listed = blocks.upload_file_set
+        return str(path) in listed or str(real) in listed
+
+    return received
 
 
 def _short(text: str | None, n: int = 90) -> str:
@@ -39,8 +68,12 @@ def result_row(name: str, status: str, detail: str = "", counts: dict | None = N
 
 
 class LibraryHandlers:
-    def __init__(self, services):
+    """``received(path)`` says whether a path handed to :meth:`upload` is a file the client uploaded
+    (:func:`gradio_uploads` in the app); any other path is refused unread."""
+
+    def __init__(self, services, *, received: Callable[[Path], bool]):
         self.services = services
+        self.received = received
 
     @property
     def staging(self) -> Path:
@@ -87,6 +120,9 @@ class LibraryHandlers:
         for f in files or []:
             src = Path(getattr(f, "name", f))
             name = src.name
+            if not self.received(src):
+                rejected.append(result_row(name, "failed", NOT_UPLOADED))
+                continue
             try:
                 size = src.stat().st_size
             except OSError as e:
