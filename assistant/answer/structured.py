@@ -35,6 +35,8 @@ ANSWER_FORMATS = ("text", "json")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _TEXT_KEY = re.compile(r'"text"\s*:\s*"')
 _CITATIONS = re.compile(r'"citations"\s*:\s*\[([^\]]*)\]')
+_OPEN_MARKER = re.compile(r"\[\s*\d*(?:\s*[,،]\s*\d*)*$")
+"""A bracket number not yet closed at the end of a streamed text: held back until it reads as one or not."""
 
 
 def answer_schema(numbers: list[int]) -> dict:
@@ -116,7 +118,10 @@ def _partial_sentences(buf: str) -> list[tuple[str, list[int] | None]]:
 def _draft(sentences: list[tuple[str, list[int] | None]]) -> str:
     parts = []
     for text, cites in sentences:
-        parts.append(neutralize_markers(text.strip()) + ((" " + "".join(f"[{n}]" for n in cites)) if cites else ""))
+        shown = neutralize_markers(text.strip())
+        if cites is None:  # still streaming: "[2" shown now would be "(2)" once closed, and the draft only appends
+            shown = _OPEN_MARKER.sub("", shown).rstrip()
+        parts.append(shown + ((" " + "".join(f"[{n}]" for n in cites)) if cites else ""))
     return " ".join(p for p in parts if p)
 
 
