@@ -6,11 +6,15 @@ stored text is what citation offsets count into and must be reproducible:
 1. UTF-8 with BOM (the BOM is stripped, nothing else changes);
 2. UTF-16, only with a UTF-16 BOM or when the bytes look like UTF-16 (NUL bytes at one parity, none at the other);
 3. strict UTF-8 (the common case: the text is returned exactly as decoded, line endings included);
-4. Windows-1256 (legacy Arabic), accepted only when the result is plausible text: no C0 control characters
-   besides tab/newline/carriage return/form feed, mostly letters, and the non-ASCII characters mostly letters
-   (cp1256 maps nearly every byte to something, so an unchecked fallback would accept any binary file).
+4. Windows-1256 (legacy Arabic), accepted only when the result is plausible text: mostly letters, at least 90%
+   ordinary characters (control characters are not), and the non-ASCII characters mostly letters (cp1256 maps
+   nearly every byte to something, so an unchecked fallback would accept any binary file).
 
-Data with NUL bytes (outside UTF-16) or a noticeable share of control characters is rejected as binary.
+Data with NUL bytes (outside UTF-16) is rejected as binary, and so is text made mostly of control characters:
+more than a third of it, or more than :data:`FEW_CONTROLS` and over 1% of it. A text file with a few stray
+control characters (an ANSI colour sequence pasted from a terminal, a bell, a form feed) is text and is kept
+verbatim, controls included: the stored text is what citation offsets count into, and whoever shows it removes
+the controls at display time (:func:`assistant.text.safe.display_text`).
 Limits: other legacy encodings (Windows-1252, ISO-8859-6, MacArabic, UTF-32) are not recognised and are
 reported as unknown; a declared charset (HTML ``<meta charset>``, XML prolog) is not consulted here.
 """
@@ -26,6 +30,9 @@ EMPTY = "empty file"
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f")
 _ARABIC_PUNCT = frozenset("،؛؟٪٫٬ـ")
+FEW_CONTROLS = 16
+"""Control characters a text may hold whatever its length (beyond this, at most 1% of it); an article is not lost
+for one stray escape sequence."""
 
 
 def _is_control(ch: str) -> bool:
@@ -34,11 +41,12 @@ def _is_control(ch: str) -> bool:
 
 
 def _looks_binary(text: str) -> bool:
-    """NUL anywhere, or control characters making up more than 1% of the text."""
+    """NUL anywhere, or control characters making up more than a third of the text (mostly non-text), or more
+    than :data:`FEW_CONTROLS` of them and over 1% of the text."""
     if "\x00" in text:
         return True
     controls = sum(1 for ch in text if _is_control(ch))
-    return controls > len(text) * 0.01
+    return controls * 3 > len(text) or controls > max(FEW_CONTROLS, len(text) * 0.01)
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -57,13 +65,12 @@ def _looks_utf16(data: bytes) -> str | None:
 
 
 def _plausible_cp1256(text: str) -> bool:
-    if any(ord(ch) < 0x20 and ch not in _ALLOWED_CONTROLS for ch in text) or "\x7f" in text:
-        return False
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         return False
     letters = sum(1 for ch in visible if ch.isalpha())
-    ordinary = sum(1 for ch in visible if ch.isalnum() or ord(ch) < 0x80 or ch in _ARABIC_PUNCT or ch in "«»–—…")
+    ordinary = sum(1 for ch in visible
+                   if ch.isalnum() or " " <= ch < "\x7f" or ch in _ARABIC_PUNCT or ch in "«»–—…")
     non_ascii = [ch for ch in visible if ord(ch) >= 0x80]
     non_ascii_letters = sum(1 for ch in non_ascii if ch.isalpha() or ch in _ARABIC_PUNCT)
     return (

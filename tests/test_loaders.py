@@ -88,6 +88,32 @@ def test_decode_control_characters_rejected_as_binary():
         decode_bytes(data, "x")
 
 
+@pytest.mark.parametrize("stray", ["\x1b[31m", "\x07", "\x1b[1;31mred\x1b[0m", "\x1b]0;title\x07", "\x9b"])
+def test_decode_a_text_with_a_few_control_characters_is_kept_verbatim(stray):
+    text = f"{EN} A pasted {stray}word. The rest of the story.\n"
+    assert decode_bytes(text.encode("utf-8"), "x.txt") == text
+    short = f"Hi{stray} there."
+    assert decode_bytes(short.encode("utf-8"), "x.txt") == short
+
+
+def test_decode_windows_1256_arabic_with_a_stray_escape_is_kept():
+    text = f"{AR}\x1b[0m\r\n{AR2}\x07\r\n"
+    assert decode_bytes(text.encode("cp1256"), "x") == text
+
+
+@pytest.mark.parametrize("data", [b"\x01\x02\x03", b"ab\x01\x02\x03\x04", bytes(range(1, 32)) * 3 + b"x" * 500,
+                                  b"\x1b[31m" * 40 + b"words here " * 100])
+def test_decode_mostly_control_characters_is_still_binary(data):
+    with pytest.raises(LoadError, match="binary"):
+        decode_bytes(data, "x")
+
+
+def test_a_txt_file_with_an_escape_sequence_loads_whole(tmp_path):
+    text = f"Title line\n{EN} The envoy said \x1b[31mno\x1b[0m and left.\x07\n"
+    [art] = articles(write(tmp_path, "ansi.txt", text.encode("utf-8")))
+    assert art.text == text
+
+
 def test_decode_empty_and_whitespace_only():
     with pytest.raises(LoadError, match="empty file"):
         decode_bytes(b"", "x")

@@ -4,8 +4,11 @@ Design: pure functions from the library's own records (:class:`assistant.answer.
 dicts) to HTML strings; no Gradio, no store access, no answering logic. Every piece of text that comes from an
 article, a title, a question or the model goes through :func:`html.escape` before it lands in markup, so article
 HTML is shown as text and never executes (the chat component is told not to sanitize: escaping here is the one
-line of defence, and it is total). Every block carries ``dir="auto"`` so an Arabic block reads right-to-left and
-an English one left-to-right inside the same message.
+line of defence, and it is total). Before escaping, control characters and terminal escape sequences are taken
+out of it (:func:`assistant.text.safe.display_text`: the stored text keeps them verbatim, the page never shows
+them), and the short metadata fields of the meta line (source, date, language; a source is often a file name)
+have their bidi controls shown as ``\\uXXXX`` so they cannot reorder the rest of the line. Every block carries
+``dir="auto"`` so an Arabic block reads right-to-left and an English one left-to-right inside the same message.
 
 A citation marker ``[n]`` in the answer text becomes a chip: a ``<button class="nqa-chip" data-citation="n"
 data-turn="t">`` (``t`` is the 0-based chat turn, because every answer numbers its citations from 1). The article
@@ -20,6 +23,8 @@ from __future__ import annotations
 import re
 from html import escape
 from typing import Iterable, Mapping, Sequence
+
+from assistant.text.safe import display_text
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -65,7 +70,13 @@ def style_tag() -> str:
 
 
 def _e(value) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """Text for the page: controls and escape sequences out (:func:`display_text`), then HTML-escaped."""
+    return escape(display_text("" if value is None else str(value)), quote=True)
+
+
+def _field(value) -> str:
+    """A one-line metadata value (a source, possibly a file name): controls and bidi controls shown as escapes."""
+    return escape(display_text("" if value is None else str(value), one_line=True), quote=True)
 
 
 def chip(n: int, turn: int) -> str:
@@ -82,25 +93,25 @@ def answer_text_html(text: str, turn: int, valid: Iterable[int] | None = None) -
         n = int(m.group(1))
         if ok is not None and n not in ok:
             continue
-        out.append(escape(text[pos : m.start()]))
+        out.append(_e(text[pos : m.start()]))
         out.append(chip(n, turn))
         pos = m.end()
-    out.append(escape(text[pos:]))
+    out.append(_e(text[pos:]))
     return "".join(out)
 
 
 def render_draft(text: str) -> str:
     """The model's draft while it streams: plain escaped text, marked as not yet verified."""
-    body = escape(text) if text.strip() else "…"
+    body = _e(text) if text.strip() else "…"
     return f'<div class="nqa-draft" dir="auto" data-state="draft">{body}</div>'
 
 
 def render_user(text: str) -> str:
-    return f'<div class="nqa-question" dir="auto">{escape(text)}</div>'
+    return f'<div class="nqa-question" dir="auto">{_e(text)}</div>'
 
 
 def render_error(message: str) -> str:
-    return f'<div class="nqa-error" dir="auto" role="alert">{escape(message)}</div>'
+    return f'<div class="nqa-error" dir="auto" role="alert">{_e(message)}</div>'
 
 
 def _removed_html(removed: Sequence[Mapping]) -> str:
@@ -119,13 +130,14 @@ def render_answer(answer, turn: int) -> str:
     notice (a distinct styled box listing the closest sources)."""
     if answer.abstained:
         closest = "".join(
-            f'<li dir="auto"><span class="nqa-title">{_e(s.get("title") or s.get("doc_id"))}</span> '
-            f'<span class="nqa-meta">({_e(s.get("source") or "unknown source")}, score {float(s.get("score", 0)):.2f})'
+            f'<li dir="auto"><span class="nqa-title" dir="auto">{_e(s.get("title") or s.get("doc_id"))}</span> '
+            f'<span class="nqa-meta">({_field(s.get("source") or "unknown source")}, '
+            f'score {float(s.get("score", 0)):.2f})'
             f'</span></li>' for s in (answer.closest_sources or []))
         closest_html = (f'<div class="nqa-meta">Closest articles:</div><ul class="nqa-closest">{closest}</ul>'
                         if closest else "")
         body = (f'<div class="nqa-abstain" role="note" data-abstained="true"><span class="nqa-label">'
-                f'Not found in the articles</span><div dir="auto">{escape(answer.answer)}</div>{closest_html}</div>')
+                f'Not found in the articles</span><div dir="auto">{_e(answer.answer)}</div>{closest_html}</div>')
     else:
         ids = [c.id for c in answer.citations]
         body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'
@@ -138,7 +150,7 @@ def render_answer(answer, turn: int) -> str:
 def _meta_line(meta: Mapping) -> str:
     parts = [meta.get("source") or "unknown source", (meta.get("published") or "")[:10] or "undated",
              LANG_NAMES.get(meta.get("lang") or "", meta.get("lang") or "unknown language")]
-    return " · ".join(_e(p) for p in parts)
+    return " · ".join(_field(p) for p in parts)
 
 
 def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
@@ -160,7 +172,7 @@ def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
         meta.setdefault("source", first.source)
         meta.setdefault("lang", first.lang)
         quotes = "".join(f'<div class="nqa-cited">{chip(c.id, turn)} '
-                         f'<blockquote class="nqa-quote" dir="auto">{escape(c.quote)}</blockquote></div>'
+                         f'<blockquote class="nqa-quote" dir="auto">{_e(c.quote)}</blockquote></div>'
                          for c in cites)
         rows.append(
             f'<div class="nqa-source" data-doc="{_e(doc_id)}">'
@@ -177,21 +189,21 @@ def render_article(text: str, *, title: str | None = None, meta: Mapping | None 
             f'<div class="nqa-meta">{_meta_line(meta)}</div>')
     if start is not None and end is not None and 0 <= start <= end <= len(text):
         mark_id = f' id="cite-{int(cite_id)}"' if cite_id is not None else ""
-        body = f"{escape(text[:start])}<mark{mark_id}>{escape(text[start:end])}</mark>{escape(text[end:])}"
+        body = f"{_e(text[:start])}<mark{mark_id}>{_e(text[start:end])}</mark>{_e(text[end:])}"
         label = f"Citation [{int(cite_id)}]" if cite_id is not None else "Highlighted span"
         head += f'<div class="nqa-meta nqa-span">{label}: characters {int(start)}–{int(end)}</div>'
     else:
-        body = escape(text)
+        body = _e(text)
     return f'<article class="nqa-article">{head}<div class="nqa-article-text" dir="auto">{body}</div></article>'
 
 
 def render_placeholder(message: str) -> str:
-    return f'<div class="nqa-empty" dir="auto">{escape(message)}</div>'
+    return f'<div class="nqa-empty" dir="auto">{_e(message)}</div>'
 
 
 def render_status(message: str) -> str:
     """A one-line result (an ingest summary, an eval's metrics)."""
-    return f'<div class="nqa-status" dir="auto" role="status">{escape(message)}</div>'
+    return f'<div class="nqa-status" dir="auto" role="status">{_e(message)}</div>'
 
 
 def render_trace(retrieved: Sequence[Mapping], chunks: Mapping[str, Mapping] | None = None) -> str:
@@ -206,7 +218,7 @@ def render_trace(retrieved: Sequence[Mapping], chunks: Mapping[str, Mapping] | N
         snippet = snippet[:160] + ("…" if len(snippet) > 160 else "")
         rows.append(f'<tr><td class="num">{i}</td><td class="num">{float(r.get("score", 0)):.4f}</td>'
                     f'<td dir="auto">{_e(info.get("title") or r.get("doc_id"))}</td><td><code>{_e(r.get("chunk_id"))}'
-                    f'</code></td><td dir="auto">{escape(snippet)}</td></tr>')
+                    f'</code></td><td dir="auto">{_e(snippet)}</td></tr>')
     return ('<table class="nqa-trace"><thead><tr><th>#</th><th>score</th><th>article</th><th>chunk</th>'
             f'<th>text</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
