@@ -1,46 +1,48 @@
 """An unreadable file (and folder) among good ones, ingested by a user who is not root: the good files are stored,
 the unreadable ones are reported as failed by name with the reason, and ``assistant ingest`` exits 1.
 
-Root reads every file whatever its mode, so the ingest runs in a forked child that has dropped to ``nobody``
-(uid 65534) for good (real, effective and saved uid); the child asserts it is not root. The interpreter lives
-under /root (mode 700), which ``nobody`` cannot enter, so a fresh ``python`` cannot be started as that user:
-the child is a fork of this process instead, and it first runs one ingest as root into a scratch home so every
-module the ingest imports is loaded before the privileges are dropped. When the suite itself runs as another
-user, the child runs as that user (not root either). Never skipped.
+Root reads every file whatever its mode, so the ingest runs in a child process that has dropped to ``nobody``
+(uid 65534) for good (real, effective and saved uid) and reports its uids. The interpreter lives under /root
+(mode 700), which ``nobody`` cannot enter, so ``python`` cannot be started as that user (``runuser`` fails):
+the child starts as root, runs one ingest into a scratch home so every module the ingest imports is loaded,
+then drops its privileges and runs the real one. A fresh interpreter, not a fork: a fork of the test process,
+which holds Chroma's threads, can hang on a lock one of them held. When the suite itself runs as another user,
+the child runs as that user (not root either). Never skipped.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from assistant.cli import app
 from assistant.settings import Settings
 from assistant.store.library import Library
 
 NOBODY = 65534
+CHILD = """
+import json, os, sys
+from typer.testing import CliRunner
+from assistant.cli import app
 
-
-def _as_user_ingest(conn, folder: str, home: str, warm_folder: str, warm_home: str) -> None:
-    try:
-        runner = CliRunner()
-        if os.geteuid() == 0:
-            os.environ["ASSISTANT_HOME"] = warm_home  # load every module the ingest needs while still root
-            runner.invoke(app, ["ingest", "-q", warm_folder])
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-        os.environ["ASSISTANT_HOME"] = home
-        r = runner.invoke(app, ["ingest", "-q", folder])
-        conn.send({"euid": os.geteuid(), "uid": os.getuid(), "code": r.exit_code, "stdout": r.stdout,
-                   "stderr": r.stderr, "exception": repr(r.exception)})
-    except BaseException as e:  # noqa: BLE001 - reported to the parent
-        conn.send({"error": f"{type(e).__name__}: {e}"})
+folder, home, warm_folder, warm_home = sys.argv[1:5]
+runner = CliRunner()
+if os.geteuid() == 0:
+    os.environ["ASSISTANT_HOME"] = warm_home  # load every module the ingest needs while still root
+    runner.invoke(app, ["ingest", "-q", warm_folder])
+    os.setgroups([])
+    os.setgid(%d)
+    os.setuid(%d)
+os.environ["ASSISTANT_HOME"] = home
+r = runner.invoke(app, ["ingest", "-q", folder])
+print(json.dumps({"euid": os.geteuid(), "uid": os.getuid(), "code": r.exit_code, "stdout": r.stdout,
+                  "stderr": r.stderr, "exception": repr(r.exception)}))
+""" % (NOBODY, NOBODY)
 
 
 @pytest.fixture
@@ -68,22 +70,18 @@ def test_an_unreadable_file_among_good_ones_fails_by_name_as_a_non_root_user(sha
     warm = shared_tmp / "warm"
     warm.mkdir()
     (warm / "w.txt").write_text("Warm-up article. Loads the modules.", encoding="utf-8")
-    user = NOBODY if os.geteuid() == 0 else os.geteuid()
-    for p in (shared_tmp, *shared_tmp.rglob("*")):
-        os.chown(p, user, user) if os.geteuid() == 0 else None
+    if os.geteuid() == 0:
+        for p in (shared_tmp, *shared_tmp.rglob("*")):
+            os.chown(p, NOBODY, NOBODY)
     os.chmod(folder / "locked.txt", 0o000)
     os.chmod(folder / "closed", 0o000)
     home = shared_tmp / "home"
 
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_as_user_ingest, args=(child, str(folder), str(home), str(warm),
-                                                     str(shared_tmp / "warm-home")), daemon=True)
-    proc.start()
-    assert parent.poll(60), "the ingest as a non-root user took over 60 s"
-    out = parent.recv()
-    proc.join()
-    assert "error" not in out, out
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(home), str(warm),
+                           str(shared_tmp / "warm-home")], capture_output=True, text=True, timeout=120,
+                          env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["euid"] != 0 and out["uid"] != 0, out  # really not root
     assert out["code"] == 1, out
     failed = [line for line in out["stderr"].splitlines() if "failed:" in line]
