@@ -11,7 +11,8 @@ them (:func:`assistant.store.indexing.embed_chunks`). Then each article is writt
 stored with ``duplicate_of`` set, with ``"skip"`` it is not stored; either way it is counted in
 ``near_duplicates``.
 
-Crash safety: every ingest first takes the home's writer lock and runs :func:`assistant.store.consistency.recover`
+Crash safety: every ingest holds the store's writer lock from start to end (one writer per store across processes,
+:mod:`assistant.store.writelock`) and first runs :func:`assistant.store.consistency.recover`
 (redo/clean what a killed writer left half-written), and each batch is written under the lock through the intent →
 indexes → commit protocol of :meth:`Library.replace_many` (one call per index per batch), so re-running the same
 ingest after ``kill -9`` converges to the state of a clean run. Embedding happens outside the lock.
@@ -36,9 +37,16 @@ time.
 
 A file that cannot be read is reported with its reason and the rest goes on; a bad item inside a file is
 reported by its locator. Progress is reported through an optional callback, never printed.
+
+Valid Unicode only reaches the store (SQLite and Chroma refuse a lone surrogate, and one such field used to fail
+the whole batch): a lone surrogate, from an undecodable byte of a file name (the default source and the locator)
+or a ``\\ud800`` escape in JSON, becomes ``\\xNN`` (a byte) or U+FFFD in the article's fields, and always
+U+FFFD in its text (one character for one, so offsets do not move). Identity keys are made before that, from the
+name as the file system gives it. The report's ``to_dict`` (JSON output) escapes them the same way.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -79,9 +87,10 @@ class FileResult:
         return "unchanged"
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "status": self.status, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "duplicates": self.duplicates, "errors": self.errors,
-                "doc_ids": self.doc_ids, "near_duplicates": self.near_duplicates}
+        return {"path": _unicode(self.path), "status": self.status, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "duplicates": self.duplicates,
+                "errors": [_unicode(e) for e in self.errors], "doc_ids": self.doc_ids,
+                "near_duplicates": self.near_duplicates}
 
 
 @dataclass
@@ -106,6 +115,20 @@ class IngestReport:
                 "totals": {k: self.total(k) for k in ("added", "updated", "unchanged", "duplicates")}
                 | {"chunks": self.chunks, "failed_files": len(self.failed_files)},
                 "near_duplicates": self.total("near_duplicates")}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value, *, text: bool = False):
+    """``value`` (a str, else returned as is) without lone surrogates: in ``text`` each becomes U+FFFD; elsewhere
+    one that stands for an undecodable byte (``surrogateescape``) becomes ``\\xNN``, any other U+FFFD."""
+    if not isinstance(value, str) or not _SURROGATE.search(value):
+        return value
+    if text:
+        return _SURROGATE.sub("\ufffd", value)
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if "\udc80" <= m.group() <= "\udcff"
+                          else "\ufffd", value)
 
 
 DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
@@ -161,6 +184,11 @@ class Ingestor:
         """Ingest files and folders. ``names`` maps a path (as given) to the name it stands for (an upload's
         name, for a file saved in a temporary folder): that name, not the path, is then the article's locator
         and identity."""
+        with self.library.writing():  # the whole run: one writer per store, across processes
+            return self._ingest_paths(paths, lang=lang, source=source, names=names)
+
+    def _ingest_paths(self, paths: Iterable[str | Path], *, lang: str | None, source: str | None,
+                      names: Mapping[str, str] | None) -> IngestReport:
         self.recover()
         for path, name, err in iter_named_files(paths):
             result = FileResult(str(path))
@@ -178,13 +206,14 @@ class Ingestor:
 
     def ingest_articles(self, articles: Iterable[RawArticle], *, name: str = "<input>") -> FileResult:
         """Ingest articles given directly (API, tests); one result for the whole batch."""
-        self.recover()
-        result = FileResult(name)
-        self.report.files.append(result)
-        for art in articles:
-            self._add_article(art, result)
-        self.flush()
-        return result
+        with self.library.writing():
+            self.recover()
+            result = FileResult(name)
+            self.report.files.append(result)
+            for art in articles:
+                self._add_article(art, result)
+            self.flush()
+            return result
 
     def recover(self) -> None:
         """Once per ingestor: clean up what a killed writer left (see :func:`assistant.store.consistency.recover`)."""
@@ -234,7 +263,9 @@ class Ingestor:
 
     def _add_article(self, art: RawArticle, result: FileResult, *, key: str | None = None,
                      owner: str | None = None, fallback_key: str | None = None) -> None:
-        text = art.text
+        art.text = text = _unicode(art.text, text=True)
+        for name in ("locator", "title", "source", "url", "published", "lang", "id"):
+            setattr(art, name, _unicode(getattr(art, name)))
         if not text or not text.strip():
             result.errors.append(f"{art.locator}: empty text")
             return
