@@ -254,7 +254,7 @@ def test_odd_names_through_the_cli(tmp_path, monkeypatch):
     (tmp_path / "-bad.json").write_text("{", encoding="utf-8")
     runner = CliRunner()
     r = runner.invoke(app, ["ingest", "-q", "--json", "--", "dir", "-bad.json"])
-    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit), r.output
+    assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit)), r.output
     out = json.loads(r.stdout)
     assert out["totals"]["added"] == len(names) and out["totals"]["failed_files"] == 1, out
     r = runner.invoke(app, ["ingest", "-q", "--", "dir", "-bad.json"])
