@@ -2,7 +2,9 @@
 
 A thin layer: it builds :class:`Settings` once, wires the pieces through :mod:`assistant.services`, and formats
 results. Errors from the library (:class:`AssistantError`) are shown as one clear line and exit with status 2;
-an ingest in which some files failed exits with status 1 after finishing the rest.
+an ingest in which some files failed exits with status 1 after finishing the rest. A writer (ingest, docs delete,
+docs check) that finds another process writing the same store says who, waits, and past ``lock_timeout_s`` exits
+with status 3 (:class:`assistant.store.writelock.StoreBusy`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import typer
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+from assistant.text.safe import display_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Question answering over Arabic and English news articles, with cited spans.")
@@ -29,9 +32,23 @@ def _settings() -> Settings:
         _fail(f"invalid settings: {e}")
 
 
+BUSY_EXIT = 3
+"""Exit status of a writer that gave up waiting for another process writing the same store."""
+
+
 def _fail(msg: str, code: int = 2):
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code)
+
+
+def _fail_with(e: AssistantError, code: int = 2):
+    from assistant.store.writelock import StoreBusy
+
+    _fail(str(e), BUSY_EXIT if isinstance(e, StoreBusy) else code)
+
+
+def _waiting(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -39,14 +56,10 @@ def _short(text: str, n: int = 70) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-_INVISIBLE = {0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
 def _printable(text: str) -> str:
     """Text for one terminal line: control characters (newlines, escapes) and bidi controls (which can reorder
     what follows them on the line) shown as ``\\uXXXX`` escapes; everything else as is."""
-    return "".join(f"\\u{ord(c):04x}" if (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or ord(c) in _INVISIBLE) else c
-                   for c in text)
+    return display_text(text, one_line=True)
 
 
 def _echo_json(data) -> None:
@@ -79,9 +92,10 @@ def ingest(
         (files_bar if kind == "file" else chunks_bar).update(n)
 
     try:
-        report = make_ingestor(settings, progress=progress).ingest_paths(paths, lang=lang, source=source)
+        report = make_ingestor(settings, progress=progress, on_wait=_waiting).ingest_paths(paths, lang=lang,
+                                                                                          source=source)
     except AssistantError as e:
-        _fail(str(e))
+        _fail_with(e)
     finally:
         files_bar.close()
         chunks_bar.close()
@@ -93,7 +107,7 @@ def ingest(
                    f"{t['unchanged']} unchanged, {t['duplicates']} duplicates, {t['chunks']} chunks written")
         for f in report.failed_files:
             for err in f.errors:
-                typer.echo(f"  failed: {err}", err=True)
+                typer.echo(f"  failed: {_printable(err)}", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -126,7 +140,7 @@ def ask(
                 if not drafting:
                     typer.echo("draft: ", err=True, nl=False)
                     drafting = True
-                typer.echo(event.text, err=True, nl=False)
+                typer.echo(display_text(event.text), err=True, nl=False)
             elif event.type == "final":
                 answer = event.answer
         if drafting:
@@ -136,21 +150,22 @@ def ask(
     if as_json:
         _echo_json(answer.to_dict())
         return
-    typer.echo(answer.answer)
+    typer.echo(display_text(answer.answer))
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            typer.echo(f"[{c.id}] {_short(c.title or c.doc_id)} ({c.source or 'unknown source'}), "
-                       f"chars {c.start}-{c.end}:")
-            typer.echo(f"    “{c.quote}”")
+            typer.echo(f"[{c.id}] {_printable(_short(c.title or c.doc_id))} "
+                       f"({_printable(c.source or 'unknown source')}), chars {c.start}-{c.end}:")
+            typer.echo(f"    “{display_text(c.quote)}”")
     for r in answer.removed:
-        typer.echo(f"(removed: “{_short(r['sentence'])}” — {r['reason']})", err=True)
+        typer.echo(f"(removed: “{_printable(_short(r['sentence']))}” — {r['reason']})", err=True)
     if answer.fallback:
         typer.echo(f"(the model failed, so the answer quotes the evidence: {answer.fallback})", err=True)
     if answer.abstained and answer.closest_sources:
         typer.echo("\nClosest articles:")
         for s in answer.closest_sources:
-            typer.echo(f"  - {_short(s['title'] or s['doc_id'])} ({s['source'] or 'unknown source'})")
+            typer.echo(f"  - {_printable(_short(s['title'] or s['doc_id']))} "
+                       f"({_printable(s['source'] or 'unknown source')})")
 
 
 @app.command()
@@ -265,9 +280,9 @@ def docs_show(doc_id: str, as_json: bool = typer.Option(False, "--json")):
         _echo_json(rec.meta() | {"text": rec.text})
         return
     for k, v in rec.meta().items():
-        typer.echo(f"{k}: {v}")
+        typer.echo(f"{k}: {_printable(str(v))}")
     typer.echo("")
-    typer.echo(rec.text)
+    typer.echo(display_text(rec.text))
 
 
 @docs_app.command("delete")
@@ -276,9 +291,9 @@ def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
     from assistant.services import open_library
 
     try:
-        open_library(_settings()).delete(doc_id)
+        open_library(_settings(), on_wait=_waiting).delete(doc_id)
     except AssistantError as e:
-        _fail(str(e), 1)
+        _fail_with(e, 1)
     if as_json:
         _echo_json({"deleted": doc_id})
     else:
@@ -299,11 +314,11 @@ def docs_check(
 
     settings = _settings()
     try:
-        lib = open_library(settings)
+        lib = open_library(settings, on_wait=_waiting)
         report = (repair_store(lib, chunk_chars=settings.chunk_chars, embedder_factory=lambda: make_embedder(settings))
                   if repair else check(lib))
     except AssistantError as e:
-        _fail(str(e))
+        _fail_with(e)
     if as_json:
         _echo_json(report.to_dict())
     else:

@@ -9,8 +9,10 @@ down, nothing is global.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Callable
 
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends import make_embedder, make_llm
@@ -18,13 +20,17 @@ from assistant.settings import Settings
 from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
-
-def open_library(settings: Settings) -> Library:
-    return Library.from_settings(settings)
+log = logging.getLogger("assistant.store")
 
 
-def make_ingestor(settings: Settings, *, library: Library | None = None, embedder=None, progress=None) -> Ingestor:
-    return Ingestor(library or open_library(settings), embedder or make_embedder(settings),
+def open_library(settings: Settings, *, on_wait: Callable[[str], None] | None = None) -> Library:
+    """The store; ``on_wait`` hears, once per wait, that a writer waits for another process (who, since when)."""
+    return Library.from_settings(settings, on_wait=on_wait)
+
+
+def make_ingestor(settings: Settings, *, library: Library | None = None, embedder=None, progress=None,
+                  on_wait: Callable[[str], None] | None = None) -> Ingestor:
+    return Ingestor(library or open_library(settings, on_wait=on_wait), embedder or make_embedder(settings),
                     chunk_chars=settings.chunk_chars, progress=progress, batch_chunks=settings.ingest_batch,
                     near_duplicates=settings.near_duplicates, max_article_chars=settings.ingest_max_article_chars)
 
@@ -40,11 +46,10 @@ class Services:
     library: Library
     embedder: object
     llm: object | None
-    _ingest_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, embedder=None, llm=None) -> "Services":
-        return cls(settings, open_library(settings), embedder or make_embedder(settings),
+        return cls(settings, open_library(settings, on_wait=log.warning), embedder or make_embedder(settings),
                    llm if llm is not None else make_llm(settings))
 
     def answerer(self) -> Answerer:
@@ -55,6 +60,7 @@ class Services:
     def ingestor(self, progress=None) -> Ingestor:
         return make_ingestor(self.settings, library=self.library, embedder=self.embedder, progress=progress)
 
-    def ingest_lock(self) -> threading.Lock:
-        """Serializes writers inside one process (the store tolerates readers during a write)."""
-        return self._ingest_lock
+    def writing(self, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
+        """The store's writer lock: other threads and other processes wait (readers never do); ``on_wait``
+        hears who this writer waits for."""
+        return self.library.writing(on_wait)

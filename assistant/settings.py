@@ -112,6 +112,9 @@ class Settings(BaseSettings):
                             "home's repair deletes the vectors its article table does not know.")
 
     # Ingest
+    lock_timeout_s: float = Field(600.0, ge=0, description="Seconds a writer (an ingest, an upload, a delete, "
+                                  "docs check --repair) waits for another process writing the same store before it "
+                                  "gives up, naming that process (one writer per store; see docs/operations.md).")
     ingest_batch: int = Field(256, ge=1, le=100_000, description="Chunks embedded and written per ingest batch.")
     ingest_max_article_chars: int = Field(
         1_000_000, ge=1000, description="Longest article ingested, in characters; a longer one (or a .txt/.md file "

@@ -79,7 +79,7 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
     """Every sentence of ``hits`` as an unscored :class:`Unit`, with its passage vector (stored, or embedded on
     the spot for chunks indexed without sentence vectors)."""
     ids = [h.chunk.chunk_id for h in hits]
-    recs, vecs = library.sentences.vectors_where({"chunk_id": {"$in": ids}})
+    recs, vecs = library.read(lambda: library.sentences.vectors_where({"chunk_id": {"$in": ids}}))
     stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs)}
     units: list[Unit] = []
     rows: list[np.ndarray | None] = []

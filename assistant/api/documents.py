@@ -7,7 +7,7 @@ syndicated near-copy, stored or skipped as ``duplicate`` per the ``near_duplicat
 ``multipart/form-data`` with one or more ``files`` (optional form fields ``source`` and ``lang``) →
 ``{"results": [FileResult.to_dict() per file]}``, ``path`` being the uploaded name. Uploads are written to a
 temporary folder under their sanitized original names (loaders dispatch on the extension) and removed afterwards. A JSON item without ``id`` or ``url`` gets an id derived from
-its text, so re-posting it is ``unchanged``. Writes hold ``services.ingest_lock()`` and run in a worker thread.
+its text, so re-posting it is ``unchanged``. Writes hold ``services.writing()`` and run in a worker thread.
 Limits: each file at most ``api_max_upload_bytes`` (413 naming it), at most ``api_max_upload_files`` files;
 an item's failure does not stop the others.
 """
@@ -67,7 +67,7 @@ async def add_documents(request: Request):
 
 def _ingest_items(services, docs: list[DocumentIn]) -> list[dict]:
     out = []
-    with services.ingest_lock():
+    with services.writing():
         ingestor = services.ingestor()
         for i, d in enumerate(docs):
             locator = f"api:{content_hash(d.text)[:16]}"
@@ -155,7 +155,7 @@ def _ingest_files(services, tmp: str, names: dict[str, str], lang, source) -> li
     """Ingest the saved uploads; each article is identified (and located) by its upload's sanitized name, never
     by the temporary folder, so uploading an edited file again replaces its earlier version."""
     stored_as = {p: Path(p).name for p in names}
-    with services.ingest_lock():
+    with services.writing():
         report = services.ingestor().ingest_paths(list(names), lang=lang, source=source, names=stored_as)
     results = []
     for f in report.files:
@@ -185,6 +185,6 @@ def get_document(doc_id: str, request: Request):
                responses=ERRORS | {404: {"description": "no such document"}}, summary="Delete a document")
 def delete_document(doc_id: str, request: Request):
     services = services_of(request)
-    with services.ingest_lock():
+    with services.writing():
         services.library.delete(doc_id)
     return JSON({"deleted": doc_id})

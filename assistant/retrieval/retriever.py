@@ -152,8 +152,12 @@ class Retriever:
     def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
                  prepared: PreparedQuery | None = None) -> list[ChunkHit]:
         """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question, which
-        also takes a vector computed elsewhere) skips embedding it here."""
+        also takes a vector computed elsewhere) skips embedding it here. The indexes are read through
+        :meth:`Library.read` (what another process wrote is picked up; a store being written never crashes it)."""
         prepared = prepared or self.prepare(question)
+        return self.library.read(lambda: self._retrieve(question, top_k, filters, prepared))
+
+    def _retrieve(self, question: str, top_k: int, filters: Filters | None, prepared: PreparedQuery) -> list[ChunkHit]:
         qv = prepared.vector
         filters = filters or Filters()
         pool = max(top_k * 4, 40)

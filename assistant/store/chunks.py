@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -111,19 +112,66 @@ def _chroma_client(home: Path, host: str | None, port: int, *, ssl: bool = False
     return chromadb.PersistentClient(path=str(home / "chroma"), settings=cs)
 
 
+_OPENED_AT: dict[str, str] = {}
+"""Chroma path -> the store generation at which chromadb's process-wide cached system for it was opened. chromadb
+keeps one system per path per process (``SharedSystemClient``), so its staleness is process-wide too."""
+_OPENED_LOCK = threading.Lock()
+
+
+def _drop_stale_system(path: str, generation: str) -> None:
+    """Forget chromadb's cached system for ``path`` unless it was opened at ``generation``; the next client for
+    the path then loads the store from disk. The old system is not stopped: a thread may still be reading
+    through it (it is freed when its last client goes)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with _OPENED_LOCK:
+        cache = SharedSystemClient._identifier_to_system
+        if _OPENED_AT.get(path) != generation:
+            cache.pop(path, None)
+        _OPENED_AT[path] = generation
+
+
 class ChunkIndex:
     """Chunk vectors in Chroma via llama-index's ``ChromaVectorStore`` (cosine space, no embedding function)."""
 
     def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000,
-                 ssl: bool = False, token: str | None = None):
+                 ssl: bool = False, token: str | None = None, generation: str | None = None):
+        self._home = home
+        self._name = collection
+        self._remote = dict(host=host, port=port, ssl=ssl, token=token)
+        self._max_batch: int | None = None
+        self.reopen(generation)
+
+    @property
+    def embedded(self) -> bool:
+        return not self._remote["host"]
+
+    def reopen(self, generation: str | None = None) -> None:
+        """(Re)open the collection. Embedded: with ``generation`` (the store's, see
+        :mod:`assistant.store.writelock`), a cached client opened at another generation is dropped first, so the
+        collection is read from disk as another process left it."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self._client = _chroma_client(home, host, port, ssl=ssl, token=token)
+        r = self._remote
+        if self.embedded and generation is not None:
+            _drop_stale_system(str(self._home / "chroma"), generation)
+        self._client = _chroma_client(self._home, r["host"], r["port"], ssl=r["ssl"], token=r["token"])
         self.collection = self._client.get_or_create_collection(
-            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self.store = ChromaVectorStore(chroma_collection=self.collection)
-        self._max_batch: int | None = None
+
+    def written(self, generation: str) -> None:
+        """Record that this process's client wrote the store up to ``generation`` (it is current)."""
+        if self.embedded:
+            with _OPENED_LOCK:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                path = str(self._home / "chroma")
+                if SharedSystemClient._identifier_to_system.get(path) is self._client._system:
+                    _OPENED_AT[path] = generation
+                else:  # the cached system is another one, opened before this write: reload it when next asked
+                    _OPENED_AT.pop(path, None)
 
     @property
     def max_batch(self) -> int:

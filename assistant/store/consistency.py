@@ -172,6 +172,7 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
             embedder = embedder_factory()
         recovered = recover(library, embedder, chunk_chars=chunk_chars)
         mid = _check(library)
+        library.mark_written()
         library.index.delete_ids(mid.orphan_chunks)
         library.sentences.delete_ids(mid.orphan_sentences)
         library.lexical.delete_chunks(mid.orphan_lexical + mid.doubled_lexical)

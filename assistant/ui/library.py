@@ -4,7 +4,8 @@ Design: uploads are checked against :data:`MAX_UPLOAD_BYTES` (a file over it is 
 rest go on), copied under ``ASSISTANT_HOME/uploads/`` by their original names and ingested with the normal
 :class:`ingest.pipeline.Ingestor` (so every format the CLI takes is taken here, and re-uploading a file with the
 same name updates its article instead of adding a copy, exactly as re-ingesting the same path does), then the
-copies are removed. Ingests are serialized with ``services.ingest_lock()``; a second upload waits for the first.
+copies are removed. Ingests hold the store's writer lock (``services.writing()``, across processes); a second upload,
+or an upload while a CLI ingest writes the same store, waits, and the progress bar says for whom.
 Progress goes to a :class:`gradio.Progress` bar (files done / files total). The per-file result table says
 ``ok``, ``unchanged``, ``partial`` or ``failed`` with the reason, naming files by their uploaded names.
 
@@ -106,7 +107,7 @@ class LibraryHandlers:
         if not doc_id:
             return render.render_error("Enter the id of the article to delete."), self.list_rows(query)
         try:
-            with self.services.ingest_lock():
+            with self.services.writing():
                 self.services.library.delete(doc_id)
         except AssistantError as e:
             return render.render_error(str(e)), self.list_rows(query)
@@ -160,18 +161,15 @@ class LibraryHandlers:
         lang = None if lang in (None, "", "auto") else lang
         try:
             if staged:
-                lock = self.services.ingest_lock()
-                if not lock.acquire(blocking=False):
+                def waiting(message: str) -> None:
                     if progress is not None:
-                        progress(0, desc="waiting for another ingest to finish")
-                    lock.acquire()
-                try:
-                    tick("start", 0)
+                        progress(0, desc=message)
+
+                tick("start", 0)
+                with self.services.writing(on_wait=waiting):
                     report = self.services.ingestor(progress=tick).ingest_paths(
                         [p for _, p in staged], lang=lang, source=(source or "").strip() or None,
                         names={str(p): name for name, p in staged})
-                finally:
-                    lock.release()
                 names = {str(p): name for name, p in staged}
                 for fr in report.files:
                     name = names.get(fr.path, Path(fr.path).name)
