@@ -281,6 +281,43 @@ def test_ask_rejects_bad_input_naming_the_field(tight, body, field):
     assert_error(r, 422, field)
 
 
+CHAT_BODY = {"messages": [{"role": "user", "content": QUESTION}]}
+
+
+@pytest.mark.parametrize("route, base", [("/v1/ask", {"question": QUESTION}), ("/v1/chat/completions", CHAT_BODY)])
+@pytest.mark.parametrize("field, value", [
+    ("top_k", "5"), ("top_k", True), ("top_k", 5.0), ("top_k", [5]),
+    ("stream", "yes"), ("stream", "true"), ("stream", 1), ("stream", 0),
+])
+def test_loose_types_are_refused_naming_the_field(tight, route, base, field, value):
+    assert_error(tight.post(route, json=base | {field: value}), 422, field)
+
+
+@pytest.mark.parametrize("item, field", [
+    ({"text": 5}, "documents[0].text"),
+    ({"text": "Rain.", "lang": True}, "documents[0].lang"),
+    ({"text": "Rain.", "published": 20190910}, "documents[0].published"),
+    ({"text": "Rain.", "id": 7}, "documents[0].id"),
+    ({"text": "Rain.", "title": ["t"]}, "documents[0].title"),
+])
+def test_documents_refuse_loose_types_naming_the_field(tight, item, field):
+    assert_error(tight.post("/v1/documents", json={"documents": [item]}), 422, field)
+
+
+def test_json_natural_values_stay_valid(corpus):
+    filters = {"lang": "en", "date_from": "2019-01-01", "date_to": "2019-12-31"}
+    r = corpus.post("/v1/ask", json={"question": QUESTION, "top_k": 3, "stream": False, "filters": filters,
+                                     "history": []})
+    assert r.status_code == 200, r.text
+    r = corpus.post("/v1/chat/completions", json=CHAT_BODY | {"top_k": 3, "stream": False, "filters": filters,
+                                                              "temperature": 0.3, "max_tokens": 50, "n": 1,
+                                                              "stream_options": None, "model": "m"})
+    assert r.status_code == 200, r.text
+    r = corpus.post("/v1/chat/completions", json={"stream": None, "messages": [
+        {"role": "user", "content": [{"type": "text", "text": QUESTION}]}]})
+    assert r.status_code == 200, r.text
+
+
 def test_body_size_limits(tight):
     big = json.dumps({"question": "x" * 5000}).encode()
     assert_error(tight.post("/v1/ask", content=big, headers={"content-type": "application/json"}), 413, "body")

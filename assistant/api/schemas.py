@@ -4,7 +4,12 @@ Static rules live here (types, ``top_k`` 1..50, roles, filter keys and date form
 that come from settings (question length, history turns, documents per request) are checked by the handlers
 with :mod:`assistant.api.limits`, so one schema serves every configuration. Unknown fields are rejected on our
 own bodies (a typo in a filter must not silently widen a search) and ignored on the OpenAI-compatible one
-(clients send many options we do not use). Responses are the library's dicts (``Answer.to_dict()`` etc.).
+(clients send many options we do not use). Every request model validates in pydantic's strict mode: a value
+must already have its JSON type (``top_k: "5"``, ``top_k: true``, ``top_k: 5.0`` and ``stream: "yes"`` or
+``1`` are 422 naming the field), while JSON-natural values stay valid (an integer for an int, ``true`` /
+``false`` for a bool, an integer where a float is declared; dates are strings in ``YYYY-MM-DD``). Options of the
+OpenAI-compatible body that we ignore are not validated at all. Responses are the library's dicts
+(``Answer.to_dict()`` etc.).
 """
 from __future__ import annotations
 
@@ -50,7 +55,9 @@ def _web_url(v: str | None) -> str | None:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Our own bodies: strict types, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class FiltersIn(Strict):
@@ -68,7 +75,7 @@ class Turn(Strict):
 
 
 class AskRequest(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"question": "What did Russia say about Idlib?", "top_k": 5, "filters": {"lang": "ar"}},
         {"question": "and Turkey?", "history": [{"role": "user", "content": "What did Russia say about Idlib?"},
                                                 {"role": "assistant", "content": "Russia stressed … [1]."}],
@@ -93,20 +100,20 @@ class DocumentIn(Strict):
 
 
 class DocumentsRequest(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"documents": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"documents": [
         {"text": "Russia stressed the need to stabilise Idlib.", "title": "Idlib talks", "source": "wire",
          "url": "https://example.org/idlib", "published": "2019-09-10", "lang": "en", "id": "idlib-1"}]}]})
     documents: list[DocumentIn] = Field(..., description="At most api_max_documents items (default 100).")
 
 
 class ContentPart(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     type: str
     text: Text | None = None
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: Text | list[ContentPart] | None = None
 
@@ -118,7 +125,7 @@ class ChatMessage(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="allow", strict=True, json_schema_extra={"examples": [
         {"model": "news-qa-assistant", "messages": [{"role": "user", "content": "What did Russia say about Idlib?"}]},
         {"model": "news-qa-assistant", "stream": True, "messages": [
             {"role": "system", "content": "Answer briefly."},
