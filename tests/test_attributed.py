@@ -96,6 +96,15 @@ def test_nothing_clears_the_bar_selects_nothing():
     ("Russia backs the army. It also said more.", "en", "more than one sentence"),
     ("Russia backs the army NOT_IN_ARTICLES.", "en", "prompt words"),
     ("روسيا تدعم الجيش السوري.", "en", "script"),
+    ("تدير ال药师ة الكبرى الشركات.", "ar", "mixing"),  # another script inside an Arabic word
+    ("تقع المدينة على نهر الراين قرب بingen.", "ar", "mixing"),  # a Latin fragment glued to an Arabic prefix
+    ("تأسست الجامعة عام تأسيس تأسيس تأسيس تأسيس.", "ar", "repeated words"),
+    ("The league was founded founded founded in 1920.", "en", "repeated words"),
+    ("قال إن الجيش الجيش السوري يتقدم نحو الجيش السوري الجيش السوري الجيش السوري.", "ar", "repeated words"),
+    ("اللغة العربية هي العربية، وترجمة النص إلى العربية هي:", "ar", "prompt words"),
+    ("The translation of the text into English is:", "en", "prompt words"),
+    ("He said it had had a very good year.", "en", None),  # two in a row is language, three is a loop
+    ("قال إن إن الاتفاق صامد.", "ar", None),
 ])
 def test_form_problems(sentence, lang, problem):
     found = form_problems(sentence, lang)

@@ -1,8 +1,10 @@
 """Form checks of a shown answer sentence: written in the question's script, no mixed-script words, no prompt words.
 
-A reader must never see "جacksonville" (Latin and Arabic letters in one word), a Chinese word inside an Arabic
-answer, the prompt's own words ("Answer:", "الجواب في العربية:"), the not-found token, or two sentences where one
-was asked for. :func:`form_problems` lists what is wrong with one sentence (empty when nothing is);
+A reader must never see "جacksonville" or "بingen" (Latin and Arabic letters in one word), "ال药师ة" (another
+script inside an Arabic word), a Chinese word inside an Arabic answer, a word or phrase repeated until the token
+limit ("تأسيس تأسيس تأسيس"), the prompt's own words ("Answer:", "الجواب في العربية:", "وترجمة النص إلى العربية
+هي:"), a sentence that ends in a colon (a label waiting for its content), the not-found token, or two sentences
+where one was asked for. :func:`form_problems` lists what is wrong with one sentence (empty when nothing is);
 the answerer rejects a sentence with any problem and the eval counts the share without (``answer.well_formed``).
 
 *Own words* are what the sentence says in its own voice: a verbatim quote inside «…» or “…” is the source's
@@ -31,14 +33,20 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 _SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
 _PROMPT_WORDS = re.compile(
-    r"(?i)(\b(answer|question|evidence|sentence|response|context|unit)\b[^.:\n]{0,25}:"
-    r"|(الجواب|الإجابة|الاجابة|السؤال|الدليل|الجملة)[^.:\n]{0,25}[:：]"
+    r"(?i)(\b(answer|question|evidence|sentence|response|context|unit|translation)\b[^.:\n]{0,25}:"
+    r"|(الجواب|الإجابة|الاجابة|السؤال|الدليل|الجملة|ترجمة|الترجمة)[^.:\n]{0,25}[:：]"
     r"|<\s*/?\s*evidence|(?-i:" + NOT_FOUND + r"|\b" + NO_ANSWER + r"\b)|\[\s*\d+\s*\])")
+
+
+_OTHER_LETTER = re.compile(f"[^\\W\\d_{ARABIC_SCRIPT}{LATIN_LETTERS}]")
+"""A letter of neither script (CJK, Cyrillic, Greek ...)."""
+_REPEAT = re.compile(r"(?<!\w)(\w{2,}(?:\W+\w+){0,3}?)(?:\W+\1(?!\w)){2,}", re.UNICODE)
+"""A word, or a phrase of up to four words, said three times or more in a row."""
 
 
 def _script(word: str) -> str | None:
     if _ARABIC_LETTER.search(word):
-        return "mixed" if _LATIN_LETTER.search(word) else "ar"
+        return "mixed" if _LATIN_LETTER.search(word) or _OTHER_LETTER.search(word) else "ar"
     if _LATIN_LETTER.search(word):
         return "en"
     return "other" if any(ch.isalpha() for ch in word) else None
@@ -82,13 +90,19 @@ def form_problems(sentence: str, lang: str) -> list[str]:
         problems.append("no words of its own")
     mixed = [w for w in words if _script(w) == "mixed"]
     if mixed:
-        problems.append("word mixing Arabic and Latin letters: " + ", ".join(mixed[:3]))
+        problems.append("word mixing Arabic and other letters: " + ", ".join(mixed[:3]))
     foreign = [w for w in words if _script(w) not in (lang, "mixed", None)]
     if foreign:
         problems.append(f"words not in the question's script ({lang}): " + ", ".join(foreign[:3]))
-    m = _PROMPT_WORDS.search(_QUOTED.sub(" ", sentence))
+    own = _QUOTED.sub(" ", sentence)
+    m = _PROMPT_WORDS.search(own)
     if m:
         problems.append(f"prompt words: {m.group(0).strip()!r}")
+    elif own.rstrip().endswith((":", "：")):
+        problems.append("prompt words: ends with a colon")
+    r = _REPEAT.search(own)
+    if r:
+        problems.append(f"repeated words: {r.group(1)!r}")
     if len(split_sentences(_QUOTED.sub("«»", sentence.strip()))) > 1:
         problems.append("more than one sentence")
     if "\n" in sentence.strip():
