@@ -85,18 +85,35 @@ def chip(n: int, turn: int) -> str:
             f'title="Show source {int(n)}">{int(n)}</button>')
 
 
+_QUOTE = re.compile(r"«[^«»]*»|“[^“”]*”")
+
+
+def isolated_quotes(text: str) -> str:
+    """Escape ``text``, each quote «…» / “…” inside it in its own ``<bdi dir="auto">``: an Arabic quote in an
+    English sentence (or the reverse) is laid out in its own direction as one unit, so its guillemets stay at its
+    two ends however the line wraps."""
+    out, pos = [], 0
+    for m in _QUOTE.finditer(text):
+        out.append(_e(text[pos : m.start()]))
+        out.append(f'<bdi class="nqa-q" dir="auto">{_e(m.group(0))}</bdi>')
+        pos = m.end()
+    out.append(_e(text[pos:]))
+    return "".join(out)
+
+
 def answer_text_html(text: str, turn: int, valid: Iterable[int] | None = None) -> str:
-    """Escape the answer text and turn each ``[n]`` marker into a chip (markers not in ``valid`` stay text)."""
+    """Escape the answer text (quotes isolated: :func:`isolated_quotes`) and turn each ``[n]`` marker into a chip
+    (markers not in ``valid`` stay text)."""
     ok = None if valid is None else set(valid)
     out, pos = [], 0
     for m in _MARKER.finditer(text):
         n = int(m.group(1))
         if ok is not None and n not in ok:
             continue
-        out.append(_e(text[pos : m.start()]))
+        out.append(isolated_quotes(text[pos : m.start()]))
         out.append(chip(n, turn))
         pos = m.end()
-    out.append(_e(text[pos:]))
+    out.append(isolated_quotes(text[pos:]))
     return "".join(out)
 
 
