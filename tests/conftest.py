@@ -22,6 +22,14 @@ def _isolate(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def fake_backends(monkeypatch):
+    """ASSISTANT_EMBEDDER and ASSISTANT_LLM set to the fakes, for tests that build ``Settings()`` from the
+    environment (the CLI, ``Library.from_settings``)."""
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
+    monkeypatch.setenv("ASSISTANT_LLM", "fake")
+
+
+@pytest.fixture
 def allow_model_requests(monkeypatch):
     monkeypatch.setenv("ASSISTANT_ALLOW_MODEL_REQUESTS", "1")
 

@@ -27,7 +27,7 @@ from assistant.store.library import Library
 from ingest.loaders import iter_articles
 from ingest.models import ItemError, LoadError, RawArticle
 from ingest.pipeline import Ingestor
-from tests.test_hardening import within
+from tests.helpers import within
 
 EXTENSIONS = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ".xml"]
 PIECES = ["<", ">", "<a", "</p>", "&amp;", "&#x", "<!--", "<![CDATA[", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
