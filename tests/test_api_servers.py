@@ -146,9 +146,13 @@ def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
                         chroma_token="tok")
     with pytest.raises(RuntimeError, match="stop here"):
         Library.from_settings(settings)
-    if "ssl" not in seen:
-        pytest.skip("assistant/store/library.py does not pass chroma_ssl/chroma_token to chromadb.HttpClient yet")
+    assert seen["host"] == "chroma.example" and seen["port"] == 443
     assert seen["ssl"] is True and seen["headers"] == {"Authorization": "Bearer tok"}
+
+    seen.clear()  # without a token: plain HTTP and no Authorization header
+    with pytest.raises(RuntimeError, match="stop here"):
+        Library.from_settings(Settings(home=tmp_path, chroma_host="chroma.example", chroma_port=8000))
+    assert seen["ssl"] is False and not seen["headers"]
 
 
 # --------------------------------------------------------------------------------- llama.cpp OpenAI server
@@ -161,8 +165,8 @@ def _llama_server_missing() -> list[str]:
 @pytest.mark.model
 def test_openai_backend_against_llama_cpp_server(allow_model_requests, tmp_path, local_embedder):
     missing = _llama_server_missing()
-    if missing:
-        pytest.skip(f"python -m llama_cpp.server needs {', '.join(missing)} (llama-cpp-python[server]); not installed")
+    assert not missing, (f"python -m llama_cpp.server needs {', '.join(missing)}, which the setup installs: "
+                         "run .venv/bin/pip install -e '.[local,dev]' (llama-cpp-python[server])")
     from assistant.backends import make_llm
     from assistant.backends.gguf import bundled_model_path
 
