@@ -450,3 +450,103 @@ def test_a_failed_warm_up_is_logged_not_raised(library, caplog):
         warm_in_background(Services(make_settings(library.home), library, FakeEmbedder(), BrokenModel())) \
             .join(timeout=30)
     assert "warm-up failed" in caplog.text and "x.gguf" in caplog.text
+
+
+# ------------------------------------------------------------------------- every error in the project's shape
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app as `assistant serve` builds it: the API with the Gradio UI mounted at /, its lifespan running."""
+    from assistant.api.server import build
+
+    with TestClient(build(make_settings(tmp_path_factory.mktemp("serve-home")), ui=True),
+                    raise_server_exceptions=False) as c:
+        yield c
+
+
+API_ERRORS = [  # (method, path, status, Allow) on the API's own paths: the body is {"error": {...}} alone
+    ("GET", "/v1/ask", 405, "POST"), ("PUT", "/v1/ask", 405, "POST"), ("OPTIONS", "/v1/ask", 405, "POST"),
+    ("HEAD", "/v1/ask", 405, "POST"), ("GET", "/v1/chat/completions", 405, "POST"),
+    ("DELETE", "/v1/chat/completions", 405, "POST"), ("PUT", "/v1/documents", 405, "GET, POST"),
+    ("DELETE", "/v1/documents", 405, "GET, POST"), ("POST", "/v1/documents/x", 405, "GET, DELETE"),
+    ("PATCH", "/v1/documents/x", 405, "GET, DELETE"), ("POST", "/healthz", 405, "GET"),
+    ("HEAD", "/healthz", 405, "GET"), ("DELETE", "/readyz", 405, "GET"), ("POST", "/docs", 405, "GET, HEAD"),
+    ("POST", "/openapi.json", 405, "GET, HEAD"), ("PUT", "/redoc", 405, "GET, HEAD"),
+    ("GET", "/v1", 404, None), ("GET", "/v1/nope", 404, None), ("GET", "/v1/models", 404, None),
+    ("POST", "/v1/completions", 404, None), ("GET", "/v1/documents/x/y", 404, None),
+    ("GET", "/v1/documents/missing", 404, None), ("DELETE", "/v1/documents/missing", 404, None),
+]
+SLASHED = [  # trailing slashes: with the UI mounted they reach it (without it FastAPI redirects)
+    ("GET", "/v1/", 404, None), ("POST", "/v1/ask/", 404, None), ("POST", "/v1/chat/completions/", 404, None),
+    ("GET", "/v1/documents/", 404, None), ("GET", "/healthz/", 404, None), ("GET", "/docs/", 404, None),
+]
+UI_ERRORS = [  # routes of the mounted UI and unknown paths: {"error": {...}} plus Gradio's own keys
+    ("GET", "/nope", 404, None), ("DELETE", "/nope", 404, None), ("HEAD", "/nope", 404, None),
+    ("GET", "/docs/x", 404, None),
+    ("GET", "/%2e%2e/etc/passwd", 404, None), ("GET", "/static/x.js", 404, None),
+    ("GET", "/assets/x.js", 404, None), ("GET", "/svelte/x.js", 404, None),
+    ("GET", "/custom_component/abc/x/y", 404, None), ("GET", "/gradio_api/nope", 404, None),
+    ("GET", "/gradio_api/static/x", 404, None), ("POST", "/", 405, "GET"), ("OPTIONS", "/", 405, "GET"),
+    ("GET", "/login", 405, "POST"), ("PUT", "/gradio_api/info", 405, "GET"),
+    ("GET", "/gradio_api/call/show", 405, "POST"), ("GET", "/gradio_api/file/x", 403, None),
+    ("GET", "/monitoring", 403, None), ("GET", "/gradio_api/proxy=http://x", 400, None),
+    ("POST", "/gradio_api/queue/join", 422, None), ("POST", "/gradio_api/run/predict", 422, None),
+    ("POST", "/login", 422, None), ("GET", "/gradio_api/upload_progress", 422, None),
+]
+
+
+def assert_error_shape(r, method: str, status: int, allow: str | None, *, alone: bool):
+    assert r.status_code == status, (method, r.request.url, r.text[:300])
+    assert r.headers["content-type"] == "application/json"
+    if allow is not None:
+        assert r.headers["allow"] == allow
+    if method == "HEAD":
+        assert r.content == b"" and int(r.headers["content-length"]) > 0
+        return
+    body = r.json()
+    err = body["error"]
+    assert err["status"] == status and err["type"] and isinstance(err["message"], str) and err["message"]
+    assert "field" in err and "Traceback" not in r.text
+    if alone:
+        assert set(body) == {"error"}, body
+
+
+@pytest.mark.parametrize("method, path, status, allow", API_ERRORS + SLASHED)
+def test_api_errors_have_the_project_shape_with_the_ui_mounted(served, method, path, status, allow):
+    r = served.request(method, path, json={} if method in ("POST", "PUT", "PATCH") else None)
+    assert_error_shape(r, method, status, allow, alone=True)
+
+
+@pytest.mark.parametrize("method, path, status, allow", API_ERRORS)
+def test_api_errors_have_the_project_shape_without_the_ui(corpus, method, path, status, allow):
+    r = corpus.request(method, path, json={} if method in ("POST", "PUT", "PATCH") else None)
+    assert_error_shape(r, method, status, allow, alone=True)
+
+
+@pytest.mark.parametrize("method, path, status, allow", UI_ERRORS)
+def test_ui_and_unknown_route_errors_have_the_project_shape(served, method, path, status, allow):
+    r = served.request(method, path, json={} if method in ("POST", "PUT", "PATCH") else None)
+    assert_error_shape(r, method, status, allow, alone=False)
+    if method != "HEAD":
+        assert "detail" in r.json()  # kept for the Gradio client, which reads it
+
+
+def test_rewritten_errors_read_compressed_bodies_and_keep_validation_details(served):
+    r = served.post("/gradio_api/queue/join", json={"data": "x" * 2000}, headers={"accept-encoding": "br, gzip"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "data"
+    assert r.json()["error"]["details"][0]["type"] and isinstance(r.json()["detail"], list)
+    r = served.request("DELETE", "/v1/ask")
+    assert r.json()["error"]["message"] == "DELETE is not allowed on this path; use POST"
+
+
+def test_the_mounted_ui_still_works(served):
+    page = served.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert served.get("/config").status_code == 200 and "named_endpoints" in served.get("/gradio_api/info").json()
+    r = served.post("/v1/documents", json={"documents": [{"text": "Rain fell on Cairo on Monday.", "id": "rain-1",
+                                                          "title": "Rain"}]})
+    assert r.json()["results"][0]["status"] == "added"
+    event = served.post("/gradio_api/call/show", json={"data": ["rain-1"]}).json()["event_id"]
+    with served.stream("GET", f"/gradio_api/call/show/{event}") as s:
+        assert s.status_code == 200 and s.headers["content-type"].startswith("text/event-stream")
+        text = s.read().decode("utf-8")
+    assert "event: complete" in text and "Rain fell on Cairo on Monday." in text
