@@ -95,7 +95,7 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
           fraction) -> int:
     from assistant.answer.answerer import AnswerOptions
     from assistant.backends import make_llm
-    from eval.calibration import LABELS, judge_agreement
+    from eval.calibration import judge_agreement, labels_file
     from eval.runs.full import run_full_eval
     from eval.judges import make_judge
     from eval.reports.write import write_reports
@@ -106,7 +106,7 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
     except ValueError as e:
         raise ConfigError(str(e)) from e
     options = AnswerOptions.from_settings(settings)
-    calibrate = judge_agreement if calibration and LABELS.is_file() else None
+    calibrate = judge_agreement if calibration and labels_file() else None  # missing labels: MissingDataFile
     meta = {"mode": "full", "limit": limit, "unanswerable_fraction": fraction, "options": asdict(options)}
     bars, progress = _bars(n_chunks, n_questions)
     try:
@@ -159,7 +159,7 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
                     embedder=None, llm=None) -> int:
     """Re-judge ``run_dir``/report.json with ``judge``; write the new report.json and report.html to ``out``."""
     from assistant.backends import make_embedder, make_llm
-    from eval.calibration import LABELS, judge_agreement
+    from eval.calibration import judge_agreement, labels_file
     from eval.reports.compare import load_report
     from eval.judges import make_judge
     from eval.runs.rejudge import rejudge
@@ -176,7 +176,7 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
     llm = llm if llm is not None or judge == "deterministic" else make_llm(settings)
     try:
         j = make_judge(judge, embedder=embedder, llm=llm)
-        new = rejudge(report, j, calibrate=judge_agreement if calibration and LABELS.is_file() else None)
+        new = rejudge(report, j, calibrate=judge_agreement if calibration and labels_file() else None)
     except ValueError as e:
         raise ConfigError(str(e)) from e
     _, html_path = write_reports(new, out)

@@ -57,7 +57,6 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -65,6 +64,7 @@ import numpy as np
 import prompts
 from assistant.backends.base import Message
 from assistant.errors import AssistantError
+from assistant.package_data import data_file
 from assistant.text.arabic import detect_language, fold_digits, strip_marks
 from assistant.text.names import (ARABIC_WORD, LATIN_WORD, NUMBER, TRANSLATED_TITLE_WORDS, candidate_names,
                                   name_in_evidence, numbers)
@@ -266,10 +266,10 @@ def length_bar(bar: float, slope: float, sentence: str, source: str) -> float:
 
 def stored_fit(model_name: str) -> dict | None:
     """What ``python -m eval.calibration --fit`` recorded for ``model_name`` in ``eval/calibration/bars.json``
-    (``bar``, ``fit_part``, ``test_part``, ``labels_sha256``), or None."""
-    path = Path(__file__).with_name("calibration") / "bars.json"
-    if not path.is_file():
-        return None
+    (``bar``, ``fit_part``, ``test_part``, ``labels_sha256``), or None when that model was never fitted.
+    :class:`assistant.package_data.MissingDataFile` when bars.json itself is missing (an incomplete install): a
+    judge must not quietly fall back to :data:`DEFAULT_BAR` where the checkout would use a fitted bar."""
+    path = data_file("eval.calibration", "bars.json")
     try:
         bars = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:

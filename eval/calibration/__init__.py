@@ -22,6 +22,8 @@ answer mode that produced it). The test part is a fixed-seed random third (:func
 
 Limits: the set is small (about three hundred sentences from one small model, many from the same few XQuAD
 articles; the test part has 102), so the figures have wide error bars (±0.1 on accuracy and kappa); they show whether a judge is usable, not a precise rate.
+``labels.jsonl`` ships with the package (:mod:`assistant.package_data`); when it is missing, reading it raises
+:class:`assistant.package_data.MissingDataFile` (an incomplete install) rather than leaving calibration out.
 """
 from __future__ import annotations
 
@@ -29,7 +31,10 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-LABELS = Path(__file__).with_name("labels.jsonl")
+from assistant.package_data import data_file, data_path
+
+LABELS = data_path("eval.calibration", "labels.jsonl")
+"""Where the shipped labels live (not checked: :func:`labels_file` is)."""
 LABEL_VALUES = ("supported", "not_supported")
 WHY_VALUES = ("ok", "wrong relation", "invented fact", "wrong entity", "partial", "malformed")
 SPLIT_SEED = 19
@@ -45,8 +50,15 @@ def assign_splits(rows: list[dict], seed: int = SPLIT_SEED) -> None:
         row["split"] = "test" if h[0] % 3 == 0 else "fit"
 
 
-def load_labels(path: str | Path = LABELS) -> list[dict]:
-    """The labelled pairs; :class:`ValueError` naming the line when one is malformed."""
+def labels_file() -> Path:
+    """The shipped ``labels.jsonl``; :class:`assistant.package_data.MissingDataFile` when it is not installed."""
+    return data_file("eval.calibration", "labels.jsonl")
+
+
+def load_labels(path: str | Path | None = None) -> list[dict]:
+    """The labelled pairs (``path`` defaults to :func:`labels_file`); :class:`ValueError` naming the line when one
+    is malformed."""
+    path = labels_file() if path is None else path
     rows = []
     with Path(path).open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -91,11 +103,12 @@ def select(labels: list[dict], split: str | None) -> list[dict]:
     return [r for r in labels if split is None or r.get("split", "fit") == split]
 
 
-def labels_digest(path: str | Path = LABELS) -> str:
-    """SHA-256 of the labels file: a stored agreement is reused only for the labels it was measured on."""
+def labels_digest(path: str | Path | None = None) -> str:
+    """SHA-256 of the labels file (default :func:`labels_file`): a stored agreement is reused only for the labels
+    it was measured on."""
     import hashlib
 
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(Path(labels_file() if path is None else path).read_bytes()).hexdigest()
 
 
 def judge_agreement(judge) -> dict:

@@ -26,7 +26,10 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-BARS = Path(__file__).with_name("bars.json")
+from assistant.package_data import data_file, data_path
+
+BARS = data_path("eval.calibration", "bars.json")
+"""Where ``--fit`` writes (read through :func:`assistant.package_data.data_file`: missing means a broken install)."""
 
 
 def _split(value: str) -> str | None:
@@ -238,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         bar, slope, fit = fit_bar(select(labels, "fit"), judge)
         test_part = agreement(judge, labels)
         save(judge)
-        bars = json.loads(BARS.read_text(encoding="utf-8")) if BARS.is_file() else {}
+        bars = json.loads(data_file("eval.calibration", "bars.json").read_text(encoding="utf-8"))
         from eval.calibration import labels_digest
 
         bars[llm.name] = {"bar": bar, "length_slope": slope, "fit_part": fit, "test_part": test_part,

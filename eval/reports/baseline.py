@@ -28,10 +28,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+from assistant.package_data import data_file, data_path
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-BASELINE = Path(__file__).resolve().parents[1] / "baselines" / "seed-and-xquad-subset.json"
+BASELINE_FILE = "baselines/seed-and-xquad-subset.json"
+"""The baseline inside the ``eval`` package (shipped as package data, :mod:`assistant.package_data`)."""
+BASELINE = data_path("eval", BASELINE_FILE)
+"""Where the baseline lives (``--write`` writes here; reading goes through :func:`baseline_file`, which checks)."""
 TOLERANCE = 0.02
 XQUAD_ARTICLES = ("p0", "p1", "p2", "p3")
+
+
+def baseline_file() -> Path:
+    """The committed baseline; :class:`assistant.package_data.MissingDataFile` when the install lacks it."""
+    return data_file("eval", BASELINE_FILE)
 
 
 def subset_specs(shared: Path = SHARED) -> dict[str, dict]:
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         write_json_atomic(BASELINE, current)
         print(f"wrote {BASELINE}")
         return 0
-    base = load_report(BASELINE)
+    base = load_report(baseline_file())
     rows = compare(base, current, tolerance=args.tolerance)
     for note in notes(base, current):
         print(f"note: {note}")
