@@ -20,7 +20,6 @@ import contextlib
 import functools
 import os
 import threading
-from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -29,6 +28,7 @@ from assistant.backends.base import Message, l2_normalize
 from assistant.backends.registry import check_model_requests, register_embedder, register_llm
 from assistant.backends.centering import QueryCentering
 from assistant.errors import BackendError, ConfigError
+from assistant.package_data import data_file, data_path
 from assistant.text.arabic import strip_marks
 
 _E5_LOCK = threading.Lock()
@@ -48,12 +48,14 @@ def _e5():
         return _E5
 
 
-_CENTERING_FILE = Path(__file__).with_name("e5_query_centering.json")
+_CENTERING_FILE = data_path("assistant.backends", "e5_query_centering.json")
+"""The question-centering constants shipped beside this module (package data)."""
 
 
 @functools.cache
 def _centering() -> QueryCentering:
-    return QueryCentering.load(_CENTERING_FILE)
+    """Read through :func:`assistant.package_data.data_file`: a missing file is an incomplete install, said so."""
+    return QueryCentering.load(data_file("assistant.backends", "e5_query_centering.json"))
 
 
 class LocalE5Embedder:
