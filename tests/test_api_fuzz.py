@@ -31,6 +31,8 @@ from schemathesis.checks import not_a_server_error
 from assistant.api import create_app
 from assistant.services import Services
 
+pytestmark = pytest.mark.slow  # fuzzing: schemathesis examples for every operation
+
 MAX_EXAMPLES = 40
 SEEN: dict[str, Counter] = defaultdict(Counter)
 STORED: set[str] = {"fuzz-1"}

@@ -2,6 +2,7 @@
 Chroma server (``chroma run``), and the ``openai`` LLM backend against llama.cpp's OpenAI-compatible server."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -63,6 +64,7 @@ def check_quotes(answer: dict, text: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ openai client → our API
+@pytest.mark.slow  # a uvicorn server on loopback
 def test_openai_client_against_live_server(tmp_path):
     import openai
 
@@ -144,13 +146,14 @@ def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
     monkeypatch.setattr(chromadb, "HttpClient", fake_http_client)
     settings = Settings(home=tmp_path, chroma_host="chroma.example", chroma_port=443, chroma_ssl=True,
                         chroma_token="tok")
-    with pytest.raises(RuntimeError, match="stop here"):
+    # The stand-in refuses to connect; whether the store raises that now or on first use is not what is tested.
+    with contextlib.suppress(RuntimeError):
         Library.from_settings(settings)
     assert seen["host"] == "chroma.example" and seen["port"] == 443
     assert seen["ssl"] is True and seen["headers"] == {"Authorization": "Bearer tok"}
 
     seen.clear()  # without a token: plain HTTP and no Authorization header
-    with pytest.raises(RuntimeError, match="stop here"):
+    with contextlib.suppress(RuntimeError):
         Library.from_settings(Settings(home=tmp_path, chroma_host="chroma.example", chroma_port=8000))
     assert seen["ssl"] is False and not seen["headers"]
 

@@ -28,6 +28,8 @@ from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 from test_crash_safety import ASSISTANT, env_for, make_corpus  # tests/ is on sys.path (rootdir, no package)
 
+pytestmark = pytest.mark.slow  # answers while another thread or process ingests (6-8 s each)
+
 CHROMA = str(Path(sys.executable).with_name("chroma"))
 QUESTIONS = ["What did the minister announce about the ceasefire plan?",
              "ماذا قال المبعوث الأممي عن المحادثات في جنيف؟",

@@ -177,6 +177,7 @@ def crash_run(tmp_path: Path, seed: int, **env_extra) -> tuple[dict, dict, list[
     return snapshot(clean_home), snapshot(crash_home), log
 
 
+@pytest.mark.slow  # kills child ingests at random points, then reruns (20+ s)
 def test_kill_9_at_random_points_then_rerun_equals_clean_ingest(tmp_path, monkeypatch):
     clean, crashed, log = crash_run(tmp_path, seed=20240611)
     assert any(k["killed_while_running"] for k in log), log  # at least one kill hit a running ingest

@@ -29,6 +29,8 @@ from ingest.models import ItemError, LoadError, RawArticle
 from ingest.pipeline import Ingestor
 from tests.helpers import within
 
+pytestmark = pytest.mark.slow  # fuzzing: hypothesis examples, each load in a forked child
+
 EXTENSIONS = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ".xml"]
 PIECES = ["<", ">", "<a", "</p>", "&amp;", "&#x", "<!--", "<![CDATA[", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
           '"', ",", ";", "\t", "\n", "\r\n", "\ufeff", "\x00", "\xff", "#", "# ", "---\n", "title:", " " * 50,

@@ -24,6 +24,8 @@ import pytest
 from assistant.settings import Settings
 from assistant.store.library import Library
 
+pytestmark = pytest.mark.slow  # runs the CLI in a fresh interpreter as another user
+
 NOBODY = 65534
 CHILD = """
 import json, os, sys

@@ -16,6 +16,7 @@ from tests.helpers import cli, short_sentences
 pytestmark = pytest.mark.usefixtures("fake_backends")
 
 
+@pytest.mark.slow  # 7,000 sentence vectors (about 8 s)
 def test_write_batches_are_split_to_what_the_store_accepts(tmp_path):
     """7,000 sentences in one .txt are 7,000 sentence vectors in one write; Chroma refuses more than 5,461
     per call. The file after it must be ingested too and the store must end consistent."""
@@ -32,6 +33,7 @@ def test_write_batches_are_split_to_what_the_store_accepts(tmp_path):
     assert lib.sentences.count() >= 7000
 
 
+@pytest.mark.slow  # 2,100 sentences in writes of 50 (about 4 s)
 def test_write_split_follows_the_client_limit(tmp_path):
     """The limit is the client's: with a store that accepts 50 records per call, 300 ordinary articles of
     short sentences still go in (one ingest batch holds thousands of sentences)."""

@@ -22,6 +22,8 @@ import pytest
 from assistant.api.server import free_port
 from assistant.store.writelock import WriteLock
 
+pytestmark = pytest.mark.slow  # each test runs CLI ingests in child processes (8-37 s)
+
 ASSISTANT = [sys.executable, "-m", "assistant.cli"]
 PER_RUN = 300
 
