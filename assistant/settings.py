@@ -181,13 +181,21 @@ class Settings(BaseSettings):
         0.77, description="The same bar across languages (higher bars gate out answerable questions faster than "
         "unanswerable ones there)."
     )
-    cross_language: Literal["translate", "quote"] = Field(
-        "translate", description="Attributed mode: how a unit in the other language than the question's is shown: "
-        "'translate' (the model restates it in the question's language; the restatement is checked against the "
-        "unit and replaced by the unit's quote when it fails) or 'quote' (always quoted verbatim, introduced in the "
-        "question's language: no model call, every shown sentence is the article's own words). With the bundled "
-        "1.5B model, 9 of 40 shown restatements across languages in the calibration labels were supported, "
-        "against every quote (docs/eval.md)."
+    cross_language: Literal["gate", "translate", "quote"] = Field(
+        "gate", description="Attributed mode: how a unit in the other language than the question's is shown. "
+        "'gate' (default): the model restates it in the question's language, and the restatement is shown as the "
+        "answer's own sentence only when it passes the deterministic checks and the model judges it entailed by "
+        "its unit at the calibrated bar (min_entailment, else attributed.GATE_ENTAILMENT); otherwise the unit is "
+        "quoted verbatim, introduced in the question's language, and a well-formed restatement rides along only "
+        "as an unverified 'translation'. 'translate': shown when the deterministic checks pass (no entailment "
+        "bar). 'quote': always quoted, no model call. With the bundled 1.5B model, 9 of 40 shown restatements "
+        "across languages in the calibration labels were supported, against every quote (docs/eval.md)."
+    )
+    short_answers: bool = Field(
+        True, description="Attributed mode: lead the answer with the fact that answers the question (a number, a "
+        "date, a name, a short phrase), copied by the model from a selected unit, checked to be in it, and carried "
+        "into the question's language by rule only (numbers, dates, names the question spells); one short model "
+        "call. Off: no short answer."
     )
     min_entailment: float | None = Field(
         None, description="Attributed mode: a translated sentence must also be judged entailed by its unit by the "

@@ -43,6 +43,9 @@ def synthesized(lib, llm, **opts) -> Answerer:
 
 def attributed(lib, llm, **opts) -> Answerer:
     # The fake embedder is not cross-lingual and scores too closely for the real bars: every unit clears them.
+    # Restatements that pass the deterministic checks are shown; the scripted replies are the restatements'.
+    opts.setdefault("cross_language", "translate")
+    opts.setdefault("short_answers", False)
     o = AnswerOptions(answer_mode="attributed", unit_min_relevance=-1.0, unit_min_relevance_cross=-1.0,
                       min_support=-1.0, min_quote_relevance_cross=-1.0, **opts)
     answerer = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
@@ -53,18 +56,19 @@ def attributed(lib, llm, **opts) -> Answerer:
 
 def assert_only_own_markers(ans, lib) -> None:
     """Every marker in the shown answer is one the answer placed for one of its citations, once per sentence
-    citation; the sentences carry none; every quote is the verbatim stored span."""
+    citation (and once for the short answer that leads it); the sentences carry none; every quote is the verbatim stored span."""
     assert not ans.abstained and ans.citations
     ids = [c.id for c in ans.citations]
     data = ans.to_dict()  # what --json and the API return
     per_sentence = [n for s in data["sentences"] for n in s["citations"]]
-    assert sorted(int(m.strip("[]")) for m in ANY_MARKER.findall(data["answer"])) == sorted(per_sentence)
+    lead = [data["short_answer"]["citation"]] if data.get("short_answer") else []  # the checked fact's own marker
+    assert sorted(int(m.strip("[]")) for m in ANY_MARKER.findall(data["answer"])) == sorted(per_sentence + lead)
     assert set(per_sentence) == set(ids)
     for s in data["sentences"]:
         assert not ANY_MARKER.search(s["sentence"]), s["sentence"]
-    assert answer_text_html(data["answer"], 0, ids).count('class="nqa-chip"') == len(per_sentence)
+    assert answer_text_html(data["answer"], 0, ids).count('class="nqa-chip"') == len(per_sentence + lead)
     parsed = parse_cited_answer(data["answer"], set(ids))
-    assert [p.cited for p in parsed] == [s["citations"] for s in data["sentences"]]
+    assert [p.cited for p in parsed] == [[n] for n in lead] + [s["citations"] for s in data["sentences"]]
     assert all(not p.invented for p in parsed)
     for c in ans.citations:
         assert lib.get(c.doc_id).text[c.start:c.end] == c.quote

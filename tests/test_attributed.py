@@ -187,6 +187,10 @@ def lib(tmp_path):
 
 
 def answerer(lib, llm, **opts) -> Answerer:
+    """The attributed answerer over ``lib``; unless a test says otherwise, restatements that pass the deterministic
+    checks are shown (``translate``) and no short answer is looked for, so the model's calls are the restatements'."""
+    opts.setdefault("cross_language", "translate")
+    opts.setdefault("short_answers", False)
     bar = opts.pop("bar", 0.0)
     o = AnswerOptions(answer_mode="attributed", unit_min_relevance=bar, unit_min_relevance_cross=bar, min_support=-1.0,
                       min_quote_relevance_cross=opts.pop("quote_bar", 2.0), **opts)
@@ -197,7 +201,7 @@ def test_same_language_units_are_quoted_without_a_model_call(lib):
     llm = FakeLLM()
     ans = answerer(lib, llm, max_units=2).ask("Who was the first director of the museum?")
     assert not ans.abstained and llm.history == []
-    assert all(s["kind"] == "quote" for s in ans.sentences)
+    assert all(s["kind"] == "quoted" for s in ans.sentences)
     assert ans.answer.startswith("The article says: «")
     for c in ans.citations:
         assert lib.get(c.doc_id).text[c.start:c.end] == c.quote and c.quote in ans.answer
@@ -237,7 +241,7 @@ def test_a_failed_restatement_is_dropped_or_quoted_in_the_question_language(lib)
     assert ar_shown == []  # quote bar 2.0: nothing from the Arabic article is quoted instead
     ans = answerer(lib, FakeLLM([bad] * 3), max_units=3, quote_bar=-1.0, bar=-1.0).ask(
         "What did the envoy say about the Syrian army?", filters=only_ar)
-    quotes = [s["sentence"] for s in ans.sentences if s["kind"] == "quote"]
+    quotes = [s["sentence"] for s in ans.sentences if s["kind"] == "quoted"]
     assert any(q.startswith("The article says, in Arabic: «") or q.startswith("It also says, in Arabic: «")
                for q in quotes)
 
@@ -263,7 +267,7 @@ def test_no_unit_clears_the_bar_abstains_in_the_question_language(lib):
 def test_no_model_quotes_the_units(lib):
     ans = answerer(lib, None, max_units=2, bar=-1.0).ask("What did the envoy Lavrentiev say about the Syrian army?",
                                                          filters=Filters(lang="ar"))
-    assert not ans.abstained and all(s["kind"] == "quote" for s in ans.sentences)
+    assert not ans.abstained and all(s["kind"] == "quoted" for s in ans.sentences)
     assert all(in_language(s["sentence"], "en") for s in ans.sentences)
 
 
@@ -275,7 +279,7 @@ def test_cross_language_quote_policy_shows_the_articles_words_without_a_model_ca
     assert not ans.abstained
     kinds = {s["kind"] for s in ans.sentences}
     if policy == "quote":
-        assert llm.history == [] and kinds == {"quote"}
+        assert llm.history == [] and kinds == {"quoted"}
         for s in ans.sentences:
             cite = ans.citations[s["citations"][0] - 1]
             assert lib.get(cite.doc_id).text[cite.start:cite.end] == cite.quote and f"«{cite.quote}»" in s["sentence"]
@@ -287,7 +291,7 @@ def test_cross_language_quote_policy_shows_the_articles_words_without_a_model_ca
 def test_cross_language_policy_comes_from_settings_and_is_checked(lib):
     from assistant.settings import Settings
 
-    assert AnswerOptions.from_settings(Settings(llm="local")).cross_language == "translate"
+    assert AnswerOptions.from_settings(Settings(llm="local")).cross_language == "gate"
     assert AnswerOptions.from_settings(Settings(llm="local", cross_language="quote")).cross_language == "quote"
     with pytest.raises(ConfigError, match="cross-language policy 'paraphrase'"):
         answerer(lib, FakeLLM(), cross_language="paraphrase")
@@ -302,7 +306,7 @@ def test_model_failure_falls_back_to_introduced_quotes(lib):
     ans = answerer(lib, FailingLLM(), max_units=2, bar=-1.0).ask("What did the envoy Lavrentiev say about the army?",
                                                                  filters=Filters(lang="ar"))
     assert not ans.abstained and ans.fallback and "boom" in ans.fallback
-    assert all(s["kind"] == "quote" for s in ans.sentences)
+    assert all(s["kind"] == "quoted" for s in ans.sentences)
 
 
 def test_answer_mode_auto_is_attributed_for_the_local_model():

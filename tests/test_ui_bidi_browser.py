@@ -85,3 +85,23 @@ def test_each_quote_is_its_own_isolate():
     html = render.answer_text_html(f"Says [1]: {AR_QUOTE} and “<b>x</b>”.", 0, [1])
     assert html.count('<bdi class="nqa-q" dir="auto">') == 2
     assert "<b>" not in html and "&lt;b&gt;" in html  # still escaped
+
+
+def test_an_unverified_translation_is_folded_under_its_quote_until_asked_for(page):
+    from assistant.answer.answerer import Answer, Citation
+
+    quote = AR_QUOTE.strip("«»")
+    sentence = {"sentence": f"The article says, in Arabic: {AR_QUOTE}", "kind": "quoted", "verified": True,
+                "citations": [1], "marked": [{"start": 0, "end": 3}],
+                "translation": {"text": "The Russian side stressed stability in Idlib.", "verified": False}}
+    cite = Citation(id=1, doc_id="d", title="t", source=None, start=0, end=len(quote), quote=quote)
+    answer = Answer("What did Russia say?", "en", sentence["sentence"] + " [1]", False, [cite], [], {},
+                    sentences=[sentence], short_answer={"text": "Idlib", "citation": 1})
+    page.set_content(f"<!doctype html><html><head>{render.style_tag()}</head><body>"
+                     f"{render.render_answer(answer, 0)}</body></html>")
+    translation = page.locator(".nqa-translation div")
+    assert page.locator(".nqa-translation summary").inner_text() == "Machine translation (not verified)"
+    assert not translation.is_visible()  # folded: the reader sees the quote, not the unchecked translation
+    assert page.locator("mark.nqa-answering").inner_text() == "أكد"
+    page.locator(".nqa-translation summary").click()
+    assert translation.is_visible() and translation.inner_text() == "The Russian side stressed stability in Idlib."

@@ -38,7 +38,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant.answer import attributed
+from assistant.answer import attributed, short as shortans
 from assistant.backends.base import Message
 from assistant.answer.citations import (neutralize_markers, parse_cited_answer, render_with_markers,
                                         split_final_punctuation)
@@ -55,7 +55,7 @@ from prompts import NOT_FOUND
 
 UNSUPPORTED_POLICIES = ("remove", "mark")
 ANSWER_MODES = ("attributed", "synthesized")
-CROSS_LANGUAGE = ("translate", "quote")
+CROSS_LANGUAGE = ("gate", "translate", "quote")
 
 
 @dataclass
@@ -109,6 +109,9 @@ class Answer:
     fallback: str | None = None
     """Why the answer is extractive although a model is configured (the model failed, or verification removed its
     whole answer: :data:`UNVERIFIED_REPLY`), else None."""
+    short_answer: dict | None = None
+    """The checked fact that leads the answer (:class:`assistant.answer.short.ShortAnswer`): ``{"text",
+    "citation", "start", "end", "verified", "how", "source"}``; None when none was found and checked."""
     evidence: list[dict] = field(default_factory=list)
     """The units of evidence considered, best first: ``{"doc_id", "start", "end", "text", "score", "lang",
     "clause", "selected"}`` (selected: answered from, or offered to the model)."""
@@ -127,7 +130,8 @@ class StreamEvent:
     retrieved: list[dict] | None = None
     answer: Answer | None = None
     sentence: dict | None = None
-    """For ``sentence``: ``{"sentence", "citations", "support", "kind"}`` as in ``Answer.sentences``."""
+    """For ``sentence``: ``{"sentence", "citations", "support", "kind", "verified", "marked"?, "translation"?}`` as in
+    ``Answer.sentences``."""
     citations: list[Citation] | None = None
     """For ``sentence``: its citation (numbered as in the final answer)."""
 
@@ -169,9 +173,12 @@ class AnswerOptions:
     unit_min_relevance: float = 0.84
     unit_min_relevance_cross: float = 0.77
     """Attributed mode: the relevance bars of a unit (same language / across languages)."""
-    cross_language: str = "translate"
-    """Attributed mode: a unit in the other language is ``translate``-d by the model (checked against the unit,
-    quoted when the restatement fails) or always ``quote``-d verbatim (no model call)."""
+    cross_language: str = "gate"
+    """Attributed mode: a unit in the other language is restated by the model and shown as the answer's own
+    sentence only past the calibrated ``gate`` (else quoted, the restatement as an unverified ``translation``),
+    ``translate``-d (shown when the deterministic checks pass) or always ``quote``-d verbatim (no model call)."""
+    short_answers: bool = True
+    """Attributed mode: lead with the checked fact (:mod:`assistant.answer.short`)."""
     min_entailment: float | None = None
     """Attributed mode: a restated sentence must also be judged entailed by its unit (the model's P(yes)) with at
     least this probability (None: not asked)."""
@@ -333,8 +340,11 @@ class Answerer:
 
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
+        gate = o.cross_language == "gate"
         return attributed.AttributedOptions(min_answer_probability=o.min_answer_probability,
-                                            min_entailment=o.min_entailment,
+                                            min_entailment=(o.min_entailment if o.min_entailment is not None or not gate
+                                                            else attributed.GATE_ENTAILMENT),
+                                            gate=gate,
                                             min_support_cross=o.min_support,
                                             min_quote_relevance_cross=o.min_quote_relevance_cross)
 
@@ -360,6 +370,9 @@ class Answerer:
         removed: list[dict] = []
         failure = None
         t = time.perf_counter()
+        short = self._short_answer(question, lang, chosen) if self.options.short_answers else None
+        if short is not None:
+            timings["short_answer"] = _ms(t)
         judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
         for unit in chosen:
             first = not shown
@@ -389,6 +402,10 @@ class Answerer:
             citation = self._citations([_as_evidence(unit, len(shown) + 1)])[0]
             citation.id = len(shown) + 1
             entry["citations"] = [citation.id]
+            if entry["kind"] == "quoted":
+                entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
+            if short is not None and short.unit is unit:
+                entry["short_answer"] = short.to_dict(citation.id)
             shown.append((entry["sentence"], citation, entry))
             timings.setdefault("first_sentence", _ms(t0))
             yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
@@ -399,13 +416,31 @@ class Answerer:
             yield finish(self._abstain_text(lang), [], True, removed=removed, **extra)
             return
         cites = [c for _, c, _ in shown]
-        text = render_with_markers([(s, [c.id]) for s, c, _ in shown])
-        yield finish(text, cites, False, removed=removed, sentences=[e for _, _, e in shown], **extra)
+        parts = [(s, [c.id]) for s, c, _ in shown]
+        lead = next((e.pop("short_answer") for _, _, e in shown if "short_answer" in e), None)
+        if lead is not None:  # the checked fact first, citing the unit it was found in
+            parts.insert(0, (lead["text"] + ".", [lead["citation"]]))
+        yield finish(render_with_markers(parts), cites, False, removed=removed, short_answer=lead,
+                     sentences=[e for _, _, e in shown], **extra)
+
+    def _short_answer(self, question: str, lang: str, units: list[Unit]) -> "shortans.ShortAnswer | None":
+        """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
+        fails here only costs the short answer."""
+        complete = None
+        if self.llm is not None:
+            def complete(msgs):
+                return self.llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
+        try:
+            return shortans.find_short_answer(question, lang, units, complete)
+        except AssistantError:
+            return shortans.find_short_answer(question, lang, units, None)
 
     def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
                         first: bool) -> dict | None:
-        """One model call that states ``unit`` in ``lang``; the checked sentence's entry, the unit's quote when
-        the sentence fails but the unit is close enough, or None (the failure recorded in ``removed``)."""
+        """One model call that states ``unit`` in ``lang``, checked (:func:`attributed.check_sentence`, and the
+        entailment bar when set). Passed: a ``restated`` entry. Failed: the unit's quote (when close enough to the
+        question, else None), carrying a well-formed restatement as an unverified ``translation`` under the gate
+        policy; the failure is recorded in ``removed``."""
         reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
                                   temperature=self.options.temperature)
         sentence = attributed.clean_reply(reply)
@@ -420,15 +455,22 @@ class Answerer:
             p = entail(attributed.entailment_messages(sentence, unit))
             if p < aopts.min_entailment:
                 why = f"the model judged that its unit does not state it (p={p:.2f})"
+        elif why is None and aopts.gate:
+            why = "the backend cannot judge entailment (no yes_probability), so the gate cannot pass it"
         if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
             return {"sentence": neutralize_markers(sentence), "citations": [], "support": round(support, 3),
-                    "kind": "restated"}
+                    "kind": "restated", "verified": True}
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
-        return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
+        if not attributed.quotable(unit, lang, aopts):
+            return None
+        entry = self._quote_entry(unit, lang, first)
+        if aopts.gate and not why.startswith(("malformed", "the model wrote nothing")):
+            entry["translation"] = {"text": neutralize_markers(sentence), "verified": False, "why": why}
+        return entry
 
     def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
         return {"sentence": attributed.quote_sentence(unit, lang, first=first), "citations": [], "support": None,
-                "kind": "quote"}
+                "kind": "quoted", "verified": True}
 
     # ------------------------------------------------------------------------------------------------------
     def _system_prompt(self) -> str:

@@ -44,6 +44,10 @@ button.nqa-chip.nqa-chip:hover,button.nqa-chip.nqa-chip:focus{background:#0969da
 .nqa-closest{margin:.4em 0 0;font-size:.9em}
 .nqa-closest,.nqa-removed ul{list-style-position:inside;padding:0!important;margin-inline-start:0!important}
 .nqa-removed{margin-top:.5em;font-size:.82em;color:#57606a}
+.nqa-short{font-size:1.15em;margin-bottom:.35em}
+.nqa-answer mark.nqa-answering{background:#fff1a8;color:inherit;padding:0 .1em;border-radius:3px}
+.nqa-translation{margin:.2em 0 .4em;font-size:.85em;color:#57606a}
+.nqa-translation summary{cursor:pointer;font-style:italic}
 .nqa-removed summary{cursor:pointer}
 .nqa-removed s{color:#8c959f}
 .nqa-note{margin-top:.4em;font-size:.82em;color:#57606a}
@@ -117,6 +121,38 @@ def answer_text_html(text: str, turn: int, valid: Iterable[int] | None = None) -
     return "".join(out)
 
 
+def _quote_html(body: str, marked: Sequence[Mapping]) -> str:
+    """A quote's text, escaped, the answering words (``marked``: offsets into ``body``) in ``<mark>``."""
+    out, pos = [], 0
+    for m in sorted(marked or [], key=lambda m: m.get("start", 0)):
+        a, b = int(m.get("start", 0)), int(m.get("end", 0))
+        if not pos <= a < b <= len(body):
+            continue
+        out.append(_e(body[pos:a]) + f'<mark class="nqa-answering">{_e(body[a:b])}</mark>')
+        pos = b
+    return "".join(out) + _e(body[pos:])
+
+
+def sentence_html(entry: Mapping, turn: int) -> str:
+    """One sentence of an attributed answer: its text with its chip; in a quoted sentence the quote is isolated
+    for bidirectional text with the answering words marked; an unverified machine translation, when there is
+    one, folded under it and labelled as such."""
+    text = str(entry.get("sentence") or "")
+    chips = "".join(chip(int(n), turn) for n in entry.get("citations") or [])
+    m = re.search(r"«([^«»]*)»", text) if entry.get("kind") == "quoted" else None
+    if m:
+        body = (isolated_quotes(text[: m.start()]) + f'<bdi class="nqa-q" dir="auto">«'
+                f'{_quote_html(m.group(1), entry.get("marked") or [])}»</bdi>' + isolated_quotes(text[m.end():]))
+    else:
+        body = isolated_quotes(text)
+    html = f'<span class="nqa-sentence" data-kind="{_e(entry.get("kind") or "")}" dir="auto">{body} {chips}</span>'
+    tr = entry.get("translation")
+    if tr and tr.get("text"):
+        html += (f'<details class="nqa-translation" data-verified="false"><summary>Machine translation (not '
+                 f'verified)</summary><div dir="auto">{_e(tr["text"])}</div></details>')
+    return html
+
+
 def render_draft(text: str) -> str:
     """The model's draft while it streams: plain escaped text, marked as not yet verified."""
     body = _e(text) if text.strip() else "…"
@@ -155,6 +191,12 @@ def render_answer(answer, turn: int) -> str:
                         if closest else "")
         body = (f'<div class="nqa-abstain" role="note" data-abstained="true"><span class="nqa-label">'
                 f'Not found in the articles</span><div dir="auto">{_e(answer.answer)}</div>{closest_html}</div>')
+    elif any(s.get("kind") for s in answer.sentences or []):  # attributed: sentence by sentence
+        short = getattr(answer, "short_answer", None)
+        lead = (f'<div class="nqa-short" dir="auto"><strong dir="auto">{_e(short["text"])}</strong> '
+                f'{chip(int(short["citation"]), turn)}</div>' if short else "")
+        parts = " ".join(sentence_html(s, turn) for s in answer.sentences)
+        body = f'<div class="nqa-answer" dir="auto">{lead}{parts}</div>'
     else:
         ids = [c.id for c in answer.citations]
         body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'

@@ -1,0 +1,184 @@
+"""Short answers (:mod:`assistant.answer.short`) and the answer's structure around them: the checked fact that
+leads the answer, carried across languages by rule only; the quote as the backbone with its answering words
+marked; a restatement across languages shown as the answer's own sentence only past the gate, else riding along as
+an unverified translation. Fake backends: the model's replies are scripted."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.answerer import Answerer, AnswerOptions
+from assistant.answer.selection import SelectionOptions, Unit
+from assistant.answer.short import carry_over, find_short_answer, find_span, locate, question_type
+from assistant.backends.fake import FakeEmbedder, FakeLLM
+from assistant.store.library import Library
+from assistant.ui import render
+from ingest.models import RawArticle
+from ingest.pipeline import Ingestor
+from prompts import UNIT_LINE
+
+
+def unit(text: str, lang: str = "ar", start: int = 100) -> Unit:
+    return Unit("d", "c", start, start + len(text), text, 0.9, lang, start)
+
+
+# --- the question's type --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question,lang,kind", [
+    ("How many points did the Panthers defense surrender?", "en", "number"),
+    ("How much time remained on the clock?", "en", "number"),
+    ("When did France take control of Algeria?", "en", "date"),
+    ("In what year was the university founded?", "en", "date"),
+    ("Who led the Panthers in sacks?", "en", "name"),
+    ("Where was the meeting held?", "en", "place"),
+    ("What did Russia say about Idlib?", "en", "phrase"),
+    ("كم عدد النقاط التي تخلى عنها الدفاع؟", "ar", "number"),
+    ("متى سيطرت فرنسا على الجزائر؟", "ar", "date"),
+    ("في أي عام تأسست الجامعة؟", "ar", "date"),
+    ("من ترأس الوفد الروسي؟", "ar", "name"),
+    ("ماذا قالت روسيا عن إدلب؟", "ar", "phrase"),
+])
+def test_question_type(question, lang, kind):
+    assert question_type(question, lang) == kind
+
+
+# --- carried across languages by rule --------------------------------------------------------------------------
+@pytest.mark.parametrize("copy,unit_lang,question,q_lang,expected", [
+    ("٣٠٨ نقطة", "ar", "How many points did the Panthers defense surrender?", "en", ("308 points", "number")),
+    ("308 نقطة", "ar", "How many points?", "en", ("308 points", "number")),
+    ("أربعة", "ar", "How many balls did Josh Norman intercept?", "en", ("four", "number")),
+    ("17 ثانية", "ar", "How much time remained?", "en", ("17 seconds", "number")),
+    ("٥٦٫٢٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
+    ("56,2٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
+    ("3 ملايين", "ar", "How many sold?", "en", ("3 million", "number")),
+    ("1,500", "ar", "How many sold?", "en", ("1,500", "number")),
+    ("عام 1830", "ar", "When did France take control of Algeria?", "en", ("1830", "date")),
+    ("10 أيلول 2019", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
+    ("في ١٠ سبتمبر ٢٠١٩", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
+    ("308 points", "en", "كم نقطة تخلى عنها الدفاع؟", "ar", ("308 نقطة", "number")),
+    ("May 2020", "en", "متى عقد الاجتماع؟", "ar", ("مايو 2020", "date")),
+    ("كاوان شورت", "ar", "Who had more sacks, Kawann Short or Kony Ealy?", "en", ("Kawann Short", "name")),
+    ("308 points", "en", "How many points did the Panthers surrender?", "en", ("308 points", "verbatim")),
+    ("نقطة", "ar", "What did they surrender?", "en", None),  # a word, not a fact carried by rule
+    ("بشار الأسد", "ar", "Who received the envoy?", "en", None),  # a name the question does not spell
+    ("لافرينتييف", "ar", "Who received the envoy Lavrentiev?", "en", None),  # the question's own name
+    ("the Panthers", "en", "How many points did the Panthers surrender?", "en", None),  # the question's words
+])
+def test_carry_over(copy, unit_lang, question, q_lang, expected):
+    assert carry_over(copy, unit_lang, question, q_lang, question_type(question, q_lang)) == expected
+
+
+def test_locate_finds_the_copy_up_to_diacritics_tatweel_and_digits():
+    text = "قال المبعوث لافْرينتـييف إن ٣٠٨ نقطة سجلت."
+    s, e = locate("لافرينتييف", text)
+    assert text[s:e] == "لافْرينتـييف"
+    s, e = locate("308 نقطة", text)
+    assert text[s:e] == "٣٠٨ نقطة"
+    assert locate("Idlib", text) is None and locate("", text) is None
+
+
+def test_a_copy_that_is_not_in_the_unit_or_too_long_falls_back_to_the_rule():
+    u = unit("لم يتخلى فريق بانثرز سوى عن 308 نقطة في الموسم")
+    question = "How many points did the Panthers defense surrender?"
+    for reply in ("309 نقطة", "NONE", "لم يتخلى فريق بانثرز سوى عن 308 نقطة في الموسم"):  # invented / none / long
+        s, e = find_span(question, u, "number", lambda m, r=reply: r)
+        assert u.text[s - u.start:e - u.start] == "308 نقطة", reply
+    two = unit("سجل 12 هدفا في 30 مباراة")
+    assert find_span("How many goals?", two, "number", lambda m: "NONE") is None  # two numbers: no guess
+    assert find_span("How many goals?", two, "number", lambda m: "12 هدفا")[0] == two.start + 4
+
+
+def test_a_number_question_takes_no_copy_without_a_number():
+    u = unit("وسجل كاوان شورت أكثر الإسقاطات هذا الموسم")
+    assert find_short_answer("How many sacks did Kawann Short have?", "en", [u], lambda m: "كاوان شورت") is None
+
+
+# --- in the answer -----------------------------------------------------------------------------------------------
+AR_TEXT = "لم يتخلى فريق بانثرز سوى عن ٣٠٨ نقطة، واحتل المركز السادس في الدوري، وسجل كاوان شورت أكثر الإسقاطات."
+"""One sentence: the one unit the answerer can select (the fake embedder does not match across languages)."""
+
+
+class JudgingLLM(FakeLLM):
+    """A fake with a yes/no judgement: P(yes) for the entailment prompt is ``p``."""
+
+    def __init__(self, replies, p: float):
+        super().__init__(replies)
+        self.p = p
+
+    def yes_probability(self, messages) -> float:
+        self.history.append(list(messages))
+        return self.p
+
+
+@pytest.fixture
+def lib(tmp_path):
+    lib = Library(tmp_path / "h")
+    Ingestor(lib, FakeEmbedder()).ingest_articles([RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="بانثرز",
+                                                              source="test", lang="ar")])
+    return lib
+
+
+def answerer(lib, llm, **opts) -> Answerer:
+    o = AnswerOptions(answer_mode="attributed", unit_min_relevance=-1.0, unit_min_relevance_cross=-1.0,
+                      min_support=-1.0, min_quote_relevance_cross=-1.0, max_units=1, **opts)
+    a = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
+    a._selection_options = lambda: SelectionOptions(max_units=1, min_relevance=-1.0, min_relevance_cross=-1.0,
+                                                    margin=2.0)  # the fake embedder is not cross-lingual
+    return a
+
+
+def short_then(copy: str, restatement: str):
+    """Scripted replies: the copy for the short-answer prompt, the restatement for the restate prompt."""
+    def reply(messages):
+        return restatement if UNIT_LINE.search(messages[-1].content) else copy
+    return [reply, reply]
+
+
+def test_the_checked_fact_leads_and_its_words_are_marked_in_the_quote(lib):
+    llm = FakeLLM(short_then("٣٠٨ نقطة", "The Panthers conceded only 308 points, sixth in the league."))
+    ans = answerer(lib, llm).ask("How many points did the Panthers defense surrender?")
+    text = lib.get("ar-1").text
+    sa = ans.short_answer
+    assert sa["text"] == "308 points" and sa["how"] == "number" and sa["verified"] and sa["citation"] == 1
+    assert text[sa["start"]:sa["end"]] == "٣٠٨ نقطة"
+    assert ans.answer.startswith("308 points [1]. ")
+    [s] = ans.sentences
+    assert s["kind"] == "quoted" and s["verified"]  # no judge: the gate cannot pass the restatement
+    quote = s["sentence"][s["sentence"].index("«") + 1:s["sentence"].index("»")]
+    assert [quote[m["start"]:m["end"]] for m in s["marked"]] == ["٣٠٨ نقطة"]
+    assert s["translation"]["text"] == "The Panthers (بانثرز) conceded only 308 points, sixth in the league."
+    assert s["translation"]["verified"] is False and "gate" in s["translation"]["why"]
+    assert ans.to_dict()["short_answer"]["text"] == "308 points"  # what --json and the API carry
+
+
+@pytest.mark.parametrize("p,kind", [(0.99, "restated"), (0.6, "quoted")])
+def test_the_gate_shows_a_restatement_only_past_its_bar(lib, p, kind):
+    llm = JudgingLLM(short_then("NONE", "The Panthers conceded only 308 points, sixth in the league."), p)
+    ans = answerer(lib, llm).ask("What did the Panthers concede this season?")
+    [s] = ans.sentences
+    assert s["kind"] == kind and s["verified"]
+    assert ("translation" in s) == (kind == "quoted")
+    assert ans.short_answer is None
+
+
+def test_a_malformed_restatement_is_never_offered_even_as_a_translation(lib):
+    llm = JudgingLLM(short_then("NONE", "The Panthers conceded conceded conceded 308 points."), 0.99)
+    [s] = answerer(lib, llm).ask("What did the Panthers concede?").sentences
+    assert s["kind"] == "quoted" and "translation" not in s
+
+
+def test_no_short_answer_when_switched_off_or_not_checkable(lib):
+    llm = FakeLLM(short_then("٣٠٨ نقطة", "x"))
+    assert answerer(lib, llm, short_answers=False, cross_language="quote").ask(
+        "How many points did the Panthers defense surrender?").short_answer is None
+    llm = FakeLLM(short_then("كاوان شورت", "x"))  # a name the question does not spell: not carried across
+    ans = answerer(lib, llm, cross_language="quote").ask("Who registered the most sacks?")
+    assert ans.short_answer is None and not ans.answer.startswith("Kawann")
+
+
+def test_the_chat_shows_the_fact_the_marked_words_and_a_folded_unverified_translation(lib):
+    llm = FakeLLM(short_then("٣٠٨ نقطة", "The Panthers conceded only 308 points, sixth in the league."))
+    ans = answerer(lib, llm).ask("How many points did the Panthers defense surrender?")
+    html = render.render_answer(ans, 0)
+    assert '<div class="nqa-short" dir="auto"><strong dir="auto">308 points</strong>' in html
+    assert '<mark class="nqa-answering">٣٠٨ نقطة</mark>' in html
+    assert '<details class="nqa-translation" data-verified="false"><summary>Machine translation (not verified)' in html
+    assert html.count('class="nqa-chip"') == 2  # the fact's and the quote's
