@@ -105,8 +105,7 @@ def test_readme_layout_names_every_stage_folder(folder):
 
 def test_readme_layout_names_the_modules_around_the_stages():
     layout = section(text(README), "Layout")
-    for path in ("assistant/cli.py", "assistant/settings.py", "assistant/services.py", "assistant/errors.py",
-                 "eval/judges.py"):
+    for path in ("assistant/cli.py", "assistant/settings.py", "assistant/services.py", "assistant/errors.py"):
         assert f"`{path}`" in layout, path
         assert (ROOT / path).is_file(), path
 

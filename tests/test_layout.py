@@ -108,7 +108,7 @@ def test_no_import_circle_between_package_modules():
 
 STAGES = ["assistant/text", "assistant/store", "assistant/retrieval", "assistant/answer", "assistant/verify",
           "assistant/backends", "assistant/api", "assistant/ui", "ingest", "prompts", "eval/datasets", "eval/runs",
-          "eval/metrics", "eval/reports", "eval/calibration"]
+          "eval/metrics", "eval/reports", "eval/calibration", "eval/judges"]
 
 
 @pytest.mark.parametrize("folder", STAGES)
