@@ -59,8 +59,9 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
     r = _load(out)
     assert CONTRACT_KEYS <= set(r) and r["mode"] == "full" and r["n_questions"] == 4 and r["partial"] is False
     assert set(r["answer"]) == {"exact_match", "f1", "contains_gold", "contains_gold_question_lang", "correct",
-                                "language_ok", "well_formed", "good_rate"}
-    assert set(r["evidence"]) == {"recall"}
+                                "language_ok", "well_formed", "good_rate", "short_answer_rate",
+                                "short_answer_correct", "short_answers"}
+    assert set(r["evidence"]) == {"recall", "quote_shown"}
     assert {"p50", "p95", "first_sentence_p50", "first_sentence_p95"} <= set(r["latency_ms"])
     assert set(r["citations"]) == {"valid_rate", "precision", "recall", "gold_evidence_hit"}
     assert {"score", "unsupported_rate", "judge", "calibration"} <= set(r["faithfulness"])

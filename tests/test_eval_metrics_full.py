@@ -194,7 +194,9 @@ def test_a_valid_citation_that_does_not_support_its_sentence_lowers_precision():
     # answer tokens [ministers, met, in, geneva, on, tuesday] vs [geneva]: P 1/6, R 1 -> F1 2/7
     assert report["answer"] == {"exact_match": 0.0, "f1": round(2 / 7, 4), "contains_gold": 1.0,
                                 "contains_gold_question_lang": 1.0, "correct": 1.0, "language_ok": 1.0,
-                                "well_formed": 1.0, "good_rate": 1.0}
+                                "well_formed": 1.0, "good_rate": 1.0, "short_answer_rate": 0.0,
+                                "short_answer_correct": None,
+                                "short_answers": {"place": {"questions": 1, "given": 0, "correct": 0, "by_how": {}}}}
 
 
 def test_a_quote_that_differs_from_the_store_is_invalid():

@@ -182,3 +182,30 @@ def test_the_chat_shows_the_fact_the_marked_words_and_a_folded_unverified_transl
     assert '<mark class="nqa-answering">٣٠٨ نقطة</mark>' in html
     assert '<details class="nqa-translation" data-verified="false"><summary>Machine translation (not verified)' in html
     assert html.count('class="nqa-chip"') == 2  # the fact's and the quote's
+
+
+# --- measured by the eval ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("short_text,correct", [("308 points", 1.0), ("309 points", 0.0)])
+def test_the_eval_scores_the_short_answer_and_the_shown_quote(short_text, correct):
+    from assistant.answer.answerer import Answer, Citation
+    from eval.datasets.records import EvalQuestion
+    from eval.judges import make_judge
+    from eval.metrics.scoring import score_question
+    from eval.reports.blocks import short_answer_table
+
+    text = "لم يتخلى فريق بانثرز سوى عن ٣٠٨ نقطة."
+    q = EvalQuestion("q1", "How many points did the Panthers defense surrender?", "en", True, answers=["٣٠٨"],
+                     gold_docs=["d"], evidence=[("d", 28, 31)], question_lang_answers=["308"])
+    cite = Citation(1, "d", "t", None, 0, len(text), text)
+    ans = Answer(q.question, "en", f"{short_text} [1]. The article says, in Arabic: «{text}» [1]", False, [cite],
+                 [], {}, sentences=[{"sentence": f"The article says, in Arabic: «{text}»", "citations": [1],
+                                     "kind": "quoted", "verified": True}],
+                 short_answer={"text": short_text, "citation": 1, "start": 28, "end": 36, "how": "number"})
+    rec = score_question(q, ans, ["d"], texts={"d": text}, gold_lang="ar", judge=make_judge("deterministic",
+                                                                                              embedder=FakeEmbedder()))
+    assert rec["question_type"] == "number" and rec["short_answer"]["how"] == "number"
+    assert rec["scores"]["short_answer_given"] == 1.0 and rec["scores"]["short_answer_correct"] == correct
+    assert rec["scores"]["answering_quote_shown"] == 1.0
+    table = short_answer_table([rec])
+    assert table == {"number": {"questions": 1, "given": 1, "correct": int(correct),
+                                "by_how": {"number": {"given": 1, "correct": int(correct)}}}}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from assistant.answer.citations import parse_cited_answer
 from assistant.verify.form import form_problems, in_language, other_language_quotes
+from assistant.answer.short import question_type
 from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
 from eval.datasets.records import EvalQuestion
 from eval.metrics.ranking import first_rank
@@ -149,7 +150,18 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
     text = "" if answer.abstained else strip_markers(answer.answer)
     scores: dict[str, float | None] = {"exact_match": None, "f1": None, "contains_gold": None,
                                        "gold_evidence_hit": None, "contains_gold_question_lang": None,
-                                       "language_ok": None, "evidence_recall": None}
+                                       "language_ok": None, "evidence_recall": None, "short_answer_given": None,
+                                       "short_answer_correct": None, "answering_quote_shown": None}
+    short = getattr(answer, "short_answer", None) if not answer.abstained else None
+    if q.answerable:
+        scores["short_answer_given"] = 1.0 if short else 0.0
+        scores["answering_quote_shown"] = 1.0 if any(
+            _overlaps(c["doc_id"], c["start"], c["end"], q.evidence, q.gold_docs) and (
+                not q.evidence or any(c["start"] <= st and en <= c["end"] for d, st, en in q.evidence
+                                      if d == c["doc_id"]) or contains_gold(c["quote"], q.answers))
+            for c in citations) else 0.0
+        if short and ql_golds:
+            scores["short_answer_correct"] = contains_gold(short["text"], ql_golds)
     if q.answerable and ql_golds:
         scores["contains_gold_question_lang"] = contains_gold(text, ql_golds) if text else 0.0
     if q.answerable:
@@ -168,6 +180,7 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
         "held_out_doc": q.held_out_doc,
         "ranked": ranked, "rank": first_rank(ranked, q.gold_docs) if ranked is not None else None,
         "abstained": answer.abstained, "answer": answer.answer, "citations": citations, "sentences": sentences,
+        "short_answer": short, "question_type": question_type(q.question, q.lang),
         "removed": list(answer.removed), "dropped_citations": list(answer.dropped_citations),
         "fallback": answer.fallback, "timings_ms": dict(answer.timings_ms), "tokens": tokens,
         "raw_reply": raw_reply, "scores": scores,

@@ -29,6 +29,25 @@ from eval.metrics.ranking import mean, percentile
 from eval.runs.retrieval import retrieval_block
 
 
+def short_answer_table(answerable: list[dict]) -> dict:
+    """Per question type: answerable questions, how many got a short answer, by which path (``how``), and how many
+    of those hold the gold in the question's language."""
+    table: dict = {}
+    for r in answerable:
+        row = table.setdefault(r.get("question_type") or "phrase", {"questions": 0, "given": 0, "correct": 0,
+                                                                    "by_how": {}})
+        row["questions"] += 1
+        sa = r.get("short_answer")
+        if sa:
+            ok = (r["scores"].get("short_answer_correct") or 0.0) > 0
+            row["given"] += 1
+            row["correct"] += int(ok)
+            how = row["by_how"].setdefault(sa.get("how", "?"), {"given": 0, "correct": 0})
+            how["given"] += 1
+            how["correct"] += int(ok)
+    return table
+
+
 def _rate(values: list[float | None]) -> float | None:
     vals = [float(v) for v in values if v is not None]
     return round(mean(vals), 4) if vals else None
@@ -84,8 +103,12 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
             "language_ok": _rate([s.get("language_ok") for s in scores]),
             "well_formed": _rate([None if "form" not in s else (0.0 if s["form"] else 1.0) for s in sentences]),
             "good_rate": _rate([s.get("good") for s in scores]),
+            "short_answer_rate": _rate([s.get("short_answer_given") for s in scores]),
+            "short_answer_correct": _rate([s.get("short_answer_correct") for s in scores]),
+            "short_answers": short_answer_table(answerable),
         },
-        "evidence": {"recall": _rate([s.get("evidence_recall") for s in scores])},
+        "evidence": {"recall": _rate([s.get("evidence_recall") for s in scores]),
+                     "quote_shown": _rate([s.get("answering_quote_shown") for s in scores])},
         "citations": {
             "valid_rate": _rate([1.0 if c["valid"] else 0.0 for c in citations]),
             "precision": _rate([1.0 if v else 0.0 for v in cited]),

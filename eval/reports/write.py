@@ -56,6 +56,15 @@ DEFINITIONS = {
                           "Latin letters, no prompt words, one sentence.",
     "answer.good_rate": "Headline: share of answerable questions whose answer is correct, in the question's "
                         "language, with every shown sentence well formed and judged fully supported (JUDGED).",
+    "answer.short_answer_rate": "Share of answerable questions whose answer leads with a short answer (the checked "
+                                "fact: assistant.answer.short; an abstention scores 0).",
+    "answer.short_answer_correct": "Of the answerable questions that got a short answer, the share whose short answer "
+                                   "contains a gold answer in the question's language.",
+    "answer.short_answers": "Per question type (number, date, name, place, phrase): answerable questions, short "
+                            "answers given and correct, by the path that carried them (how: verbatim, number, date, "
+                            "name).",
+    "evidence.quote_shown": "Share of answerable questions with a shown citation that covers a gold evidence span "
+                            "(or quotes a gold answer): the answering quote is in front of the reader.",
     "evidence.recall": "Share of answerable questions whose gold answer lies inside a selected unit of evidence "
                        "(same document, span covering the gold span, or the unit text containing a gold answer); "
                        "null when the answers carry no evidence units.",
