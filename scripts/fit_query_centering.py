@@ -2,7 +2,7 @@
 
 multilingual-e5 question vectors share a language-and-"question" direction; taking part of that language's mean
 question vector off a question before comparing it with passages in the other language ranks those passages
-better (measured on XQuAD dev: AR question → EN paragraph R@1 0.786 → 0.826 in the hybrid retriever). For each
+better (XQuAD dev; figures in docs/benchmarks.md, 'Question centering'). For each
 language the script writes the mean ``query:`` vector of that language's dev questions and ``offset``: the mean of
 ``cos(q, p) - cos(centred q, p)`` over the questions' gold paragraphs in the other language, which puts centred
 scores back on the raw scale so that a mixed-language store ranks both languages as before.

@@ -2,10 +2,11 @@
 
 Multilingual-e5 question vectors of one language share a direction (language plus "this is a question"). Taking
 ``alpha`` times that language's mean question vector off a question, before comparing it with passages in the
-*other* language, ranks those passages better; within one language it does not help (measured on XQuAD dev and
-ARCD), so the retriever uses the raw question there. Centred cosines run lower than raw ones, so each language
-carries an ``offset`` (fitted on dev: mean raw minus centred cosine to the gold paragraph) that puts centred
-scores back on the raw scale; a store holding both languages then ranks the two groups as the raw vectors would.
+*other* language, ranks those passages better; within one language it does not help (it lowered ARCD R@1: see
+docs/benchmarks.md, 'Question centering'), so the retriever uses the raw question there. Centred cosines run
+lower than raw ones, so each language carries an ``offset`` (fitted on dev: mean raw minus centred cosine to the
+gold paragraph) that puts centred scores back on the raw scale; a store holding both languages then ranks the two
+groups as the raw vectors would.
 
 The constants belong to one embedder and are fitted by ``scripts/fit_query_centering.py`` from dev splits only.
 Limits: a language without a fitted mean is not centred; the offset is an average, so in a mixed-language store

@@ -15,8 +15,8 @@
   alone, facts + form, the model alone, and all three layers (the default offline judge), each with accuracy,
   kappa and recall of unsupported sentences.
 
-``--judge llm|entail`` and ``--fit``/``--layers`` use the configured model (settings): the embedded model takes
-about 1-3 s a label on 2 cores, so this is a benchmark, not a test.
+``--judge llm|entail`` and ``--fit``/``--layers`` use the configured model (settings): one model pass per label,
+so this is a benchmark, not a test (timings: docs/benchmarks.md, 'Eval run costs').
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Generate judge-calibration candidates from REAL pipeline outputs (the local llama.cpp model).
 
-Run (slow: ~10-20 s per answer on 2 cores):
+Run (slow: one real answer per question; timings in docs/benchmarks.md, 'Eval run costs'):
 
     ASSISTANT_ALLOW_MODEL_REQUESTS=1 .venv/bin/python -m eval.calibration.make_candidates [--set 1|2] [--out FILE]
 

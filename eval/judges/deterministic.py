@@ -4,11 +4,11 @@ A sentence's claims are its gist plus each number and name in it. The gist is su
 embedding similarity of the sentence (embedded as a query) to its best cited text (embedded as a passage) reaches
 ``threshold``; each number/name is supported when :func:`assistant.verify.facts.unsupported_facts` finds it in the
 joined cited texts (across scripts). So ``score = supported claims / claims``. Like the answerer, it has a lower
-bar across languages. The defaults (0.86 same-language, 0.79 cross-lingual) were chosen on
-``eval/calibration/labels.jsonl`` (45 real sentences): every threshold pair reached at most 0.62 accuracy (kappa
-0.2-0.27); this pair is among the best and keeps correct cross-lingual sentences (similarity ~0.79-0.83)
-supported. Similarity cannot tell a topical but wrong sentence from a right one, so treat this judge as a smoke
-alarm and use the LLM or entailment judge to measure.
+bar across languages. The defaults (0.86 same-language, 0.79 cross-lingual) were chosen by
+``python -m eval.calibration --sweep`` on ``eval/calibration/labels.jsonl``: no threshold pair agreed well with
+the labels, and this one is among the best and keeps correct cross-lingual sentences supported (the figures:
+docs/benchmarks.md, 'Judges'). Similarity cannot tell a topical but wrong sentence from a right one, so treat
+this judge as a smoke alarm and use the LLM or entailment judge to measure.
 
 Limits: it cannot see a changed relation between correct entities ("A beat B" vs "B beat A") and inherits
 :mod:`assistant.verify.facts`'s limits (no name checks in Arabic sentences); passage vectors are cached (at most

@@ -12,16 +12,16 @@ response gives the gold answer (``judge.correct.*.j2``). ``layers`` picks the la
 ``model``) so each one's contribution can be measured. A sentence that only repeats its span
 (:func:`~eval.judges.checks.verbatim`) is supported without asking anything.
 
-Designs measured on the fit part (``python -m eval.calibration --cv``, 5 folds x 10 shuffles): one bar rising with
-length beat one flat bar and a flat bar per language pair (kappa 0.809 vs 0.765 and 0.728). With a flat bar, other
-prompts tried by hand on the same folds did no better than ``judge.entail.*.j2``: the sentence before the span
-0.704, the mean log-odds of both orders 0.698, a "true according to the passage" wording 0.714, a
-translation-aware wording 0.675; adding the embedder's similarity to P(yes) made it worse.
+Designs compared on the fit part (``python -m eval.calibration --cv``, 5 folds x 10 shuffles): one bar rising with
+length beat one flat bar and a flat bar per language pair. With a flat bar, other prompts tried by hand on the
+same folds did no better than ``judge.entail.*.j2`` (the sentence before the span, the mean log-odds of both
+orders, a "true according to the passage" wording, a translation-aware wording); adding the embedder's
+similarity to P(yes) made it worse. The figures: docs/benchmarks.md, 'Judges'.
 
 Limits: against an Arabic span the small model tells a supported English sentence from an unsupported one poorly
-(AUC about 0.7 on the fit part's pairs that pass the deterministic layer), which is where the judge and the
-readers disagree most; the judge is only as good as its model, which is why the report gives its calibration
-agreement. P(yes) is cached per pair (cleared past 8192 pairs).
+(on the fit part's pairs that pass the deterministic layer; docs/benchmarks.md, 'Judges'), which is where the
+judge and the readers disagree most; the judge is only as good as its model, which is why the report gives its
+calibration agreement. P(yes) is cached per pair (cleared past 8192 pairs).
 """
 from __future__ import annotations
 

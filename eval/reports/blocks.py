@@ -21,7 +21,8 @@ whose population is empty is ``null`` (not measured), never 0. Rates are rounded
   ``timings_ms.first_sentence`` (else ``total``) over answers that show a sentence; ``latency_by_stage``: the same for each stage present.
 - ``tokens``: totals and per-question means of the estimated prompt (``in``) and reply (``out``) tokens.
 
-Limits: ``per_question`` holds everything, so report.json grows with the dataset (about 3-5 kB a question).
+Limits: ``per_question`` holds everything, so report.json grows linearly with the dataset (size per question:
+docs/benchmarks.md, 'Eval run costs').
 """
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ def _front_matter(text: str) -> tuple[str, int] | None:
 def _markdown_title(text: str) -> str | None:
     """Front-matter ``title:``, else the first ATX heading (``# Title #``), else the first line. Line by line
     with plain string operations: the former one-regex form backtracked quadratically on a heading followed by a
-    long run of spaces (``# a`` + 100,000 spaces + ``b`` took over a minute)."""
+    long run of spaces (``# a``, a long run of spaces, ``b``; see docs/benchmarks.md, 'Loaders on adversarial
+    text')."""
     front = _front_matter(text)
     if front:
         for line in front[0].splitlines():
