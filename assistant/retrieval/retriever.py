@@ -100,8 +100,8 @@ class Reranker(Protocol):
 class FusionWeights:
     """Weights of the hybrid score, tuned on the XQuAD dev splits and ARCD train (never per question):
     ``(1 - sentence) * chunk_cosine + sentence * best_sentence_cosine + lexical * bm25 / max_bm25``,
-    the lexical term counting only for chunks in the question's language (0.08: ARCD R@5 0.978 -> 0.983 against
-    0.05, AR->AR R@1 0.948 -> 0.949, EN->EN R@1 0.986 -> 0.983; cross-language settings do not use it)."""
+    the lexical term counting only for chunks in the question's language (cross-language settings do not use it;
+    why 0.08 and not 0.05: see docs/benchmarks.md, 'Fusion weights')."""
 
     sentence: float = 0.5
     lexical: float = 0.08
@@ -141,8 +141,8 @@ class Retriever:
     def prepare(self, question: str, query_vector: np.ndarray | None = None) -> PreparedQuery:
         """Embed the question. The latent-term pass (a second model pass, hybrid mode only) is started first, in a
         background thread, so that it overlaps the query embedding (with an embedder that can run two passes at
-        once) and the index searches (the bundled one runs one pass at a time behind a lock: measured side by
-        side, starting it after the query embedding instead was no faster)."""
+        once) and the index searches (the bundled one runs one pass at a time behind a lock, so starting it after
+        the query embedding instead would gain nothing: see docs/benchmarks.md, 'Fusion weights')."""
         latent = None
         if self.mode == "hybrid" and getattr(self.embedder, "latent_dim", 0) and self.weights.latent:
             latent = _BACKGROUND.submit(self.embedder.embed_latent, [question], top_k=QUERY_TERMS)
