@@ -28,6 +28,8 @@ from typing import Sequence
 import numpy as np
 
 from assistant.store.library import ChunkHit, Library
+from assistant.text.names import cross_script_keys
+from assistant.text.questions import can_hold, question_type
 from assistant.text.sentences import split_clauses
 
 
@@ -69,6 +71,12 @@ class SelectionOptions:
     chunk's (the fused retrieval ranking reads more signals than one sentence vector). With 0.5, on XQuAD dev
     (``scripts/bench_selection.py``, 200 questions each) the best unit held the gold answer more often: AR->AR
     0.634 -> 0.662, EN->EN 0.731 -> 0.738, EN->AR 0.510 -> 0.531, AR->EN 0.531 -> 0.552."""
+    type_penalty: float = 0.0
+    """Lowers a unit that cannot hold what the question asks for (:func:`assistant.text.questions.can_hold`: no
+    number for a "how many" question, no year or month for a "when" question) by this much."""
+    anchor_weight: float = 0.0
+    """Raises a unit by this much times the share of the question's anchors it holds: names and numbers, matched
+    across scripts (:func:`assistant.text.names.cross_script_keys`: consonant skeletons, digits folded)."""
     centre_cross: bool = False
     """Score units in the other language than the question's with the centred question vector (plus its offset),
     as retrieval scores other-language chunks (:mod:`assistant.backends.centering`). Off: on EN->AR dev it lifted the best
@@ -119,8 +127,9 @@ def clause_units(units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]],
 
 
 def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndarray,
-               opts: SelectionOptions, q_lang: str | None = None) -> list[Unit]:
-    """Sentences and clauses of ``hits``, best first (see the module docstring)."""
+               opts: SelectionOptions, q_lang: str | None = None, question: str | None = None) -> list[Unit]:
+    """Sentences and clauses of ``hits``, best first (see the module docstring); ``question`` (its text) feeds the
+    type and anchor signals when they are on."""
     units, vecs = sentence_candidates(library, embedder, hits)
     if not units:
         return []
@@ -143,7 +152,26 @@ def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndar
             top[lang] = max(top.get(lang, h.score), h.score)
         for u in units:
             u.score -= opts.chunk_weight * (top.get(u.lang, u.chunk_score) - u.chunk_score)
+    if question and (opts.type_penalty or opts.anchor_weight):
+        _question_signals(units, question, q_lang or "en", opts)
     return sorted(units, key=lambda u: -u.score)
+
+
+def _question_signals(units: Sequence[Unit], question: str, q_lang: str, opts: SelectionOptions) -> None:
+    """The type and anchor signals (see :class:`SelectionOptions`), in place."""
+    kind = question_type(question, q_lang)
+    anchors = _anchors(question)
+    for u in units:
+        if opts.type_penalty and not can_hold(u.text, kind):
+            u.score -= opts.type_penalty
+        if opts.anchor_weight and anchors:
+            u.score += opts.anchor_weight * len(anchors & _anchors(u.text)) / len(anchors)
+
+
+def _anchors(text: str) -> set[str]:
+    """Names and numbers of ``text`` as keys that match across scripts (numbers, and skeletons of capitalized Latin
+    words and of Arabic words)."""
+    return cross_script_keys(text)
 
 
 def bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:

@@ -34,36 +34,12 @@ from assistant.answer.citations import neutralize_markers
 from assistant.answer.selection import Unit
 from assistant.backends.base import Message
 from assistant.text.arabic import fold_digits, normalize_for_search
-from assistant.text.names import ARABIC_WORD, arabic_forms, candidate_names, name_in_evidence
+from assistant.text.names import candidate_names, name_in_evidence
+from assistant.text.questions import (DIGITS, EN_NUMBER_WORDS, MONTHS, YEAR, can_hold, has_date, has_number,
+                                      month_of, number_words, question_type)
 
 MAX_WORDS = 8
 """A copy of more words is not a short answer."""
-
-_EN_TYPES = [
-    ("number", re.compile(r"(?i)^\s*(how (many|much|long|old|far|tall|big|large|often)|what (percentage|percent|"
-                          r"number|amount|proportion|fraction|share)|what was the (score|population|number))\b")),
-    ("date", re.compile(r"(?i)^\s*(when\b|(in )?(what|which) (year|month|day|date|decade|century)\b|"
-                        r"what (year|date|day)\b)")),
-    ("name", re.compile(r"(?i)^\s*(who|whom|whose)\b")),
-    ("place", re.compile(r"(?i)^\s*(where)\b")),
-]
-_AR_TYPES = [
-    ("number", re.compile(r"^\s*(كم|ما عدد|ما هو عدد|ما هي نسبة|ما نسبة|ما مقدار|ما قيمة|ما حجم)")),
-    ("date", re.compile(r"^\s*(متى|في أي (عام|سنة|شهر|يوم|تاريخ|قرن)|ما (تاريخ|هو تاريخ)|في أيّ (عام|سنة))")),
-    ("name", re.compile(r"^\s*(من|مَن|مَنْ)\s")),
-    ("place", re.compile(r"^\s*(أين|اين|في أي (مدينة|بلد|دولة|مكان))")),
-]
-
-MONTHS = {
-    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
-           "ديسمبر"],
-    "ar_levant": ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين الأول",
-                  "تشرين الثاني", "كانون الأول"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-}
-"""Gregorian month names: Arabic (both the Egyptian-Gulf and the Levantine series, read; the first is written) and
-English. One table, read both ways."""
 
 UNIT_WORDS = [
     # (Arabic forms, English singular, English plural)
@@ -88,20 +64,6 @@ UNIT_WORDS = [
 
 SCALES = [(("ألف", "آلاف"), "thousand"), (("مليون", "ملايين"), "million"), (("مليار", "مليارات"), "billion")]
 
-_EN_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                    "eleven", "twelve"]
-_AR_NUMBER_VALUES = {normalize_for_search(w): v for w, v in {
-    "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3, "أربع": 4,
-    "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6, "ستة": 6, "سبع": 7, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9,
-    "تسعة": 9, "عشر": 10, "عشرة": 10, "إحدى عشرة": 11, "أحد عشر": 11, "اثنا عشر": 12, "اثني عشر": 12,
-    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40, "خمسون": 50, "خمسين": 50,
-    "مئة": 100, "مائة": 100, "ألف": 1000, "فريقين": 2, "مرتين": 2, "عامين": 2, "يومين": 2}.items()}
-"""Arabic number words, normalized (one word each; duals of common nouns count two)."""
-
-_DIGITS = re.compile(r"\d+(?:[.,٫٬]\d+)*")
-_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
-
-
 @dataclass
 class ShortAnswer:
     """The checked fact: ``text`` in the question's language, ``start``/``end`` of the copy in its article,
@@ -118,14 +80,6 @@ class ShortAnswer:
     def to_dict(self, citation: int) -> dict:
         return {"text": self.text, "citation": citation, "start": self.start, "end": self.end, "verified": True,
                 "how": self.how, "source": self.source}
-
-
-def question_type(question: str, lang: str) -> str:
-    """``number``, ``date``, ``name``, ``place`` or ``phrase`` (anything else)."""
-    for kind, pattern in (_AR_TYPES if lang == "ar" else _EN_TYPES):
-        if pattern.search(question):
-            return kind
-    return "phrase"
 
 
 def messages(question: str, unit: Unit) -> list[Message]:
@@ -167,33 +121,9 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _has_number(text: str) -> bool:
-    return bool(_DIGITS.search(fold_digits(text))) or bool(_number_words(text))
-
-
-def _number_words(text: str) -> list[int]:
-    values = []
-    for w in ARABIC_WORD.findall(normalize_for_search(text)):
-        for form in arabic_forms(w):
-            if form in _AR_NUMBER_VALUES:
-                values.append(_AR_NUMBER_VALUES[form])
-                break
-    values += [i for i, w in enumerate(_EN_NUMBER_WORDS) for t in re.findall(r"[a-z]+", text.lower()) if t == w]
-    return values
-
-
-def _has_date(text: str) -> bool:
-    return bool(_YEAR.search(fold_digits(text))) or _month(text) is not None
-
-
 def fits(copy: str, kind: str) -> bool:
-    """Whether a copy can answer a question of type ``kind`` (a number question wants a number, a date question
-    a year or a month)."""
-    if kind == "number":
-        return _has_number(copy)
-    if kind == "date":
-        return _has_date(copy)
-    return True
+    """Whether a copy can answer a question of type ``kind`` (:func:`assistant.text.questions.can_hold`)."""
+    return can_hold(copy, kind)
 
 
 def find_span(question: str, unit: Unit, kind: str, complete: Callable[[list[Message]], str] | None,
@@ -215,8 +145,8 @@ def find_span(question: str, unit: Unit, kind: str, complete: Callable[[list[Mes
 def rule_span(question: str, text: str, kind: str) -> tuple[int, int] | None:
     """For a number or date question: the one number (with the unit word after it) or the one year of ``text``
     that the question does not hold; None when there is none or more than one."""
-    asked = set(_DIGITS.findall(fold_digits(question)))
-    pattern = _YEAR if kind == "date" else _DIGITS if kind == "number" else None
+    asked = set(DIGITS.findall(fold_digits(question)))
+    pattern = YEAR if kind == "date" else DIGITS if kind == "number" else None
     if pattern is None:
         return None
     found = [m for m in pattern.finditer(fold_digits(text)) if m.group(0) not in asked]
@@ -244,33 +174,19 @@ def _unit_after(rest: str) -> tuple[int, int] | None:
     return None
 
 
-def _month(text: str) -> tuple[int, str] | None:
-    """(month number 1-12, the series it was written in) of the first month name in ``text``."""
-    norm = normalize_for_search(text)
-    low = text.lower()
-    for series in ("ar_levant", "ar", "en"):
-        for k, name in enumerate(MONTHS[series]):
-            if series == "en":
-                if re.search(rf"\b{name.lower()}\b", low):
-                    return k + 1, series
-            elif re.search(rf"(?<!\w)(ب|و|في )?{re.escape(normalize_for_search(name))}(?!\w)", norm):
-                return k + 1, series
-    return None
-
-
 def _number_text(copy: str, lang: str) -> str | None:
     """The number in ``copy`` (with its scale and unit word) written for a reader of ``lang``."""
     folded = fold_digits(copy).replace("٫", ".").replace("٬", ",")
-    m = _DIGITS.search(folded)
+    m = DIGITS.search(folded)
     if m:
         value = re.sub(r",(\d{1,2})$", r".\1", m.group(0))  # 56,2 is a decimal comma; 1,500 a thousands one
         rest = copy[m.end():]
     else:
-        words = _number_words(copy)
+        words = number_words(copy)
         if len(words) != 1:
             return None
         n = words[0]
-        value = (_EN_NUMBER_WORDS[n] if n < len(_EN_NUMBER_WORDS) else str(n)) if lang == "en" else str(n)
+        value = (EN_NUMBER_WORDS[n] if n < len(EN_NUMBER_WORDS) else str(n)) if lang == "en" else str(n)
         rest = ""
     parts = [value]
     scale = _scale(copy)
@@ -302,12 +218,12 @@ def _arabic_of_scale(name: str) -> str:
 def _date_text(copy: str, lang: str) -> str | None:
     """A year, or a (day,) month and year, of ``copy`` written for a reader of ``lang``."""
     folded = fold_digits(copy)
-    year = _YEAR.search(folded)
-    month = _month(copy)
+    year = YEAR.search(folded)
+    month = month_of(copy)
     if month is None:
         return year.group(0) if year else None
     name = MONTHS["en" if lang == "en" else "ar"][month[0] - 1]
-    day = re.search(r"(?<!\d)([1-9]|[12]\d|3[01])(?!\d)", _YEAR.sub(" ", folded))
+    day = re.search(r"(?<!\d)([1-9]|[12]\d|3[01])(?!\d)", YEAR.sub(" ", folded))
     parts = ([day.group(1)] if day else []) + [name] + ([year.group(0)] if year else [])
     return " ".join(parts)
 
@@ -319,11 +235,11 @@ def carry_over(copy: str, unit_lang: str | None, question: str, q_lang: str, kin
         return None
     if unit_lang in (None, q_lang):
         return copy, "verbatim"
-    if kind == "date" or (kind != "number" and _has_date(copy) and not _has_number(_YEAR.sub("", fold_digits(copy)))):
+    if kind == "date" or (kind != "number" and has_date(copy) and not has_number(YEAR.sub("", fold_digits(copy)))):
         text = _date_text(copy, q_lang)
         if text:
             return text, "date"
-    if kind in ("number", "date") or _words(copy) <= 3 and _has_number(copy):
+    if kind in ("number", "date") or _words(copy) <= 3 and has_number(copy):
         text = _number_text(copy, q_lang)
         if text:
             return text, "number"
