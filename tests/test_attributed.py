@@ -105,6 +105,8 @@ def test_nothing_clears_the_bar_selects_nothing():
     ("The translation of the text into English is:", "en", "prompt words"),
     ("He said it had had a very good year.", "en", None),  # two in a row is language, three is a loop
     ("قال إن إن الاتفاق صامد.", "ar", None),
+    ("The article says, in Arabic: «أكد الجانب الروسي دعمه»", "en", None),  # a colon before its quote
+    ("يقول المقال بالإنجليزية: «Russia backs the army.»", "ar", None),
 ])
 def test_form_problems(sentence, lang, problem):
     found = form_problems(sentence, lang)

@@ -275,12 +275,12 @@ def test_reader_metrics_question_language_form_and_evidence_recall():
     assert rec3["scores"]["language_ok"] == 0.0 and rec3["sentences"][0]["form"]
     assert rec3["scores"]["correct"] == 0.0 and rec3["scores"]["good"] == 0.0  # no "Geneva" for the reader
     assert rec3["scores"]["evidence_recall"] is None  # no evidence units on this answer
-    # the Arabic quote introduced in English is still not an English answer; beside an English sentence it is
+    # the Arabic quote introduced in English is in the reader's language (labelled), but gives no English answer
     framed = _answer([{"sentence": "The article says, in Arabic: «اجتمع الوزراء في جنيف يوم الثلاثاء».",
                        "citations": [1], "support": None}], [_cite(1, 0, 39)])
     rec5 = score_question(q, framed, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
     assert rec5["scores"]["contains_gold"] == 1.0 and rec5["sentences"][0]["form"] == []
-    assert rec5["scores"]["language_ok"] == 0.0 and rec5["scores"]["correct"] == 0.0
+    assert rec5["scores"]["language_ok"] == 1.0 and rec5["scores"]["correct"] == 0.0
     both = _answer([{"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9},
                     {"sentence": "It also says, in Arabic: «اجتمع الوزراء».", "citations": [1], "support": None}],
                    [_cite(1, 0, 39)], text="The ministers met in Geneva [1]. It also says, in Arabic: «اجتمع الوزراء» [1].")

@@ -98,7 +98,7 @@ def form_problems(sentence: str, lang: str) -> list[str]:
     m = _PROMPT_WORDS.search(own)
     if m:
         problems.append(f"prompt words: {m.group(0).strip()!r}")
-    elif own.rstrip().endswith((":", "：")):
+    elif sentence.rstrip().endswith((":", "：")):  # a label with nothing after it (a quote after a colon is fine)
         problems.append("prompt words: ends with a colon")
     r = _REPEAT.search(own)
     if r:

@@ -81,12 +81,11 @@ def _compact_units(units) -> list[dict]:
 
 
 def answered_in_language(text: str, lang: str) -> bool:
-    """Whether an answer is in ``lang`` for its reader: its own words are in ``lang`` (:func:`in_language`) and it
-    is not mostly quoted in the other language (the quotes in the other language are no longer than the rest). So
-    "The article says, in Arabic: «…»" alone is not an answer in English; an English sentence that also quotes its
-    Arabic source is."""
-    readable, foreign = other_language_quotes(text, lang)
-    return bool(text.strip()) and in_language(text, lang) and sum(map(len, foreign)) <= len(readable)
+    """Whether an answer is in ``lang`` for its reader: its own words (quotes and source spellings aside) are in
+    ``lang`` (:func:`in_language`). A quote in the other language introduced in the question's language ("The
+    article says, in Arabic: «…»") counts: the reader is told, in their language, what it is; whether the answer
+    *gives* the answer in their language is ``correct``'s business, which reads the answer without such quotes."""
+    return bool(text.strip()) and in_language(text, lang)
 
 
 def judge_answer(record: dict, judge) -> None:

@@ -49,8 +49,8 @@ DEFINITIONS = {
                       "read without its quotes in the other language (a reader of the question's language cannot "
                       "read them): it contains one, or the judge decides it states it (JUDGED).",
     "answer.language_ok": "Share of answered (not abstained) questions answered in the question's language: own "
-                          "words (quotes and source spellings aside) in that language, and not mostly a quote in the "
-                          "other language (eval.metrics.scoring.answered_in_language).",
+                          "words (quotes and source spellings aside) in that language; a quote in the other language "
+                          "introduced in the question's language counts (eval.metrics.scoring.answered_in_language).",
     "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.verify.form.form_problems, the "
                           "answerer's own definition): own words in the question's script, no word mixing Arabic and "
                           "Latin letters, no prompt words, one sentence.",
