@@ -25,7 +25,7 @@ from assistant.backends.local import LocalE5Embedder
 from assistant.store.latent import DOC_TERMS, pack
 from assistant.retrieval.retriever import Filters, FusionWeights, Retriever
 from assistant.store.library import ArticleRecord, ChunkRecord, Library, now_iso, sentence_records
-from assistant.store.keys import content_hash
+from assistant.store.keys import content_hash, make_chunk_id
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
 QUESTIONS = ["What did Russia say about Idlib?", "ماذا قالت روسيا عن إدلب؟", "When did the oil crisis start?",
@@ -57,7 +57,7 @@ def add_batch(lib: Library, start: int, n: int, words, rng, pyrng) -> None:
         day = f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
         meta = {"lang": lang, "source": f"src{i % 7}", "published": day, "date": int(day.replace("-", "")),
                 "title": s1[:40]}
-        chunks.append(ChunkRecord(f"{doc_id}:{content_hash(text)[:8]}:0", doc_id, 0, 0, len(text), text,
+        chunks.append(ChunkRecord(make_chunk_id(doc_id, content_hash(text), 0), doc_id, 0, 0, len(text), text,
                                   [(0, len(s1)), (len(s1) + 1, len(text))], meta))
         recs.append(ArticleRecord(doc_id, content_hash(text), s1[:40], meta["source"], None, day, lang, doc_id, text,
                                   1, "synthetic", now_iso(), now_iso()))

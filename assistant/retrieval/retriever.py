@@ -27,10 +27,10 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from assistant.errors import ConfigError
-from assistant.store.chunks import chunk_id_of, doc_id_of, where_keys, where_matches
+from assistant.store.chunks import where_keys, where_matches
+from assistant.store.keys import chunk_id_of, date_key, doc_id_of
 from assistant.store.latent import QUERY_TERMS, scores as latent_scores
 from assistant.store.library import ChunkHit, Library
-from assistant.store.keys import date_key
 from assistant.text.names import cross_script_keys
 from assistant.text.arabic import detect_language, normalize_for_search
 

@@ -24,13 +24,14 @@ as a function over ids (the retriever answers it from the article table); record
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
+
+from assistant.store.keys import chunk_id_of, doc_id_of, hash_prefix_of, make_sentence_id  # noqa: F401 (re-exported)
 
 OVERFETCH = 4
 MAX_WRITE_BATCH = 5000
@@ -295,27 +296,13 @@ class ChunkIndex:
         return [(i, 1.0 - float(d)) for i, d in zip(r["ids"][0], r["distances"][0])]
 
 
-_ENTRY_ID = re.compile(r"^(.*):[0-9a-f]+:\d+(?::s\d+)?$")
-
-
-def doc_id_of(entry_id: str) -> str | None:
-    """The article id inside a chunk id (``doc:hash:index``) or a sentence id (``doc:hash:index:sN``)."""
-    m = _ENTRY_ID.match(entry_id)
-    return m.group(1) if m else None
-
-
-def chunk_id_of(sentence_id: str) -> str:
-    """The chunk id inside a sentence id (``chunk_id:sN``)."""
-    return sentence_id.rsplit(":s", 1)[0]
-
-
 def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:
     """One record per sentence of each chunk (for the sentence-vector collection), pointing at its chunk."""
     out = []
     for ch in chunks:
         for j, (s, e) in enumerate(ch.sentences):
-            out.append(ChunkRecord(chunk_id=f"{ch.chunk_id}:s{j}", doc_id=ch.doc_id, index=j, start=s, end=e,
-                                   text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
+            out.append(ChunkRecord(chunk_id=make_sentence_id(ch.chunk_id, j), doc_id=ch.doc_id, index=j, start=s,
+                                   end=e, text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
                                    metadata=dict(ch.metadata, chunk_id=ch.chunk_id)))
     return out
 
@@ -325,5 +312,4 @@ def chunk_hash(chunk: ChunkRecord) -> str | None:
     h = chunk.metadata.get("content_hash") if chunk.metadata else None
     if h:
         return h
-    parts = chunk.chunk_id.rsplit(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == chunk.doc_id else None
+    return hash_prefix_of(chunk.chunk_id, chunk.doc_id)

@@ -1,5 +1,12 @@
 """Ids and keys of stored articles: the content hash, the stable document id, the identity of a file's article,
-and the date key that range filters use. Pure functions; every writer and index uses these and no other."""
+the ids of chunks and sentences, and the date key that range filters use. Pure functions; every writer and index
+uses these and no other.
+
+Chunk ids are ``{doc_id}:{hash[:8]}:{i}`` (:func:`make_chunk_id`) and sentence ids ``{chunk_id}:s{j}``
+(:func:`make_sentence_id`): deterministic, so a re-run makes the same ids, and readable back
+(:func:`doc_id_of`, :func:`chunk_id_of`, :func:`hash_prefix_of`) even when the document id holds colons (a URL),
+since the parts after it never do. Only this module writes or parses that format.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +15,9 @@ import re
 import unicodedata
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+_ENTRY_ID = re.compile(r"^(.*):([0-9a-f]+):(\d+)(?::s\d+)?$")
+HASH_PREFIX = 8
+"""Characters of the content hash a chunk id carries."""
 
 
 def content_hash(text: str) -> str:
@@ -38,3 +48,31 @@ def date_key(published: str | None) -> int | None:
         return None
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", published)
     return int(m.group(1) + m.group(2) + m.group(3)) if m else None
+
+
+def make_chunk_id(doc_id: str, content_hash: str, index: int) -> str:
+    """The id of chunk ``index`` of the article ``doc_id`` whose text hashes to ``content_hash``."""
+    return f"{doc_id}:{content_hash[:HASH_PREFIX]}:{index}"
+
+
+def make_sentence_id(chunk_id: str, j: int) -> str:
+    """The id of sentence ``j`` of the chunk ``chunk_id`` (in the sentence-vector collection)."""
+    return f"{chunk_id}:s{j}"
+
+
+def doc_id_of(entry_id: str) -> str | None:
+    """The article id inside a chunk id (``doc:hash:index``) or a sentence id (``doc:hash:index:sN``); None when
+    ``entry_id`` is neither."""
+    m = _ENTRY_ID.match(entry_id)
+    return m.group(1) if m else None
+
+
+def chunk_id_of(sentence_id: str) -> str:
+    """The chunk id inside a sentence id (``chunk_id:sN``)."""
+    return sentence_id.rsplit(":s", 1)[0]
+
+
+def hash_prefix_of(chunk_id: str, doc_id: str) -> str | None:
+    """The content-hash prefix inside ``chunk_id`` when it is a chunk id of ``doc_id``, else None."""
+    parts = chunk_id.rsplit(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == doc_id else None
