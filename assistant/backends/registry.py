@@ -5,22 +5,33 @@ distribution names in the ``news_qa_assistant.backends`` entry-point group (a pl
 ``[project.entry-points."news_qa_assistant.backends"] mine = "my_package.backend"``), loaded once, before any
 name is looked up. :func:`check_model_requests` is called by the real backends on every call, not only when
 they are built, so a backend built before ``ASSISTANT_ALLOW_MODEL_REQUESTS=0`` was set still refuses.
+
+This module owns the names of backends; :mod:`assistant.settings` asks it which names there are (to refuse an
+unknown one when settings are built), never the other way round: a factory receives the application's settings
+object as a :class:`BackendSettings` (any object with the attributes it reads), so nothing here imports
+:mod:`assistant.settings`, not even for type checking.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
 import os
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
+from assistant.backends.base import LLM, Embedder
 from assistant.errors import ConfigError, ModelRequestsBlocked
 
-if TYPE_CHECKING:
-    from assistant.backends.base import LLM, Embedder
-    from assistant.settings import Settings
 
-_EMBEDDERS: dict[str, Callable[["Settings"], "Embedder"]] = {}
-_LLMS: dict[str, Callable[["Settings"], "LLM | None"]] = {}
+class BackendSettings(Protocol):
+    """What the registry reads of the settings it is given (:class:`assistant.settings.Settings` in the
+    application); a factory reads the further fields of its own backend from the same object."""
+
+    llm: str
+    embedder: str
+
+
+_EMBEDDERS: dict[str, Callable[[BackendSettings], Embedder]] = {}
+_LLMS: dict[str, Callable[[BackendSettings], LLM | None]] = {}
 _BUILTIN_MODULES = ("assistant.backends.fake", "assistant.backends.local", "assistant.backends.openai_compat")
 PLUGIN_GROUP = "news_qa_assistant.backends"
 NO_LLM = "none"
@@ -82,7 +93,7 @@ def check_model_requests(what: str) -> None:
         )
 
 
-def make_embedder(settings: "Settings") -> "Embedder":
+def make_embedder(settings: BackendSettings) -> Embedder:
     _load_backends()
     try:
         factory = _EMBEDDERS[settings.embedder]
@@ -93,7 +104,7 @@ def make_embedder(settings: "Settings") -> "Embedder":
     return factory(settings)
 
 
-def make_llm(settings: "Settings") -> "LLM | None":
+def make_llm(settings: BackendSettings) -> LLM | None:
     """The configured LLM, or ``None`` for ``ASSISTANT_LLM=none`` (extractive answers only)."""
     _load_backends()
     if settings.llm == NO_LLM:
