@@ -172,6 +172,8 @@ class Settings(BaseSettings):
         "with citation lists, constrained by a JSON schema: a llama.cpp grammar or OpenAI structured output); the "
         "draft still streams as text."
     )
+    max_units: int = Field(3, ge=1, le=10, description="Attributed mode: the most units of evidence an answer is "
+                           "made from (one sentence, and at most one model call, each).")
     unit_min_relevance: float = Field(
         0.84, description="Attributed mode: a unit of evidence is answered from only when its similarity to the "
         "question reaches this (same language); chosen with scripts/bench_selection.py on XQuAD dev (figures in "

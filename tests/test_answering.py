@@ -32,6 +32,7 @@ def lib(tmp_path):
 def answerer(lib, llm, **opts) -> Answerer:
     # The fake embedder is not semantic enough for the real thresholds; the tests set them explicitly.
     bar = opts.pop("min_relevance", 0.0)
+    opts.setdefault("answer_mode", "synthesized")  # "auto" would answer attributed without a model
     o = AnswerOptions(min_relevance=bar, min_relevance_cross=bar,
                       min_support=opts.pop("min_support", -1.0), **opts)
     return Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)

@@ -1,0 +1,189 @@
+"""The attributed answer mode: the evidence units are chosen first, then each shown sentence says what one unit
+says (after "Attribute First, then Generate", Slobodkin et al. 2024).
+
+The loop (:meth:`AttributedMode._stream_attributed`): units are ranked and selected
+(:mod:`assistant.answer.selection`); the checked fact that answers the question is looked for in them
+(:mod:`assistant.answer.short`, one short model call) and leads the answer; then, unit by unit, a unit in the
+question's language is quoted verbatim, introduced in the question's language, and a unit in the other language
+is restated by the model and checked against it (:mod:`assistant.answer.attributed`; under the ``gate`` policy
+also judged entailed at the calibrated bar), else quoted with a well-formed restatement riding along as an
+unverified ``translation``. Each sentence is re-read from the store and sent as a ``sentence`` event as soon as
+it passes; the citation is its unit by construction. No unit left means an abstention in the question's
+language; a model that fails turns the rest of the units into quotes (``fallback`` says why).
+
+Design: :class:`AttributedMode` is a mixin of :class:`assistant.answer.answerer.Answerer`; it reads the
+answerer's ``library``, ``embedder``, ``llm`` and ``options`` and nothing else of it. The selection options come
+from :meth:`AttributedMode._selection_options`, which a test may replace on one answerer (the fake embedder is
+not cross-lingual). Limits: selection alone decides whether a unit answers the question; a restatement is
+checked for names, numbers, length and similarity, not for relations.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import time
+from typing import Iterator
+
+import numpy as np
+
+from assistant.answer import attributed, short as shortans
+from assistant.answer.citations import neutralize_markers, render_with_markers
+from assistant.answer.grounding import abstain_text, citations_for, quotes_match
+from assistant.answer.options import AnswerOptions
+from assistant.answer.records import Citation, StreamEvent, as_evidence, ms_since
+from assistant.answer.selection import SelectionOptions, Unit, rank_units, select
+from assistant.backends.base import LLM, Embedder
+from assistant.errors import AssistantError
+from assistant.store.library import ChunkHit, Library
+from assistant.text.arabic import normalize_for_search
+
+
+class AttributedMode:
+    library: Library
+    embedder: Embedder
+    llm: LLM | None
+    options: AnswerOptions
+
+    def _selection_options(self) -> SelectionOptions:
+        o = self.options
+        return SelectionOptions(max_units=o.max_units, min_relevance=o.unit_min_relevance,
+                                min_relevance_cross=o.unit_min_relevance_cross)
+
+    def _attributed_options(self) -> attributed.AttributedOptions:
+        o = self.options
+        gate = o.cross_language == "gate"
+        return attributed.AttributedOptions(min_answer_probability=o.min_answer_probability,
+                                            min_entailment=(o.min_entailment if o.min_entailment is not None or not gate
+                                                            else attributed.GATE_ENTAILMENT),
+                                            gate=gate,
+                                            min_support_cross=o.min_support,
+                                            min_quote_relevance_cross=o.min_quote_relevance_cross)
+
+    def _stream_attributed(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
+                           timings: dict, finish) -> Iterator[StreamEvent]:
+        """The attributed answer (:mod:`assistant.answer.attributed`): units selected, each stated in the question's
+        language (quoted, or restated by the model and checked against the unit), each yielded as a
+        ``sentence`` event as soon as it passes (``t0``: when the question arrived, for the time to the first
+        sentence)."""
+        t = time.perf_counter()
+        sel = self._selection_options()
+        ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang)
+        chosen = select(ranked, lang, sel)
+        timings["evidence"] = ms_since(t)
+        trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]
+        trace += [c.to_dict(True) for c in chosen if not any(c is u for u in ranked[:10])]
+        finish = functools.partial(finish, evidence=trace)
+        if not chosen:
+            yield finish(abstain_text(lang), [], True)
+            return
+        aopts = self._attributed_options()
+        shown: list[tuple[str, Citation, dict]] = []
+        removed: list[dict] = []
+        failure = None
+        t = time.perf_counter()
+        short = self._short_answer(question, lang, chosen) if self.options.short_answers else None
+        if short is not None:
+            timings["short_answer"] = ms_since(t)
+        judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
+        for unit in chosen:
+            first = not shown
+            if judge is not None and not failure:
+                try:
+                    p = judge(attributed.relevance_messages(question, unit))
+                except AssistantError as e:
+                    failure, p = str(e), 1.0
+                if p < aopts.min_answer_probability:
+                    removed.append({"sentence": unit.text, "unit": [unit.start, unit.end],
+                                    "reason": f"the model judged that it does not answer (p={p:.2f})"})
+                    continue
+            if (unit.lang == lang or unit.lang is None or self.llm is None or failure
+                    or self.options.cross_language == "quote"):
+                entry = self._quote_entry(unit, lang, first)
+            else:
+                try:
+                    entry = self._restated_entry(lang, unit, question, aopts, removed, first)
+                except AssistantError as e:
+                    failure = str(e)
+                    entry = self._quote_entry(unit, lang, first)
+            if entry is None or any(_same_sentence(entry["sentence"], s) for s, _, _ in shown):
+                continue
+            if not quotes_match(self.library, [as_evidence(unit, 0)]):
+                removed.append({"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"})
+                continue
+            citation = citations_for(self.library, [as_evidence(unit, len(shown) + 1)])[0]
+            citation.id = len(shown) + 1
+            entry["citations"] = [citation.id]
+            if entry["kind"] == "quoted":
+                entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
+            if short is not None and short.unit is unit:
+                entry["short_answer"] = short.to_dict(citation.id)
+            shown.append((entry["sentence"], citation, entry))
+            timings.setdefault("first_sentence", ms_since(t0))
+            yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
+                              sentence=entry, citations=[citation])
+        timings["generate"] = ms_since(t)
+        extra = {"fallback": failure} if failure else {}
+        if not shown:
+            yield finish(abstain_text(lang), [], True, removed=removed, **extra)
+            return
+        cites = [c for _, c, _ in shown]
+        parts = [(s, [c.id]) for s, c, _ in shown]
+        lead = next((e.pop("short_answer") for _, _, e in shown if "short_answer" in e), None)
+        if lead is not None:  # the checked fact first, citing the unit it was found in
+            parts.insert(0, (lead["text"] + ".", [lead["citation"]]))
+        yield finish(render_with_markers(parts), cites, False, removed=removed, short_answer=lead,
+                     sentences=[e for _, _, e in shown], **extra)
+
+    def _short_answer(self, question: str, lang: str, units: list[Unit]) -> "shortans.ShortAnswer | None":
+        """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
+        fails here only costs the short answer."""
+        complete = None
+        if self.llm is not None:
+            def complete(msgs):
+                return self.llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
+        try:
+            return shortans.find_short_answer(question, lang, units, complete)
+        except AssistantError:
+            return shortans.find_short_answer(question, lang, units, None)
+
+    def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
+                        first: bool) -> dict | None:
+        """One model call that states ``unit`` in ``lang``, checked (:func:`attributed.check_sentence`, and the
+        entailment bar when set). Passed: a ``restated`` entry. Failed: the unit's quote (when close enough to the
+        question, else None), carrying a well-formed restatement as an unverified ``translation`` under the gate
+        policy; the failure is recorded in ``removed``."""
+        reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
+                                  temperature=self.options.temperature)
+        sentence = attributed.clean_reply(reply)
+        sentence = attributed.with_source_spellings(attributed.mark_copied_names(sentence, unit, lang), unit, lang)
+        if attributed.said_nothing(reply):
+            why, support = "the model wrote nothing", None
+        else:
+            support = attributed.similarity(self.embedder, sentence, unit.vector)
+            why = attributed.check_sentence(sentence, unit, question, lang, support=support, opts=aopts)
+        entail = getattr(self.llm, "yes_probability", None) if aopts.min_entailment is not None else None
+        if why is None and entail is not None:
+            p = entail(attributed.entailment_messages(sentence, unit))
+            if p < aopts.min_entailment:
+                why = f"the model judged that its unit does not state it (p={p:.2f})"
+        elif why is None and aopts.gate:
+            why = "the backend cannot judge entailment (no yes_probability), so the gate cannot pass it"
+        if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
+            return {"sentence": neutralize_markers(sentence), "citations": [], "support": round(support, 3),
+                    "kind": "restated", "verified": True}
+        removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
+        if not attributed.quotable(unit, lang, aopts):
+            return None
+        entry = self._quote_entry(unit, lang, first)
+        if aopts.gate and not why.startswith(("malformed", "the model wrote nothing")):
+            entry["translation"] = {"text": neutralize_markers(sentence), "verified": False, "why": why}
+        return entry
+
+    def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
+        return {"sentence": attributed.quote_sentence(unit, lang, first=first), "citations": [], "support": None,
+                "kind": "quoted", "verified": True}
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """Near-duplicates: the same words once normalized (two units that say the same thing in the same words)."""
+    return " ".join(re.findall(r"\w+", normalize_for_search(a))) == " ".join(re.findall(r"\w+", normalize_for_search(b)))
