@@ -25,9 +25,10 @@ docs_app = typer.Typer(no_args_is_help=True, help="Inspect or remove indexed art
 app.add_typer(docs_app, name="docs")
 
 
-def _settings() -> Settings:
+def _settings(**overrides) -> Settings:
+    """The settings, with the command's own options (those given) over the environment's."""
     try:
-        return Settings()
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except Exception as e:  # pydantic's ValidationError names the field
         _fail(f"invalid settings: {e}")
 
@@ -228,6 +229,13 @@ def eval_(
     rejudge: Optional[Path] = typer.Option(
         None, "--rejudge", help="Re-judge the full-mode report in this folder with --judge (no question is asked "
         "again); the new report goes to --out."),
+    llm: Optional[str] = typer.Option(None, "--llm", help="The answering model's backend for this run (local, openai, "
+                                      "fake, none, a plugin); overrides ASSISTANT_LLM."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="With --llm openai: the OpenAI-compatible "
+                                           "server (Ollama, a llama.cpp server, vLLM, a hosted API), e.g. "
+                                           "http://127.0.0.1:11434/v1; overrides ASSISTANT_LLM_BASE_URL."),
+    model: Optional[str] = typer.Option(None, "--model", help="With --llm openai: the model name sent to the server; "
+                                        "overrides ASSISTANT_LLM_MODEL."),
 ):
     """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html, or
     compare two reports with --compare A B."""
@@ -242,7 +250,8 @@ def eval_(
         elif dataset is None:
             _fail("give --dataset FILE to run an eval, or --compare A.json B.json")
         else:
-            code = eval_command(dataset, corpus, mode, limit, out, _settings(), judge=judge,
+            settings = _settings(llm=llm, llm_base_url=base_url, llm_model=model)
+            code = eval_command(dataset, corpus, mode, limit, out, settings, judge=judge,
                                 unanswerable_fraction=unanswerable_fraction, resume=resume, calibration=calibration)
     except AssistantError as e:
         _fail(str(e))
@@ -292,8 +301,10 @@ def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
 
     try:
         open_library(_settings(), on_wait=_waiting).delete(doc_id)
-    except AssistantError as e:
-        _fail_with(e, 1)
+    except AssistantError as e:  # 1: no such article; 2: the store cannot be written (read-only, damaged)
+        from assistant.errors import NotFound
+
+        _fail_with(e, 1 if isinstance(e, NotFound) else 2)
     if as_json:
         _echo_json({"deleted": doc_id})
     else:
