@@ -57,8 +57,11 @@ wider. Outside them a restatement is a loop, a truncation or a summary."""
 
 GATE_ENTAILMENT = 0.95
 """The gate policy's entailment bar (the model's P(yes) that the unit states the restatement) when
-``min_entailment`` is not set: chosen on the calibration labels' restatements across languages for at most 1 in 20
-unsupported among those it passes (docs/eval.md, "The translation gate")."""
+``min_entailment`` is not set. The target is at most 1 in 20 shown restatements unsupported; with the bundled 1.5B
+model no bar reaches it on the calibration labels (its P(yes) does not separate supported from unsupported
+restatements across languages), so this bar shows none of its restatements and the quotes carry those answers; a
+stronger model behind the OpenAI-compatible backend is measured with ``scripts/bench_gate.py`` (docs/eval.md,
+"The translation gate")."""
 
 
 @dataclass

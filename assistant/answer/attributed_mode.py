@@ -67,7 +67,7 @@ class AttributedMode:
         sentence)."""
         t = time.perf_counter()
         sel = self._selection_options()
-        ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang)
+        ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
         chosen = select(ranked, lang, sel)
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]

@@ -71,10 +71,10 @@ class SelectionOptions:
     chunk's (the fused retrieval ranking reads more signals than one sentence vector). With 0.5, on XQuAD dev
     (``scripts/bench_selection.py``, 200 questions each) the best unit held the gold answer more often: AR->AR
     0.634 -> 0.662, EN->EN 0.731 -> 0.738, EN->AR 0.510 -> 0.531, AR->EN 0.531 -> 0.552."""
-    type_penalty: float = 0.0
+    type_penalty: float = 0.03
     """Lowers a unit that cannot hold what the question asks for (:func:`assistant.text.questions.can_hold`: no
     number for a "how many" question, no year or month for a "when" question) by this much."""
-    anchor_weight: float = 0.0
+    anchor_weight: float = 0.03
     """Raises a unit by this much times the share of the question's anchors it holds: names and numbers, matched
     across scripts (:func:`assistant.text.names.cross_script_keys`: consonant skeletons, digits folded)."""
     centre_cross: bool = False
