@@ -13,11 +13,23 @@ in between
 leaves a ``pending`` intent for :func:`assistant.store.consistency.recover` to clean up. ``put``/``delete`` remain as
 plain row writes (no intent) for callers that build a store by hand. One connection per thread, WAL mode so
 readers never block the writer, also across processes.
+
+Read-only stores (:func:`open_sqlite`, shared with :mod:`assistant.store.lexical`): ``read_only=True`` opens the
+file with ``mode=ro`` (no schema or journal-mode writes), and when SQLite cannot even read it that way (a WAL
+database in a folder where its ``-shm`` file cannot be created) with ``immutable=1``, which reads the main file
+alone: the transactions still only in a ``-wal`` file are then not seen.
+
+Damage (a copy taken while a write ran, a truncated file): :func:`sqlite_problem` runs ``PRAGMA quick_check``;
+:func:`salvage` copies every row that can still be read into a fresh file (``PRAGMA writable_schema`` lets
+SQLite read a file shorter than its header says; rows are read in rowid order, restarting past a damaged page;
+what sits on pages that cannot be read is lost, and the caller names it). SQLite's own ``.recover`` needs the
+shell built with ``sqlite_dbpage``, which the Debian ``sqlite3`` 3.40 is not, so it is not used.
 """
 from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,12 +95,46 @@ class Intent:
     started_at: str
 
 
-class ArticleTable:
-    """SQLite table of articles; one connection per thread, WAL mode so readers never block the writer."""
+def open_sqlite(path: Path, *, read_only: bool = False, timeout: float = 60) -> sqlite3.Connection:
+    """A connection to ``path``: read-write in WAL mode, or (``read_only``) ``mode=ro``, falling back to
+    ``immutable=1`` when SQLite cannot read the file that way (see the module docstring)."""
+    if not read_only:
+        c = sqlite3.connect(path, timeout=timeout)
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA synchronous=NORMAL")
+        return c
+    uri = Path(path).absolute().as_uri()
+    c = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout)
+    try:
+        c.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return c
+    except sqlite3.OperationalError:
+        c.close()
+    c = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout)
+    c.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return c
 
-    def __init__(self, path: Path):
+
+def sqlite_problem(c: sqlite3.Connection) -> str | None:
+    """None when ``PRAGMA quick_check`` finds the file sound, else its first finding (or the error it raised)."""
+    try:
+        first = c.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    return None if first == "ok" else str(first)
+
+
+class ArticleTable:
+    """SQLite table of articles; one connection per thread, WAL mode so readers never block the writer.
+    ``read_only``: the file is only read (see :func:`open_sqlite`)."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
+        self.read_only = read_only
         self._local = threading.local()
+        if read_only:
+            self._conn().execute("SELECT count(*) FROM articles").fetchone()  # a store, not an empty file
+            return
         with self._conn() as c:
             c.executescript(_SCHEMA)
             cols = {r["name"] for r in c.execute("PRAGMA table_info(articles)")}
@@ -98,12 +144,21 @@ class ArticleTable:
     def _conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=60)
+            c = open_sqlite(self.path, read_only=self.read_only)
             c.row_factory = sqlite3.Row
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = c
         return c
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        c = getattr(self._local, "conn", None)
+        if c is not None:
+            c.close()
+            self._local.conn = None
+
+    def problem(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file, or None (see :func:`sqlite_problem`)."""
+        return sqlite_problem(self._conn())
 
     # -- rows -------------------------------------------------------------------------------------------------
     def get(self, doc_id: str) -> ArticleRecord | None:
@@ -223,3 +278,42 @@ class ArticleTable:
     def delete_bands(self, doc_ids: Iterable[str]) -> None:
         with self._conn() as c:
             c.executemany("DELETE FROM minhash_bands WHERE doc_id=?", [(d,) for d in doc_ids])
+
+
+def salvage(src: Path, dst: Path, *, max_skips: int = 24) -> tuple[int, str | None]:
+    """Copy every article row and intent of ``src`` that can still be read into a fresh table at ``dst`` (which
+    must not exist); returns ``(rows copied, the first read error or None)``. Rows are read in rowid order; a read
+    that fails restarts past the last good row, jumping further (1, 2, 4, ... rowids) while it keeps failing, at
+    most ``max_skips`` times in a row (a damaged run of up to about 2**max_skips rowids is passed over; rows just
+    past it may be skipped too). Band keys are not copied: a re-index makes them again."""
+    out = ArticleTable(dst)
+    first_error: str | None = None
+    copied = 0
+    with closing(sqlite3.connect(src, timeout=60)) as s:
+        s.row_factory = sqlite3.Row
+        s.execute("PRAGMA writable_schema=ON")  # reads a file shorter than its header says (a truncated copy)
+        for table in ("articles", "intents"):
+            last, skips, jump = -1, 0, 1
+            while skips <= max_skips:
+                try:
+                    rows = s.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE rowid > ? ORDER BY rowid",
+                                     (last,))
+                    for r in rows:
+                        d = dict(r)
+                        last = d.pop("_rowid")
+                        if table == "articles":
+                            out.put(ArticleRecord(**{k: d.get(k) for k in _COLUMNS if k in d}))
+                            copied += 1
+                        else:
+                            with out._conn() as c:
+                                c.execute("INSERT OR REPLACE INTO intents VALUES (?,?,?,?)",
+                                          (d["doc_id"], d["content_hash"], d["state"], d["started_at"]))
+                        skips, jump = 0, 1
+                    break
+                except (sqlite3.DatabaseError, TypeError) as e:  # a damaged page, or a row missing a field
+                    first_error = first_error or str(e)
+                    last += jump
+                    jump *= 2
+                    skips += 1
+    out.close()
+    return copied, first_error

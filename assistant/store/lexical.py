@@ -14,6 +14,10 @@ caller that syncs by ``all_doc_ids()`` re-adds everything (``was_reset`` tells i
 each chunk's packed latent terms (:mod:`assistant.store.latent`), written and deleted in the same transactions as the
 chunk's BM25 row.
 
+A read-only store is opened with ``read_only=True`` (:func:`assistant.store.articles.open_sqlite`: no schema or
+analyzer-reset writes; a file built by another analyzer is then searched as it is). :meth:`LexicalIndex.problem`
+is ``PRAGMA quick_check`` for the consistency check.
+
 Limits: the stemmer is light and rule-based (no broken plurals, no roots; infixes untouched), stopword lists
 are short, and BM25 sees only term overlap — no synonyms, transliteration or cross-language matching. UNINDEXED
 filters are checked per matching row; with ``MAX_TERM_DF`` the rows a query touches stay bounded as the
@@ -26,6 +30,7 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from assistant.store.articles import open_sqlite, sqlite_problem
 from assistant.store.keys import date_key
 from assistant.text.terms import DEFAULT_ANALYZER, Analyzer
 
@@ -70,10 +75,15 @@ def _as_key(d: int | str | None) -> int | None:
 class LexicalIndex:
     """BM25 over chunk terms in its own SQLite file; one connection per thread, WAL so readers never block."""
 
-    def __init__(self, path: Path, analyzer: Analyzer | None = None):
+    def __init__(self, path: Path, analyzer: Analyzer | None = None, *, read_only: bool = False):
         self.path = Path(path)
         self.analyzer = analyzer or DEFAULT_ANALYZER
+        self.read_only = read_only
         self._local = threading.local()
+        if read_only:
+            self._conn().execute("SELECT value FROM meta WHERE key='analyzer'").fetchone()  # a lexical index
+            self.was_reset = False
+            return
         with self._conn() as c:
             c.executescript(_SCHEMA)
             row = c.execute("SELECT value FROM meta WHERE key='analyzer'").fetchone()
@@ -86,11 +96,13 @@ class LexicalIndex:
     def _conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=30)
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute("PRAGMA synchronous=NORMAL")
+            c = open_sqlite(self.path, read_only=self.read_only, timeout=30)
             self._local.conn = c
         return c
+
+    def problem(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file, or None."""
+        return sqlite_problem(self._conn())
 
     def _params(self, rows: Sequence[Row]) -> list[tuple]:
         """Analyzed rows, computed before any transaction opens so the write lock is held only for the writes."""
