@@ -211,3 +211,16 @@ def test_the_eval_scores_the_short_answer_and_the_shown_quote(short_text, correc
     table = short_answer_table([rec])
     assert table == {"number": {"questions": 1, "given": 1, "correct": int(correct),
                                 "by_how": {"number": {"given": 1, "correct": int(correct)}}}}
+
+
+def test_under_the_gate_the_quote_streams_before_any_model_call_and_a_passing_restatement_replaces_it(lib):
+    llm = JudgingLLM(short_then("NONE", "The Panthers conceded only 308 points, sixth in the league."), 0.99)
+    events = []
+    for event in answerer(lib, llm).stream("What did the Panthers concede this season?"):
+        events.append((event.type, len(llm.history)))
+        if event.type == "sentence":
+            assert event.sentence["kind"] == "quoted" and "«" in event.sentence["sentence"]
+        if event.type == "final":
+            assert [s["kind"] for s in event.answer.sentences] == ["restated"]
+            assert event.answer.answer.startswith("The Panthers (بانثرز) conceded only 308 points")
+    assert ("sentence", 0) in events  # shown before the model was asked anything

@@ -77,13 +77,11 @@ class AttributedMode:
             yield finish(abstain_text(lang), [], True)
             return
         aopts = self._attributed_options()
-        shown: list[tuple[str, Citation, dict]] = []
+        shown: list[tuple[Unit, Citation, dict]] = []
+        gated: list[tuple[Unit, dict]] = []  # quotes shown first, restated afterwards if the gate passes
         removed: list[dict] = []
         failure = None
         t = time.perf_counter()
-        short = self._short_answer(question, lang, chosen) if self.options.short_answers else None
-        if short is not None:
-            timings["short_answer"] = ms_since(t)
         judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
         for unit in chosen:
             first = not shown
@@ -96,8 +94,9 @@ class AttributedMode:
                     removed.append({"sentence": unit.text, "unit": [unit.start, unit.end],
                                     "reason": f"the model judged that it does not answer (p={p:.2f})"})
                     continue
-            if (unit.lang == lang or unit.lang is None or self.llm is None or failure
-                    or self.options.cross_language == "quote"):
+            other = not (unit.lang == lang or unit.lang is None or self.llm is None or failure
+                         or self.options.cross_language == "quote")
+            if not other or aopts.gate:  # the gate's quote is shown at once; its restatement may replace it later
                 entry = self._quote_entry(unit, lang, first)
             else:
                 try:
@@ -105,7 +104,7 @@ class AttributedMode:
                 except AssistantError as e:
                     failure = str(e)
                     entry = self._quote_entry(unit, lang, first)
-            if entry is None or any(_same_sentence(entry["sentence"], s) for s, _, _ in shown):
+            if entry is None or any(_same_sentence(entry["sentence"], e["sentence"]) for _, _, e in shown):
                 continue
             if not quotes_match(self.library, [as_evidence(unit, 0)]):
                 removed.append({"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"})
@@ -113,26 +112,36 @@ class AttributedMode:
             citation = citations_for(self.library, [as_evidence(unit, len(shown) + 1)])[0]
             citation.id = len(shown) + 1
             entry["citations"] = [citation.id]
-            if entry["kind"] == "quoted":
-                entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
-            if short is not None and short.unit is unit:
-                entry["short_answer"] = short.to_dict(citation.id)
-            shown.append((entry["sentence"], citation, entry))
+            shown.append((unit, citation, entry))
+            if other and aopts.gate:
+                gated.append((unit, entry))
             timings.setdefault("first_sentence", ms_since(t0))
             yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
                               sentence=entry, citations=[citation])
+        short = self._short_answer(question, lang, [u for u, _, _ in shown]) if self.options.short_answers else None
+        for unit, entry in gated:
+            if failure:
+                break
+            try:
+                self._gate(lang, unit, question, aopts, removed, entry)
+            except AssistantError as e:
+                failure = str(e)
         timings["generate"] = ms_since(t)
         extra = {"fallback": failure} if failure else {}
         if not shown:
             yield finish(abstain_text(lang), [], True, removed=removed, **extra)
             return
-        cites = [c for _, c, _ in shown]
-        parts = [(s, [c.id]) for s, c, _ in shown]
-        lead = next((e.pop("short_answer") for _, _, e in shown if "short_answer" in e), None)
+        lead = None
+        for unit, citation, entry in shown:
+            if entry["kind"] == "quoted":
+                entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
+            if short is not None and short.unit is unit:
+                lead = short.to_dict(citation.id)
+        parts = [(e["sentence"], [c.id]) for _, c, e in shown]
         if lead is not None:  # the checked fact first, citing the unit it was found in
             parts.insert(0, (lead["text"] + ".", [lead["citation"]]))
-        yield finish(render_with_markers(parts), cites, False, removed=removed, short_answer=lead,
-                     sentences=[e for _, _, e in shown], **extra)
+        yield finish(render_with_markers(parts), [c for _, c, _ in shown], False, removed=removed,
+                     short_answer=lead, sentences=[e for _, _, e in shown], **extra)
 
     def _short_answer(self, question: str, lang: str, units: list[Unit]) -> "shortans.ShortAnswer | None":
         """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
@@ -146,21 +155,18 @@ class AttributedMode:
         except AssistantError:
             return shortans.find_short_answer(question, lang, units, None)
 
-    def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
-                        first: bool) -> dict | None:
-        """One model call that states ``unit`` in ``lang``, checked (:func:`attributed.check_sentence`, and the
-        entailment bar when set). Passed: a ``restated`` entry. Failed: the unit's quote (when close enough to the
-        question, else None), carrying a well-formed restatement as an unverified ``translation`` under the gate
-        policy; the failure is recorded in ``removed``."""
+    def _restate(self, lang: str, unit: Unit, question: str, aopts) -> tuple[str, str | None, float | None]:
+        """One model call that states ``unit`` in ``lang``, and its checks (:func:`attributed.check_sentence`, then
+        the entailment bar when set, which the gate policy requires): ``(sentence, why it fails or None,
+        support)``."""
         reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
                                   temperature=self.options.temperature)
         sentence = attributed.clean_reply(reply)
         sentence = attributed.with_source_spellings(attributed.mark_copied_names(sentence, unit, lang), unit, lang)
         if attributed.said_nothing(reply):
-            why, support = "the model wrote nothing", None
-        else:
-            support = attributed.similarity(self.embedder, sentence, unit.vector)
-            why = attributed.check_sentence(sentence, unit, question, lang, support=support, opts=aopts)
+            return sentence, "the model wrote nothing", None
+        support = attributed.similarity(self.embedder, sentence, unit.vector)
+        why = attributed.check_sentence(sentence, unit, question, lang, support=support, opts=aopts)
         entail = getattr(self.llm, "yes_probability", None) if aopts.min_entailment is not None else None
         if why is None and entail is not None:
             p = entail(attributed.entailment_messages(sentence, unit))
@@ -168,16 +174,30 @@ class AttributedMode:
                 why = f"the model judged that its unit does not state it (p={p:.2f})"
         elif why is None and aopts.gate:
             why = "the backend cannot judge entailment (no yes_probability), so the gate cannot pass it"
+        return sentence, why, support
+
+    def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
+                        first: bool) -> dict | None:
+        """The ``translate`` policy: a ``restated`` entry when the restatement passes its checks, else the unit's
+        quote when it is close enough to the question (else None); the failure is recorded in ``removed``."""
+        sentence, why, support = self._restate(lang, unit, question, aopts)
         if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
             return {"sentence": neutralize_markers(sentence), "citations": [], "support": round(support, 3),
                     "kind": "restated", "verified": True}
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
-        if not attributed.quotable(unit, lang, aopts):
-            return None
-        entry = self._quote_entry(unit, lang, first)
-        if aopts.gate and not why.startswith(("malformed", "the model wrote nothing")):
+        return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
+
+    def _gate(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict], entry: dict) -> None:
+        """The ``gate`` policy, on a quote already shown: a restatement that passes replaces it (``restated``);
+        one that fails is recorded in ``removed`` and, when well formed, rides along as an unverified
+        ``translation``."""
+        sentence, why, support = self._restate(lang, unit, question, aopts)
+        if why is None:
+            entry.update(sentence=neutralize_markers(sentence), support=round(support, 3), kind="restated")
+            return
+        removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
+        if not why.startswith(("malformed", "the model wrote nothing")):
             entry["translation"] = {"text": neutralize_markers(sentence), "verified": False, "why": why}
-        return entry
 
     def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
         return {"sentence": attributed.quote_sentence(unit, lang, first=first), "citations": [], "support": None,
