@@ -2,6 +2,7 @@
 leads the answer, carried across languages by rule only; the quote as the backbone with its answering words
 marked; a restatement across languages shown as the answer's own sentence only past the gate, else riding along as
 an unverified translation. Fake backends: the model's replies are scripted."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,46 +23,52 @@ def unit(text: str, lang: str = "ar", start: int = 100) -> Unit:
 
 
 # --- the question's type --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("question,lang,kind", [
-    ("How many points did the Panthers defense surrender?", "en", "number"),
-    ("How much time remained on the clock?", "en", "number"),
-    ("When did France take control of Algeria?", "en", "date"),
-    ("In what year was the university founded?", "en", "date"),
-    ("Who led the Panthers in sacks?", "en", "name"),
-    ("Where was the meeting held?", "en", "place"),
-    ("What did Russia say about Idlib?", "en", "phrase"),
-    ("كم عدد النقاط التي تخلى عنها الدفاع؟", "ar", "number"),
-    ("متى سيطرت فرنسا على الجزائر؟", "ar", "date"),
-    ("في أي عام تأسست الجامعة؟", "ar", "date"),
-    ("من ترأس الوفد الروسي؟", "ar", "name"),
-    ("ماذا قالت روسيا عن إدلب؟", "ar", "phrase"),
-])
+@pytest.mark.parametrize(
+    "question,lang,kind",
+    [
+        ("How many points did the Panthers defense surrender?", "en", "number"),
+        ("How much time remained on the clock?", "en", "number"),
+        ("When did France take control of Algeria?", "en", "date"),
+        ("In what year was the university founded?", "en", "date"),
+        ("Who led the Panthers in sacks?", "en", "name"),
+        ("Where was the meeting held?", "en", "place"),
+        ("What did Russia say about Idlib?", "en", "phrase"),
+        ("كم عدد النقاط التي تخلى عنها الدفاع؟", "ar", "number"),
+        ("متى سيطرت فرنسا على الجزائر؟", "ar", "date"),
+        ("في أي عام تأسست الجامعة؟", "ar", "date"),
+        ("من ترأس الوفد الروسي؟", "ar", "name"),
+        ("ماذا قالت روسيا عن إدلب؟", "ar", "phrase"),
+    ],
+)
 def test_question_type(question, lang, kind):
     assert question_type(question, lang) == kind
 
 
 # --- carried across languages by rule --------------------------------------------------------------------------
-@pytest.mark.parametrize("copy,unit_lang,question,q_lang,expected", [
-    ("٣٠٨ نقطة", "ar", "How many points did the Panthers defense surrender?", "en", ("308 points", "number")),
-    ("308 نقطة", "ar", "How many points?", "en", ("308 points", "number")),
-    ("أربعة", "ar", "How many balls did Josh Norman intercept?", "en", ("four", "number")),
-    ("17 ثانية", "ar", "How much time remained?", "en", ("17 seconds", "number")),
-    ("٥٦٫٢٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
-    ("56,2٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
-    ("3 ملايين", "ar", "How many sold?", "en", ("3 million", "number")),
-    ("1,500", "ar", "How many sold?", "en", ("1,500", "number")),
-    ("عام 1830", "ar", "When did France take control of Algeria?", "en", ("1830", "date")),
-    ("10 أيلول 2019", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
-    ("في ١٠ سبتمبر ٢٠١٩", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
-    ("308 points", "en", "كم نقطة تخلى عنها الدفاع؟", "ar", ("308 نقطة", "number")),
-    ("May 2020", "en", "متى عقد الاجتماع؟", "ar", ("مايو 2020", "date")),
-    ("كاوان شورت", "ar", "Who had more sacks, Kawann Short or Kony Ealy?", "en", ("Kawann Short", "name")),
-    ("308 points", "en", "How many points did the Panthers surrender?", "en", ("308 points", "verbatim")),
-    ("نقطة", "ar", "What did they surrender?", "en", None),  # a word, not a fact carried by rule
-    ("بشار الأسد", "ar", "Who received the envoy?", "en", None),  # a name the question does not spell
-    ("لافرينتييف", "ar", "Who received the envoy Lavrentiev?", "en", None),  # the question's own name
-    ("the Panthers", "en", "How many points did the Panthers surrender?", "en", None),  # the question's words
-])
+@pytest.mark.parametrize(
+    "copy,unit_lang,question,q_lang,expected",
+    [
+        ("٣٠٨ نقطة", "ar", "How many points did the Panthers defense surrender?", "en", ("308 points", "number")),
+        ("308 نقطة", "ar", "How many points?", "en", ("308 points", "number")),
+        ("أربعة", "ar", "How many balls did Josh Norman intercept?", "en", ("four", "number")),
+        ("17 ثانية", "ar", "How much time remained?", "en", ("17 seconds", "number")),
+        ("٥٦٫٢٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
+        ("56,2٪", "ar", "What percentage voted?", "en", ("56.2%", "number")),
+        ("3 ملايين", "ar", "How many sold?", "en", ("3 million", "number")),
+        ("1,500", "ar", "How many sold?", "en", ("1,500", "number")),
+        ("عام 1830", "ar", "When did France take control of Algeria?", "en", ("1830", "date")),
+        ("10 أيلول 2019", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
+        ("في ١٠ سبتمبر ٢٠١٩", "ar", "When was the meeting?", "en", ("10 September 2019", "date")),
+        ("308 points", "en", "كم نقطة تخلى عنها الدفاع؟", "ar", ("308 نقطة", "number")),
+        ("May 2020", "en", "متى عقد الاجتماع؟", "ar", ("مايو 2020", "date")),
+        ("كاوان شورت", "ar", "Who had more sacks, Kawann Short or Kony Ealy?", "en", ("Kawann Short", "name")),
+        ("308 points", "en", "How many points did the Panthers surrender?", "en", ("308 points", "verbatim")),
+        ("نقطة", "ar", "What did they surrender?", "en", None),  # a word, not a fact carried by rule
+        ("بشار الأسد", "ar", "Who received the envoy?", "en", None),  # a name the question does not spell
+        ("لافرينتييف", "ar", "Who received the envoy Lavrentiev?", "en", None),  # the question's own name
+        ("the Panthers", "en", "How many points did the Panthers surrender?", "en", None),  # the question's words
+    ],
+)
 def test_carry_over(copy, unit_lang, question, q_lang, expected):
     assert carry_over(copy, unit_lang, question, q_lang, question_type(question, q_lang)) == expected
 
@@ -80,12 +87,18 @@ def test_a_copy_that_is_not_in_the_unit_or_too_long_falls_back_to_the_rule():
     question = "How many points did the Panthers defense surrender?"
     for reply in ("309 نقطة", "NONE", "لم يتخلى فريق بانثرز سوى عن 308 نقطة في الموسم"):  # invented / none / long
         s, e = find_span(question, u, "number", lambda m, r=reply: r)
-        assert u.text[s - u.start:e - u.start] == "308 نقطة", reply
+        assert u.text[s - u.start : e - u.start] == "308 نقطة", reply
     two = unit("سجل 12 هدفا في 30 مباراة")
     assert find_span("How many goals?", two, "number", lambda m: "NONE") is None  # two numbers: no guess
     assert find_span("How many goals?", two, "number", lambda m: "12 هدفا") is None  # nor the model's pick
     asked = unit("سجل 12 هدفا في 30 مباراة")  # the question holds one of the two: the other is the answer
     assert find_span("How many goals in 30 games?", asked, "number", lambda m: "12 هدفا")[0] == asked.start + 4
+
+
+def test_a_name_question_takes_no_bare_number():
+    u = unit("وسجل كاوان شورت 11 استحواذا هذا الموسم", lang="ar")
+    assert find_short_answer("من سجل أعلى عدد من الاستحواذات؟", "ar", [u], lambda m: "11") is None
+    assert find_short_answer("من سجل أعلى عدد من الاستحواذات؟", "ar", [u], lambda m: "كاوان شورت").text == "كاوان شورت"
 
 
 def test_a_number_question_takes_no_copy_without_a_number():
@@ -113,24 +126,35 @@ class JudgingLLM(FakeLLM):
 @pytest.fixture
 def lib(tmp_path):
     lib = Library(tmp_path / "h")
-    Ingestor(lib, FakeEmbedder()).ingest_articles([RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="بانثرز",
-                                                              source="test", lang="ar")])
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="بانثرز", source="test", lang="ar")]
+    )
     return lib
 
 
 def answerer(lib, llm, **opts) -> Answerer:
-    o = AnswerOptions(answer_mode="attributed", unit_min_relevance=-1.0, unit_min_relevance_cross=-1.0,
-                      min_support=-1.0, min_quote_relevance_cross=-1.0, max_units=1, **opts)
+    o = AnswerOptions(
+        answer_mode="attributed",
+        unit_min_relevance=-1.0,
+        unit_min_relevance_cross=-1.0,
+        min_support=-1.0,
+        min_quote_relevance_cross=-1.0,
+        max_units=1,
+        **opts,
+    )
     a = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
-    a._selection_options = lambda: SelectionOptions(max_units=1, min_relevance=-1.0, min_relevance_cross=-1.0,
-                                                    margin=2.0)  # the fake embedder is not cross-lingual
+    a._selection_options = lambda: SelectionOptions(
+        max_units=1, min_relevance=-1.0, min_relevance_cross=-1.0, margin=2.0
+    )  # the fake embedder is not cross-lingual
     return a
 
 
 def short_then(copy: str, restatement: str):
     """Scripted replies: the copy for the short-answer prompt, the restatement for the restate prompt."""
+
     def reply(messages):
         return restatement if UNIT_LINE.search(messages[-1].content) else copy
+
     return [reply, reply]
 
 
@@ -140,12 +164,12 @@ def test_the_checked_fact_leads_and_its_words_are_marked_in_the_quote(lib):
     text = lib.get("ar-1").text
     sa = ans.short_answer
     assert sa["text"] == "308 points" and sa["how"] == "number" and sa["verified"] and sa["citation"] == 1
-    assert text[sa["start"]:sa["end"]] == "٣٠٨ نقطة"
+    assert text[sa["start"] : sa["end"]] == "٣٠٨ نقطة"
     assert ans.answer.startswith("308 points [1]. ")
     [s] = ans.sentences
     assert s["kind"] == "quoted" and s["verified"]  # no judge: the gate cannot pass the restatement
-    quote = s["sentence"][s["sentence"].index("«") + 1:s["sentence"].index("»")]
-    assert [quote[m["start"]:m["end"]] for m in s["marked"]] == ["٣٠٨ نقطة"]
+    quote = s["sentence"][s["sentence"].index("«") + 1 : s["sentence"].index("»")]
+    assert [quote[m["start"] : m["end"]] for m in s["marked"]] == ["٣٠٨ نقطة"]
     assert s["translation"]["text"] == "The Panthers (بانثرز) conceded only 308 points, sixth in the league."
     assert s["translation"]["verified"] is False and "gate" in s["translation"]["why"]
     assert ans.to_dict()["short_answer"]["text"] == "308 points"  # what --json and the API carry
@@ -169,8 +193,12 @@ def test_a_malformed_restatement_is_never_offered_even_as_a_translation(lib):
 
 def test_no_short_answer_when_switched_off_or_not_checkable(lib):
     llm = FakeLLM(short_then("٣٠٨ نقطة", "x"))
-    assert answerer(lib, llm, short_answers=False, cross_language="quote").ask(
-        "How many points did the Panthers defense surrender?").short_answer is None
+    assert (
+        answerer(lib, llm, short_answers=False, cross_language="quote")
+        .ask("How many points did the Panthers defense surrender?")
+        .short_answer
+        is None
+    )
     llm = FakeLLM(short_then("كاوان شورت", "x"))  # a name the question does not spell: not carried across
     ans = answerer(lib, llm, cross_language="quote").ask("Who registered the most sacks?")
     assert ans.short_answer is None and not ans.answer.startswith("Kawann")
@@ -196,21 +224,45 @@ def test_the_eval_scores_the_short_answer_and_the_shown_quote(short_text, correc
     from eval.reports.blocks import short_answer_table
 
     text = "لم يتخلى فريق بانثرز سوى عن ٣٠٨ نقطة."
-    q = EvalQuestion("q1", "How many points did the Panthers defense surrender?", "en", True, answers=["٣٠٨"],
-                     gold_docs=["d"], evidence=[("d", 28, 31)], question_lang_answers=["308"])
+    q = EvalQuestion(
+        "q1",
+        "How many points did the Panthers defense surrender?",
+        "en",
+        True,
+        answers=["٣٠٨"],
+        gold_docs=["d"],
+        evidence=[("d", 28, 31)],
+        question_lang_answers=["308"],
+    )
     cite = Citation(1, "d", "t", None, 0, len(text), text)
-    ans = Answer(q.question, "en", f"{short_text} [1]. The article says, in Arabic: «{text}» [1]", False, [cite],
-                 [], {}, sentences=[{"sentence": f"The article says, in Arabic: «{text}»", "citations": [1],
-                                     "kind": "quoted", "verified": True}],
-                 short_answer={"text": short_text, "citation": 1, "start": 28, "end": 36, "how": "number"})
-    rec = score_question(q, ans, ["d"], texts={"d": text}, gold_lang="ar", judge=make_judge("deterministic",
-                                                                                              embedder=FakeEmbedder()))
+    ans = Answer(
+        q.question,
+        "en",
+        f"{short_text} [1]. The article says, in Arabic: «{text}» [1]",
+        False,
+        [cite],
+        [],
+        {},
+        sentences=[
+            {"sentence": f"The article says, in Arabic: «{text}»", "citations": [1], "kind": "quoted", "verified": True}
+        ],
+        short_answer={"text": short_text, "citation": 1, "start": 28, "end": 36, "how": "number"},
+    )
+    rec = score_question(
+        q, ans, ["d"], texts={"d": text}, gold_lang="ar", judge=make_judge("deterministic", embedder=FakeEmbedder())
+    )
     assert rec["question_type"] == "number" and rec["short_answer"]["how"] == "number"
     assert rec["scores"]["short_answer_given"] == 1.0 and rec["scores"]["short_answer_correct"] == correct
     assert rec["scores"]["answering_quote_shown"] == 1.0
     table = short_answer_table([rec])
-    assert table == {"number": {"questions": 1, "given": 1, "correct": int(correct),
-                                "by_how": {"number": {"given": 1, "correct": int(correct)}}}}
+    assert table == {
+        "number": {
+            "questions": 1,
+            "given": 1,
+            "correct": int(correct),
+            "by_how": {"number": {"given": 1, "correct": int(correct)}},
+        }
+    }
 
 
 def test_under_the_gate_the_quote_streams_before_any_model_call_and_a_passing_restatement_replaces_it(lib):

@@ -8,6 +8,7 @@ Used by evidence selection (a unit that cannot hold what the question asks for i
 Limits: the type is read from the question's first words (a fixed list of phrasings per language); number words
 are single words (and a few common duals); Hijri months are not read.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,20 @@ from assistant.text.arabic import fold_digits, normalize_for_search
 from assistant.text.names import ARABIC_WORD, arabic_forms
 
 _EN_TYPES = [
-    ("number", re.compile(r"(?i)^\s*(how (many|much|long|old|far|tall|big|large|often)|what (percentage|percent|"
-                          r"number|amount|proportion|fraction|share)|what was the (score|population|number))\b")),
-    ("date", re.compile(r"(?i)^\s*(when\b|(in )?(what|which) (year|month|day|date|decade|century)\b|"
-                        r"what (year|date|day)\b)")),
+    (
+        "number",
+        re.compile(
+            r"(?i)^\s*(how (many|much|long|old|far|tall|big|large|often)|what (percentage|percent|"
+            r"number|amount|proportion|fraction|share)|what was the (score|population|number))\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"(?i)^\s*(when\b|(in )?(what|which) (year|month|day|date|decade|century)\b|"
+            r"what (year|date|day)\b)"
+        ),
+    ),
     ("name", re.compile(r"(?i)^\s*(who|whom|whose)\b")),
     ("place", re.compile(r"(?i)^\s*(where)\b")),
 ]
@@ -31,24 +42,113 @@ _AR_TYPES = [
 ]
 
 MONTHS = {
-    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
-           "ديسمبر"],
-    "ar_levant": ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين الأول",
-                  "تشرين الثاني", "كانون الأول"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
+    "ar": [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ],
+    "ar_levant": [
+        "كانون الثاني",
+        "شباط",
+        "آذار",
+        "نيسان",
+        "أيار",
+        "حزيران",
+        "تموز",
+        "آب",
+        "أيلول",
+        "تشرين الأول",
+        "تشرين الثاني",
+        "كانون الأول",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 """Gregorian month names: Arabic (both the Egyptian-Gulf and the Levantine series, read; the first is written) and
 English. One table, read both ways."""
 
-EN_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                    "eleven", "twelve"]
-_AR_NUMBER_VALUES = {normalize_for_search(w): v for w, v in {
-    "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3, "أربع": 4,
-    "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6, "ستة": 6, "سبع": 7, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9,
-    "تسعة": 9, "عشر": 10, "عشرة": 10, "إحدى عشرة": 11, "أحد عشر": 11, "اثنا عشر": 12, "اثني عشر": 12,
-    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40, "خمسون": 50, "خمسين": 50,
-    "مئة": 100, "مائة": 100, "ألف": 1000, "فريقين": 2, "مرتين": 2, "عامين": 2, "يومين": 2}.items()}
+EN_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+_AR_NUMBER_VALUES = {
+    normalize_for_search(w): v
+    for w, v in {
+        "واحد": 1,
+        "واحدة": 1,
+        "اثنان": 2,
+        "اثنين": 2,
+        "اثنتان": 2,
+        "اثنتين": 2,
+        "ثلاث": 3,
+        "ثلاثة": 3,
+        "أربع": 4,
+        "أربعة": 4,
+        "خمس": 5,
+        "خمسة": 5,
+        "ست": 6,
+        "ستة": 6,
+        "سبع": 7,
+        "سبعة": 7,
+        "ثماني": 8,
+        "ثمانية": 8,
+        "تسع": 9,
+        "تسعة": 9,
+        "عشر": 10,
+        "عشرة": 10,
+        "إحدى عشرة": 11,
+        "أحد عشر": 11,
+        "اثنا عشر": 12,
+        "اثني عشر": 12,
+        "عشرون": 20,
+        "عشرين": 20,
+        "ثلاثون": 30,
+        "ثلاثين": 30,
+        "أربعون": 40,
+        "أربعين": 40,
+        "خمسون": 50,
+        "خمسين": 50,
+        "مئة": 100,
+        "مائة": 100,
+        "ألف": 1000,
+        "فريقين": 2,
+        "مرتين": 2,
+        "عامين": 2,
+        "يومين": 2,
+    }.items()
+}
 """Arabic number words, normalized (one word each; duals of common nouns count two)."""
 
 DIGITS = re.compile(r"\d+(?:[.,٫٬]\d+)*")
@@ -57,7 +157,7 @@ YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 
 def question_type(question: str, lang: str) -> str:
     """``number``, ``date``, ``name``, ``place`` or ``phrase`` (anything else)."""
-    for kind, pattern in (_AR_TYPES if lang == "ar" else _EN_TYPES):
+    for kind, pattern in _AR_TYPES if lang == "ar" else _EN_TYPES:
         if pattern.search(question):
             return kind
     return "phrase"
@@ -101,9 +201,11 @@ def month_of(text: str) -> tuple[int, str] | None:
 
 def can_hold(text: str, kind: str) -> bool:
     """Whether ``text`` can answer a question of type ``kind``: a number question needs a number, a date question a
-    year or a month; other types take any text."""
+    year or a month, a name or place question a word (a bare number is no name); a phrase question takes any text."""
     if kind == "number":
         return has_number(text)
     if kind == "date":
         return has_date(text)
+    if kind in ("name", "place"):
+        return any(ch.isalpha() for ch in text)
     return True
