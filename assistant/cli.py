@@ -6,12 +6,12 @@ an ingest in which some files failed exits with status 1 after finishing the res
 docs check) that finds another process writing the same store says who, waits, and past ``lock_timeout_s`` exits
 with status 3 (:class:`assistant.store.writelock.StoreBusy`).
 """
+
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
 
 import typer
 
@@ -19,8 +19,11 @@ from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.text.safe import display_text
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Question answering over Arabic and English news articles, with cited spans.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Question answering over Arabic and English news articles, with cited spans.",
+)
 docs_app = typer.Typer(no_args_is_help=True, help="Inspect or remove indexed articles.")
 app.add_typer(docs_app, name="docs")
 
@@ -69,9 +72,9 @@ def _echo_json(data) -> None:
 
 @app.command()
 def ingest(
-    paths: List[Path] = typer.Argument(..., help="Files or folders to ingest."),
-    source: Optional[str] = typer.Option(None, help="Source name for these articles."),
-    lang: Optional[str] = typer.Option(None, help="Language of these articles (ar|en); detected when omitted."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders to ingest."),
+    source: str | None = typer.Option(None, help="Source name for these articles."),
+    lang: str | None = typer.Option(None, help="Language of these articles (ar|en); detected when omitted."),
     as_json: bool = typer.Option(False, "--json", help="Print the per-file report as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
@@ -93,8 +96,9 @@ def ingest(
         (files_bar if kind == "file" else chunks_bar).update(n)
 
     try:
-        report = make_ingestor(settings, progress=progress, on_wait=_waiting).ingest_paths(paths, lang=lang,
-                                                                                          source=source)
+        report = make_ingestor(settings, progress=progress, on_wait=_waiting).ingest_paths(
+            paths, lang=lang, source=source
+        )
     except AssistantError as e:
         _fail_with(e)
     finally:
@@ -104,8 +108,10 @@ def ingest(
         _echo_json(report.to_dict())
     else:
         t = report.to_dict()["totals"]
-        typer.echo(f"{len(report.files)} files: {t['added']} added, {t['updated']} updated, "
-                   f"{t['unchanged']} unchanged, {t['duplicates']} duplicates, {t['chunks']} chunks written")
+        typer.echo(
+            f"{len(report.files)} files: {t['added']} added, {t['updated']} updated, "
+            f"{t['unchanged']} unchanged, {t['duplicates']} duplicates, {t['chunks']} chunks written"
+        )
         for f in report.failed_files:
             for err in f.errors:
                 typer.echo(f"  failed: {_printable(err)}", err=True)
@@ -117,17 +123,18 @@ def ingest(
 def ask(
     question: str = typer.Argument(..., help="The question, in Arabic or English."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON (the contract's shape)."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, max=50, help="Chunks to retrieve."),
-    filter_: List[str] = typer.Option([], "--filter", help="key=value: lang, source, date_from, date_to."),
-    stream: bool = typer.Option(True, "--stream/--no-stream",
-                                help="Show the model's draft on stderr as it is generated (not with --json)."),
+    top_k: int | None = typer.Option(None, "--top-k", min=1, max=50, help="Chunks to retrieve."),
+    filter_: list[str] = typer.Option([], "--filter", help="key=value: lang, source, date_from, date_to."),
+    stream: bool = typer.Option(
+        True, "--stream/--no-stream", help="Show the model's draft on stderr as it is generated (not with --json)."
+    ),
 ):
     """Answer one question from the indexed articles.
 
     The draft streams to stderr while the model writes; the verified answer (unsupported sentences removed,
     citations checked against the stored articles) is printed to stdout when it is complete."""
-    from assistant.services import make_answerer
     from assistant.retrieval.retriever import Filters
+    from assistant.services import make_answerer
 
     if not question.strip():
         _fail("the question is empty")
@@ -155,8 +162,10 @@ def ask(
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            typer.echo(f"[{c.id}] {_printable(_short(c.title or c.doc_id))} "
-                       f"({_printable(c.source or 'unknown source')}), chars {c.start}-{c.end}:")
+            typer.echo(
+                f"[{c.id}] {_printable(_short(c.title or c.doc_id))} "
+                f"({_printable(c.source or 'unknown source')}), chars {c.start}-{c.end}:"
+            )
             typer.echo(f"    “{display_text(c.quote)}”")
     for r in answer.removed:
         typer.echo(f"(removed: “{_printable(_short(r['sentence']))}” — {r['reason']})", err=True)
@@ -165,8 +174,9 @@ def ask(
     if answer.abstained and answer.closest_sources:
         typer.echo("\nClosest articles:")
         for s in answer.closest_sources:
-            typer.echo(f"  - {_printable(_short(s['title'] or s['doc_id']))} "
-                       f"({_printable(s['source'] or 'unknown source')})")
+            typer.echo(
+                f"  - {_printable(_short(s['title'] or s['doc_id']))} ({_printable(s['source'] or 'unknown source')})"
+            )
 
 
 @app.command()
@@ -203,39 +213,67 @@ def chat(
 
 @app.command("eval")
 def eval_(
-    dataset: Optional[Path] = typer.Option(None, "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus file or folder for a JSONL dataset."),
+    dataset: Path | None = typer.Option(None, "--dataset", help="SQuAD v1.1 json, or our JSONL (needs --corpus)."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus file or folder for a JSONL dataset."),
     mode: str = typer.Option("retrieval", "--mode", help="retrieval | full"),
-    limit: Optional[int] = typer.Option(None, "--limit",
-                                        help="Evaluate the first N questions (retrieval: answerable ones)."),
+    limit: int | None = typer.Option(
+        None, "--limit", help="Evaluate the first N questions (retrieval: answerable ones)."
+    ),
     out: Path = typer.Option(Path("eval-out"), "--out", help="Folder for report.json and report.html."),
-    judge: str = typer.Option("auto", "--judge", help="Faithfulness judge in full mode: auto (entail when the model "
-                              "offers a yes/no probability, else deterministic) | entail | deterministic | llm."),
+    judge: str = typer.Option(
+        "auto",
+        "--judge",
+        help="Faithfulness judge in full mode: auto (entail when the model "
+        "offers a yes/no probability, else deterministic) | entail | deterministic | llm.",
+    ),
     unanswerable_fraction: float = typer.Option(
-        0.0, "--unanswerable-fraction", help="SQuAD: leave this share of paragraphs out of the corpus, so their "
-        "questions must be abstained."),
+        0.0,
+        "--unanswerable-fraction",
+        help="SQuAD: leave this share of paragraphs out of the corpus, so their questions must be abstained.",
+    ),
     resume: bool = typer.Option(False, "--resume", help="Full mode: skip questions already in OUT/progress.jsonl."),
-    calibration: bool = typer.Option(True, "--calibration/--no-calibration",
-                                     help="Full mode: report the judge's agreement with the hand-labelled set."),
-    compare: Optional[Tuple[Path, Path]] = typer.Option(
-        None, "--compare", help="Compare two report.json files (A B) metric by metric instead of running an eval."),
-    tolerance: float = typer.Option(0.02, "--tolerance", help="--compare: absolute drop in a rate that counts as "
-                                    "a regression."),
-    latency_tolerance: Optional[float] = typer.Option(
-        None, "--latency-tolerance", help="--compare: relative latency increase that counts as a regression "
-        "(e.g. 0.5); latency is not gated when omitted."),
-    fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
-                                            help="--compare: exit 1 when any metric regressed."),
-    rejudge: Optional[Path] = typer.Option(
-        None, "--rejudge", help="Re-judge the full-mode report in this folder with --judge (no question is asked "
-        "again); the new report goes to --out."),
-    llm: Optional[str] = typer.Option(None, "--llm", help="The answering model's backend for this run (local, openai, "
-                                      "fake, none, a plugin); overrides ASSISTANT_LLM."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="With --llm openai: the OpenAI-compatible "
-                                           "server (Ollama, a llama.cpp server, vLLM, a hosted API), e.g. "
-                                           "http://127.0.0.1:11434/v1; overrides ASSISTANT_LLM_BASE_URL."),
-    model: Optional[str] = typer.Option(None, "--model", help="With --llm openai: the model name sent to the server; "
-                                        "overrides ASSISTANT_LLM_MODEL."),
+    calibration: bool = typer.Option(
+        True,
+        "--calibration/--no-calibration",
+        help="Full mode: report the judge's agreement with the hand-labelled set.",
+    ),
+    compare: tuple[Path, Path] | None = typer.Option(
+        None, "--compare", help="Compare two report.json files (A B) metric by metric instead of running an eval."
+    ),
+    tolerance: float = typer.Option(
+        0.02, "--tolerance", help="--compare: absolute drop in a rate that counts as a regression."
+    ),
+    latency_tolerance: float | None = typer.Option(
+        None,
+        "--latency-tolerance",
+        help="--compare: relative latency increase that counts as a regression "
+        "(e.g. 0.5); latency is not gated when omitted.",
+    ),
+    fail_on_regression: bool = typer.Option(
+        False, "--fail-on-regression", help="--compare: exit 1 when any metric regressed."
+    ),
+    rejudge: Path | None = typer.Option(
+        None,
+        "--rejudge",
+        help="Re-judge the full-mode report in this folder with --judge (no question is asked "
+        "again); the new report goes to --out.",
+    ),
+    llm: str | None = typer.Option(
+        None,
+        "--llm",
+        help="The answering model's backend for this run (local, openai, "
+        "fake, none, a plugin); overrides ASSISTANT_LLM.",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="With --llm openai: the OpenAI-compatible "
+        "server (Ollama, a llama.cpp server, vLLM, a hosted API), e.g. "
+        "http://127.0.0.1:11434/v1; overrides ASSISTANT_LLM_BASE_URL.",
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="With --llm openai: the model name sent to the server; overrides ASSISTANT_LLM_MODEL."
+    ),
 ):
     """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html, or
     compare two reports with --compare A B."""
@@ -245,14 +283,29 @@ def eval_(
         if rejudge is not None:
             code = rejudge_command(rejudge, out, _settings(), judge=judge, calibration=calibration)
         elif compare is not None:
-            code = compare_command(compare[0], compare[1], tolerance=tolerance, latency_tolerance=latency_tolerance,
-                                   fail_on_regression=fail_on_regression)
+            code = compare_command(
+                compare[0],
+                compare[1],
+                tolerance=tolerance,
+                latency_tolerance=latency_tolerance,
+                fail_on_regression=fail_on_regression,
+            )
         elif dataset is None:
             _fail("give --dataset FILE to run an eval, or --compare A.json B.json")
         else:
             settings = _settings(llm=llm, llm_base_url=base_url, llm_model=model)
-            code = eval_command(dataset, corpus, mode, limit, out, settings, judge=judge,
-                                unanswerable_fraction=unanswerable_fraction, resume=resume, calibration=calibration)
+            code = eval_command(
+                dataset,
+                corpus,
+                mode,
+                limit,
+                out,
+                settings,
+                judge=judge,
+                unanswerable_fraction=unanswerable_fraction,
+                resume=resume,
+                calibration=calibration,
+            )
     except AssistantError as e:
         _fail(str(e))
     raise typer.Exit(code)
@@ -313,21 +366,28 @@ def docs_delete(doc_id: str, as_json: bool = typer.Option(False, "--json")):
 
 @docs_app.command("check")
 def docs_check(
-    repair: bool = typer.Option(False, "--repair", help="Finish or undo interrupted writes, delete orphan index "
-                                "entries, re-index articles with missing pieces."),
+    repair: bool = typer.Option(
+        False,
+        "--repair",
+        help="Finish or undo interrupted writes, delete orphan index entries, re-index articles with missing pieces.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ):
     """Compare articles, chunk vectors, sentence vectors and the lexical index; exit 1 on drift. With --repair:
     exit 0 when the store ends consistent, 2 when it could not be repaired."""
-    from assistant.services import open_library
     from assistant.backends import make_embedder
-    from assistant.store.consistency import check, repair as repair_store
+    from assistant.services import open_library
+    from assistant.store.consistency import check
+    from assistant.store.consistency import repair as repair_store
 
     settings = _settings()
     try:
         lib = open_library(settings, on_wait=_waiting)
-        report = (repair_store(lib, chunk_chars=settings.chunk_chars, embedder_factory=lambda: make_embedder(settings))
-                  if repair else check(lib))
+        report = (
+            repair_store(lib, chunk_chars=settings.chunk_chars, embedder_factory=lambda: make_embedder(settings))
+            if repair
+            else check(lib)
+        )
     except AssistantError as e:
         _fail_with(e)
     if as_json:

@@ -1,4 +1,5 @@
 """Errors that say whose fault it is and how to fix it."""
+
 from __future__ import annotations
 
 

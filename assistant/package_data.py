@@ -18,6 +18,7 @@ install); a package imported from a zip archive has no file paths and is refused
 :func:`data_path` gives the location without checking it, for the few maintainer commands that write a file
 there (``python -m eval.calibration --fit``, ``python -m eval.reports.baseline --write``).
 """
+
 from __future__ import annotations
 
 import importlib.resources
@@ -38,7 +39,8 @@ def package_dir(package: str) -> Path:
     if not isinstance(root, Path):
         raise MissingDataFile(
             f"package {package!r} is imported from {root!r}, not from a folder on disk, so its data files cannot be "
-            f"read; install {DISTRIBUTION} with pip (as a wheel or from the checkout), not as a zip archive")
+            f"read; install {DISTRIBUTION} with pip (as a wheel or from the checkout), not as a zip archive"
+        )
     return root
 
 
@@ -57,5 +59,6 @@ def data_file(package: str, relative: str) -> Path:
             f"{shown} is missing: looked for it at {path}. The installed {DISTRIBUTION} package is incomplete (its "
             f"data files were not shipped with it); this is an installation fault, not a setting. Reinstall from a "
             f"wheel built from the repository (pip install --force-reinstall .), or use an editable install from "
-            f"the checkout (pip install -e .)")
+            f"the checkout (pip install -e .)"
+        )
     return path

@@ -7,12 +7,13 @@ down, nothing is global.
 - :class:`Services`: everything a long-running process (HTTP API, UI) needs, built once and shared: the
   library, the embedder and the LLM are created eagerly, so ``/readyz`` means what it says.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Callable
 
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends import make_embedder, make_llm
@@ -28,16 +29,32 @@ def open_library(settings: Settings, *, on_wait: Callable[[str], None] | None = 
     return Library.from_settings(settings, on_wait=on_wait)
 
 
-def make_ingestor(settings: Settings, *, library: Library | None = None, embedder=None, progress=None,
-                  on_wait: Callable[[str], None] | None = None) -> Ingestor:
-    return Ingestor(library or open_library(settings, on_wait=on_wait), embedder or make_embedder(settings),
-                    chunk_chars=settings.chunk_chars, progress=progress, batch_chunks=settings.ingest_batch,
-                    near_duplicates=settings.near_duplicates, max_article_chars=settings.ingest_max_article_chars)
+def make_ingestor(
+    settings: Settings,
+    *,
+    library: Library | None = None,
+    embedder=None,
+    progress=None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Ingestor:
+    return Ingestor(
+        library or open_library(settings, on_wait=on_wait),
+        embedder or make_embedder(settings),
+        chunk_chars=settings.chunk_chars,
+        progress=progress,
+        batch_chunks=settings.ingest_batch,
+        near_duplicates=settings.near_duplicates,
+        max_article_chars=settings.ingest_max_article_chars,
+    )
 
 
 def make_answerer(settings: Settings, *, library: Library | None = None, embedder=None, llm=None) -> Answerer:
-    return Answerer(library=library or open_library(settings), embedder=embedder or make_embedder(settings),
-                    llm=llm if llm is not None else make_llm(settings), options=AnswerOptions.from_settings(settings))
+    return Answerer(
+        library=library or open_library(settings),
+        embedder=embedder or make_embedder(settings),
+        llm=llm if llm is not None else make_llm(settings),
+        options=AnswerOptions.from_settings(settings),
+    )
 
 
 @dataclass
@@ -48,14 +65,22 @@ class Services:
     llm: object | None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, embedder=None, llm=None) -> "Services":
-        return cls(settings, open_library(settings, on_wait=log.warning), embedder or make_embedder(settings),
-                   llm if llm is not None else make_llm(settings))
+    def from_settings(cls, settings: Settings, *, embedder=None, llm=None) -> Services:
+        return cls(
+            settings,
+            open_library(settings, on_wait=log.warning),
+            embedder or make_embedder(settings),
+            llm if llm is not None else make_llm(settings),
+        )
 
     def answerer(self) -> Answerer:
         # Built here, not by make_answerer: this process's LLM is the one it was given, None included (extractive).
-        return Answerer(library=self.library, embedder=self.embedder, llm=self.llm,
-                        options=AnswerOptions.from_settings(self.settings))
+        return Answerer(
+            library=self.library,
+            embedder=self.embedder,
+            llm=self.llm,
+            options=AnswerOptions.from_settings(self.settings),
+        )
 
     def ingestor(self, progress=None) -> Ingestor:
         return make_ingestor(self.settings, library=self.library, embedder=self.embedder, progress=progress)

@@ -14,6 +14,7 @@ Limits: ``--limit`` counts answerable questions in retrieval mode and all questi
 the judge's calibration agreement is computed at the end of a full run (with an LLM judge that is one model call
 per labelled sentence; ``calibration=False`` skips it).
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,8 +22,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.errors import ConfigError
-from eval.datasets.records import DatasetError
 from eval.datasets.load import load_dataset
+from eval.datasets.records import DatasetError
 
 MODES = ("retrieval", "full")
 JUDGES = ("deterministic", "llm", "entail", "auto")
@@ -42,14 +43,26 @@ def _bars(n_chunks: int, n_questions: int):
     return bars, progress
 
 
-def eval_command(dataset: Path, corpus: Path | None, mode: str, limit: int | None, out: Path, settings, *,
-                 judge: str = "deterministic", unanswerable_fraction: float = 0.0, resume: bool = False,
-                 calibration: bool = True, embedder=None, llm=None) -> int:
+def eval_command(
+    dataset: Path,
+    corpus: Path | None,
+    mode: str,
+    limit: int | None,
+    out: Path,
+    settings,
+    *,
+    judge: str = "deterministic",
+    unanswerable_fraction: float = 0.0,
+    resume: bool = False,
+    calibration: bool = True,
+    embedder=None,
+    llm=None,
+) -> int:
     """Run the eval suite on ``dataset`` and write ``out``/report.json and report.html; return the exit code.
     ``embedder`` / ``llm`` override the configured backends (tests)."""
     from assistant.backends import make_embedder
-    from eval.reports.write import write_reports
     from assistant.text.chunking import chunk_text
+    from eval.reports.write import write_reports
 
     if mode not in MODES:
         raise ConfigError(f"unknown eval mode {mode!r}; use one of: {', '.join(MODES)}")
@@ -63,27 +76,48 @@ def eval_command(dataset: Path, corpus: Path | None, mode: str, limit: int | Non
     pool = data.answerable() if mode == "retrieval" else data.questions
     n_questions = len(pool) if limit is None else min(limit, len(pool))
     if n_questions == 0:
-        raise DatasetError(f"{data.name}: no answerable questions with gold documents; retrieval mode has "
-                           "nothing to score")
+        raise DatasetError(
+            f"{data.name}: no answerable questions with gold documents; retrieval mode has nothing to score"
+        )
     n_chunks = sum(len(chunk_text(d.text, settings.chunk_chars)) for d in data.documents)
     embedder = embedder or make_embedder(settings)
     if mode == "full":
-        return _full(data, settings, embedder, llm, judge, limit, out, n_chunks, n_questions, resume, calibration,
-                     unanswerable_fraction)
+        return _full(
+            data,
+            settings,
+            embedder,
+            llm,
+            judge,
+            limit,
+            out,
+            n_chunks,
+            n_questions,
+            resume,
+            calibration,
+            unanswerable_fraction,
+        )
     from eval.runs.retrieval import run_retrieval_eval
 
     bars, progress = _bars(n_chunks, n_questions)
     try:
-        report = run_retrieval_eval(data, embedder=embedder, mode=settings.retrieval_mode, limit=limit,
-                                    progress=progress, chunk_chars=settings.chunk_chars)
+        report = run_retrieval_eval(
+            data,
+            embedder=embedder,
+            mode=settings.retrieval_mode,
+            limit=limit,
+            progress=progress,
+            chunk_chars=settings.chunk_chars,
+        )
     finally:
         for bar in bars.values():
             bar.close()
     _, html_path = write_reports(report, out)
     r = report["retrieval"]
-    print(f"{report['dataset']}: {report['n_questions']} questions, R@1 {r['recall@1']:.3f} "
-          f"R@5 {r['recall@5']:.3f} R@10 {r['recall@10']:.3f} MRR {r['mrr']:.3f} nDCG@10 {r['ndcg@10']:.3f}, "
-          f"p50 {report['latency_ms']['p50']:.1f} ms; report: {html_path}")
+    print(
+        f"{report['dataset']}: {report['n_questions']} questions, R@1 {r['recall@1']:.3f} "
+        f"R@5 {r['recall@5']:.3f} R@10 {r['recall@10']:.3f} MRR {r['mrr']:.3f} nDCG@10 {r['ndcg@10']:.3f}, "
+        f"p50 {report['latency_ms']['p50']:.1f} ms; report: {html_path}"
+    )
     return 0
 
 
@@ -91,14 +125,15 @@ def _fmt(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
-def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_questions, resume, calibration,
-          fraction) -> int:
+def _full(
+    data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_questions, resume, calibration, fraction
+) -> int:
     from assistant.answer.answerer import AnswerOptions
     from assistant.backends import make_llm
     from eval.calibration import judge_agreement, labels_file
-    from eval.runs.full import run_full_eval
     from eval.judges import make_judge
     from eval.reports.write import write_reports
+    from eval.runs.full import run_full_eval
 
     llm = llm if llm is not None else make_llm(settings)
     try:
@@ -110,28 +145,47 @@ def _full(data, settings, embedder, llm, judge_kind, limit, out, n_chunks, n_que
     meta = {"mode": "full", "limit": limit, "unanswerable_fraction": fraction, "options": asdict(options)}
     bars, progress = _bars(n_chunks, n_questions)
     try:
-        report = run_full_eval(data, embedder=embedder, llm=llm, judge=judge, options=options, limit=limit,
-                               progress=progress, out_dir=out, resume=resume, chunk_chars=settings.chunk_chars,
-                               calibrate=calibrate, meta=meta)
+        report = run_full_eval(
+            data,
+            embedder=embedder,
+            llm=llm,
+            judge=judge,
+            options=options,
+            limit=limit,
+            progress=progress,
+            out_dir=out,
+            resume=resume,
+            chunk_chars=settings.chunk_chars,
+            calibrate=calibrate,
+            meta=meta,
+        )
     finally:
         for bar in bars.values():
             bar.close()
     _, html_path = write_reports(report, out)
     a, c, f, ab = report["answer"], report["citations"], report["faithfulness"], report["abstention"]
     cal = f.get("calibration")
-    print(f"{report['dataset']}: {report['n_questions']} questions"
-          + (" (PARTIAL: interrupted)" if report.get("interrupted") else "")
-          + f", contains_gold {_fmt(a['contains_gold'])} EM {_fmt(a['exact_match'])} F1 {_fmt(a['f1'])}, "
-          f"citations valid {_fmt(c['valid_rate'])} precision {_fmt(c['precision'])} recall {_fmt(c['recall'])}, "
-          f"faithfulness {_fmt(f['score'])}, abstention unanswerable {_fmt(ab['accuracy_unanswerable'])} "
-          f"false {_fmt(ab['false_abstention_rate'])}, p50 {_fmt(report['latency_ms']['p50'])} ms"
-          + (f", judge agreement acc {cal['accuracy']:.3f} kappa {cal['kappa']:.3f} (n={cal['n']})" if cal else "")
-          + f"; report: {html_path}")
+    print(
+        f"{report['dataset']}: {report['n_questions']} questions"
+        + (" (PARTIAL: interrupted)" if report.get("interrupted") else "")
+        + f", contains_gold {_fmt(a['contains_gold'])} EM {_fmt(a['exact_match'])} F1 {_fmt(a['f1'])}, "
+        f"citations valid {_fmt(c['valid_rate'])} precision {_fmt(c['precision'])} recall {_fmt(c['recall'])}, "
+        f"faithfulness {_fmt(f['score'])}, abstention unanswerable {_fmt(ab['accuracy_unanswerable'])} "
+        f"false {_fmt(ab['false_abstention_rate'])}, p50 {_fmt(report['latency_ms']['p50'])} ms"
+        + (f", judge agreement acc {cal['accuracy']:.3f} kappa {cal['kappa']:.3f} (n={cal['n']})" if cal else "")
+        + f"; report: {html_path}"
+    )
     return 130 if report.get("interrupted") else 0
 
 
-def compare_command(a: Path, b: Path, *, tolerance: float = 0.02, latency_tolerance: float | None = None,
-                    fail_on_regression: bool = False) -> int:
+def compare_command(
+    a: Path,
+    b: Path,
+    *,
+    tolerance: float = 0.02,
+    latency_tolerance: float | None = None,
+    fail_on_regression: bool = False,
+) -> int:
     """Print every metric A → B with deltas, flag regressions; 1 when ``fail_on_regression`` and any."""
     from eval.reports.compare import compare, format_table, load_report, notes, regressions
 
@@ -150,20 +204,30 @@ def compare_command(a: Path, b: Path, *, tolerance: float = 0.02, latency_tolera
     print(format_table(rows))
     bad = regressions(rows)
     lat = f", latency {latency_tolerance:.0%} relative" if latency_tolerance is not None else ", latency not gated"
-    print(f"{len(bad)} regression(s) beyond tolerance ({tolerance} absolute for rates{lat})"
-          + (": " + ", ".join(r.metric for r in bad) if bad else ""))
+    print(
+        f"{len(bad)} regression(s) beyond tolerance ({tolerance} absolute for rates{lat})"
+        + (": " + ", ".join(r.metric for r in bad) if bad else "")
+    )
     return 1 if bad and fail_on_regression else 0
 
 
-def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "deterministic", calibration: bool = True,
-                    embedder=None, llm=None) -> int:
+def rejudge_command(
+    run_dir: Path,
+    out: Path,
+    settings,
+    *,
+    judge: str = "deterministic",
+    calibration: bool = True,
+    embedder=None,
+    llm=None,
+) -> int:
     """Re-judge ``run_dir``/report.json with ``judge``; write the new report.json and report.html to ``out``."""
     from assistant.backends import make_embedder, make_llm
     from eval.calibration import judge_agreement, labels_file
-    from eval.reports.compare import load_report
     from eval.judges import make_judge
-    from eval.runs.rejudge import rejudge
+    from eval.reports.compare import load_report
     from eval.reports.write import write_reports
+    from eval.runs.rejudge import rejudge
 
     if judge not in JUDGES:
         raise ConfigError(f"unknown judge {judge!r}; use one of: {', '.join(JUDGES)}")
@@ -182,8 +246,10 @@ def rejudge_command(run_dir: Path, out: Path, settings, *, judge: str = "determi
     _, html_path = write_reports(new, out)
     f, c = new["faithfulness"], new["citations"]
     cal = f.get("calibration")
-    print(f"{new['dataset']}: re-judged by {j.name}: faithfulness {_fmt(f['score'])} unsupported "
-          f"{_fmt(f['unsupported_rate'])}, citations precision {_fmt(c['precision'])} recall {_fmt(c['recall'])}"
-          + (f", judge agreement acc {cal['accuracy']:.3f} kappa {cal['kappa']:.3f} (n={cal['n']})" if cal else "")
-          + f"; report: {html_path}")
+    print(
+        f"{new['dataset']}: re-judged by {j.name}: faithfulness {_fmt(f['score'])} unsupported "
+        f"{_fmt(f['unsupported_rate'])}, citations precision {_fmt(c['precision'])} recall {_fmt(c['recall'])}"
+        + (f", judge agreement acc {cal['accuracy']:.3f} kappa {cal['kappa']:.3f} (n={cal['n']})" if cal else "")
+        + f"; report: {html_path}"
+    )
     return 0

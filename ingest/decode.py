@@ -18,6 +18,7 @@ the controls at display time (:func:`assistant.text.safe.display_text`).
 Limits: other legacy encodings (Windows-1252, ISO-8859-6, MacArabic, UTF-32) are not recognised and are
 reported as unknown; a declared charset (HTML ``<meta charset>``, XML prolog) is not consulted here.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -69,14 +70,11 @@ def _plausible_cp1256(text: str) -> bool:
     if not visible:
         return False
     letters = sum(1 for ch in visible if ch.isalpha())
-    ordinary = sum(1 for ch in visible
-                   if ch.isalnum() or " " <= ch < "\x7f" or ch in _ARABIC_PUNCT or ch in "«»–—…")
+    ordinary = sum(1 for ch in visible if ch.isalnum() or " " <= ch < "\x7f" or ch in _ARABIC_PUNCT or ch in "«»–—…")
     non_ascii = [ch for ch in visible if ord(ch) >= 0x80]
     non_ascii_letters = sum(1 for ch in non_ascii if ch.isalpha() or ch in _ARABIC_PUNCT)
     return (
-        letters >= len(visible) * 0.5
-        and ordinary >= len(visible) * 0.9
-        and non_ascii_letters >= len(non_ascii) * 0.7
+        letters >= len(visible) * 0.5 and ordinary >= len(visible) * 0.9 and non_ascii_letters >= len(non_ascii) * 0.7
     )
 
 

@@ -5,6 +5,7 @@ what the format requires (HTML to text, CSV cell, JSON field): the text it retur
 citation offsets point into. Whole-file failures raise :class:`LoadError`; a bad item inside an otherwise good
 file (one broken JSONL line, one CSV row without text) is yielded as an :class:`ItemError` so the rest continues.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -44,18 +44,19 @@ or a ``\\ud800`` escape in JSON, becomes ``\\xNN`` (a byte) or U+FFFD in the art
 U+FFFD in its text (one character for one, so offsets do not move). Identity keys are made before that, from the
 name as the file system gives it. The report's ``to_dict`` (JSON output) escapes them the same way.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
-from assistant.store.library import ArticleRecord, ChunkRecord, Library, Write, now_iso
-from assistant.store.keys import content_hash, identity_key, make_doc_id
 from assistant.store import neardup
 from assistant.store.consistency import recover
 from assistant.store.indexing import article_chunks, embed_chunks
+from assistant.store.keys import content_hash, identity_key, make_doc_id
+from assistant.store.library import ArticleRecord, ChunkRecord, Library, Write, now_iso
 from assistant.text.arabic import detect_language
 from assistant.text.chunking import DEFAULT_MAX_CHARS
 from ingest.loaders import MAX_CHARS_SETTING, iter_articles, iter_named_files, resolved
@@ -87,10 +88,17 @@ class FileResult:
         return "unchanged"
 
     def to_dict(self) -> dict:
-        return {"path": _unicode(self.path), "status": self.status, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "duplicates": self.duplicates,
-                "errors": [_unicode(e) for e in self.errors], "doc_ids": self.doc_ids,
-                "near_duplicates": self.near_duplicates}
+        return {
+            "path": _unicode(self.path),
+            "status": self.status,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "errors": [_unicode(e) for e in self.errors],
+            "doc_ids": self.doc_ids,
+            "near_duplicates": self.near_duplicates,
+        }
 
 
 @dataclass
@@ -111,10 +119,12 @@ class IngestReport:
         return not self.failed_files
 
     def to_dict(self) -> dict:
-        return {"files": [f.to_dict() for f in self.files],
-                "totals": {k: self.total(k) for k in ("added", "updated", "unchanged", "duplicates")}
-                | {"chunks": self.chunks, "failed_files": len(self.failed_files)},
-                "near_duplicates": self.total("near_duplicates")}
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "totals": {k: self.total(k) for k in ("added", "updated", "unchanged", "duplicates")}
+            | {"chunks": self.chunks, "failed_files": len(self.failed_files)},
+            "near_duplicates": self.total("near_duplicates"),
+        }
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -127,8 +137,9 @@ def _unicode(value, *, text: bool = False):
         return value
     if text:
         return _SURROGATE.sub("\ufffd", value)
-    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if "\udc80" <= m.group() <= "\udcff"
-                          else "\ufffd", value)
+    return _SURROGATE.sub(
+        lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if "\udc80" <= m.group() <= "\udcff" else "\ufffd", value
+    )
 
 
 DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
@@ -153,9 +164,18 @@ class _Pending:
 
 
 class Ingestor:
-    def __init__(self, library: Library, embedder, *, chunk_chars: int = DEFAULT_MAX_CHARS,
-                 batch_chunks: int = 256, progress: Progress | None = None, sentence_vectors: bool = True,
-                 near_duplicates: str = "link", max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS):
+    def __init__(
+        self,
+        library: Library,
+        embedder,
+        *,
+        chunk_chars: int = DEFAULT_MAX_CHARS,
+        batch_chunks: int = 256,
+        progress: Progress | None = None,
+        sentence_vectors: bool = True,
+        near_duplicates: str = "link",
+        max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
+    ):
         if near_duplicates not in neardup.MODES:
             raise ValueError(f"near_duplicates must be one of {neardup.MODES}, got {near_duplicates!r}")
         self.near_duplicates = near_duplicates
@@ -179,16 +199,23 @@ class Ingestor:
         self.report = IngestReport()
 
     # -- public -------------------------------------------------------------------------------------------
-    def ingest_paths(self, paths: Iterable[str | Path], *, lang: str | None = None,
-                     source: str | None = None, names: Mapping[str, str] | None = None) -> IngestReport:
+    def ingest_paths(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        lang: str | None = None,
+        source: str | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> IngestReport:
         """Ingest files and folders. ``names`` maps a path (as given) to the name it stands for (an upload's
         name, for a file saved in a temporary folder): that name, not the path, is then the article's locator
         and identity."""
         with self.library.writing():  # the whole run: one writer per store, across processes
             return self._ingest_paths(paths, lang=lang, source=source, names=names)
 
-    def _ingest_paths(self, paths: Iterable[str | Path], *, lang: str | None, source: str | None,
-                      names: Mapping[str, str] | None) -> IngestReport:
+    def _ingest_paths(
+        self, paths: Iterable[str | Path], *, lang: str | None, source: str | None, names: Mapping[str, str] | None
+    ) -> IngestReport:
         self.recover()
         for path, name, err in iter_named_files(paths):
             result = FileResult(str(path))
@@ -198,8 +225,7 @@ class Ingestor:
                 result.errors.append(f"{path}: {err}")
             else:
                 given = (names or {}).get(str(path))
-                self._ingest_file(path, result, lang=lang, source=source, name=given or name,
-                                  display=given)
+                self._ingest_file(path, result, lang=lang, source=source, name=given or name, display=given)
             self.progress("file", 1)
         self.flush()
         return self.report
@@ -222,8 +248,9 @@ class Ingestor:
             self._recovered = True
 
     # -- internals ----------------------------------------------------------------------------------------
-    def _ingest_file(self, path: Path, result: FileResult, *, lang, source, name: str,
-                     display: str | None = None) -> None:
+    def _ingest_file(
+        self, path: Path, result: FileResult, *, lang, source, name: str, display: str | None = None
+    ) -> None:
         """One file's articles. Each gets the identity ``identity_key(source, name + item suffix)``; with
         ``display`` (an upload's name) the stored locator is that name instead of the (temporary) path. A link
         to a file of another name is read as that file (its name and stem, not the link's, make the identity
@@ -237,11 +264,16 @@ class Ingestor:
                 if isinstance(item, ItemError):
                     result.errors.append(f"{item.locator}: {item.reason}")
                     continue
-                suffix = item.locator[len(prefix):] if item.locator.startswith(prefix) else ""
+                suffix = item.locator[len(prefix) :] if item.locator.startswith(prefix) else ""
                 if display is not None:
                     item.locator = display + suffix
-                self._add_article(item, result, key=identity_key(item.source, name + suffix),
-                                  owner=str(real), fallback_key=identity_key(item.source, str(real) + suffix))
+                self._add_article(
+                    item,
+                    result,
+                    key=identity_key(item.source, name + suffix),
+                    owner=str(real),
+                    fallback_key=identity_key(item.source, str(real) + suffix),
+                )
         except LoadError as e:
             result.failed = True
             result.errors.append(str(e))
@@ -261,8 +293,15 @@ class Ingestor:
             doc_id = make_doc_id(explicit=None, url=None, locator=art.locator, key=fallback_key)
         return doc_id
 
-    def _add_article(self, art: RawArticle, result: FileResult, *, key: str | None = None,
-                     owner: str | None = None, fallback_key: str | None = None) -> None:
+    def _add_article(
+        self,
+        art: RawArticle,
+        result: FileResult,
+        *,
+        key: str | None = None,
+        owner: str | None = None,
+        fallback_key: str | None = None,
+    ) -> None:
         art.text = text = _unicode(art.text, text=True)
         for name in ("locator", "title", "source", "url", "published", "lang", "id"):
             setattr(art, name, _unicode(getattr(art, name)))
@@ -270,8 +309,10 @@ class Ingestor:
             result.errors.append(f"{art.locator}: empty text")
             return
         if self.max_article_chars and len(text) > self.max_article_chars:
-            result.errors.append(f"{art.locator}: article is {len(text)} characters; the limit is "
-                                 f"{self.max_article_chars} ({MAX_CHARS_SETTING})")
+            result.errors.append(
+                f"{art.locator}: article is {len(text)} characters; the limit is "
+                f"{self.max_article_chars} ({MAX_CHARS_SETTING})"
+            )
             return
         h = content_hash(text)
         doc_id = self._doc_id(art, key, owner, fallback_key)
@@ -302,17 +343,27 @@ class Ingestor:
         lang = art.lang or detect_language(text)
         stamp = now_iso()
         rec = ArticleRecord(
-            id=doc_id, content_hash=h, title=art.title, source=art.source, url=art.url, published=art.published,
-            lang=lang, locator=art.locator, text=text, n_chunks=0, embedder=getattr(self.embedder, "name", "?"),
-            added_at=existing.added_at if existing else stamp, updated_at=stamp, duplicate_of=match,
+            id=doc_id,
+            content_hash=h,
+            title=art.title,
+            source=art.source,
+            url=art.url,
+            published=art.published,
+            lang=lang,
+            locator=art.locator,
+            text=text,
+            n_chunks=0,
+            embedder=getattr(self.embedder, "name", "?"),
+            added_at=existing.added_at if existing else stamp,
+            updated_at=stamp,
+            duplicate_of=match,
         )
         chunks = article_chunks(rec, self.chunk_chars)
         if not chunks:
             result.errors.append(f"{art.locator}: no sentences found in text")
             return
         rec.n_chunks = len(chunks)
-        self._pending.append(_Pending(rec, chunks, result, "updated" if existing else "added",
-                                      fp.keys if fp else None))
+        self._pending.append(_Pending(rec, chunks, result, "updated" if existing else "added", fp.keys if fp else None))
         self._pending_hashes[h] = doc_id
         self._pending_ids.add(doc_id)
         if fp:
@@ -321,7 +372,10 @@ class Ingestor:
                 self._pending_bands.setdefault(k, []).append(doc_id)
         self._pending_chunks += len(chunks)
         self._pending_sentences += sum(len(c.sentences) for c in chunks)
-        if self._pending_chunks >= self.batch_chunks or self._pending_sentences >= self.batch_chunks * SENTENCES_PER_CHUNK:
+        if (
+            self._pending_chunks >= self.batch_chunks
+            or self._pending_sentences >= self.batch_chunks * SENTENCES_PER_CHUNK
+        ):
             self.flush()
 
     def _near_match(self, fp: neardup.Fingerprint, doc_id: str) -> str | None:
@@ -347,9 +401,16 @@ class Ingestor:
         writes, i, j = [], 0, 0
         for p in self._pending:
             n, m = len(p.chunks), sum(len(c.sentences) for c in p.chunks)
-            writes.append(Write(p.rec, p.chunks, out.vectors[i : i + n],
-                                out.sentence_vectors[j : j + m] if out.sentence_vectors is not None else None,
-                                p.bands, out.latent[i : i + n] if out.latent is not None else None))
+            writes.append(
+                Write(
+                    p.rec,
+                    p.chunks,
+                    out.vectors[i : i + n],
+                    out.sentence_vectors[j : j + m] if out.sentence_vectors is not None else None,
+                    p.bands,
+                    out.latent[i : i + n] if out.latent is not None else None,
+                )
+            )
             i, j = i + n, j + m
         self.library.replace_many(writes)
         for p in self._pending:

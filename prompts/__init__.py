@@ -7,6 +7,7 @@ templates ship as package data and are found through :mod:`assistant.package_dat
 a template that is not there raises :class:`assistant.package_data.MissingDataFile` (an incomplete install, or a
 wrong template name), never an empty prompt.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,14 @@ from assistant import package_data
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(package_data.package_dir("prompts")), undefined=StrictUndefined,
-                       autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(package_data.package_dir("prompts")),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render(name: str, **variables) -> str:

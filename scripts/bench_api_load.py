@@ -6,6 +6,7 @@ a background thread, fires all requests at once (httpx.AsyncClient), each bounde
 whole run by ``--timeout`` too, then prints the error count and p50/p95/max latency, and how fast
 ``/healthz`` answered meanwhile (the event loop must not block). Exit status 1 on errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,13 @@ from assistant.api.server import BackgroundServer
 from assistant.services import Services
 from assistant.settings import Settings
 
-QUESTIONS = ["What did Russia say about Idlib?", "من ترأس الوفد الروسي الذي استقبله الأسد؟",
-             "Which UN Security Council resolution is mentioned?", "What is the capital of France?",
-             "When did the oil crisis start?"]
+QUESTIONS = [
+    "What did Russia say about Idlib?",
+    "من ترأس الوفد الروسي الذي استقبله الأسد؟",
+    "Which UN Security Council resolution is mentioned?",
+    "What is the capital of France?",
+    "When did the oil crisis start?",
+]
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
 
 
@@ -62,8 +67,10 @@ async def fire(url: str, n: int, timeout: float, stream: bool) -> list[tuple[int
             p.cancel()
         health = await probe
         if health:
-            print(f"/healthz during the load: {len(health)} probes, p50 {statistics.median(health):.0f} ms, "
-                  f"max {max(health):.0f} ms (the event loop stays free while answers run in threads)")
+            print(
+                f"/healthz during the load: {len(health)} probes, p50 {statistics.median(health):.0f} ms, "
+                f"max {max(health):.0f} ms (the event loop stays free while answers run in threads)"
+            )
         return [d.result() for d in done] + [("run timeout", timeout * 1000)] * len(pending)
 
 
@@ -92,19 +99,25 @@ def main() -> int:
         t = time.perf_counter()
         services = Services.from_settings(settings)
         report = services.ingestor().ingest_paths([SAMPLE])
-        print(f"setup: {report.total('added')} articles ingested in {time.perf_counter() - t:.1f} s "
-              f"(llm={args.llm}, embedder={services.embedder.name})")
+        print(
+            f"setup: {report.total('added')} articles ingested in {time.perf_counter() - t:.1f} s "
+            f"(llm={args.llm}, embedder={services.embedder.name})"
+        )
         with BackgroundServer(create_app(services)) as url:
             t = time.perf_counter()
             results = asyncio.run(fire(url, args.requests, args.timeout, args.stream))
             wall = time.perf_counter() - t
     ok = [ms for status, ms in results if status == 200]
     errors = Counter(str(status) for status, _ in results if status != 200)
-    print(f"{len(results)} concurrent POST /v1/ask{' (stream)' if args.stream else ''} in {wall:.1f} s: "
-          f"{len(ok)} ok, {sum(errors.values())} errors {dict(errors) if errors else ''}")
+    print(
+        f"{len(results)} concurrent POST /v1/ask{' (stream)' if args.stream else ''} in {wall:.1f} s: "
+        f"{len(ok)} ok, {sum(errors.values())} errors {dict(errors) if errors else ''}"
+    )
     if ok:
-        print(f"latency ms: p50 {statistics.median(ok):.0f}, p95 {pct(ok, 0.95):.0f}, max {max(ok):.0f}; "
-              f"throughput {len(ok) / wall:.1f} req/s")
+        print(
+            f"latency ms: p50 {statistics.median(ok):.0f}, p95 {pct(ok, 0.95):.0f}, max {max(ok):.0f}; "
+            f"throughput {len(ok) / wall:.1f} req/s"
+        )
     return 1 if errors else 0
 
 

@@ -7,6 +7,7 @@ the warm time to the first verified sentence (p50, p95: the time a reader waits 
 and, in synthesized mode, to the first streamed token. The questions alternate between Arabic and
 English, so a prompt cache that kept only one language's prompt would show here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,12 @@ from pathlib import Path
 from assistant.services import make_answerer, make_ingestor
 from assistant.settings import Settings
 
-QUESTIONS = ["What did Russia say about Idlib?", "من ترأس الوفد الروسي الذي استقبله الأسد؟",
-             "Which UN Security Council resolution is mentioned?", "What is the capital of France?"]
+QUESTIONS = [
+    "What did Russia say about Idlib?",
+    "من ترأس الوفد الروسي الذي استقبله الأسد؟",
+    "Which UN Security Council resolution is mentioned?",
+    "What is the capital of France?",
+]
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
 
 
@@ -50,11 +55,15 @@ def main() -> None:
         print(f"warm p50 {statistics.median(totals):.0f} ms, max {max(totals):.0f} ms over {len(totals)} questions")
         if sentences:
             p95 = sorted(sentences)[max(0, int(round(0.95 * len(sentences))) - 1)]
-            print(f"warm time to first verified sentence p50 {statistics.median(sentences):.0f} ms, p95 {p95:.0f} ms "
-                  f"over {len(sentences)} answers that showed one")
+            print(
+                f"warm time to first verified sentence p50 {statistics.median(sentences):.0f} ms, p95 {p95:.0f} ms "
+                f"over {len(sentences)} answers that showed one"
+            )
         if firsts:  # questions that reached the model (an abstention before it has no first token)
-            print(f"warm time to first token p50 {statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms "
-                  f"over {len(firsts)} model answers")
+            print(
+                f"warm time to first token p50 {statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms "
+                f"over {len(firsts)} model answers"
+            )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ found in the unit), asks the configured model for P(yes) with the answerer's own
 shown, how many of those the labels call unsupported (precision), and the share of supported ones shown (recall).
 The gate's target: at most 1 in 20 shown unsupported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,14 +33,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=None, help="write each label's checks and P(yes) here (JSON)")
     args = ap.parse_args()
-    labels = [lab for lab in load_labels()
-              if detect_language(lab["cited_text"]) != lab["lang"] and detect_language(lab["sentence"]) == lab["lang"]]
+    labels = [
+        lab
+        for lab in load_labels()
+        if detect_language(lab["cited_text"]) != lab["lang"] and detect_language(lab["sentence"]) == lab["lang"]
+    ]
     llm = make_llm(Settings())
     rows = []
     for lab in labels:
         unit = Unit("d", "c", 0, len(lab["cited_text"]), lab["cited_text"], 1.0, detect_language(lab["cited_text"]), 0)
         checked = not form_problems(lab["sentence"], lab["lang"]) and not unsupported_facts(
-            lab["sentence"], lab["cited_text"], given=lab.get("question") or "")
+            lab["sentence"], lab["cited_text"], given=lab.get("question") or ""
+        )
         p = llm.yes_probability(attributed.entailment_messages(lab["sentence"], unit)) if checked else 0.0
         rows.append({"p": p, "checked": checked, "supported": lab["label"] == "supported"})
         print(f"{len(rows)}/{len(labels)}", end="\r", file=sys.stderr, flush=True)
@@ -47,15 +52,19 @@ def main() -> None:
         args.out.write_text(json.dumps(rows), encoding="utf-8")
     supported = sum(r["supported"] for r in rows)
     checked = [r for r in rows if r["checked"]]
-    print(f"restatements across languages: {len(rows)} labels, {supported} supported; {len(checked)} pass the "
-          f"deterministic checks ({sum(r['supported'] for r in checked)} supported); highest P(yes) "
-          f"{max((r['p'] for r in checked), default=0):.3f}")
+    print(
+        f"restatements across languages: {len(rows)} labels, {supported} supported; {len(checked)} pass the "
+        f"deterministic checks ({sum(r['supported'] for r in checked)} supported); highest P(yes) "
+        f"{max((r['p'] for r in checked), default=0):.3f}"
+    )
     for bar in BARS:
         shown = [r for r in checked if r["p"] >= bar]
         ok = sum(r["supported"] for r in shown)
         precision = f"{ok / len(shown):.3f}" if shown else "n/a"
-        print(f"bar {bar:.2f}: shown {len(shown):3d}, unsupported among them {len(shown) - ok:3d} "
-              f"(precision {precision}), recall {ok / max(1, supported):.3f}")
+        print(
+            f"bar {bar:.2f}: shown {len(shown):3d}, unsupported among them {len(shown) - ok:3d} "
+            f"(precision {precision}), recall {ok / max(1, supported):.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ embedder, then embeds the very same chunk and sentence texts with the raw engine
 the sentences' latent terms), and prints tokens/s for both and their ratio. Rounds alternate (raw, ingest, raw,
 ingest, ...) so machine noise hits both sides alike.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def main() -> None:
     sentences = [c.text[s - c.start : e - c.start] for c in chunks for s, e in c.sentences]
     tokens = sum(emb.count_tokens(t) for t in texts)
     sent_tokens = sum(emb.count_tokens(t) for t in sentences)
-    print(f"{path.name}: {len(arts)} articles, {len(chunks)} chunks ({tokens} tokens), "
-          f"{len(sentences)} sentences ({sent_tokens} tokens)")
+    print(
+        f"{path.name}: {len(arts)} articles, {len(chunks)} chunks ({tokens} tokens), "
+        f"{len(sentences)} sentences ({sent_tokens} tokens)"
+    )
     raw_s, ing_s = [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
@@ -53,11 +56,15 @@ def main() -> None:
     raw, ing = min(raw_s), min(ing_s)
     embedded = tokens + 2 * sent_tokens  # sentences are read twice: vectors and latent terms
     print(f"raw embedder : {embedded / raw:8.0f} embedded tokens/s  ({raw:.1f} s, best of {args.repeat})")
-    print(f"full ingest  : {embedded / ing:8.0f} embedded tokens/s  ({ing:.1f} s: load, chunk, embed chunks and "
-          "sentences, latent terms, Chroma + FTS5 + SQLite writes)")
+    print(
+        f"full ingest  : {embedded / ing:8.0f} embedded tokens/s  ({ing:.1f} s: load, chunk, embed chunks and "
+        "sentences, latent terms, Chroma + FTS5 + SQLite writes)"
+    )
     print(f"ingest / raw : {raw / ing:8.2f}")
-    print(f"article text : {tokens / ing:8.0f} tokens/s of article text ingested (each token is read three times: "
-          "in its chunk, in its sentence and for its sentence's latent terms)")
+    print(
+        f"article text : {tokens / ing:8.0f} tokens/s of article text ingested (each token is read three times: "
+        "in its chunk, in its sentence and for its sentence's latent terms)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ ingest stored every article and the check is consistent.
 Limits: peak RSS is the child's ``ru_maxrss`` (Linux, KiB); with an embedded Chroma it includes the vector index,
 which grows with the store (see the README's memory note).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ def write_corpus(path: Path, n: int, sentences: int) -> int:
 
 def run(args: list[str], env: dict) -> tuple[int, str, float]:
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                       text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     return p.returncode, p.stdout, time.perf_counter() - t
 
 
@@ -60,10 +62,14 @@ def main() -> int:
     check_code, check_out, check_wall = run(["docs", "check", "--json"], env)
     report = json.loads(check_out) if check_out.strip().startswith("{") else {}
     print(f"articles: {a.n} x {a.sentences} sentences ({size / 1e6:.1f} MB JSONL), embedder {a.embedder}")
-    print(f"ingest: exit {code}, {wall:.1f} s, {a.n / wall:.0f} articles/s, peak RSS {peak_mb:.0f} MB, "
-          f"added {totals.get('added')}, chunks {totals.get('chunks')}")
-    print(f"docs check: exit {check_code}, {check_wall:.1f} s, consistent {report.get('consistent')}, "
-          f"{report.get('articles')} articles, {report.get('chunks')} chunks, {report.get('sentences')} sentences")
+    print(
+        f"ingest: exit {code}, {wall:.1f} s, {a.n / wall:.0f} articles/s, peak RSS {peak_mb:.0f} MB, "
+        f"added {totals.get('added')}, chunks {totals.get('chunks')}"
+    )
+    print(
+        f"docs check: exit {check_code}, {check_wall:.1f} s, consistent {report.get('consistent')}, "
+        f"{report.get('articles')} articles, {report.get('chunks')} chunks, {report.get('sentences')} sentences"
+    )
     if not a.keep:
         import shutil
 

@@ -9,12 +9,12 @@ Queries are real questions embedded by the real embedder. At each checkpoint it 
 embedding alone, dense retrieval, hybrid retrieval, and hybrid retrieval with a lang + date filter, with and
 without the latent-term rescoring (:mod:`assistant.store.latent`).
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import re
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -22,14 +22,20 @@ from pathlib import Path
 import numpy as np
 
 from assistant.backends.local import LocalE5Embedder
-from assistant.store.latent import DOC_TERMS, pack
 from assistant.retrieval.retriever import Filters, FusionWeights, Retriever
-from assistant.store.library import ArticleRecord, ChunkRecord, Library, now_iso, sentence_records
 from assistant.store.keys import content_hash, make_chunk_id
+from assistant.store.latent import DOC_TERMS, pack
+from assistant.store.library import ArticleRecord, ChunkRecord, Library, now_iso, sentence_records
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample_corpus"
-QUESTIONS = ["What did Russia say about Idlib?", "ماذا قالت روسيا عن إدلب؟", "When did the oil crisis start?",
-             "كم عدد ضحايا الطاعون الأسود؟", "Who led the Russian delegation?", "ما هو القرار 2254؟"]
+QUESTIONS = [
+    "What did Russia say about Idlib?",
+    "ماذا قالت روسيا عن إدلب؟",
+    "When did the oil crisis start?",
+    "كم عدد ضحايا الطاعون الأسود؟",
+    "Who led the Russian delegation?",
+    "ما هو القرار 2254؟",
+]
 
 
 def vocab() -> tuple[list[str], list[str]]:
@@ -55,17 +61,57 @@ def add_batch(lib: Library, start: int, n: int, words, rng, pyrng) -> None:
         text = f"{s1} {s2}"
         doc_id = f"syn{i}"
         day = f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        meta = {"lang": lang, "source": f"src{i % 7}", "published": day, "date": int(day.replace("-", "")),
-                "title": s1[:40]}
-        chunks.append(ChunkRecord(make_chunk_id(doc_id, content_hash(text), 0), doc_id, 0, 0, len(text), text,
-                                  [(0, len(s1)), (len(s1) + 1, len(text))], meta))
-        recs.append(ArticleRecord(doc_id, content_hash(text), s1[:40], meta["source"], None, day, lang, doc_id, text,
-                                  1, "synthetic", now_iso(), now_iso()))
+        meta = {
+            "lang": lang,
+            "source": f"src{i % 7}",
+            "published": day,
+            "date": int(day.replace("-", "")),
+            "title": s1[:40],
+        }
+        chunks.append(
+            ChunkRecord(
+                make_chunk_id(doc_id, content_hash(text), 0),
+                doc_id,
+                0,
+                0,
+                len(text),
+                text,
+                [(0, len(s1)), (len(s1) + 1, len(text))],
+                meta,
+            )
+        )
+        recs.append(
+            ArticleRecord(
+                doc_id,
+                content_hash(text),
+                s1[:40],
+                meta["source"],
+                None,
+                day,
+                lang,
+                doc_id,
+                text,
+                1,
+                "synthetic",
+                now_iso(),
+                now_iso(),
+            )
+        )
     lib.index.add(chunks, unit(rng, len(chunks), 384))
     sents = sentence_records(chunks)
     lib.sentences.add(sents, unit(rng, len(sents), 384))
-    latent = {c.chunk_id: pack([(np.sort(rng.choice(16384, DOC_TERMS, replace=False)).astype(np.int32),
-                                 rng.random(DOC_TERMS, dtype=np.float32)) for _ in c.sentences]) for c in chunks}
+    latent = {
+        c.chunk_id: pack(
+            [
+                (
+                    np.sort(rng.choice(16384, DOC_TERMS, replace=False)).astype(np.int32),
+                    rng.random(DOC_TERMS, dtype=np.float32),
+                )
+                for _ in c.sentences
+            ]
+        )
+        for c in chunks
+    }
     lib.lexical.add([(c.chunk_id, c.doc_id, c.text, c.metadata) for c in chunks], latent=latent)
     for r in recs:
         lib.articles.put(r)

@@ -13,6 +13,7 @@ that; docs/benchmarks.md).
 The header line records the CPU count, load average and OMP settings so a table can be read in context.
 ``--limit`` cuts questions, never the indexed corpus.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,27 @@ SETTINGS = {
     "xquad.ar-q.en-ctx": "datasets/xquad/xquad.ar-q.en-ctx.dev.json",
     "arcd": "datasets/arcd/arcd-train.json",
 }
-COLUMNS = ("setting", "mode", "n", "R@1", "R@5", "R@10", "MRR", "nDCG@10", "p50 ms", "p95 ms",
-           "ingest tok/s", "raw tok/s", "ingest/raw")
+COLUMNS = (
+    "setting",
+    "mode",
+    "n",
+    "R@1",
+    "R@5",
+    "R@10",
+    "MRR",
+    "nDCG@10",
+    "p50 ms",
+    "p95 ms",
+    "ingest tok/s",
+    "raw tok/s",
+    "ingest/raw",
+)
 
 
 def raw_tokens_per_s(engine, embedder, texts: list[str], batch: int = 64) -> float:
     t0 = perf_counter()
     for i in range(0, len(texts), batch):
-        engine.passage(texts[i:i + batch])
+        engine.passage(texts[i : i + batch])
     seconds = perf_counter() - t0
     return sum(embedder.count_tokens(t) for t in texts) / seconds
 
@@ -54,18 +68,32 @@ def bench_setting(name: str, path: Path, embedder, engine, limit: int | None) ->
     with tempfile.TemporaryDirectory(prefix="bench-retrieval-", ignore_cleanup_errors=True) as tmp:
         library = Library(Path(tmp), collection="bench")
         stats = index_dataset(data, library, embedder)
-        print(f"[{name}] indexed {stats['documents']} paragraphs, {stats['chunks']} chunks in {stats['seconds']:.1f}s",
-              file=sys.stderr)
+        print(
+            f"[{name}] indexed {stats['documents']} paragraphs, {stats['chunks']} chunks in {stats['seconds']:.1f}s",
+            file=sys.stderr,
+        )
         for mode in RETRIEVAL_MODES:
             t0 = perf_counter()
             report = evaluate_retrieval(data, Retriever(library, embedder, mode=mode), limit=limit, ingest=stats)
-            print(f"[{name}] {mode}: {report['n_questions']} questions in {perf_counter() - t0:.1f}s",
-                  file=sys.stderr)
+            print(f"[{name}] {mode}: {report['n_questions']} questions in {perf_counter() - t0:.1f}s", file=sys.stderr)
             r, lat = report["retrieval"], report["latency_ms"]
-            rows.append({"setting": name, "mode": mode, "n": report["n_questions"], "R@1": r["recall@1"],
-                         "R@5": r["recall@5"], "R@10": r["recall@10"], "MRR": r["mrr"], "nDCG@10": r["ndcg@10"],
-                         "p50 ms": lat["p50"], "p95 ms": lat["p95"], "ingest tok/s": stats["tokens_per_s"],
-                         "raw tok/s": raw, "ingest/raw": stats["tokens_per_s"] / raw if raw else 0.0})
+            rows.append(
+                {
+                    "setting": name,
+                    "mode": mode,
+                    "n": report["n_questions"],
+                    "R@1": r["recall@1"],
+                    "R@5": r["recall@5"],
+                    "R@10": r["recall@10"],
+                    "MRR": r["mrr"],
+                    "nDCG@10": r["ndcg@10"],
+                    "p50 ms": lat["p50"],
+                    "p95 ms": lat["p95"],
+                    "ingest tok/s": stats["tokens_per_s"],
+                    "raw tok/s": raw,
+                    "ingest/raw": stats["tokens_per_s"] / raw if raw else 0.0,
+                }
+            )
     return rows
 
 
@@ -82,8 +110,14 @@ def _cell(key: str, value) -> str:
 def format_table(rows: list[dict]) -> str:
     cells = [[_cell(k, row[k]) for k in COLUMNS] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    line = lambda vals: "| " + " | ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
-                                          for i, (v, w) in enumerate(zip(vals, widths))) + " |"
+    line = lambda vals: (
+        "| "
+        + " | ".join(
+            v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
+            for i, (v, w) in enumerate(zip(vals, widths))
+        )
+        + " |"
+    )
     sep = "|" + "|".join(("-" * (w + 2)) for w in widths) + "|"
     return "\n".join([line(COLUMNS), sep, *(line(r) for r in cells)])
 
@@ -91,8 +125,7 @@ def format_table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="questions per setting (default: all)")
-    ap.add_argument("--settings", default=",".join(SETTINGS),
-                    help=f"comma-separated subset of: {', '.join(SETTINGS)}")
+    ap.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated subset of: {', '.join(SETTINGS)}")
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared folder (default ../shared)")
     args = ap.parse_args(argv)
     chosen = [s.strip() for s in args.settings.split(",") if s.strip()]
@@ -112,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     engine.passage(["warm-up"])
     embedder.embed_query("warm-up")
     omp = {k: os.environ.get(k, "unset") for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
-    print(f"# {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at start; "
-          + ", ".join(f"{k}={v}" for k, v in omp.items()))
+    print(
+        f"# {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at start; "
+        + ", ".join(f"{k}={v}" for k, v in omp.items())
+    )
     rows: list[dict] = []
     for name in chosen:
         rows.extend(bench_setting(name, args.shared / SETTINGS[name], embedder, engine, args.limit))

@@ -25,6 +25,7 @@ cores: pass a smaller ``--n``; the output says what ran.
 ``--embedder fake`` swaps in the hashing :class:`FakeEmbedder` (256 dims, no model) to measure the store and the
 pipeline alone at full N (memory, size, latency); its tokens/s say nothing about the real model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,14 +50,18 @@ from assistant.settings import Settings
 from assistant.store.library import Library
 from ingest.pipeline import Ingestor
 
-EN_WORDS = ("minister government rebels army talks ceasefire budget parliament election protest refugees border "
-            "fuel prices wheat imports electricity bank inflation currency port airport hospital school drought "
-            "flood president envoy agreement sanctions embassy trade oil gas pipeline court verdict journalists "
-            "strike workers union farmers harvest tourism hotel museum festival football league stadium").split()
-AR_WORDS = ("الوزير الحكومة المعارضة الجيش المحادثات الهدنة الموازنة البرلمان الانتخابات الاحتجاجات اللاجئين "
-            "الحدود الوقود الأسعار القمح الكهرباء البنك التضخم العملة الميناء المطار المستشفى المدرسة الجفاف "
-            "الفيضانات الرئيس المبعوث الاتفاق العقوبات السفارة التجارة النفط الغاز المحكمة الصحفيين الإضراب "
-            "العمال النقابة المزارعين الحصاد السياحة الفندق المتحف المهرجان الدوري الملعب").split()
+EN_WORDS = (
+    "minister government rebels army talks ceasefire budget parliament election protest refugees border "
+    "fuel prices wheat imports electricity bank inflation currency port airport hospital school drought "
+    "flood president envoy agreement sanctions embassy trade oil gas pipeline court verdict journalists "
+    "strike workers union farmers harvest tourism hotel museum festival football league stadium"
+).split()
+AR_WORDS = (
+    "الوزير الحكومة المعارضة الجيش المحادثات الهدنة الموازنة البرلمان الانتخابات الاحتجاجات اللاجئين "
+    "الحدود الوقود الأسعار القمح الكهرباء البنك التضخم العملة الميناء المطار المستشفى المدرسة الجفاف "
+    "الفيضانات الرئيس المبعوث الاتفاق العقوبات السفارة التجارة النفط الغاز المحكمة الصحفيين الإضراب "
+    "العمال النقابة المزارعين الحصاد السياحة الفندق المتحف المهرجان الدوري الملعب"
+).split()
 EN_PLACES = "Damascus Cairo Idlib Amman Beirut Riyadh Tunis Baghdad Rabat Doha Khartoum Sanaa".split()
 AR_PLACES = "دمشق القاهرة إدلب عمان بيروت الرياض تونس بغداد الرباط الدوحة الخرطوم صنعاء".split()
 
@@ -76,8 +81,20 @@ def write_articles(path: Path, start: int, stop: int, seed: int) -> None:
             lang = "ar" if i % 2 else "en"
             text = " ".join(sentence(rng, lang) for _ in range(rng.randint(3, 6)))
             day = f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-            f.write(json.dumps({"id": f"syn{i}", "title": text[:60], "text": text, "lang": lang,
-                                "source": f"src{i % 7}", "published": day}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"syn{i}",
+                        "title": text[:60],
+                        "text": text,
+                        "lang": lang,
+                        "source": f"src{i % 7}",
+                        "published": day,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 class TimedEmbedder:
@@ -124,8 +141,11 @@ class ChromaServer:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         chroma = Path(sys.executable).with_name("chroma")
-        self.proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(chroma), "run", "--path", str(path), "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -168,24 +188,38 @@ def latency(lib: Library, emb, n: int, seed: int) -> dict:
         hits = retriever.retrieve(q, top_k=5, filters=flt)  # embeds the question (and its latent terms)
         times.append((time.perf_counter() - t) * 1000)
         empty += not hits
-    return {"p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
-            "queries": n, "empty_results": empty}
+    return {
+        "p50_ms": round(float(np.percentile(times, 50)), 1),
+        "p95_ms": round(float(np.percentile(times, 95)), 1),
+        "queries": n,
+        "empty_results": empty,
+    }
 
 
 def ingest(lib: Library, emb: TimedEmbedder, path: Path) -> dict:
     s0, tok0 = emb.seconds, emb.tokens
     t = time.perf_counter()
     bar = tqdm(desc=f"{path.stem} chunks", unit="chunk", file=sys.stderr, mininterval=10)  # as `assistant ingest`
-    report = Ingestor(lib, emb, batch_chunks=Settings().ingest_batch,
-                      progress=lambda kind, n: bar.update(n) if kind == "chunks" else None).ingest_paths([path])
+    report = Ingestor(
+        lib,
+        emb,
+        batch_chunks=Settings().ingest_batch,
+        progress=lambda kind, n: bar.update(n) if kind == "chunks" else None,
+    ).ingest_paths([path])
     bar.close()
     wall = time.perf_counter() - t
     assert report.ok, report.to_dict()["totals"]
     tokens, raw = emb.tokens - tok0, emb.seconds - s0
-    return {"articles": report.total("added"), "chunks": report.chunks,
-            "near_duplicates": report.total("near_duplicates"),
-            "embedded_tokens": tokens, "wall_s": round(wall, 1), "ingest_tokens_per_s": round(tokens / wall),
-            "raw_embedder_tokens_per_s": round(tokens / raw), "ingest_over_raw": round(raw / wall, 3)}
+    return {
+        "articles": report.total("added"),
+        "chunks": report.chunks,
+        "near_duplicates": report.total("near_duplicates"),
+        "embedded_tokens": tokens,
+        "wall_s": round(wall, 1),
+        "ingest_tokens_per_s": round(tokens / wall),
+        "raw_embedder_tokens_per_s": round(tokens / raw),
+        "ingest_over_raw": round(raw / wall, 3),
+    }
 
 
 def main() -> None:
@@ -197,8 +231,11 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the store and the JSONL files")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--embedder", choices=("local", "fake"), default="local")
-    ap.add_argument("--chroma-server", action="store_true",
-                    help="keep the vectors in a `chroma run` server process; its peak RSS is printed too")
+    ap.add_argument(
+        "--chroma-server",
+        action="store_true",
+        help="keep the vectors in a `chroma run` server process; its peak RSS is printed too",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     home = args.home or work / "home"
@@ -209,13 +246,21 @@ def main() -> None:
     emb = TimedEmbedder(LocalE5Embedder() if args.embedder == "local" else FakeEmbedder())
     server = ChromaServer(work / "chroma-server") if args.chroma_server else None
     lib = Library(home, chroma_host="localhost", chroma_port=server.port) if server else Library(home)
-    results = {"n": args.n, "checkpoint": cut, "embedder": emb.name, "chroma": "server" if server else "embedded",
-               "rss_before_ingest_mb": round(peak_rss_mb())}
+    results = {
+        "n": args.n,
+        "checkpoint": cut,
+        "embedder": emb.name,
+        "chroma": "server" if server else "embedded",
+        "rss_before_ingest_mb": round(peak_rss_mb()),
+    }
     for (path, a, b), label in zip(parts, ("checkpoint", "final")):
         stage = ingest(lib, emb, path)
-        stage.update(total_articles=lib.articles.count(), peak_rss_mb=round(peak_rss_mb()),
-                     store_mb=round(du_mb(home) + (du_mb(work / "chroma-server") if server else 0.0), 1),
-                     latency=latency(lib, emb, args.queries, args.seed))
+        stage.update(
+            total_articles=lib.articles.count(),
+            peak_rss_mb=round(peak_rss_mb()),
+            store_mb=round(du_mb(home) + (du_mb(work / "chroma-server") if server else 0.0), 1),
+            latency=latency(lib, emb, args.queries, args.seed),
+        )
         if server:
             stage["server_peak_rss_mb"] = round(server.peak_rss_mb())
         results[label] = stage

@@ -2,6 +2,7 @@
 
 Run from the repository root: python scripts/build_sample_corpus.py [SHARED_DIR]
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ def main() -> None:
         for art in squad_articles(SHARED / f"datasets/xquad/xquad.{lang}.dev.json", XQUAD_TITLES):
             name = art["title"].replace("_", " ")
             for i, p in enumerate(art["paragraphs"]):
-                row = {"id": f"xquad-{lang}-{art['title'].lower()}-{i}", "title": f"{name} ({i + 1})",
-                       "text": p["context"], "lang": lang, "source": "XQuAD (Wikipedia)"}
+                row = {
+                    "id": f"xquad-{lang}-{art['title'].lower()}-{i}",
+                    "title": f"{name} ({i + 1})",
+                    "text": p["context"],
+                    "lang": lang,
+                    "source": "XQuAD (Wikipedia)",
+                }
                 if lang == "en":
                     row["url"] = f"https://en.wikipedia.org/wiki/{art['title']}"
                 rows.append(row)
@@ -45,8 +51,15 @@ def main() -> None:
     rows = []
     for k, art in enumerate(squad_articles(SHARED / "datasets/arcd/arcd-train.json", ARCD_TITLES)):
         for i, p in enumerate(art["paragraphs"]):
-            rows.append({"id": f"arcd-{k}-{i}", "title": f"{art['title']} ({i + 1})", "text": p["context"],
-                         "lang": "ar", "source": "ARCD (Arabic Wikipedia)"})
+            rows.append(
+                {
+                    "id": f"arcd-{k}-{i}",
+                    "title": f"{art['title']} ({i + 1})",
+                    "text": p["context"],
+                    "lang": "ar",
+                    "source": "ARCD (Arabic Wikipedia)",
+                }
+            )
     write_jsonl(OUT / "arcd-sample.ar.jsonl", rows)
 
 

@@ -11,6 +11,7 @@ Usage: .venv/bin/python scripts/fit_query_centering.py [--shared ../shared] [--a
 Writes assistant/backends/e5_query_centering.json (the retriever reads it through the embedder's
 ``query_centering``). Limits: the constants belong to this embedder; another embedder gets no centering.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "assistant" / "backends" / "e5_query_centering.json"
 # question language -> (same-language split: its questions, cross-language split: those questions + the other contexts)
-SPLITS = {"ar": ("xquad/xquad.ar.dev.json", "xquad/xquad.ar-q.en-ctx.dev.json"),
-          "en": ("xquad/xquad.en.dev.json", "xquad/xquad.en-q.ar-ctx.dev.json")}
+SPLITS = {
+    "ar": ("xquad/xquad.ar.dev.json", "xquad/xquad.ar-q.en-ctx.dev.json"),
+    "en": ("xquad/xquad.en.dev.json", "xquad/xquad.en-q.ar-ctx.dev.json"),
+}
 
 
 def _questions_and_gold(path: Path) -> tuple[list[str], list[str], list[int]]:
@@ -59,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         centred /= np.linalg.norm(centred, axis=1, keepdims=True)
         offset = float(np.mean((qx * p).sum(1) - (centred * p).sum(1)))
         out["fitted_on"][lang] = [same, cross]
-        out["languages"][lang] = {"n_questions": len(questions), "offset": round(offset, 4),
-                                  "mean": [round(float(x), 6) for x in mean]}
+        out["languages"][lang] = {
+            "n_questions": len(questions),
+            "offset": round(offset, 4),
+            "mean": [round(float(x), 6) for x in mean],
+        }
         print(f"{lang}: {len(questions)} questions, offset {offset:.4f}", file=sys.stderr)
     OUT.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}", file=sys.stderr)

@@ -6,6 +6,7 @@ Usage: .venv/bin/python scripts/settings_doc.py [--check]
 added, renamed or re-described without regenerating the page). A field without a description, or with a
 machine-dependent default this script cannot describe, is an error: every setting is documented.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,7 @@ PREFIX = Settings.model_config.get("env_prefix", "")
 FACTORY_DEFAULTS = {
     "home": "`$XDG_DATA_HOME/news-qa-assistant` (XDG data dir; without it `~/.local/share/news-qa-assistant`)",
     "model_dir": "`$XDG_CACHE_HOME/news-qa-assistant/models` (XDG cache dir; without it "
-                 "`~/.cache/news-qa-assistant/models`)",
+    "`~/.cache/news-qa-assistant/models`)",
     "llm_threads": "the machine's CPU count",
 }
 PLAIN_FACTORIES = {list: "none (empty list)", dict: "none (empty)", tuple: "none (empty)", set: "none (empty)"}
@@ -121,8 +122,9 @@ def default_text(name: str, field) -> str:
             return FACTORY_DEFAULTS[name]
         if field.default_factory in PLAIN_FACTORIES:
             return PLAIN_FACTORIES[field.default_factory]
-        raise SystemExit(f"settings_doc: {name} has a computed default; describe it in FACTORY_DEFAULTS "
-                         f"({Path(__file__).name})")
+        raise SystemExit(
+            f"settings_doc: {name} has a computed default; describe it in FACTORY_DEFAULTS ({Path(__file__).name})"
+        )
     value = field.default
     if value is PydanticUndefined:
         return "required"
@@ -141,11 +143,12 @@ def sections() -> dict[str, str]:
     "General"."""
     path = Path(inspect.getsourcefile(Settings))
     lines = path.read_text(encoding="utf-8").splitlines()
-    cls = next(n for n in ast.walk(ast.parse("\n".join(lines)))
-               if isinstance(n, ast.ClassDef) and n.name == Settings.__name__)
+    cls = next(
+        n for n in ast.walk(ast.parse("\n".join(lines))) if isinstance(n, ast.ClassDef) and n.name == Settings.__name__
+    )
     out, current, prev_end = {}, "General", cls.body[0].lineno - 1
     for node in cls.body:
-        between = [ln.strip() for ln in lines[prev_end:node.lineno - 1]]
+        between = [ln.strip() for ln in lines[prev_end : node.lineno - 1]]
         comments = [ln[1:].strip() for ln in between if ln.startswith("#")]
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if comments:

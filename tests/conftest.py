@@ -9,6 +9,7 @@
   only hide a test that never ran; leave a test out with ``-m`` instead. Tests for this rule are in
   tests/test_suite_rules.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
-NO_SKIP = ("a skip hides a test that never ran: install what it needs (README.md quick start and .ci/run install "
-           "the model, playwright and Chromium) or leave it out with -m")
+NO_SKIP = (
+    "a skip hides a test that never ran: install what it needs (README.md quick start and .ci/run install "
+    "the model, playwright and Chromium) or leave it out with -m"
+)
 
 
 def _skip_reason(longrepr) -> str:

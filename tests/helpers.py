@@ -5,6 +5,7 @@ Limits: ``within`` forks, so it is POSIX only and must not be used after the emb
 in the calling process (a forked child does not inherit them); ``api_client`` builds a fresh ``Library`` per
 call, so two clients on one home are two readers of one store, as two processes would be.
 """
+
 from __future__ import annotations
 
 import pytest

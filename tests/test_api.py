@@ -3,6 +3,7 @@
 Fake LLM and fake embedder (relevance bars at 0 so the fake embedder's low scores still answer), one store per
 module; the last test uses the real embedder over the bundled sample corpus.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,26 @@ from assistant.services import Services
 from assistant.settings import Settings
 from assistant.store.library import Library
 
-IDLIB = ("Russia stressed the need to stabilise Idlib while fighting terrorist groups. "
-         "The delegation met the president in Damascus on Tuesday.")
+IDLIB = (
+    "Russia stressed the need to stabilise Idlib while fighting terrorist groups. "
+    "The delegation met the president in Damascus on Tuesday."
+)
 OIL = "The oil crisis started in 1973 when producers cut exports. Prices quadrupled within months."
 ARABIC = "أكدت روسيا ضرورة إرساء الاستقرار في إدلب. والتقى الوفد الرئيس في دمشق."
 QUESTION = "What did Russia stress about Idlib?"
 
 
 def make_settings(home, **over) -> Settings:
-    base = dict(home=home, llm="fake", embedder="fake", min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0,
-                unit_min_relevance=0.0, unit_min_relevance_cross=0.0)
+    base = dict(
+        home=home,
+        llm="fake",
+        embedder="fake",
+        min_relevance=0.0,
+        min_relevance_cross=0.0,
+        min_support=0.0,
+        unit_min_relevance=0.0,
+        unit_min_relevance_cross=0.0,
+    )
     return Settings(**(base | over))
 
 
@@ -45,12 +56,23 @@ def client_for(library, *, llm=None, embedder=None, raise_server_exceptions=True
 def corpus(library):
     """A client over a store holding three articles (English, English, Arabic)."""
     c = client_for(library)
-    r = c.post("/v1/documents", json={"documents": [
-        {"text": IDLIB, "title": "Idlib talks", "source": "wire", "id": "idlib-en", "lang": "en",
-         "published": "2019-09-10"},
-        {"text": OIL, "title": "Oil", "source": "archive", "url": "https://example.org/oil"},
-        {"text": ARABIC, "title": "إدلب", "source": "sana", "lang": "ar"},
-    ]})
+    r = c.post(
+        "/v1/documents",
+        json={
+            "documents": [
+                {
+                    "text": IDLIB,
+                    "title": "Idlib talks",
+                    "source": "wire",
+                    "id": "idlib-en",
+                    "lang": "en",
+                    "published": "2019-09-10",
+                },
+                {"text": OIL, "title": "Oil", "source": "archive", "url": "https://example.org/oil"},
+                {"text": ARABIC, "title": "إدلب", "source": "sana", "lang": "ar"},
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
     assert [x["status"] for x in r.json()["results"]] == ["added"] * 3
     return c
@@ -94,12 +116,17 @@ def test_ready_is_503_when_the_store_fails(library, monkeypatch):
 
 # ------------------------------------------------------------------------------------------------ documents
 def test_documents_statuses_list_show_delete(corpus):
-    r = corpus.post("/v1/documents", json={"documents": [
-        {"text": IDLIB, "id": "idlib-en"},                       # same id, same text
-        {"text": OIL, "id": "oil-copy"},                         # same text under another id
-        {"text": "A brand new article about rain in Cairo.", "id": "tmp-1"},
-        {"text": "   "},
-    ]}).json()["results"]
+    r = corpus.post(
+        "/v1/documents",
+        json={
+            "documents": [
+                {"text": IDLIB, "id": "idlib-en"},  # same id, same text
+                {"text": OIL, "id": "oil-copy"},  # same text under another id
+                {"text": "A brand new article about rain in Cairo.", "id": "tmp-1"},
+                {"text": "   "},
+            ]
+        },
+    ).json()["results"]
     assert [x["status"] for x in r] == ["unchanged", "duplicate", "added", "failed"]
     assert r[1]["duplicate_of"] and r[3]["error"] == "empty text" and r[2]["id"] == "tmp-1"
     r = corpus.post("/v1/documents", json={"documents": [{"text": "Rain in Cairo, updated.", "id": "tmp-1"}]})
@@ -116,9 +143,13 @@ def test_documents_statuses_list_show_delete(corpus):
 
 def test_upload_good_and_broken_file(library):
     c = client_for(library)
-    files = [("files", ("../../etc/notes é.txt", "Floods hit the delta region on Monday. Roads were closed.".encode(),
-                        "text/plain")),
-             ("files", ("broken.json", b"{not json", "application/json"))]
+    files = [
+        (
+            "files",
+            ("../../etc/notes é.txt", b"Floods hit the delta region on Monday. Roads were closed.", "text/plain"),
+        ),
+        ("files", ("broken.json", b"{not json", "application/json")),
+    ]
     r = c.post("/v1/documents", files=files, data={"source": "uploads", "lang": "en"})
     assert r.status_code == 200, r.text
     good, bad = r.json()["results"]
@@ -129,8 +160,9 @@ def test_upload_good_and_broken_file(library):
 
 
 def test_documents_content_type_and_missing_files(corpus):
-    assert_error(corpus.post("/v1/documents", content=b"text", headers={"content-type": "text/plain"}), 415,
-                 "Content-Type")
+    assert_error(
+        corpus.post("/v1/documents", content=b"text", headers={"content-type": "text/plain"}), 415, "Content-Type"
+    )
     assert_error(corpus.post("/v1/documents", data={"source": "x"}, files={"other": ("a.txt", b"x")}), 422, "files")
 
 
@@ -145,8 +177,9 @@ def test_ask_shape_and_verbatim_citations(corpus):
     for c in out["citations"]:
         text = corpus.get(f"/v1/documents/{c['doc_id']}").json()["text"]
         assert text[c["start"] : c["end"]] == c["quote"]
-    assert {x["doc_id"] for x in out["retrieved"]} <= {d["id"] for d in corpus.get("/v1/documents").json()
-                                                      ["documents"] if d["lang"] == "en"}
+    assert {x["doc_id"] for x in out["retrieved"]} <= {
+        d["id"] for d in corpus.get("/v1/documents").json()["documents"] if d["lang"] == "en"
+    }
 
 
 def test_ask_stream_event_order(corpus):
@@ -178,8 +211,9 @@ def test_ask_stream_attributed_sends_each_verified_sentence_before_final(corpus)
 
 def test_chat_completion_stream_attributed_deltas_are_the_verified_sentences(corpus):
     c = client_for(corpus.app.state.services.library, answer_mode="attributed")
-    with c.stream("POST", "/v1/chat/completions",
-                  json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}) as r:
+    with c.stream(
+        "POST", "/v1/chat/completions", json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    ) as r:
         events = sse_events(r.read().decode("utf-8"))
     chunks = [json.loads(d) for _, d in events[:-1]]
     content = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks)
@@ -189,16 +223,30 @@ def test_chat_completion_stream_attributed_deltas_are_the_verified_sentences(cor
 def test_ask_with_history_uses_follow_up(corpus):
     llm = FakeLLM()
     c = client_for(corpus.app.state.services.library, llm=llm)
-    r = c.post("/v1/ask", json={"question": "and the oil crisis?", "history": [
-        {"role": "user", "content": "When did prices quadruple?"}, {"role": "assistant", "content": "In 1973 [1]."}]})
+    r = c.post(
+        "/v1/ask",
+        json={
+            "question": "and the oil crisis?",
+            "history": [
+                {"role": "user", "content": "When did prices quadruple?"},
+                {"role": "assistant", "content": "In 1973 [1]."},
+            ],
+        },
+    )
     assert r.status_code == 200 and r.json()["standalone_question"]
     assert any("<conversation>" in m.content for call in llm.history for m in call)
 
 
 # ------------------------------------------------------------------------------------------------------ chat
 def test_chat_completion_shape(corpus):
-    r = corpus.post("/v1/chat/completions", json={"model": "my-model", "temperature": 0.3, "messages": [
-        {"role": "system", "content": "be brief"}, {"role": "user", "content": QUESTION}]})
+    r = corpus.post(
+        "/v1/chat/completions",
+        json={
+            "model": "my-model",
+            "temperature": 0.3,
+            "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": QUESTION}],
+        },
+    )
     out = r.json()
     assert r.status_code == 200 and out["object"] == "chat.completion" and out["model"] == "my-model"
     msg = out["choices"][0]["message"]
@@ -207,8 +255,9 @@ def test_chat_completion_shape(corpus):
 
 
 def test_chat_completion_stream_chunks(corpus):
-    with corpus.stream("POST", "/v1/chat/completions",
-                       json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}) as r:
+    with corpus.stream(
+        "POST", "/v1/chat/completions", json={"stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    ) as r:
         events = sse_events(r.read().decode("utf-8"))
     assert all(e is None for e, _ in events) and events[-1][1] == "[DONE]"
     chunks = [json.loads(d) for _, d in events[:-1]]
@@ -220,8 +269,10 @@ def test_chat_completion_stream_chunks(corpus):
 
 
 def test_chat_last_message_must_be_user(corpus):
-    r = corpus.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"},
-                                                               {"role": "assistant", "content": "hello"}]})
+    r = corpus.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
+    )
     assert_error(r, 422, "messages[1].role")
     assert_error(corpus.post("/v1/chat/completions", json={"messages": []}), 422, "messages")
 
@@ -230,12 +281,13 @@ def test_chat_last_message_must_be_user(corpus):
 @pytest.mark.parametrize("read_auth", [False, True])
 def test_auth_matrix(library, read_auth):
     c = client_for(library, api_keys=["k1", "k2"], api_read_auth=read_auth)
-    calls = {"ask": ("post", "/v1/ask", {"json": {"question": QUESTION}}, False),
-             "list": ("get", "/v1/documents", {}, False),
-             "chat": ("post", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "x?"}]}},
-                      False),
-             "add": ("post", "/v1/documents", {"json": {"documents": [{"text": "Auth test article text."}]}}, True),
-             "delete": ("delete", "/v1/documents/missing-doc", {}, True)}
+    calls = {
+        "ask": ("post", "/v1/ask", {"json": {"question": QUESTION}}, False),
+        "list": ("get", "/v1/documents", {}, False),
+        "chat": ("post", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "x?"}]}}, False),
+        "add": ("post", "/v1/documents", {"json": {"documents": [{"text": "Auth test article text."}]}}, True),
+        "delete": ("delete", "/v1/documents/missing-doc", {}, True),
+    }
     for name, (method, url, kw, write) in calls.items():
         protected = write or read_auth
         none = getattr(c, method)(url, **kw)
@@ -256,25 +308,34 @@ def test_auth_matrix(library, read_auth):
 # ---------------------------------------------------------------------------------------------------- limits
 @pytest.fixture(scope="module")
 def tight(library):
-    return client_for(library, api_max_body_bytes=4096, api_max_upload_bytes=2048, api_max_question_chars=50,
-                      api_max_history_turns=2, api_max_documents=2)
+    return client_for(
+        library,
+        api_max_body_bytes=4096,
+        api_max_upload_bytes=2048,
+        api_max_question_chars=50,
+        api_max_history_turns=2,
+        api_max_documents=2,
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"question": "x" * 51}, "question"),
-    ({"question": "   "}, "question"),
-    ({"question": "ok?", "top_k": 0}, "top_k"),
-    ({"question": "ok?", "top_k": 51}, "top_k"),
-    ({"question": "ok?", "history": [{"role": "user", "content": "a"}] * 3}, "history"),
-    ({"question": "ok?", "history": [{"role": "robot", "content": "a"}]}, "history[0].role"),
-    ({"question": "ok?", "filters": {"colour": "red"}}, "filters.colour"),
-    ({"question": "ok?", "filters": {"date_from": "2019/01/01"}}, "filters.date_from"),
-    ({"question": "ok?", "filters": {"lang": "fr"}}, "filters.lang"),
-    ({"question": "bad \ud800 text"}, "question"),
-    ({"question": 7}, "question"),
-    ({}, "question"),
-    ({"question": "ok?", "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"question": "x" * 51}, "question"),
+        ({"question": "   "}, "question"),
+        ({"question": "ok?", "top_k": 0}, "top_k"),
+        ({"question": "ok?", "top_k": 51}, "top_k"),
+        ({"question": "ok?", "history": [{"role": "user", "content": "a"}] * 3}, "history"),
+        ({"question": "ok?", "history": [{"role": "robot", "content": "a"}]}, "history[0].role"),
+        ({"question": "ok?", "filters": {"colour": "red"}}, "filters.colour"),
+        ({"question": "ok?", "filters": {"date_from": "2019/01/01"}}, "filters.date_from"),
+        ({"question": "ok?", "filters": {"lang": "fr"}}, "filters.lang"),
+        ({"question": "bad \ud800 text"}, "question"),
+        ({"question": 7}, "question"),
+        ({}, "question"),
+        ({"question": "ok?", "extra": 1}, "extra"),
+    ],
+)
 def test_ask_rejects_bad_input_naming_the_field(tight, body, field):
     data = json.dumps(body, ensure_ascii=True).encode()
     r = tight.post("/v1/ask", content=data, headers={"content-type": "application/json"})
@@ -285,36 +346,62 @@ CHAT_BODY = {"messages": [{"role": "user", "content": QUESTION}]}
 
 
 @pytest.mark.parametrize("route, base", [("/v1/ask", {"question": QUESTION}), ("/v1/chat/completions", CHAT_BODY)])
-@pytest.mark.parametrize("field, value", [
-    ("top_k", "5"), ("top_k", True), ("top_k", 5.0), ("top_k", [5]),
-    ("stream", "yes"), ("stream", "true"), ("stream", 1), ("stream", 0),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("top_k", "5"),
+        ("top_k", True),
+        ("top_k", 5.0),
+        ("top_k", [5]),
+        ("stream", "yes"),
+        ("stream", "true"),
+        ("stream", 1),
+        ("stream", 0),
+    ],
+)
 def test_loose_types_are_refused_naming_the_field(tight, route, base, field, value):
     assert_error(tight.post(route, json=base | {field: value}), 422, field)
 
 
-@pytest.mark.parametrize("item, field", [
-    ({"text": 5}, "documents[0].text"),
-    ({"text": "Rain.", "lang": True}, "documents[0].lang"),
-    ({"text": "Rain.", "published": 20190910}, "documents[0].published"),
-    ({"text": "Rain.", "id": 7}, "documents[0].id"),
-    ({"text": "Rain.", "title": ["t"]}, "documents[0].title"),
-])
+@pytest.mark.parametrize(
+    "item, field",
+    [
+        ({"text": 5}, "documents[0].text"),
+        ({"text": "Rain.", "lang": True}, "documents[0].lang"),
+        ({"text": "Rain.", "published": 20190910}, "documents[0].published"),
+        ({"text": "Rain.", "id": 7}, "documents[0].id"),
+        ({"text": "Rain.", "title": ["t"]}, "documents[0].title"),
+    ],
+)
 def test_documents_refuse_loose_types_naming_the_field(tight, item, field):
     assert_error(tight.post("/v1/documents", json={"documents": [item]}), 422, field)
 
 
 def test_json_natural_values_stay_valid(corpus):
     filters = {"lang": "en", "date_from": "2019-01-01", "date_to": "2019-12-31"}
-    r = corpus.post("/v1/ask", json={"question": QUESTION, "top_k": 3, "stream": False, "filters": filters,
-                                     "history": []})
+    r = corpus.post(
+        "/v1/ask", json={"question": QUESTION, "top_k": 3, "stream": False, "filters": filters, "history": []}
+    )
     assert r.status_code == 200, r.text
-    r = corpus.post("/v1/chat/completions", json=CHAT_BODY | {"top_k": 3, "stream": False, "filters": filters,
-                                                              "temperature": 0.3, "max_tokens": 50, "n": 1,
-                                                              "stream_options": None, "model": "m"})
+    r = corpus.post(
+        "/v1/chat/completions",
+        json=CHAT_BODY
+        | {
+            "top_k": 3,
+            "stream": False,
+            "filters": filters,
+            "temperature": 0.3,
+            "max_tokens": 50,
+            "n": 1,
+            "stream_options": None,
+            "model": "m",
+        },
+    )
     assert r.status_code == 200, r.text
-    r = corpus.post("/v1/chat/completions", json={"stream": None, "messages": [
-        {"role": "user", "content": [{"type": "text", "text": QUESTION}]}]})
+    r = corpus.post(
+        "/v1/chat/completions",
+        json={"stream": None, "messages": [{"role": "user", "content": [{"type": "text", "text": QUESTION}]}]},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -326,16 +413,18 @@ def test_body_size_limits(tight):
         for _ in range(10):
             yield b" " * 1000
         yield b'{"question": "ok?"}'
+
     r = tight.post("/v1/ask", content=chunked(), headers={"content-type": "application/json"})
     assert "content-length" not in r.request.headers
     assert_error(r, 413, "body")
-    assert_error(tight.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"}), 422,
-                 "body")
+    assert_error(tight.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"}), 422, "body")
 
 
 def test_upload_and_documents_limits(tight):
-    r = tight.post("/v1/documents", files=[("files", ("small.txt", b"Short text here.")),
-                                           ("files", ("big.txt", b"Large text. " * 300))])
+    r = tight.post(
+        "/v1/documents",
+        files=[("files", ("small.txt", b"Short text here.")), ("files", ("big.txt", b"Large text. " * 300))],
+    )
     assert_error(r, 413, "files[1]")
     assert "big.txt" in r.json()["error"]["message"]
     r = tight.post("/v1/documents", json={"documents": [{"text": f"Doc {i}."} for i in range(3)]})
@@ -392,8 +481,7 @@ def test_backend_failure_is_502_and_bugs_are_json_500(library):
         def embed_query(self, text):
             raise BackendError("OpenAI-compatible endpoint http://emb failed: ConnectError")
 
-    assert_error(client_for(library, embedder=BrokenEmbedder()).post("/v1/ask", json={"question": QUESTION}), 502,
-                 None)
+    assert_error(client_for(library, embedder=BrokenEmbedder()).post("/v1/ask", json={"question": QUESTION}), 502, None)
 
     class BuggyEmbedder(FakeEmbedder):
         def embed_query(self, text):
@@ -447,8 +535,9 @@ def test_a_failed_warm_up_is_logged_not_raised(library, caplog):
             raise BackendError("local model /models/x.gguf failed: bad magic")
 
     with caplog.at_level("WARNING", logger="assistant.api.server"):
-        warm_in_background(Services(make_settings(library.home), library, FakeEmbedder(), BrokenModel())) \
-            .join(timeout=30)
+        warm_in_background(Services(make_settings(library.home), library, FakeEmbedder(), BrokenModel())).join(
+            timeout=30
+        )
     assert "warm-up failed" in caplog.text and "x.gguf" in caplog.text
 
 
@@ -458,39 +547,69 @@ def served(tmp_path_factory):
     """The app as `assistant serve` builds it: the API with the Gradio UI mounted at /, its lifespan running."""
     from assistant.api.server import build
 
-    with TestClient(build(make_settings(tmp_path_factory.mktemp("serve-home")), ui=True),
-                    raise_server_exceptions=False) as c:
+    with TestClient(
+        build(make_settings(tmp_path_factory.mktemp("serve-home")), ui=True), raise_server_exceptions=False
+    ) as c:
         yield c
 
 
 API_ERRORS = [  # (method, path, status, Allow) on the API's own paths: the body is {"error": {...}} alone
-    ("GET", "/v1/ask", 405, "POST"), ("PUT", "/v1/ask", 405, "POST"), ("OPTIONS", "/v1/ask", 405, "POST"),
-    ("HEAD", "/v1/ask", 405, "POST"), ("GET", "/v1/chat/completions", 405, "POST"),
-    ("DELETE", "/v1/chat/completions", 405, "POST"), ("PUT", "/v1/documents", 405, "GET, POST"),
-    ("DELETE", "/v1/documents", 405, "GET, POST"), ("POST", "/v1/documents/x", 405, "GET, DELETE"),
-    ("PATCH", "/v1/documents/x", 405, "GET, DELETE"), ("POST", "/healthz", 405, "GET"),
-    ("HEAD", "/healthz", 405, "GET"), ("DELETE", "/readyz", 405, "GET"), ("POST", "/docs", 405, "GET, HEAD"),
-    ("POST", "/openapi.json", 405, "GET, HEAD"), ("PUT", "/redoc", 405, "GET, HEAD"),
-    ("GET", "/v1", 404, None), ("GET", "/v1/nope", 404, None), ("GET", "/v1/models", 404, None),
-    ("POST", "/v1/completions", 404, None), ("GET", "/v1/documents/x/y", 404, None),
-    ("GET", "/v1/documents/missing", 404, None), ("DELETE", "/v1/documents/missing", 404, None),
+    ("GET", "/v1/ask", 405, "POST"),
+    ("PUT", "/v1/ask", 405, "POST"),
+    ("OPTIONS", "/v1/ask", 405, "POST"),
+    ("HEAD", "/v1/ask", 405, "POST"),
+    ("GET", "/v1/chat/completions", 405, "POST"),
+    ("DELETE", "/v1/chat/completions", 405, "POST"),
+    ("PUT", "/v1/documents", 405, "GET, POST"),
+    ("DELETE", "/v1/documents", 405, "GET, POST"),
+    ("POST", "/v1/documents/x", 405, "GET, DELETE"),
+    ("PATCH", "/v1/documents/x", 405, "GET, DELETE"),
+    ("POST", "/healthz", 405, "GET"),
+    ("HEAD", "/healthz", 405, "GET"),
+    ("DELETE", "/readyz", 405, "GET"),
+    ("POST", "/docs", 405, "GET, HEAD"),
+    ("POST", "/openapi.json", 405, "GET, HEAD"),
+    ("PUT", "/redoc", 405, "GET, HEAD"),
+    ("GET", "/v1", 404, None),
+    ("GET", "/v1/nope", 404, None),
+    ("GET", "/v1/models", 404, None),
+    ("POST", "/v1/completions", 404, None),
+    ("GET", "/v1/documents/x/y", 404, None),
+    ("GET", "/v1/documents/missing", 404, None),
+    ("DELETE", "/v1/documents/missing", 404, None),
 ]
 SLASHED = [  # trailing slashes: with the UI mounted they reach it (without it FastAPI redirects)
-    ("GET", "/v1/", 404, None), ("POST", "/v1/ask/", 404, None), ("POST", "/v1/chat/completions/", 404, None),
-    ("GET", "/v1/documents/", 404, None), ("GET", "/healthz/", 404, None), ("GET", "/docs/", 404, None),
+    ("GET", "/v1/", 404, None),
+    ("POST", "/v1/ask/", 404, None),
+    ("POST", "/v1/chat/completions/", 404, None),
+    ("GET", "/v1/documents/", 404, None),
+    ("GET", "/healthz/", 404, None),
+    ("GET", "/docs/", 404, None),
 ]
 UI_ERRORS = [  # routes of the mounted UI and unknown paths: {"error": {...}} plus Gradio's own keys
-    ("GET", "/nope", 404, None), ("DELETE", "/nope", 404, None), ("HEAD", "/nope", 404, None),
+    ("GET", "/nope", 404, None),
+    ("DELETE", "/nope", 404, None),
+    ("HEAD", "/nope", 404, None),
     ("GET", "/docs/x", 404, None),
-    ("GET", "/%2e%2e/etc/passwd", 404, None), ("GET", "/static/x.js", 404, None),
-    ("GET", "/assets/x.js", 404, None), ("GET", "/svelte/x.js", 404, None),
-    ("GET", "/custom_component/abc/x/y", 404, None), ("GET", "/gradio_api/nope", 404, None),
-    ("GET", "/gradio_api/static/x", 404, None), ("POST", "/", 405, "GET"), ("OPTIONS", "/", 405, "GET"),
-    ("GET", "/login", 405, "POST"), ("PUT", "/gradio_api/info", 405, "GET"),
-    ("GET", "/gradio_api/call/show", 405, "POST"), ("GET", "/gradio_api/file/x", 403, None),
-    ("GET", "/monitoring", 403, None), ("GET", "/gradio_api/proxy=http://x", 400, None),
-    ("POST", "/gradio_api/queue/join", 422, None), ("POST", "/gradio_api/run/predict", 422, None),
-    ("POST", "/login", 422, None), ("GET", "/gradio_api/upload_progress", 422, None),
+    ("GET", "/%2e%2e/etc/passwd", 404, None),
+    ("GET", "/static/x.js", 404, None),
+    ("GET", "/assets/x.js", 404, None),
+    ("GET", "/svelte/x.js", 404, None),
+    ("GET", "/custom_component/abc/x/y", 404, None),
+    ("GET", "/gradio_api/nope", 404, None),
+    ("GET", "/gradio_api/static/x", 404, None),
+    ("POST", "/", 405, "GET"),
+    ("OPTIONS", "/", 405, "GET"),
+    ("GET", "/login", 405, "POST"),
+    ("PUT", "/gradio_api/info", 405, "GET"),
+    ("GET", "/gradio_api/call/show", 405, "POST"),
+    ("GET", "/gradio_api/file/x", 403, None),
+    ("GET", "/monitoring", 403, None),
+    ("GET", "/gradio_api/proxy=http://x", 400, None),
+    ("POST", "/gradio_api/queue/join", 422, None),
+    ("POST", "/gradio_api/run/predict", 422, None),
+    ("POST", "/login", 422, None),
+    ("GET", "/gradio_api/upload_progress", 422, None),
 ]
 
 
@@ -542,8 +661,10 @@ def test_the_mounted_ui_still_works(served):
     page = served.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert served.get("/config").status_code == 200 and "named_endpoints" in served.get("/gradio_api/info").json()
-    r = served.post("/v1/documents", json={"documents": [{"text": "Rain fell on Cairo on Monday.", "id": "rain-1",
-                                                          "title": "Rain"}]})
+    r = served.post(
+        "/v1/documents",
+        json={"documents": [{"text": "Rain fell on Cairo on Monday.", "id": "rain-1", "title": "Rain"}]},
+    )
     assert r.json()["results"][0]["status"] == "added"
     event = served.post("/gradio_api/call/show", json={"data": ["rain-1"]}).json()["event_id"]
     with served.stream("GET", f"/gradio_api/call/show/{event}") as s:

@@ -1,6 +1,7 @@
 """``/v1/documents`` uploads over the fake backends: an edited upload replaces its earlier version under the
 upload's own name (never the temporary path), an upload that would take a quadratic regex stays fast, and upload
 folders left by a crash are removed when the app starts."""
+
 from __future__ import annotations
 
 import threading
@@ -28,8 +29,9 @@ def test_a_quadratic_markdown_upload_does_not_stall_the_api(tmp_path):
     c = api_client(tmp_path / "home")
     body = ("# a" + " " * 100_000 + "b\nSome text here. More text.").encode()
     got = []
-    t = threading.Thread(target=lambda: got.append(c.post("/v1/documents", files={"files": ("t.md", body)})),
-                         daemon=True)  # not forked: the embedded Chroma's threads do not survive a fork
+    t = threading.Thread(
+        target=lambda: got.append(c.post("/v1/documents", files={"files": ("t.md", body)})), daemon=True
+    )  # not forked: the embedded Chroma's threads do not survive a fork
     t.start()
     t.join(20)
     assert not t.is_alive(), "the upload took longer than 20 s"

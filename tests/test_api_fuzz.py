@@ -14,6 +14,7 @@ at an added article so deletes really happen. Fake LLM and fake embedder, a boun
 operation (about 20 s on 2 cores). :func:`test_fuzz_ran_every_selected_operation` fails when a selected
 operation produced no example (the fuzz runs in the normal ``pytest`` run, never skipped). The summary
 (operations, examples, statuses seen) is written to the terminal at the end of the module."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,17 @@ PICK = Counter()
 def _settings(home):
     from assistant.settings import Settings
 
-    return Settings(home=home, llm="fake", embedder="fake", min_relevance=0.0, min_relevance_cross=0.0,
-                    min_support=0.0, llm_timeout_s=30, api_keys=[], api_read_auth=False)
+    return Settings(
+        home=home,
+        llm="fake",
+        embedder="fake",
+        min_relevance=0.0,
+        min_relevance_cross=0.0,
+        min_support=0.0,
+        llm_timeout_s=30,
+        api_keys=[],
+        api_read_auth=False,
+    )
 
 
 # The schema is read from an app built at import (routes need no services); the cases go to the served app (the
@@ -70,8 +80,15 @@ def _served(tmp_path_factory):
 def _article():
     from ingest.models import RawArticle
 
-    return RawArticle(text="Russia stressed the need to stabilise Idlib. The talks were held in Sochi.",
-                      locator="fuzz", id="fuzz-1", title="Idlib", source="wire", lang="en", published="2019-09-10")
+    return RawArticle(
+        text="Russia stressed the need to stabilise Idlib. The talks were held in Sochi.",
+        locator="fuzz",
+        id="fuzz-1",
+        title="Idlib",
+        source="wire",
+        lang="en",
+        published="2019-09-10",
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -82,8 +99,10 @@ def _summary(request):
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
     total = sum(sum(c.values()) for c in SEEN.values())
     errors = sum(n for c in SEEN.values() for status, n in c.items() if status >= 500)
-    lines = [f"schemathesis: {len(SEEN)} operations, {total} examples, {errors} responses with a 5xx status, "
-             f"{len(STORED)} articles kept, {len(DELETED)} deleted"]
+    lines = [
+        f"schemathesis: {len(SEEN)} operations, {total} examples, {errors} responses with a 5xx status, "
+        f"{len(STORED)} articles kept, {len(DELETED)} deleted"
+    ]
     for op, statuses in sorted(SEEN.items()):
         lines.append(f"  {op}: {sum(statuses.values())} examples, statuses {dict(sorted(statuses.items()))}")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -151,14 +170,18 @@ def error_shape_ok(body, status: int | None = None) -> bool:
     if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(body["error"], dict):
         return False
     err = body["error"]
-    return ({"status", "type", "field", "message"} <= set(err) and isinstance(err["message"], str)
-            and bool(err["message"]) and status in (None, err["status"]))
+    return (
+        {"status", "type", "field", "message"} <= set(err)
+        and isinstance(err["message"], str)
+        and bool(err["message"])
+        and status in (None, err["status"])
+    )
 
 
 def check_body(response) -> None:
     text = response.content.decode("utf-8", "replace")
     found = TRACEBACK.search(text)
-    assert not found, f"traceback text in the body: {text[max(0, found.start() - 200):found.end() + 200]!r}"
+    assert not found, f"traceback text in the body: {text[max(0, found.start() - 200) : found.end() + 200]!r}"
     ctype = response.headers.get("content-type", [""])
     ctype = (ctype[0] if isinstance(ctype, list) else ctype) or ""
     if response.status_code >= 400:
@@ -174,8 +197,7 @@ def check_body(response) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     _aim_at_a_stored_article(case)
     _vary_texts(case)
@@ -191,8 +213,11 @@ def test_no_server_errors(case):
 def test_fuzz_ran_every_selected_operation(request):
     """Runs after the fuzz cases (file order): each selected operation produced examples, the store grew, and
     every kept article is listed."""
-    selected = {getattr(item, "operation_label", None) for item in request.session.items
-                if item.module is request.module and item.originalname == "test_no_server_errors"}
+    selected = {
+        getattr(item, "operation_label", None)
+        for item in request.session.items
+        if item.module is request.module and item.originalname == "test_no_server_errors"
+    }
     selected.discard(None)
     assert all(sum(SEEN[op].values()) >= 5 for op in selected), {op: dict(SEEN[op]) for op in selected}
     if "POST /v1/documents" in selected:
@@ -202,15 +227,23 @@ def test_fuzz_ran_every_selected_operation(request):
 
 def test_error_shape_check_rejects_other_bodies():
     """The per-case body check itself: a FastAPI-style error or a traceback fails it."""
+
     class Response:
         def __init__(self, status, body, ctype="application/json"):
             self.status_code, self.content, self.headers = status, body.encode(), {"content-type": [ctype]}
 
-    check_body(Response(404, json.dumps({"error": {"status": 404, "type": "not_found", "field": None,
-                                                   "message": "no such article"}})))
-    for bad in (Response(404, '{"detail": "Not Found"}'), Response(405, "Method Not Allowed", "text/plain"),
-                Response(200, 'Traceback (most recent call last):\n  File "x.py", line 1', "text/plain"),
-                Response(422, '[{"loc": ["body"], "msg": "bad"}]'),
-                Response(200, 'event: error\ndata: {"error": "boom"}\n\n', "text/event-stream")):
+    check_body(
+        Response(
+            404,
+            json.dumps({"error": {"status": 404, "type": "not_found", "field": None, "message": "no such article"}}),
+        )
+    )
+    for bad in (
+        Response(404, '{"detail": "Not Found"}'),
+        Response(405, "Method Not Allowed", "text/plain"),
+        Response(200, 'Traceback (most recent call last):\n  File "x.py", line 1', "text/plain"),
+        Response(422, '[{"loc": ["body"], "msg": "bad"}]'),
+        Response(200, 'event: error\ndata: {"error": "boom"}\n\n', "text/event-stream"),
+    ):
         with pytest.raises(AssertionError):
             check_body(bad)

@@ -1,5 +1,6 @@
 """Against real servers on loopback: the official ``openai`` client against our uvicorn server, the store in a
 Chroma server (``chroma run``), and the ``openai`` LLM backend against llama.cpp's OpenAI-compatible server."""
+
 from __future__ import annotations
 
 import contextlib
@@ -68,13 +69,24 @@ def check_quotes(answer: dict, text: str) -> None:
 def test_openai_client_against_live_server(tmp_path):
     import openai
 
-    settings = Settings(home=tmp_path / "home", llm="fake", embedder="fake", min_relevance=0.0,
-                        min_relevance_cross=0.0, min_support=0.0, api_keys=["secret"], api_read_auth=True)
+    settings = Settings(
+        home=tmp_path / "home",
+        llm="fake",
+        embedder="fake",
+        min_relevance=0.0,
+        min_relevance_cross=0.0,
+        min_support=0.0,
+        api_keys=["secret"],
+        api_read_auth=True,
+    )
     services = Services.from_settings(settings, embedder=FakeEmbedder(), llm=FakeLLM())
     text = "Russia stressed the need to stabilise Idlib. The talks were held in Sochi on Monday."
     with BackgroundServer(create_app(services)) as url:
-        r = httpx.post(f"{url}/v1/documents", json={"documents": [{"text": text, "id": "a1"}]},
-                       headers={"Authorization": "Bearer secret"})
+        r = httpx.post(
+            f"{url}/v1/documents",
+            json={"documents": [{"text": text, "id": "a1"}]},
+            headers={"Authorization": "Bearer secret"},
+        )
         assert r.json()["results"][0]["status"] == "added"
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="secret", max_retries=0)
         messages = [{"role": "user", "content": "What did Russia stress about Idlib?"}]
@@ -94,7 +106,8 @@ def test_openai_client_against_live_server(tmp_path):
 
         with pytest.raises(openai.PermissionDeniedError):
             openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).chat.completions.create(
-                model="x", messages=messages)
+                model="x", messages=messages
+            )
 
 
 # ---------------------------------------------------------------------------------------- Chroma server mode
@@ -102,8 +115,19 @@ def test_openai_client_against_live_server(tmp_path):
 def chroma_server(tmp_path):
     port = free_port()
     log = tmp_path / "chroma.log"
-    proc = start([str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-                  "--port", str(port)], log)
+    proc = start(
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        log,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60, log=log)
         yield port
@@ -144,8 +168,9 @@ def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
         raise RuntimeError("stop here")
 
     monkeypatch.setattr(chromadb, "HttpClient", fake_http_client)
-    settings = Settings(home=tmp_path, chroma_host="chroma.example", chroma_port=443, chroma_ssl=True,
-                        chroma_token="tok")
+    settings = Settings(
+        home=tmp_path, chroma_host="chroma.example", chroma_port=443, chroma_ssl=True, chroma_token="tok"
+    )
     # The stand-in refuses to connect; whether the store raises that now or on first use is not what is tested.
     with contextlib.suppress(RuntimeError):
         Library.from_settings(settings)
@@ -160,28 +185,56 @@ def test_chroma_ssl_and_token_reach_the_client(monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------------------- llama.cpp OpenAI server
 def _llama_server_missing() -> list[str]:
-    needed = {"sse_starlette": "sse-starlette", "starlette_context": "starlette-context",
-              "pydantic_settings": "pydantic-settings", "llama_cpp": "llama-cpp-python"}
+    needed = {
+        "sse_starlette": "sse-starlette",
+        "starlette_context": "starlette-context",
+        "pydantic_settings": "pydantic-settings",
+        "llama_cpp": "llama-cpp-python",
+    }
     return [pkg for mod, pkg in needed.items() if importlib.util.find_spec(mod) is None]
 
 
 @pytest.mark.model
 def test_openai_backend_against_llama_cpp_server(allow_model_requests, tmp_path, local_embedder):
     missing = _llama_server_missing()
-    assert not missing, (f"python -m llama_cpp.server needs {', '.join(missing)}, which the setup installs: "
-                         "run .venv/bin/pip install -e '.[local,dev]' (llama-cpp-python[server])")
+    assert not missing, (
+        f"python -m llama_cpp.server needs {', '.join(missing)}, which the setup installs: "
+        "run .venv/bin/pip install -e '.[local,dev]' (llama-cpp-python[server])"
+    )
     from assistant.backends import make_llm
     from assistant.backends.gguf import bundled_model_path
 
     model = bundled_model_path(Settings().model_dir)
     port = free_port()
     log = tmp_path / "llama-server.log"
-    proc = start([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                  "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2)], log)
+    proc = start(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            str(os.cpu_count() or 2),
+        ],
+        log,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/v1/models", proc, timeout=180, log=log)
-        settings = Settings(home=tmp_path / "home", llm="openai", llm_base_url=f"http://127.0.0.1:{port}/v1",
-                            llm_model="local", embedder="local", llm_timeout_s=600)
+        settings = Settings(
+            home=tmp_path / "home",
+            llm="openai",
+            llm_base_url=f"http://127.0.0.1:{port}/v1",
+            llm_model="local",
+            embedder="local",
+            llm_timeout_s=600,
+        )
         services = Services.from_settings(settings, embedder=local_embedder, llm=make_llm(settings))
         report = services.ingestor().ingest_paths([REFERENCE_ARTICLE])
         assert report.ok

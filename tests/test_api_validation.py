@@ -1,5 +1,6 @@
 """Input checks of the HTTP API over the fake backends: an impossible date in a filter is a 422 naming the field,
 JSON answers carry ``X-Content-Type-Options: nosniff``, and a document URL that is not http(s) is refused."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Bracket numbers inside article text ("[2]" footnotes, "[1] first point" lists, "[٢]") are never taken for the
 answer's own citation markers, in both answer modes and in every output (answer text, sentences, the UI's
 chips), while each citation's quote stays the verbatim stored span."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,11 @@ from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 from prompts import UNIT_LINE
 
-EN_MARKED = ("The museum opened in 1852 [2] and was enlarged in 1899 [99].\n"
-             "Its first director was Henry Cole.\n"
-             "[1] The collection holds 2.3 million objects.")
+EN_MARKED = (
+    "The museum opened in 1852 [2] and was enlarged in 1899 [99].\n"
+    "Its first director was Henry Cole.\n"
+    "[1] The collection holds 2.3 million objects."
+)
 AR_MARKED = "افتتح المتحف عام ١٨٥٢ [٢] ووسع لاحقا.\nوكان أول مدير للمتحف هنري كول."
 # Anything a reader, the citation parser or the UI could take for a marker: [n], [n, m], any digits.
 ANY_MARKER = re.compile(r"\[\s*\d+(?:\s*[,،]\s*\d+)*\s*\]")
@@ -29,15 +32,17 @@ ANY_MARKER = re.compile(r"\[\s*\d+(?:\s*[,،]\s*\d+)*\s*\]")
 
 def library(tmp_path, *articles: tuple[str, str]) -> Library:
     lib = Library(tmp_path / "h")
-    Ingestor(lib, FakeEmbedder()).ingest_articles([
-        RawArticle(text=text, locator=lang, id=f"{lang}-1", title="t", source="test", lang=lang)
-        for text, lang in articles])
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [
+            RawArticle(text=text, locator=lang, id=f"{lang}-1", title="t", source="test", lang=lang)
+            for text, lang in articles
+        ]
+    )
     return lib
 
 
 def synthesized(lib, llm, **opts) -> Answerer:
-    o = AnswerOptions(answer_mode="synthesized", min_relevance=0.0, min_relevance_cross=0.0, min_support=-1.0,
-                      **opts)
+    o = AnswerOptions(answer_mode="synthesized", min_relevance=0.0, min_relevance_cross=0.0, min_support=-1.0, **opts)
     return Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
 
 
@@ -46,11 +51,18 @@ def attributed(lib, llm, **opts) -> Answerer:
     # Restatements that pass the deterministic checks are shown; the scripted replies are the restatements'.
     opts.setdefault("cross_language", "translate")
     opts.setdefault("short_answers", False)
-    o = AnswerOptions(answer_mode="attributed", unit_min_relevance=-1.0, unit_min_relevance_cross=-1.0,
-                      min_support=-1.0, min_quote_relevance_cross=-1.0, **opts)
+    o = AnswerOptions(
+        answer_mode="attributed",
+        unit_min_relevance=-1.0,
+        unit_min_relevance_cross=-1.0,
+        min_support=-1.0,
+        min_quote_relevance_cross=-1.0,
+        **opts,
+    )
     answerer = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
-    answerer._selection_options = lambda: SelectionOptions(max_units=o.max_units, min_relevance=-1.0,
-                                                           min_relevance_cross=-1.0, margin=2.0)
+    answerer._selection_options = lambda: SelectionOptions(
+        max_units=o.max_units, min_relevance=-1.0, min_relevance_cross=-1.0, margin=2.0
+    )
     return answerer
 
 
@@ -71,17 +83,20 @@ def assert_only_own_markers(ans, lib) -> None:
     assert [p.cited for p in parsed] == [[n] for n in lead] + [s["citations"] for s in data["sentences"]]
     assert all(not p.invented for p in parsed)
     for c in ans.citations:
-        assert lib.get(c.doc_id).text[c.start:c.end] == c.quote
+        assert lib.get(c.doc_id).text[c.start : c.end] == c.quote
 
 
 # --- the primitive -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, shown", [
-    ("opened in 1852 [2] and 1899 [99].", "opened in 1852 (2) and 1899 (99)."),
-    ("[1] first point", "(1) first point"),
-    ("see [1, 3] and [ 4 ]", "see (1, 3) and ( 4 )"),
-    ("افتتح عام ١٨٥٢ [٢] و[١، ٣].", "افتتح عام ١٨٥٢ (٢) و(١، ٣)."),
-    ("a list [a] and a range [1-3] stay", "a list [a] and a range [1-3] stay"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("opened in 1852 [2] and 1899 [99].", "opened in 1852 (2) and 1899 (99)."),
+        ("[1] first point", "(1) first point"),
+        ("see [1, 3] and [ 4 ]", "see (1, 3) and ( 4 )"),
+        ("افتتح عام ١٨٥٢ [٢] و[١، ٣].", "افتتح عام ١٨٥٢ (٢) و(١، ٣)."),
+        ("a list [a] and a range [1-3] stay", "a list [a] and a range [1-3] stay"),
+    ],
+)
 def test_neutralized_text_has_no_marker_and_keeps_its_length(text, shown):
     out = neutralize_markers(text)
     assert out == shown and len(out) == len(text)
@@ -90,13 +105,20 @@ def test_neutralized_text_has_no_marker_and_keeps_its_length(text, shown):
 
 
 def test_json_text_field_numbers_are_never_citations():
-    raw = json.dumps({"sentences": [{"text": "It opened in 1852 [2] and grew in 1899 [99].", "citations": [1]},
-                                    {"text": "افتتح عام ١٨٥٢ [٢].", "citations": [2]}]}, ensure_ascii=False)
+    raw = json.dumps(
+        {
+            "sentences": [
+                {"text": "It opened in 1852 [2] and grew in 1899 [99].", "citations": [1]},
+                {"text": "افتتح عام ١٨٥٢ [٢].", "citations": [2]},
+            ]
+        },
+        ensure_ascii=False,
+    )
     text = to_text(raw)
     assert [(p.cited, p.invented) for p in parse_cited_answer(text, {1, 2})] == [([1], []), ([2], [])]
     for size in (1, 7):  # a bracket number arriving piece by piece never stalls the draft
         stream = JsonAnswerStream()
-        draft = "".join(stream.feed(raw[i:i + size]) for i in range(0, len(raw), size))
+        draft = "".join(stream.feed(raw[i : i + size]) for i in range(0, len(raw), size))
         assert draft == "It opened in 1852 (2) and grew in 1899 (99). [1] افتتح عام ١٨٥٢ (٢). [2]"
 
 
@@ -116,8 +138,9 @@ def test_synthesized_article_markers_are_not_citations(tmp_path):
 
 def test_synthesized_json_reply_copying_article_markers(tmp_path):
     lib = library(tmp_path, (EN_MARKED, "en"))
-    reply = json.dumps({"sentences": [{"text": "The museum opened in 1852 [2] and was enlarged in 1899 [99].",
-                                       "citations": [1]}]})
+    reply = json.dumps(
+        {"sentences": [{"text": "The museum opened in 1852 [2] and was enlarged in 1899 [99].", "citations": [1]}]}
+    )
     ans = synthesized(lib, FakeLLM([reply]), answer_format="json").ask("When did the museum open?")
     assert [c.id for c in ans.citations] == [1] and ans.dropped_citations == []
     assert_only_own_markers(ans, lib)
@@ -149,8 +172,11 @@ def test_attributed_quotes_show_article_markers_as_text(tmp_path):
     assert len(ans.citations) >= 2  # real markers [1] and [2] exist next to the article's own "[2]" and "[1]"
     assert "(1)" in ans.answer and "(2)" in ans.answer and "(99)" in ans.answer
     assert_only_own_markers(ans, lib)
-    events = [e for e in attributed(lib, FakeLLM(), max_units=3).stream("When did the museum open, how many objects?")
-              if e.type == "sentence"]  # what the API streams as each sentence passes
+    events = [
+        e
+        for e in attributed(lib, FakeLLM(), max_units=3).stream("When did the museum open, how many objects?")
+        if e.type == "sentence"
+    ]  # what the API streams as each sentence passes
     assert [ANY_MARKER.findall(e.text) for e in events] == [[f"[{e.citations[0].id}]"] for e in events]
 
 

@@ -1,5 +1,6 @@
 """Attribute-first answers with fakes: clause units, selection, one model call per other-language unit, each
 sentence checked against its own unit, quotes introduced in the question's language, streaming order, fallback."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,15 +8,15 @@ import pytest
 
 from assistant.answer import attributed
 from assistant.answer.answerer import Answerer, AnswerOptions
+from assistant.answer.selection import SelectionOptions, Unit, select
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.errors import BackendError, ConfigError
 from assistant.retrieval.retriever import Filters
-from assistant.verify.form import form_problems, in_language
-from assistant.answer.selection import SelectionOptions, Unit, select
 from assistant.store.library import Library
+from assistant.text.sentences import split_clauses, split_sentences
+from assistant.verify.form import form_problems, in_language
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
-from assistant.text.sentences import split_clauses, split_sentences
 
 AR_TEXT = (
     "أكد الرئيس السوري ضرورة إرساء الاستقرار في إدلب.\n"
@@ -27,15 +28,18 @@ EN_TEXT = "The museum opened in 1852. Its first director was Henry Cole. It hold
 
 
 # --- clause splitting --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    AR_TEXT,
-    "The minister said the talks, which lasted three days and were held in Geneva under UN auspices, had ended; "
-    "both sides agreed to meet again “as soon as possible, in the same city, with the same mediators”.",
-    "قال الوزير: «سنعود إلى طاولة المفاوضات قريبا جدا في جنيف»، وأضاف أن الوفد الروسي سيحضر بكامل أعضائه؛ "
-    "ولم يذكر موعدا محددا للجولة المقبلة من المحادثات بين الطرفين.",
-    "ارتفع عدد السكان إلى ١٢٣٤٥ نسمة عام ٢٠١٩، مع زيادة كبيرة في عدد المهاجرين القادمين من المناطق الريفية "
-    "المجاورة، وفق تقرير الإحصاء الوطني الصادر حديثا.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        AR_TEXT,
+        "The minister said the talks, which lasted three days and were held in Geneva under UN auspices, had ended; "
+        "both sides agreed to meet again “as soon as possible, in the same city, with the same mediators”.",
+        "قال الوزير: «سنعود إلى طاولة المفاوضات قريبا جدا في جنيف»، وأضاف أن الوفد الروسي سيحضر بكامل أعضائه؛ "
+        "ولم يذكر موعدا محددا للجولة المقبلة من المحادثات بين الطرفين.",
+        "ارتفع عدد السكان إلى ١٢٣٤٥ نسمة عام ٢٠١٩، مع زيادة كبيرة في عدد المهاجرين القادمين من المناطق الريفية "
+        "المجاورة، وفق تقرير الإحصاء الوطني الصادر حديثا.",
+    ],
+)
 def test_clauses_are_verbatim_spans_inside_their_sentence(text):
     for s, e in split_sentences(text):
         clauses = split_clauses(text, s, e)
@@ -84,30 +88,33 @@ def test_nothing_clears_the_bar_selects_nothing():
 
 
 # --- form checks -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("sentence,lang,problem", [
-    ("Russia backs the Syrian army.", "en", None),
-    ("Lavrentiev (لافرينتييف) headed the delegation.", "en", None),
-    ("The article says, in Arabic: «أكد الجانب الروسي دعمه».", "en", None),
-    ("الوفد برئاسة لافرينتييف.", "ar", None),
-    ("جacksonville is a city.", "en", "mixing"),
-    ("روسيا تدعم 中国 الجيش.", "ar", "script"),
-    ("الجواب في العربية: روسيا تدعم الجيش.", "ar", "prompt words"),
-    ("Answer: Russia backs the army.", "en", "prompt words"),
-    ("Russia backs the army. It also said more.", "en", "more than one sentence"),
-    ("Russia backs the army NOT_IN_ARTICLES.", "en", "prompt words"),
-    ("روسيا تدعم الجيش السوري.", "en", "script"),
-    ("تدير ال药师ة الكبرى الشركات.", "ar", "mixing"),  # another script inside an Arabic word
-    ("تقع المدينة على نهر الراين قرب بingen.", "ar", "mixing"),  # a Latin fragment glued to an Arabic prefix
-    ("تأسست الجامعة عام تأسيس تأسيس تأسيس تأسيس.", "ar", "repeated words"),
-    ("The league was founded founded founded in 1920.", "en", "repeated words"),
-    ("قال إن الجيش الجيش السوري يتقدم نحو الجيش السوري الجيش السوري الجيش السوري.", "ar", "repeated words"),
-    ("اللغة العربية هي العربية، وترجمة النص إلى العربية هي:", "ar", "prompt words"),
-    ("The translation of the text into English is:", "en", "prompt words"),
-    ("He said it had had a very good year.", "en", None),  # two in a row is language, three is a loop
-    ("قال إن إن الاتفاق صامد.", "ar", None),
-    ("The article says, in Arabic: «أكد الجانب الروسي دعمه»", "en", None),  # a colon before its quote
-    ("يقول المقال بالإنجليزية: «Russia backs the army.»", "ar", None),
-])
+@pytest.mark.parametrize(
+    "sentence,lang,problem",
+    [
+        ("Russia backs the Syrian army.", "en", None),
+        ("Lavrentiev (لافرينتييف) headed the delegation.", "en", None),
+        ("The article says, in Arabic: «أكد الجانب الروسي دعمه».", "en", None),
+        ("الوفد برئاسة لافرينتييف.", "ar", None),
+        ("جacksonville is a city.", "en", "mixing"),
+        ("روسيا تدعم 中国 الجيش.", "ar", "script"),
+        ("الجواب في العربية: روسيا تدعم الجيش.", "ar", "prompt words"),
+        ("Answer: Russia backs the army.", "en", "prompt words"),
+        ("Russia backs the army. It also said more.", "en", "more than one sentence"),
+        ("Russia backs the army NOT_IN_ARTICLES.", "en", "prompt words"),
+        ("روسيا تدعم الجيش السوري.", "en", "script"),
+        ("تدير ال药师ة الكبرى الشركات.", "ar", "mixing"),  # another script inside an Arabic word
+        ("تقع المدينة على نهر الراين قرب بingen.", "ar", "mixing"),  # a Latin fragment glued to an Arabic prefix
+        ("تأسست الجامعة عام تأسيس تأسيس تأسيس تأسيس.", "ar", "repeated words"),
+        ("The league was founded founded founded in 1920.", "en", "repeated words"),
+        ("قال إن الجيش الجيش السوري يتقدم نحو الجيش السوري الجيش السوري الجيش السوري.", "ar", "repeated words"),
+        ("اللغة العربية هي العربية، وترجمة النص إلى العربية هي:", "ar", "prompt words"),
+        ("The translation of the text into English is:", "en", "prompt words"),
+        ("He said it had had a very good year.", "en", None),  # two in a row is language, three is a loop
+        ("قال إن إن الاتفاق صامد.", "ar", None),
+        ("The article says, in Arabic: «أكد الجانب الروسي دعمه»", "en", None),  # a colon before its quote
+        ("يقول المقال بالإنجليزية: «Russia backs the army.»", "ar", None),
+    ],
+)
 def test_form_problems(sentence, lang, problem):
     found = form_problems(sentence, lang)
     if problem is None:
@@ -122,19 +129,23 @@ def test_a_quote_introduced_in_the_question_language_is_in_that_language():
 
 
 # --- checks of one restated sentence against its unit -------------------------------------------------------
-AR_UNIT = Unit("d", "c", 0, 60, "وقال المبعوث لافرينتييف إن موسكو تدعم الجيش السوري في إدلب منذ عام 2015.",
-               0.9, "ar", 0)
+AR_UNIT = Unit(
+    "d", "c", 0, 60, "وقال المبعوث لافرينتييف إن موسكو تدعم الجيش السوري في إدلب منذ عام 2015.", 0.9, "ar", 0
+)
 OPTS = attributed.AttributedOptions(min_support_cross=0.5)
 
 
-@pytest.mark.parametrize("sentence,reason", [
-    ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2015.", None),
-    ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2016.", "number 2016"),
-    ("The envoy Erdogan said Moscow has backed the Syrian army in Idlib since 2015.", "name Erdogan"),
-    ("The envoy جavrentiev said Moscow backs the army in Idlib since 2015.", "malformed"),
-    ("Lavrentiev said so.", "length"),
-    ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2015, " * 3, "length"),  # a loop
-])
+@pytest.mark.parametrize(
+    "sentence,reason",
+    [
+        ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2015.", None),
+        ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2016.", "number 2016"),
+        ("The envoy Erdogan said Moscow has backed the Syrian army in Idlib since 2015.", "name Erdogan"),
+        ("The envoy جavrentiev said Moscow backs the army in Idlib since 2015.", "malformed"),
+        ("Lavrentiev said so.", "length"),
+        ("The envoy Lavrentiev said Moscow has backed the Syrian army in Idlib since 2015, " * 3, "length"),  # a loop
+    ],
+)
 def test_check_sentence_reasons(sentence, reason):
     why = attributed.check_sentence(sentence, AR_UNIT, "What did the envoy say?", "en", support=0.9, opts=OPTS)
     if reason is None:
@@ -153,8 +164,10 @@ def test_source_spelling_is_kept_beside_a_transliterated_name():
     out = attributed.with_source_spellings("The envoy Lavrentiev spoke.", AR_UNIT, "en")
     assert out == "The envoy Lavrentiev (لافرينتييف) spoke."
     en_unit = Unit("d", "c", 0, 40, "The envoy Lavrentiev spoke in Damascus.", 0.9, "en", 0)
-    assert attributed.with_source_spellings("تحدث المبعوث لافرينتييف.", en_unit, "ar") == \
-        "تحدث المبعوث لافرينتييف (Lavrentiev)."
+    assert (
+        attributed.with_source_spellings("تحدث المبعوث لافرينتييف.", en_unit, "ar")
+        == "تحدث المبعوث لافرينتييف (Lavrentiev)."
+    )
 
 
 def test_names_copied_in_the_source_script_are_marked_as_source_spellings():
@@ -168,11 +181,14 @@ def test_names_copied_in_the_source_script_are_marked_as_source_spellings():
     assert out == "The envoy (لافرينتييف) spoke." and form_problems(out, "en") == []
 
 
-@pytest.mark.parametrize("reply,clean", [
-    ("Translation: Moscow backs the army", "Moscow backs the army."),
-    ("\n«Moscow backs the army.»\nMore text", "Moscow backs the army."),
-    ("الترجمة: موسكو تدعم الجيش", "موسكو تدعم الجيش."),
-])
+@pytest.mark.parametrize(
+    "reply,clean",
+    [
+        ("Translation: Moscow backs the army", "Moscow backs the army."),
+        ("\n«Moscow backs the army.»\nMore text", "Moscow backs the army."),
+        ("الترجمة: موسكو تدعم الجيش", "موسكو تدعم الجيش."),
+    ],
+)
 def test_clean_reply(reply, clean):
     assert attributed.clean_reply(reply) == clean
 
@@ -181,10 +197,12 @@ def test_clean_reply(reply, clean):
 @pytest.fixture
 def lib(tmp_path):
     lib = Library(tmp_path / "h")
-    Ingestor(lib, FakeEmbedder()).ingest_articles([
-        RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="إدلب", source="test", lang="ar"),
-        RawArticle(text=EN_TEXT, locator="en", id="en-1", title="Museum", source="test", lang="en"),
-    ])
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [
+            RawArticle(text=AR_TEXT, locator="ar", id="ar-1", title="إدلب", source="test", lang="ar"),
+            RawArticle(text=EN_TEXT, locator="en", id="en-1", title="Museum", source="test", lang="en"),
+        ]
+    )
     return lib
 
 
@@ -194,8 +212,14 @@ def answerer(lib, llm, **opts) -> Answerer:
     opts.setdefault("cross_language", "translate")
     opts.setdefault("short_answers", False)
     bar = opts.pop("bar", 0.0)
-    o = AnswerOptions(answer_mode="attributed", unit_min_relevance=bar, unit_min_relevance_cross=bar, min_support=-1.0,
-                      min_quote_relevance_cross=opts.pop("quote_bar", 2.0), **opts)
+    o = AnswerOptions(
+        answer_mode="attributed",
+        unit_min_relevance=bar,
+        unit_min_relevance_cross=bar,
+        min_support=-1.0,
+        min_quote_relevance_cross=opts.pop("quote_bar", 2.0),
+        **opts,
+    )
     return Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
 
 
@@ -206,7 +230,7 @@ def test_same_language_units_are_quoted_without_a_model_call(lib):
     assert all(s["kind"] == "quoted" for s in ans.sentences)
     assert ans.answer.startswith("The article says: «")
     for c in ans.citations:
-        assert lib.get(c.doc_id).text[c.start:c.end] == c.quote and c.quote in ans.answer
+        assert lib.get(c.doc_id).text[c.start : c.end] == c.quote and c.quote in ans.answer
     assert ans.config["answer_mode"] == "attributed"
     assert any(e["selected"] for e in ans.evidence)
 
@@ -214,21 +238,25 @@ def test_same_language_units_are_quoted_without_a_model_call(lib):
 def test_one_call_per_other_language_unit_and_its_own_citation(lib):
     def translate(messages):
         unit = messages[-1].content
-        return "The envoy Lavrentiev said Moscow backs the Syrian army." if "لافرينتييف" in unit else \
-            "Syria's president stressed the need for stability in Idlib."
+        return (
+            "The envoy Lavrentiev said Moscow backs the Syrian army."
+            if "لافرينتييف" in unit
+            else "Syria's president stressed the need for stability in Idlib."
+        )
 
     llm = FakeLLM([translate] * 3)
     ans = answerer(lib, llm, max_units=3).ask("ماذا قال المبعوث لافرينتييف عن الجيش؟")
     assert llm.history == [] and not ans.abstained  # an Arabic question over Arabic units: quoted, no call
-    ans = answerer(lib, llm, max_units=3, bar=-1.0).ask("What did the envoy Lavrentiev say about the Syrian army?",
-                                                        filters=Filters(lang="ar"))
+    ans = answerer(lib, llm, max_units=3, bar=-1.0).ask(
+        "What did the envoy Lavrentiev say about the Syrian army?", filters=Filters(lang="ar")
+    )
     restated = [s for s in ans.sentences if s["kind"] == "restated"]
     assert restated, ans.removed
     assert len(llm.history) == sum(1 for e in ans.evidence if e["selected"] and e["lang"] == "ar")
     for s in restated:
         (cid,) = s["citations"]
         cite = ans.citations[cid - 1]
-        assert cite.doc_id == "ar-1" and lib.get("ar-1").text[cite.start:cite.end] == cite.quote
+        assert cite.doc_id == "ar-1" and lib.get("ar-1").text[cite.start : cite.end] == cite.quote
     assert "Lavrentiev (لافرينتييف)" in ans.answer
 
 
@@ -236,16 +264,19 @@ def test_a_failed_restatement_is_dropped_or_quoted_in_the_question_language(lib)
     bad = "The envoy Erdogan said Moscow backs the Syrian army."  # a name its unit does not have
     only_ar = Filters(lang="ar")
     ans = answerer(lib, FakeLLM([bad] * 3), max_units=3, bar=-1.0).ask(
-        "What did the envoy say about the Syrian army?", filters=only_ar)
+        "What did the envoy say about the Syrian army?", filters=only_ar
+    )
     assert all(bad != s["sentence"] for s in ans.sentences)
     assert any("name Erdogan" in r["reason"] for r in ans.removed)
     ar_shown = [s for s in ans.sentences if ans.citations[s["citations"][0] - 1].doc_id == "ar-1"]
     assert ar_shown == []  # quote bar 2.0: nothing from the Arabic article is quoted instead
     ans = answerer(lib, FakeLLM([bad] * 3), max_units=3, quote_bar=-1.0, bar=-1.0).ask(
-        "What did the envoy say about the Syrian army?", filters=only_ar)
+        "What did the envoy say about the Syrian army?", filters=only_ar
+    )
     quotes = [s["sentence"] for s in ans.sentences if s["kind"] == "quoted"]
-    assert any(q.startswith("The article says, in Arabic: «") or q.startswith("It also says, in Arabic: «")
-               for q in quotes)
+    assert any(
+        q.startswith("The article says, in Arabic: «") or q.startswith("It also says, in Arabic: «") for q in quotes
+    )
 
 
 def test_sentences_stream_one_by_one_before_the_final_answer(lib):
@@ -267,8 +298,9 @@ def test_no_unit_clears_the_bar_abstains_in_the_question_language(lib):
 
 
 def test_no_model_quotes_the_units(lib):
-    ans = answerer(lib, None, max_units=2, bar=-1.0).ask("What did the envoy Lavrentiev say about the Syrian army?",
-                                                         filters=Filters(lang="ar"))
+    ans = answerer(lib, None, max_units=2, bar=-1.0).ask(
+        "What did the envoy Lavrentiev say about the Syrian army?", filters=Filters(lang="ar")
+    )
     assert not ans.abstained and all(s["kind"] == "quoted" for s in ans.sentences)
     assert all(in_language(s["sentence"], "en") for s in ans.sentences)
 
@@ -277,14 +309,15 @@ def test_no_model_quotes_the_units(lib):
 def test_cross_language_quote_policy_shows_the_articles_words_without_a_model_call(lib, policy):
     llm = FakeLLM(["The envoy Lavrentiev said Moscow backs the Syrian army."] * 3)
     ans = answerer(lib, llm, max_units=3, bar=-1.0, cross_language=policy).ask(
-        "What did the envoy Lavrentiev say about the Syrian army?", filters=Filters(lang="ar"))
+        "What did the envoy Lavrentiev say about the Syrian army?", filters=Filters(lang="ar")
+    )
     assert not ans.abstained
     kinds = {s["kind"] for s in ans.sentences}
     if policy == "quote":
         assert llm.history == [] and kinds == {"quoted"}
         for s in ans.sentences:
             cite = ans.citations[s["citations"][0] - 1]
-            assert lib.get(cite.doc_id).text[cite.start:cite.end] == cite.quote and f"«{cite.quote}»" in s["sentence"]
+            assert lib.get(cite.doc_id).text[cite.start : cite.end] == cite.quote and f"«{cite.quote}»" in s["sentence"]
             assert s["sentence"].startswith(("The article says, in Arabic: «", "It also says, in Arabic: «"))
     else:
         assert llm.history and "restated" in kinds
@@ -305,8 +338,9 @@ class FailingLLM(FakeLLM):
 
 
 def test_model_failure_falls_back_to_introduced_quotes(lib):
-    ans = answerer(lib, FailingLLM(), max_units=2, bar=-1.0).ask("What did the envoy Lavrentiev say about the army?",
-                                                                 filters=Filters(lang="ar"))
+    ans = answerer(lib, FailingLLM(), max_units=2, bar=-1.0).ask(
+        "What did the envoy Lavrentiev say about the army?", filters=Filters(lang="ar")
+    )
     assert not ans.abstained and ans.fallback and "boom" in ans.fallback
     assert all(s["kind"] == "quoted" for s in ans.sentences)
 
@@ -389,9 +423,13 @@ def test_entailment_judgement_rejects_a_restatement_its_unit_does_not_state(lib,
     line = "The president stressed the need for stability there."
     llm = EntailingLLM([line] * 3)
     ans = answerer(lib, llm, max_units=3, bar=-1.0, min_entailment=bar).ask(
-        "What did the president stress about إرساء الاستقرار?", filters=Filters(lang="ar"))
+        "What did the president stress about إرساء الاستقرار?", filters=Filters(lang="ar")
+    )
     shown = [s for s in ans.sentences if s["kind"] == "restated"]
     assert llm.judged >= 1 and bool(shown) == shown_any, ans.removed
     assert all("الاستقرار" in ans.citations[s["citations"][0] - 1].quote for s in shown)
-    assert all("الاستقرار" not in AR_TEXT[r["unit"][0]:r["unit"][1]] or bar > 0.9
-               for r in ans.removed if "does not state it" in r["reason"])
+    assert all(
+        "الاستقرار" not in AR_TEXT[r["unit"][0] : r["unit"][1]] or bar > 0.9
+        for r in ans.removed
+        if "does not state it" in r["reason"]
+    )

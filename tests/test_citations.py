@@ -1,4 +1,5 @@
 """Cited-answer parsing and rendering: markers in every form, invented numbers, Arabic answers."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,10 @@ MARKER_CASES = [
     ("Text. [1, 2].", [("Text.", [1, 2], [])]),
     ("هل انتهت الحرب؟ [٣]", [("هل انتهت الحرب؟", [3], [])]),
     # Several sentences.
-    ("Assad met the delegation [1]. They discussed Idlib [2][3].",
-     [("Assad met the delegation.", [1], []), ("They discussed Idlib.", [2, 3], [])]),
+    (
+        "Assad met the delegation [1]. They discussed Idlib [2][3].",
+        [("Assad met the delegation.", [1], []), ("They discussed Idlib.", [2, 3], [])],
+    ),
 ]
 
 

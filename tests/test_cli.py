@@ -2,6 +2,7 @@
 warning when serving beyond loopback without keys, one line naming an unusable home, control characters escaped
 in ``docs list``, ``docs check --repair`` exit codes, and an unreadable path reported while the rest is ingested.
 (Writer-lock exit codes are in tests/test_store_processes.py, control characters in tests/test_control_chars.py.)"""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def test_an_unusable_home_is_one_line_naming_it(tmp_path, monkeypatch):
 
 def test_docs_list_escapes_newlines_and_bidi_controls(tmp_path):
     evil = "a\nFAKE\tLINE\u202eevil.txt"
-    (tmp_path / "x.json").write_text(json.dumps({"text": "Some text here. More.", "title": evil,
-                                                 "source": "s\u2066rc"}), encoding="utf-8")
+    (tmp_path / "x.json").write_text(
+        json.dumps({"text": "Some text here. More.", "title": evil, "source": "s\u2066rc"}), encoding="utf-8"
+    )
     cli("ingest", tmp_path / "x.json")
     out = cli("docs", "list").stdout
     assert out.count("\n") == 1 and "\u202e" not in out and "\u2066" not in out

@@ -7,6 +7,7 @@ ingests (the HTTP API: ``POST /v1/documents`` runs the ingest in a worker thread
 processes on one *embedded* Chroma (``PersistentClient``) are not supported: with chromadb 1.5.9 the reading
 process gets ``Error finding id`` / ``Nothing found on disk`` errors while the other writes.
 """
+
 from __future__ import annotations
 
 import socket
@@ -17,23 +18,27 @@ import time
 from pathlib import Path
 
 import pytest
+from test_crash_safety import ASSISTANT, env_for, make_corpus  # tests/ is on sys.path (rootdir, no package)
 
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.retrieval.retriever import Retriever
-from assistant.store.library import Library, chunk_hash
 from assistant.store.keys import content_hash
+from assistant.store.library import Library, chunk_hash
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
-from test_crash_safety import ASSISTANT, env_for, make_corpus  # tests/ is on sys.path (rootdir, no package)
 
 pytestmark = pytest.mark.slow  # answers while another thread or process ingests (6-8 s each)
 
 CHROMA = str(Path(sys.executable).with_name("chroma"))
-QUESTIONS = ["What did the minister announce about the ceasefire plan?",
-             "ماذا قال المبعوث الأممي عن المحادثات في جنيف؟",
-             "fuel prices in Beirut", "صفقة استيراد القمح في بغداد", "Who questioned the wheat import deal?"]
+QUESTIONS = [
+    "What did the minister announce about the ceasefire plan?",
+    "ماذا قال المبعوث الأممي عن المحادثات في جنيف؟",
+    "fuel prices in Beirut",
+    "صفقة استيراد القمح في بغداد",
+    "Who questioned the wheat import deal?",
+]
 
 
 def known_versions(*folders: Path) -> dict[str, str]:
@@ -53,16 +58,25 @@ class Checker:
         self.lib, self.versions = lib, versions
         emb = FakeEmbedder()
         self.retriever = Retriever(lib, emb)
-        self.answerer = Answerer(library=lib, embedder=emb, llm=FakeLLM(),
-                                 options=AnswerOptions(min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0))
+        self.answerer = Answerer(
+            library=lib,
+            embedder=emb,
+            llm=FakeLLM(),
+            options=AnswerOptions(min_relevance=0.0, min_relevance_cross=0.0, min_support=0.0),
+        )
         self.queries = self.citations = self.hits = 0
         self.violations: list[str] = []
 
     def ready(self) -> dict[str, str]:
         """``{doc_id: content_hash}`` of every ready article, in one statement (one consistent snapshot)."""
-        return dict(self.lib.articles._conn().execute(
-            "SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
-            "WHERE i.doc_id IS NULL").fetchall())
+        return dict(
+            self.lib.articles._conn()
+            .execute(
+                "SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
+                "WHERE i.doc_id IS NULL"
+            )
+            .fetchall()
+        )
 
     def once(self, q: str) -> None:
         before = self.ready()
@@ -107,8 +121,11 @@ def free_port() -> int:
 @pytest.fixture
 def chroma_server(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 90
     while True:
         try:
@@ -134,8 +151,9 @@ def test_answers_while_another_process_ingests_through_a_chroma_server(tmp_path,
     Ingestor(lib, FakeEmbedder(), batch_chunks=3).ingest_paths([v1])
     checker = Checker(lib, known_versions(v1, v2))
     env = env_for(home, ASSISTANT_CHROMA_HOST="localhost", ASSISTANT_CHROMA_PORT=str(chroma_server))
-    proc = subprocess.Popen([ASSISTANT, "ingest", str(v2), "-q"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [ASSISTANT, "ingest", str(v2), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     during = 0
     i = 0
     while proc.poll() is None:
@@ -148,8 +166,10 @@ def test_answers_while_another_process_ingests_through_a_chroma_server(tmp_path,
     assert not checker.violations, checker.violations[:5]
     assert checker.citations > 0 and checker.hits > 0
     assert not lib.articles.intents()
-    print(f"\n{checker.queries} questions ({during} during the ingest), {checker.hits} hits, "
-          f"{checker.citations} citations, 0 violations")
+    print(
+        f"\n{checker.queries} questions ({during} during the ingest), {checker.hits} hits, "
+        f"{checker.citations} citations, 0 violations"
+    )
 
 
 def test_answers_while_the_same_process_ingests(tmp_path):

@@ -1,6 +1,7 @@
 """Control characters in articles and file names: a text with a stray escape sequence is ingested and stored
 verbatim, and no control character or escape sequence reaches a terminal (``docs show``, ``failed:`` lines,
 ``ask``) or the page (:mod:`assistant.ui.render`). With the fake backends."""
+
 from __future__ import annotations
 
 import json
@@ -82,13 +83,24 @@ def test_rendered_article_title_and_sources_carry_no_control_characters():
     text = "Intro \x1b[31mred\x1b[0m text.\x07 The cited part here. End\x1b]0;x\x07."
     start = text.index("The cited")
     end = start + len("The cited part here.")
-    html = render.render_article(text, title="Title \x1b[1mbold\x1b[0m\x07", start=start, end=end, cite_id=1,
-                                 meta={"source": "wire\u202etxt.exe", "lang": "en"})
+    html = render.render_article(
+        text,
+        title="Title \x1b[1mbold\x1b[0m\x07",
+        start=start,
+        end=end,
+        cite_id=1,
+        meta={"source": "wire\u202etxt.exe", "lang": "en"},
+    )
     assert not CONTROLS.search(html) and "\u202e" not in html
-    assert "<mark id=\"cite-1\">The cited part here.</mark>" in html
+    assert '<mark id="cite-1">The cited part here.</mark>' in html
     assert "Intro red text." in html and "Title bold" in html and "wire\\u202etxt.exe" in html
-    for part in (render.render_status("1 file: bad\x1b[2J.txt"), render.render_error("x\x07y"),
-                 render.render_user("q\x1b[5m?"), render.render_draft("d\x1b[0m"),
-                 render.render_trace([{"chunk_id": "c", "doc_id": "d", "score": 1.0}],
-                                     {"c": {"text": "chunk \x1b[31mtext", "title": "t\x1b"}})):
+    for part in (
+        render.render_status("1 file: bad\x1b[2J.txt"),
+        render.render_error("x\x07y"),
+        render.render_user("q\x1b[5m?"),
+        render.render_draft("d\x1b[0m"),
+        render.render_trace(
+            [{"chunk_id": "c", "doc_id": "d", "score": 1.0}], {"c": {"text": "chunk \x1b[31mtext", "title": "t\x1b"}}
+        ),
+    ):
         assert not CONTROLS.search(part), part

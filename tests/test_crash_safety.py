@@ -7,6 +7,7 @@ Each ingest is a real ``assistant ingest DIR -q`` subprocess with its own ``ASSI
 are drawn between the moment the clean run took its writer lock (imports and model loading done) and the clean
 run's total duration, so they land in the write phase rather than in Python's start-up.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,16 +28,48 @@ from assistant.store.library import Library
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 
-EN_SUBJ = ["The minister", "Rebel commanders", "The central bank", "Aid agencies", "The UN envoy", "Local officials",
-           "The opposition bloc", "Port authorities"]
+EN_SUBJ = [
+    "The minister",
+    "Rebel commanders",
+    "The central bank",
+    "Aid agencies",
+    "The UN envoy",
+    "Local officials",
+    "The opposition bloc",
+    "Port authorities",
+]
 EN_VERB = ["announced", "rejected", "discussed", "welcomed", "postponed", "criticized", "approved", "questioned"]
-EN_OBJ = ["a new ceasefire plan", "the draft budget", "talks in Geneva", "higher fuel prices", "the border reopening",
-          "a refugee return scheme", "the wheat import deal", "an electricity subsidy"]
+EN_OBJ = [
+    "a new ceasefire plan",
+    "the draft budget",
+    "talks in Geneva",
+    "higher fuel prices",
+    "the border reopening",
+    "a refugee return scheme",
+    "the wheat import deal",
+    "an electricity subsidy",
+]
 EN_PLACE = ["in Damascus", "in Cairo", "near Idlib", "in Amman", "in Beirut", "in Riyadh", "in Tunis", "in Baghdad"]
-AR_SUBJ = ["أعلن الوزير", "رفض قادة المعارضة", "ناقش البنك المركزي", "رحبت وكالات الإغاثة", "أكد المبعوث الأممي",
-           "انتقد المسؤولون المحليون", "أقرت الكتلة البرلمانية", "أجلت سلطات الميناء"]
-AR_OBJ = ["خطة جديدة لوقف إطلاق النار", "مشروع الموازنة العامة", "المحادثات في جنيف", "زيادة أسعار الوقود",
-          "إعادة فتح المعابر الحدودية", "برنامج عودة اللاجئين", "صفقة استيراد القمح", "دعم الكهرباء"]
+AR_SUBJ = [
+    "أعلن الوزير",
+    "رفض قادة المعارضة",
+    "ناقش البنك المركزي",
+    "رحبت وكالات الإغاثة",
+    "أكد المبعوث الأممي",
+    "انتقد المسؤولون المحليون",
+    "أقرت الكتلة البرلمانية",
+    "أجلت سلطات الميناء",
+]
+AR_OBJ = [
+    "خطة جديدة لوقف إطلاق النار",
+    "مشروع الموازنة العامة",
+    "المحادثات في جنيف",
+    "زيادة أسعار الوقود",
+    "إعادة فتح المعابر الحدودية",
+    "برنامج عودة اللاجئين",
+    "صفقة استيراد القمح",
+    "دعم الكهرباء",
+]
 AR_PLACE = ["في دمشق", "في القاهرة", "قرب إدلب", "في عمان", "في بيروت", "في الرياض", "في تونس", "في بغداد"]
 
 
@@ -45,8 +78,10 @@ def make_article(rng: random.Random, lang: str, n_sent: int) -> str:
     for _ in range(n_sent):
         k = rng.randrange(1000)
         if lang == "en":
-            out.append(f"{rng.choice(EN_SUBJ)} {rng.choice(EN_VERB)} {rng.choice(EN_OBJ)} {rng.choice(EN_PLACE)} "
-                       f"after {k} people attended the meeting.")
+            out.append(
+                f"{rng.choice(EN_SUBJ)} {rng.choice(EN_VERB)} {rng.choice(EN_OBJ)} {rng.choice(EN_PLACE)} "
+                f"after {k} people attended the meeting."
+            )
         else:
             out.append(f"{rng.choice(AR_SUBJ)} {rng.choice(AR_OBJ)} {rng.choice(AR_PLACE)} بعد اجتماع حضره {k} شخصا.")
     return " ".join(out)
@@ -68,8 +103,16 @@ def make_corpus(folder: Path, seed: int = 7, n_txt: int = 12, n_jsonl: int = 26)
         lang = "en" if i % 3 else "ar"
         text = make_article(rng, lang, rng.randint(2, 12))
         texts[f"wire-{i}"] = text
-        lines.append({"id": f"wire-{i}", "title": f"Wire {i}", "text": text, "lang": lang, "source": f"agency{i % 3}",
-                      "published": f"2021-{1 + i % 12:02d}-{1 + i % 27:02d}"})
+        lines.append(
+            {
+                "id": f"wire-{i}",
+                "title": f"Wire {i}",
+                "text": text,
+                "lang": lang,
+                "source": f"agency{i % 3}",
+                "published": f"2021-{1 + i % 12:02d}-{1 + i % 27:02d}",
+            }
+        )
     lines.append(dict(lines[0], id="wire-copy-exact"))  # the same text under another id: stored once
     with (folder / "wire.jsonl").open("w", encoding="utf-8") as f:
         for obj in lines:
@@ -86,8 +129,9 @@ def env_for(home: Path, **extra) -> dict:
 
 
 def start_ingest(corpus: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([ASSISTANT, "ingest", str(corpus), "-q"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [ASSISTANT, "ingest", str(corpus), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def clean_ingest(corpus: Path, home: Path, env: dict) -> tuple[float, float]:
@@ -111,8 +155,9 @@ def db_state(home: Path) -> tuple[int, int]:
         return 0, 0
     with sqlite3.connect(f"file:{home / 'articles.db'}?mode=ro", uri=True, timeout=30) as c:
         try:
-            return c.execute("SELECT COUNT(*) FROM articles").fetchone()[0], \
-                c.execute("SELECT COUNT(*) FROM intents").fetchone()[0]
+            return c.execute("SELECT COUNT(*) FROM articles").fetchone()[0], c.execute(
+                "SELECT COUNT(*) FROM intents"
+            ).fetchone()[0]
         except sqlite3.OperationalError:  # killed before the schema was written
             return 0, 0
 
@@ -128,10 +173,15 @@ def snapshot(home: Path) -> dict:
     sents = lib.sentences.collection.get(include=["documents", "metadatas"])
     lex = sorted(lib.lexical._conn().execute("SELECT chunk_id, doc_id, terms, lang, source, date FROM chunks"))
     bands = sorted(tuple(r) for r in lib.articles._conn().execute("SELECT key, doc_id FROM minhash_bands"))
-    return {"articles": arts,
-            "chunks": sorted(zip(chunks["ids"], chunks["documents"], map(_canon, chunks["metadatas"]))),
-            "sentences": sorted(zip(sents["ids"], sents["documents"], map(_canon, sents["metadatas"]))),
-            "lexical": lex, "bands": bands, "intents": lib.articles.intents(), "report": check(lib)}
+    return {
+        "articles": arts,
+        "chunks": sorted(zip(chunks["ids"], chunks["documents"], map(_canon, chunks["metadatas"]))),
+        "sentences": sorted(zip(sents["ids"], sents["documents"], map(_canon, sents["metadatas"]))),
+        "lexical": lex,
+        "bands": bands,
+        "intents": lib.articles.intents(),
+        "report": check(lib),
+    }
 
 
 def assert_same_store(a: dict, b: dict) -> None:
@@ -198,8 +248,8 @@ def test_interrupted_writes_are_hidden_then_repaired(tmp_path, monkeypatch):
     check --repair, or the next ingest) restores the committed version."""
     from assistant.backends.fake import FakeEmbedder
     from assistant.cli import app
-    from assistant.store.consistency import recover
     from assistant.retrieval.retriever import Retriever
+    from assistant.store.consistency import recover
     from ingest.models import RawArticle
     from ingest.pipeline import Ingestor
 
@@ -207,8 +257,9 @@ def test_interrupted_writes_are_hidden_then_repaired(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
     lib, emb = Library(home), FakeEmbedder()
-    Ingestor(lib, emb).ingest_articles([RawArticle(text="Zebras graze near the river. Lions sleep.", locator="a",
-                                                   id="a")])
+    Ingestor(lib, emb).ingest_articles(
+        [RawArticle(text="Zebras graze near the river. Lions sleep.", locator="a", id="a")]
+    )
     old_ids = set(lib.index.chunk_ids("a"))
 
     class Boom(Exception):
@@ -217,8 +268,7 @@ def test_interrupted_writes_are_hidden_then_repaired(tmp_path, monkeypatch):
     real_commit = lib.articles.commit
     lib.articles.commit = lambda *a, **k: (_ for _ in ()).throw(Boom())  # "killed" before the commit
     with pytest.raises(Boom):
-        Ingestor(lib, emb).ingest_articles([RawArticle(text="Giraffes browse tall acacia trees.", locator="a",
-                                                       id="a")])
+        Ingestor(lib, emb).ingest_articles([RawArticle(text="Giraffes browse tall acacia trees.", locator="a", id="a")])
     lib.articles.commit = real_commit
     assert lib.articles.intents() and lib.articles.get("a").text.startswith("Zebras")
     assert Retriever(lib, emb).retrieve("giraffes acacia trees", top_k=5) == []  # new, uncommitted: hidden
@@ -241,8 +291,9 @@ def test_stale_and_orphan_entries_are_found_and_removed(tmp_path):
     from ingest.pipeline import Ingestor
 
     lib, emb = Library(tmp_path), FakeEmbedder()
-    Ingestor(lib, emb).ingest_articles([RawArticle(text=f"Story {i} about the harbour and the fleet.", locator=str(i),
-                                                   id=f"d{i}") for i in range(3)])
+    Ingestor(lib, emb).ingest_articles(
+        [RawArticle(text=f"Story {i} about the harbour and the fleet.", locator=str(i), id=f"d{i}") for i in range(3)]
+    )
     assert check(lib).consistent
     lib.articles.delete("d0")  # row gone behind the library's back: chunks become orphans
     lib.lexical.add([("d1:deadbeef:0", "d1", "ghost harbour words", {})])  # a ghost lexical hit

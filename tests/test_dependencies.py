@@ -1,6 +1,7 @@
 """Every third-party module that the package code imports comes from a distribution that pyproject.toml
 declares (a dependency, or an optional extra for the modules behind one), so a fresh install never relies on a
 package that arrived by luck through another one."""
+
 from __future__ import annotations
 
 import ast

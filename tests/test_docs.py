@@ -1,6 +1,7 @@
 """The documentation follows the tree: a short README whose quick start is what CI runs, a layout section naming
 every stage folder, links and paths that exist, commands the CLI takes, and a settings page generated from the
 Settings class (so a new setting without a description, or without regenerating the page, fails here)."""
+
 from __future__ import annotations
 
 import importlib
@@ -55,6 +56,7 @@ def anchors(path: Path) -> set[str]:
 
 
 # --- README -----------------------------------------------------------------------------------------------------
+
 
 def test_readme_is_at_most_10_kb():
     size = len(README.read_bytes())
@@ -120,6 +122,7 @@ def test_readme_links_every_docs_page():
 
 
 # --- links, paths, commands in README and docs ------------------------------------------------------------------
+
 
 def documents() -> list[Path]:
     return [README, *pages()]
@@ -230,7 +233,7 @@ def assistant_invocations(md: str):
 
 
 def test_the_invocation_reader_sees_commands():
-    found = list(assistant_invocations("```bash\nX=1 assistant ask \"q\" --json && .venv/bin/assistant docs check\n```"))
+    found = list(assistant_invocations('```bash\nX=1 assistant ask "q" --json && .venv/bin/assistant docs check\n```'))
     assert [w[:2] for _, w in found] == [["ask", '"q"'], ["docs", "check"]]
 
 
@@ -259,6 +262,7 @@ def test_documented_commands_exist(doc):
 
 # --- settings page ----------------------------------------------------------------------------------------------
 
+
 def test_every_setting_has_a_description():
     from assistant.settings import Settings
 
@@ -267,8 +271,9 @@ def test_every_setting_has_a_description():
 
 
 def test_settings_page_is_what_the_script_renders_now():
-    assert text(DOCS / "settings.md") == settings_doc.render(), \
+    assert text(DOCS / "settings.md") == settings_doc.render(), (
         "docs/settings.md is stale: run .venv/bin/python scripts/settings_doc.py"
+    )
 
 
 def test_settings_page_names_every_setting_and_no_machine_path():

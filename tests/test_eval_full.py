@@ -1,6 +1,7 @@
 """Full-mode eval end to end with the fake LLM: report shape, HTML, progress file, re-judging, Ctrl-C partial
 report, resume, unanswerable paragraphs, and determinism (two runs identical except latency) with the real
 embedder."""
+
 from __future__ import annotations
 
 import json
@@ -18,23 +19,55 @@ EN_CTX = "The ministers met in Geneva on Tuesday.  Talks on the constitutional c
 AR_CTX = "استقبل الرئيس الأسد المبعوث الروسي ألكسندر لافرينتييف في دمشق، وبحث معه الوضع في إدلب."
 DISTRACTOR = "The football season opened with a record crowd of 80,000 fans at the new stadium."
 OIL = "Oil prices rose by 3 percent on Monday because of short supplies."
-CONTRACT_KEYS = {"dataset", "mode", "n_questions", "retrieval", "answer", "citations", "faithfulness", "abstention",
-                 "latency_ms", "config"}
+CONTRACT_KEYS = {
+    "dataset",
+    "mode",
+    "n_questions",
+    "retrieval",
+    "answer",
+    "citations",
+    "faithfulness",
+    "abstention",
+    "latency_ms",
+    "config",
+}
 LATENCY_KEYS = ("latency_ms", "latency_by_stage")
 
 
 def _squad(path: Path) -> Path:
     def para(ctx, qas):
-        return {"context": ctx, "qas": [{"id": i, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]}
-                                        for i, q, a in qas]}
-    data = {"version": "1.1", "data": [
-        {"title": "Talks", "paragraphs": [
-            para(EN_CTX, [("e1", "Where did the ministers meet on <Tuesday>?", "Geneva"),
-                          ("e2", "How long did the talks on the constitutional committee go on?", "six hours")]),
-            para(AR_CTX, [("a1", "من هو المبعوث الروسي الذي استقبله الأسد في دمشق؟", "ألكسندر لافرينتييف")])]},
-        {"title": "Markets", "paragraphs": [para(OIL, [("o1", "How much did oil prices rise on Monday?", "3 percent")]),
-                                            para(DISTRACTOR, [])]},
-    ]}
+        return {
+            "context": ctx,
+            "qas": [
+                {"id": i, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]} for i, q, a in qas
+            ],
+        }
+
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "Talks",
+                "paragraphs": [
+                    para(
+                        EN_CTX,
+                        [
+                            ("e1", "Where did the ministers meet on <Tuesday>?", "Geneva"),
+                            ("e2", "How long did the talks on the constitutional committee go on?", "six hours"),
+                        ],
+                    ),
+                    para(AR_CTX, [("a1", "من هو المبعوث الروسي الذي استقبله الأسد في دمشق؟", "ألكسندر لافرينتييف")]),
+                ],
+            },
+            {
+                "title": "Markets",
+                "paragraphs": [
+                    para(OIL, [("o1", "How much did oil prices rise on Monday?", "3 percent")]),
+                    para(DISTRACTOR, []),
+                ],
+            },
+        ],
+    }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -58,9 +91,19 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
     assert eval_command(dataset, None, "full", None, out, fake_settings()) == 0
     r = _load(out)
     assert CONTRACT_KEYS <= set(r) and r["mode"] == "full" and r["n_questions"] == 4 and r["partial"] is False
-    assert set(r["answer"]) == {"exact_match", "f1", "contains_gold", "contains_gold_question_lang", "correct",
-                                "language_ok", "well_formed", "good_rate", "short_answer_rate",
-                                "short_answer_correct", "short_answers"}
+    assert set(r["answer"]) == {
+        "exact_match",
+        "f1",
+        "contains_gold",
+        "contains_gold_question_lang",
+        "correct",
+        "language_ok",
+        "well_formed",
+        "good_rate",
+        "short_answer_rate",
+        "short_answer_correct",
+        "short_answers",
+    }
     assert set(r["evidence"]) == {"recall", "quote_shown"}
     assert {"p50", "p95", "first_sentence_p50", "first_sentence_p95"} <= set(r["latency_ms"])
     assert set(r["citations"]) == {"valid_rate", "precision", "recall", "gold_evidence_hit"}
@@ -69,8 +112,11 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
     assert set(r["abstention"]) == {"accuracy_unanswerable", "false_abstention_rate"}
     assert r["abstention"]["accuracy_unanswerable"] is None  # no unanswerable question here
     assert {k: v for k, v in r["config"].items() if k != "answer_mode"} == {
-        "embedder": "fake", "llm": "fake", "retriever": "hybrid:fake",
-        "judge": "deterministic:fake:sim>=0.86(cross-lingual 0.79)+facts"}
+        "embedder": "fake",
+        "llm": "fake",
+        "retriever": "hybrid:fake",
+        "judge": "deterministic:fake:sim>=0.86(cross-lingual 0.79)+facts",
+    }
     assert r["config"].get("answer_mode") in ("synthesized", "attributed")
     assert r["citations"]["valid_rate"] == 1.0 and r["counts"]["errors"] == 0
     assert {"retrieve", "generate", "verify"} <= set(r["latency_by_stage"])
@@ -86,16 +132,18 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
 
     # Re-judging the same answers with an LLM judge that rejects every claim: no question is asked again.
     judge_llm = FakeLLM().enqueue(*['{"claims": [{"claim": "c", "verdict": "NOT_SUPPORTED"}]}'] * 50)
-    assert rejudge_command(out, tmp_path / "rejudged", fake_settings(), judge="llm", llm=judge_llm,
-                           calibration=False) == 0
+    assert (
+        rejudge_command(out, tmp_path / "rejudged", fake_settings(), judge="llm", llm=judge_llm, calibration=False) == 0
+    )
     again = _load(tmp_path / "rejudged")
     n_sentences = r["counts"]["sentences"]
     assert len(judge_llm.history) == n_sentences and again["config"]["judge"] == "llm:fake"
     assert again["faithfulness"]["unsupported_rate"] == 1.0 and again["citations"]["precision"] == 0.0
     judged = {"good_rate", "correct"}
     assert again["rejudged_from"] == r["config"]["judge"]
-    assert {k: v for k, v in again["answer"].items() if k not in judged} == \
-        {k: v for k, v in r["answer"].items() if k not in judged}
+    assert {k: v for k, v in again["answer"].items() if k not in judged} == {
+        k: v for k, v in r["answer"].items() if k not in judged
+    }
     assert again["answer"]["good_rate"] == 0.0 < r["answer"]["good_rate"]  # no sentence is supported any more
     with pytest.raises(ConfigError, match="cannot read"):
         rejudge_command(tmp_path / "nowhere", tmp_path / "x", fake_settings())
@@ -104,8 +152,9 @@ def test_full_mode_writes_the_contract_report_html_and_progress(tmp_path, datase
 def test_html_shows_wrong_abstentions_with_highlighted_citations(tmp_path, dataset):
     out = tmp_path / "out"
     # A model that answers the first question without the gold answer, and refuses the rest.
-    llm = FakeLLM().enqueue("The ministers met on Tuesday [1].", "NOT_IN_ARTICLES", "NOT_IN_ARTICLES",
-                            "NOT_IN_ARTICLES")
+    llm = FakeLLM().enqueue(
+        "The ministers met on Tuesday [1].", "NOT_IN_ARTICLES", "NOT_IN_ARTICLES", "NOT_IN_ARTICLES"
+    )
     assert eval_command(dataset, None, "full", None, out, fake_settings(), llm=llm, calibration=False) == 0
     r = _load(out)
     assert r["abstention"]["false_abstention_rate"] == 0.75 and r["answer"]["contains_gold"] == 0.0
@@ -158,14 +207,17 @@ def test_ctrl_c_writes_a_partial_report_and_resume_finishes_it(tmp_path, dataset
 
 def test_unanswerable_fraction_in_full_mode(tmp_path, dataset):
     out = tmp_path / "out"
-    assert eval_command(dataset, None, "full", None, out, fake_settings(), unanswerable_fraction=0.34,
-                        calibration=False) == 0
+    assert (
+        eval_command(dataset, None, "full", None, out, fake_settings(), unanswerable_fraction=0.34, calibration=False)
+        == 0
+    )
     r = _load(out)
     assert r["n_questions"] == 4 and "calibration" not in r["faithfulness"]
     held = [q for q in r["per_question"] if not q["answerable"]]
     assert held and all(q["held_out_doc"] for q in held)
     assert r["abstention"]["accuracy_unanswerable"] == pytest.approx(
-        sum(q["abstained"] for q in held) / len(held), abs=1e-4)
+        sum(q["abstained"] for q in held) / len(held), abs=1e-4
+    )
     with pytest.raises(ConfigError, match="unanswerable-fraction"):
         eval_command(dataset, None, "full", 3, out, fake_settings(), unanswerable_fraction=1.0)
 

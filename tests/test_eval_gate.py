@@ -16,6 +16,7 @@ Two runs of the same gate code (``run_subset`` then ``compare``):
 Regenerate deliberately when a change is meant to move the numbers: the real baseline with
 ``python -m eval.reports.baseline --write``, the fixture's with ``python -m tests.test_eval_gate --write``.
 """
+
 from __future__ import annotations
 
 import os
@@ -85,9 +86,11 @@ def test_the_fixture_subset_passes_its_committed_baseline(fixture_run):
     assert fixture_run["runs"]["seed-news"]["n_questions"] == 6
     assert fixture_run["runs"]["xquad-en-q-ar-ctx-20"]["n_questions"] == 10
     bad = gate_failures(baseline, fixture_run)
-    assert not bad, ("the fixture subset regressed beyond the tolerance (regenerate tests/fixtures/gate/baseline.json"
-                     " with `python -m tests.test_eval_gate --write` only if the change is meant to move it):\n"
-                     + explain(baseline, fixture_run))
+    assert not bad, (
+        "the fixture subset regressed beyond the tolerance (regenerate tests/fixtures/gate/baseline.json"
+        " with `python -m tests.test_eval_gate --write` only if the change is meant to move it):\n"
+        + explain(baseline, fixture_run)
+    )
 
 
 def test_the_gate_fails_a_run_with_a_broken_embedder(tmp_path, monkeypatch):
@@ -103,8 +106,10 @@ def test_the_gate_fails_a_run_with_a_broken_embedder(tmp_path, monkeypatch):
 @pytest.mark.integration
 def test_no_metric_regresses_beyond_the_tolerance(local_embedder):
     seed = SHARED / "datasets" / "seed-news.dev.jsonl"
-    assert seed.is_file(), (f"{seed} is missing: the real gate reads the shared datasets at {SHARED} (CI has them; "
-                            "see its README.md). Put them there, or run the fast tier, which gates the fixture.")
+    assert seed.is_file(), (
+        f"{seed} is missing: the real gate reads the shared datasets at {SHARED} (CI has them; "
+        "see its README.md). Put them there, or run the fast tier, which gates the fixture."
+    )
     assert TOLERANCE == 0.02
     baseline = load_report(BASELINE)
     current = run_subset(local_embedder)
@@ -124,9 +129,11 @@ def _write_fixture_baseline() -> None:
     os.environ.update(FIXTURE_ENV)
     with tempfile.TemporaryDirectory(prefix="gate-fixture-") as tmp:
         current = run_subset(FakeEmbedder(), shared=fixture_shared(Path(tmp) / "shared"))
-    current["description"] = ("tests/fixtures/gate: 6 seed-style questions on the reference article + 10 English "
-                              "questions over XQuAD Arabic paragraphs (fraction 0.2 held out), FAKE embedder, fake "
-                              "LLM, deterministic judge; see tests/test_eval_gate.py")
+    current["description"] = (
+        "tests/fixtures/gate: 6 seed-style questions on the reference article + 10 English "
+        "questions over XQuAD Arabic paragraphs (fraction 0.2 held out), FAKE embedder, fake "
+        "LLM, deterministic judge; see tests/test_eval_gate.py"
+    )
     write_json_atomic(FIXTURE_BASELINE, current)
 
 

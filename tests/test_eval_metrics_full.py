@@ -1,6 +1,7 @@
 """Full-mode metrics on hand-computed examples: answer normalization (English and Arabic), EM/F1/contains-gold,
 judges and their output parsing, calibration agreement, per-question scoring (validity, precision, recall, gold
 evidence) and report aggregation (populations, nulls, abstention, latency by stage)."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,12 @@ import pytest
 
 from assistant.answer.answerer import Answer, Citation
 from assistant.backends.fake import FakeEmbedder, FakeLLM
-from eval.metrics.answers import contains_gold, exact_match, normalize_answer, strip_markers, token_f1
 from eval.calibration import LABELS, agreement, cohen_kappa, load_labels
 from eval.datasets.records import EvalQuestion
-from eval.reports.blocks import build_full_report
 from eval.judges import DeterministicJudge, JudgeResult, LLMJudge, make_judge, parse_verdicts
+from eval.metrics.answers import contains_gold, exact_match, normalize_answer, strip_markers, token_f1
 from eval.metrics.scoring import score_question
+from eval.reports.blocks import build_full_report
 
 
 # ---------------------------------------------------------------------------------------------- answer text
@@ -83,24 +84,32 @@ def test_deterministic_judge_needs_similarity_and_every_fact():
     assert "sim>=0.80" in judge.name
 
 
-@pytest.mark.parametrize("reply, verdicts", [
-    ('{"claims": [{"claim": "a", "verdict": "SUPPORTED"}, {"claim": "b", "verdict": "NOT_SUPPORTED"}]}',
-     [True, False]),
-    ('Sure! ```json\n{"claims": [{"claim": "a", "supported": true}]}\n```', [True]),
-    ('{"verdict": "not supported"}', [False]),
-    ('[{"claim": "x", "verdict": "SUPPORTED"}]', [True]),
-    ("Claim 1: SUPPORTED\nClaim 2: NOT SUPPORTED", [True, False]),
-    ("UNSUPPORTED", [False]),
-    ("I cannot tell.", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "reply, verdicts",
+    [
+        (
+            '{"claims": [{"claim": "a", "verdict": "SUPPORTED"}, {"claim": "b", "verdict": "NOT_SUPPORTED"}]}',
+            [True, False],
+        ),
+        ('Sure! ```json\n{"claims": [{"claim": "a", "supported": true}]}\n```', [True]),
+        ('{"verdict": "not supported"}', [False]),
+        ('[{"claim": "x", "verdict": "SUPPORTED"}]', [True]),
+        ("Claim 1: SUPPORTED\nClaim 2: NOT SUPPORTED", [True, False]),
+        ("UNSUPPORTED", [False]),
+        ("I cannot tell.", None),
+        ("", None),
+    ],
+)
 def test_llm_judge_output_is_parsed_robustly(reply, verdicts):
     assert parse_verdicts(reply) == verdicts
 
 
 def test_llm_judge_renders_its_prompts_and_scores_claims():
-    llm = FakeLLM().enqueue('{"claims": [{"claim": "met", "verdict": "SUPPORTED"},'
-                            ' {"claim": "in Paris", "verdict": "NOT_SUPPORTED"}]}', "no idea", "SUPPORTED")
+    llm = FakeLLM().enqueue(
+        '{"claims": [{"claim": "met", "verdict": "SUPPORTED"}, {"claim": "in Paris", "verdict": "NOT_SUPPORTED"}]}',
+        "no idea",
+        "SUPPORTED",
+    )
     judge = LLMJudge(llm)
     r = judge.judge("They met in Paris.", ["اجتمعوا في جنيف."])
     assert (r.supported, r.score, r.reason) == (False, 0.5, "1/2 claims supported")
@@ -130,9 +139,15 @@ def test_cohen_kappa_on_hand_computed_tables():
 
 
 def test_agreement_counts_a_judge_against_labels():
-    labels = [{"sentence": s, "cited_text": "t", "label": lab, "lang": lang}
-              for s, lab, lang in [("yes", "supported", "en"), ("yes", "not_supported", "ar"),
-                                   ("no", "not_supported", "en"), ("no", "supported", "ar")]]
+    labels = [
+        {"sentence": s, "cited_text": "t", "label": lab, "lang": lang}
+        for s, lab, lang in [
+            ("yes", "supported", "en"),
+            ("yes", "not_supported", "ar"),
+            ("no", "not_supported", "en"),
+            ("no", "supported", "ar"),
+        ]
+    ]
 
     class Says:
         name = "says"
@@ -167,8 +182,16 @@ DOC = "The ministers met in Geneva on Tuesday. Oil prices rose by 3 percent on M
 
 
 def _answer(sentences, citations, abstained=False, text=None):
-    return Answer("q", "en", text if text is not None else " ".join(s["sentence"] for s in sentences), abstained,
-                  citations, [], {"retrieve": 5.0, "generate": 100.0, "total": 120.0}, sentences=sentences)
+    return Answer(
+        "q",
+        "en",
+        text if text is not None else " ".join(s["sentence"] for s in sentences),
+        abstained,
+        citations,
+        [],
+        {"retrieve": 5.0, "generate": 100.0, "total": 120.0},
+        sentences=sentences,
+    )
 
 
 def _cite(i, start, end, quote=None):
@@ -180,8 +203,14 @@ def test_a_valid_citation_that_does_not_support_its_sentence_lowers_precision():
     judge = DeterministicJudge(FakeEmbedder(), threshold=0.8)
     q = EvalQuestion("q1", "Where did they meet?", "en", True, ["Geneva"], ["d1"], [("d1", 21, 27)])
     cites = [_cite(1, 0, 39), _cite(2, 40, 80)]  # both verbatim; the second is about oil prices
-    rec = score_question(q, _answer([{"sentence": s, "citations": [1, 2], "support": 0.9}], cites), ["d1"],
-                         texts={"d1": DOC}, gold_lang="en", judge=judge)
+    rec = score_question(
+        q,
+        _answer([{"sentence": s, "citations": [1, 2], "support": 0.9}], cites),
+        ["d1"],
+        texts={"d1": DOC},
+        gold_lang="en",
+        judge=judge,
+    )
     assert [c["valid"] for c in rec["citations"]] == [True, True]
     assert [c["gold"] for c in rec["citations"]] == [True, False]
     sent = rec["sentences"][0]
@@ -192,18 +221,32 @@ def test_a_valid_citation_that_does_not_support_its_sentence_lowers_precision():
     assert report["citations"]["recall"] == 1.0 and report["citations"]["precision"] == 0.5
     assert report["citations"]["gold_evidence_hit"] == 1.0
     # answer tokens [ministers, met, in, geneva, on, tuesday] vs [geneva]: P 1/6, R 1 -> F1 2/7
-    assert report["answer"] == {"exact_match": 0.0, "f1": round(2 / 7, 4), "contains_gold": 1.0,
-                                "contains_gold_question_lang": 1.0, "correct": 1.0, "language_ok": 1.0,
-                                "well_formed": 1.0, "good_rate": 1.0, "short_answer_rate": 0.0,
-                                "short_answer_correct": None,
-                                "short_answers": {"place": {"questions": 1, "given": 0, "correct": 0, "by_how": {}}}}
+    assert report["answer"] == {
+        "exact_match": 0.0,
+        "f1": round(2 / 7, 4),
+        "contains_gold": 1.0,
+        "contains_gold_question_lang": 1.0,
+        "correct": 1.0,
+        "language_ok": 1.0,
+        "well_formed": 1.0,
+        "good_rate": 1.0,
+        "short_answer_rate": 0.0,
+        "short_answer_correct": None,
+        "short_answers": {"place": {"questions": 1, "given": 0, "correct": 0, "by_how": {}}},
+    }
 
 
 def test_a_quote_that_differs_from_the_store_is_invalid():
     q = EvalQuestion("q1", "Oil?", "en", True, ["3 percent"], ["d1"], [])
     bad = _cite(1, 40, 80, quote="Oil prices fell by 9 percent on Monday.")
-    rec = score_question(q, _answer([{"sentence": "Oil prices fell.", "citations": [1], "support": 0.9}], [bad]),
-                         None, texts={"d1": DOC}, gold_lang="en", judge=DeterministicJudge(FakeEmbedder()))
+    rec = score_question(
+        q,
+        _answer([{"sentence": "Oil prices fell.", "citations": [1], "support": 0.9}], [bad]),
+        None,
+        texts={"d1": DOC},
+        gold_lang="en",
+        judge=DeterministicJudge(FakeEmbedder()),
+    )
     assert rec["citations"][0]["valid"] is False and rec["rank"] is None
     assert rec["citations"][0]["gold"] is True  # doc-level gold: no spans, cites the gold document
     assert build_full_report("d", [rec], config={})["citations"]["valid_rate"] == 0.0
@@ -217,13 +260,21 @@ def test_report_populations_abstention_and_latency_by_stage():
     unans2 = EvalQuestion("d", "Capital of Peru?", "en", False)
     s = {"sentence": "The ministers met in Geneva on Tuesday.", "citations": [1], "support": 0.9}
     recs = [
-        score_question(en, _answer([], [], abstained=True, text="I cannot answer."), ["d1"], texts={"d1": DOC},
-                       gold_lang="en", judge=judge),
-        score_question(cross, _answer([dict(s)], [_cite(1, 0, 39)]), ["d2", "d1"], texts={"d1": DOC},
-                       gold_lang="en", judge=judge),
+        score_question(
+            en,
+            _answer([], [], abstained=True, text="I cannot answer."),
+            ["d1"],
+            texts={"d1": DOC},
+            gold_lang="en",
+            judge=judge,
+        ),
+        score_question(
+            cross, _answer([dict(s)], [_cite(1, 0, 39)]), ["d2", "d1"], texts={"d1": DOC}, gold_lang="en", judge=judge
+        ),
         score_question(unans, _answer([], [], abstained=True, text="x"), None, texts={}, gold_lang=None, judge=judge),
-        score_question(unans2, _answer([dict(s)], [_cite(1, 0, 39)]), None, texts={"d1": DOC}, gold_lang=None,
-                       judge=judge),
+        score_question(
+            unans2, _answer([dict(s)], [_cite(1, 0, 39)]), None, texts={"d1": DOC}, gold_lang=None, judge=judge
+        ),
     ]
     r = build_full_report("d", recs, config={"judge": "j"}, calibration={"n": 3, "accuracy": 1.0, "kappa": 1.0})
     assert r["answer"]["exact_match"] == 0.0 and r["answer"]["f1"] == 0.0  # only "a" is same-language: abstained
@@ -233,8 +284,12 @@ def test_report_populations_abstention_and_latency_by_stage():
     assert r["citations"]["gold_evidence_hit"] == 1.0  # over answered answerable questions: b only
     assert r["counts"]["sentences"] == 2 and r["counts"]["same_language"] == 1
     assert r["faithfulness"]["calibration"]["n"] == 3 and r["faithfulness"]["judge"] == "j"
-    assert r["latency_ms"] == {"p50": 120.0, "p95": 120.0, "first_sentence_p50": 120.0,
-                               "first_sentence_p95": 120.0}  # no first_sentence timing: the total
+    assert r["latency_ms"] == {
+        "p50": 120.0,
+        "p95": 120.0,
+        "first_sentence_p50": 120.0,
+        "first_sentence_p95": 120.0,
+    }  # no first_sentence timing: the total
     assert r["latency_by_stage"] == {"generate": {"p50": 100.0, "p95": 100.0}, "retrieve": {"p50": 5.0, "p95": 5.0}}
     empty = build_full_report("d", recs[2:3], config={})
     assert empty["answer"]["exact_match"] is None and empty["citations"]["precision"] is None
@@ -247,14 +302,25 @@ def test_reader_metrics_question_language_form_and_evidence_recall():
     """The issue-18 figures: gold in the question's language, language_ok, well_formed, evidence.recall over
     selected units, time to the first sentence, and good_rate needing all of them."""
     judge = DeterministicJudge(FakeEmbedder(), threshold=0.0)
-    q = EvalQuestion("x", "Where did the ministers meet?", "en", True, ["جنيف"], ["d1"], [("d1", 21, 27)],
-                     question_lang_answers=["Geneva"])
-    good_units = [{"doc_id": "d1", "start": 0, "end": 39, "text": DOC[:39], "score": 0.9, "lang": "en",
-                   "selected": True},
-                  {"doc_id": "d1", "start": 40, "end": 80, "text": DOC[40:80], "score": 0.5, "lang": "en",
-                   "selected": False}]
-    ok = _answer([{"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9}],
-                 [_cite(1, 0, 39)], text="The ministers met in Geneva [1].")
+    q = EvalQuestion(
+        "x",
+        "Where did the ministers meet?",
+        "en",
+        True,
+        ["جنيف"],
+        ["d1"],
+        [("d1", 21, 27)],
+        question_lang_answers=["Geneva"],
+    )
+    good_units = [
+        {"doc_id": "d1", "start": 0, "end": 39, "text": DOC[:39], "score": 0.9, "lang": "en", "selected": True},
+        {"doc_id": "d1", "start": 40, "end": 80, "text": DOC[40:80], "score": 0.5, "lang": "en", "selected": False},
+    ]
+    ok = _answer(
+        [{"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9}],
+        [_cite(1, 0, 39)],
+        text="The ministers met in Geneva [1].",
+    )
     ok.evidence = good_units
     ok.timings_ms["first_sentence"] = 40.0
     rec = score_question(q, ok, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
@@ -269,25 +335,36 @@ def test_reader_metrics_question_language_form_and_evidence_recall():
     assert rec2["scores"]["evidence_recall"] == 0.0 and rec2["scores"]["correct"] == 0.0
     assert rec2["scores"]["good"] == 0.0
     # an Arabic quote as the whole answer to an English question, and a mixed-script word
-    wrong_lang = _answer([{"sentence": "اجتمع الوزراء في جنيف.", "citations": [1], "support": 0.9}],
-                         [_cite(1, 0, 39)])
+    wrong_lang = _answer([{"sentence": "اجتمع الوزراء في جنيف.", "citations": [1], "support": 0.9}], [_cite(1, 0, 39)])
     rec3 = score_question(q, wrong_lang, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
     assert rec3["scores"]["language_ok"] == 0.0 and rec3["sentences"][0]["form"]
     assert rec3["scores"]["correct"] == 0.0 and rec3["scores"]["good"] == 0.0  # no "Geneva" for the reader
     assert rec3["scores"]["evidence_recall"] is None  # no evidence units on this answer
     # the Arabic quote introduced in English is in the reader's language (labelled), but gives no English answer
-    framed = _answer([{"sentence": "The article says, in Arabic: «اجتمع الوزراء في جنيف يوم الثلاثاء».",
-                       "citations": [1], "support": None}], [_cite(1, 0, 39)])
+    framed = _answer(
+        [
+            {
+                "sentence": "The article says, in Arabic: «اجتمع الوزراء في جنيف يوم الثلاثاء».",
+                "citations": [1],
+                "support": None,
+            }
+        ],
+        [_cite(1, 0, 39)],
+    )
     rec5 = score_question(q, framed, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
     assert rec5["scores"]["contains_gold"] == 1.0 and rec5["sentences"][0]["form"] == []
     assert rec5["scores"]["language_ok"] == 1.0 and rec5["scores"]["correct"] == 0.0
-    both = _answer([{"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9},
-                    {"sentence": "It also says, in Arabic: «اجتمع الوزراء».", "citations": [1], "support": None}],
-                   [_cite(1, 0, 39)], text="The ministers met in Geneva [1]. It also says, in Arabic: «اجتمع الوزراء» [1].")
+    both = _answer(
+        [
+            {"sentence": "The ministers met in Geneva.", "citations": [1], "support": 0.9},
+            {"sentence": "It also says, in Arabic: «اجتمع الوزراء».", "citations": [1], "support": None},
+        ],
+        [_cite(1, 0, 39)],
+        text="The ministers met in Geneva [1]. It also says, in Arabic: «اجتمع الوزراء» [1].",
+    )
     rec6 = score_question(q, both, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
     assert rec6["scores"]["language_ok"] == 1.0 and rec6["scores"]["correct"] == 1.0
-    mixed = _answer([{"sentence": "They met in جacksonville.", "citations": [1], "support": 0.9}],
-                    [_cite(1, 0, 39)])
+    mixed = _answer([{"sentence": "They met in جacksonville.", "citations": [1], "support": 0.9}], [_cite(1, 0, 39)])
     rec4 = score_question(q, mixed, ["d1"], texts={"d1": DOC}, gold_lang="ar", judge=judge)
     assert any("mixing" in p for p in rec4["sentences"][0]["form"])
     r = build_full_report("d", [rec, rec2, rec3, rec4], config={"judge": "j"})
@@ -301,25 +378,45 @@ def test_extractive_answers_are_reparsed_into_sentences():
     ans = _answer([], [_cite(1, 0, 39)], text="The ministers met in Geneva on Tuesday [1].")
     rec = score_question(q, ans, ["d1"], texts={"d1": DOC}, gold_lang="en", judge=DeterministicJudge(FakeEmbedder()))
     assert [(s["sentence"], s["citations"]) for s in rec["sentences"]] == [
-        ("The ministers met in Geneva on Tuesday.", [1])]
+        ("The ministers met in Geneva on Tuesday.", [1])
+    ]
     assert rec["sentences"][0]["judge"]["supported"] and rec["scores"]["contains_gold"] == 1.0
 
 
 def test_worst_examples_lead_with_wrong_answers_the_judge_passed_and_weak_judges_are_unreliable():
-    from eval.reports.write import render_html
     from eval.reports.html import worst_questions
+    from eval.reports.write import render_html
 
     def rec(qid, supported, correct):
-        return {"id": qid, "question": "Q?", "lang": "en", "answerable": True, "abstained": False, "answer": "A.",
-                "answers": ["x"], "citations": [], "removed": [],
-                "sentences": [{"sentence": "A.", "citations": [1], "judge": {"supported": supported, "score":
-                                                                              1.0 if supported else 0.0}}],
-                "scores": {"contains_gold": 0.0, "correct": correct}}
-    report = {"mode": "full", "per_question": [rec("ok", True, 1.0), rec("blind", True, 0.0),
-                                               rec("caught", False, 0.0)],
-              "faithfulness": {"score": 0.66, "calibration": {"n": 60, "accuracy": 0.6, "kappa": 0.3,
-                                                              "unsupported_recall": 0.5}},
-              "answer": {"good_rate": 0.33}}
+        return {
+            "id": qid,
+            "question": "Q?",
+            "lang": "en",
+            "answerable": True,
+            "abstained": False,
+            "answer": "A.",
+            "answers": ["x"],
+            "citations": [],
+            "removed": [],
+            "sentences": [
+                {
+                    "sentence": "A.",
+                    "citations": [1],
+                    "judge": {"supported": supported, "score": 1.0 if supported else 0.0},
+                }
+            ],
+            "scores": {"contains_gold": 0.0, "correct": correct},
+        }
+
+    report = {
+        "mode": "full",
+        "per_question": [rec("ok", True, 1.0), rec("blind", True, 0.0), rec("caught", False, 0.0)],
+        "faithfulness": {
+            "score": 0.66,
+            "calibration": {"n": 60, "accuracy": 0.6, "kappa": 0.3, "unsupported_recall": 0.5},
+        },
+        "answer": {"good_rate": 0.33},
+    }
     kinds = worst_questions(report)
     assert kinds[0][0].startswith("wrong answer that the judge passed") and [q["id"] for q in kinds[0][1]] == ["blind"]
     page = render_html(report)

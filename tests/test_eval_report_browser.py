@@ -2,35 +2,62 @@
 never downloads a browser): it renders from a file:// URL with no script errors, its charts have a size, Arabic
 quotes read right to left inside English pages, and markup inside an article stays text. The screenshot lands
 in tests/artifacts/eval-report.png."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+from test_eval_full import fake_settings  # tests/ is on sys.path (rootdir, no package)
+from test_ui_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
 from assistant.backends.fake import FakeLLM
 from eval.cli import eval_command
-from test_eval_full import fake_settings  # tests/ is on sys.path (rootdir, no package)
-from test_ui_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
 pytestmark = pytest.mark.integration
 
 EN_CTX = "The ministers met in Geneva on Tuesday. Talks on the constitutional committee went on for six hours."
-AR_CTX = ("استقبل الرئيس الأسد المبعوث الروسي ألكسندر لافرينتييف في دمشق، وبحث معه الوضع في إدلب. "
-          "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>")
+AR_CTX = (
+    "استقبل الرئيس الأسد المبعوث الروسي ألكسندر لافرينتييف في دمشق، وبحث معه الوضع في إدلب. "
+    '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+)
 AR_ANSWER = "استقبل الرئيس الأسد المبعوث الروسي في دمشق [1]."
 
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("eval-report")
-    data = {"version": "1.1", "data": [{"title": "Talks", "paragraphs": [
-        {"context": EN_CTX, "qas": [{"id": "e1", "question": "Where did the ministers meet?",
-                                     "answers": [{"text": "Geneva", "answer_start": EN_CTX.index("Geneva")}]}]},
-        {"context": AR_CTX, "qas": [{"id": "a1", "question": "من هو المبعوث الروسي الذي استقبله الأسد؟",
-                                     "answers": [{"text": "ألكسندر لافرينتييف",
-                                                  "answer_start": AR_CTX.index("ألكسندر")}]}]}]}]}
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "Talks",
+                "paragraphs": [
+                    {
+                        "context": EN_CTX,
+                        "qas": [
+                            {
+                                "id": "e1",
+                                "question": "Where did the ministers meet?",
+                                "answers": [{"text": "Geneva", "answer_start": EN_CTX.index("Geneva")}],
+                            }
+                        ],
+                    },
+                    {
+                        "context": AR_CTX,
+                        "qas": [
+                            {
+                                "id": "a1",
+                                "question": "من هو المبعوث الروسي الذي استقبله الأسد؟",
+                                "answers": [{"text": "ألكسندر لافرينتييف", "answer_start": AR_CTX.index("ألكسندر")}],
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
     dataset = tmp / "talks.json"
     dataset.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     # A wrong abstention on the English question, and an Arabic answer without the gold name.
@@ -66,7 +93,8 @@ def test_report_renders_in_chromium_with_rtl_quotes_and_inert_article_markup(rep
             assert [c["quote"] for c in cited][0] in quotes
             ar_mark = next(i for i, q in enumerate(quotes) if "دمشق" in q)
             direction = page.eval_on_selector_all(
-                "mark", "(ms, i) => getComputedStyle(ms[i].closest('[dir=auto]')).direction", ar_mark)
+                "mark", "(ms, i) => getComputedStyle(ms[i].closest('[dir=auto]')).direction", ar_mark
+            )
             assert direction == "rtl"
             body = page.text_content("body")
             assert "abstained on an answerable question" in body and "<script>window.__pwned=1</script>" in body

@@ -1,5 +1,6 @@
 """Retrieval-mode eval: metric definitions on hand-computed rankings, dataset loading (SQuAD, JSONL + corpus,
 errors, held-out paragraphs), the report files, the CLI function, and one end-to-end run with the real embedder."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,13 +15,23 @@ import pytest
 from assistant.errors import AssistantError, ConfigError
 from assistant.settings import Settings
 from eval.cli import eval_command
-from eval.datasets.records import DatasetError
 from eval.datasets.load import load_dataset
+from eval.datasets.records import DatasetError
 from eval.metrics.ranking import distinct, first_rank, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
 from eval.reports.write import DEFINITIONS, render_html, write_json_atomic, write_reports
 
-CONTRACT_KEYS = {"dataset", "mode", "n_questions", "retrieval", "answer", "citations", "faithfulness", "abstention",
-                 "latency_ms", "config"}
+CONTRACT_KEYS = {
+    "dataset",
+    "mode",
+    "n_questions",
+    "retrieval",
+    "answer",
+    "citations",
+    "faithfulness",
+    "abstention",
+    "latency_ms",
+    "config",
+}
 REPO = Path(__file__).resolve().parents[1]
 
 EN_CTX = "The ministers met in Geneva on Tuesday.  Talks on the constitutional committee went on for six hours."
@@ -30,12 +41,25 @@ DISTRACTOR = "The football season opened with a record crowd of 80,000 fans at t
 
 def squad(articles: list[tuple[str, list[tuple[str, list[tuple[str, str, str]]]]]]) -> dict:
     """Build SQuAD JSON from [(title, [(context, [(qid, question, answer)])])]; answer_start found in context."""
-    return {"version": "1.1", "data": [
-        {"title": title, "paragraphs": [
-            {"context": ctx, "qas": [{"id": qid, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]}
-                                     for qid, q, a in qas]}
-            for ctx, qas in paras]}
-        for title, paras in articles]}
+    return {
+        "version": "1.1",
+        "data": [
+            {
+                "title": title,
+                "paragraphs": [
+                    {
+                        "context": ctx,
+                        "qas": [
+                            {"id": qid, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]}
+                            for qid, q, a in qas
+                        ],
+                    }
+                    for ctx, qas in paras
+                ],
+            }
+            for title, paras in articles
+        ],
+    }
 
 
 def write_json(path: Path, data) -> Path:
@@ -45,14 +69,27 @@ def write_json(path: Path, data) -> Path:
 
 @pytest.fixture
 def tiny_squad(tmp_path) -> Path:
-    return write_json(tmp_path / "tiny.json", squad([
-        ("Syria_talks", [
-            (EN_CTX, [("q-en-1", "Where did the ministers meet?", "Geneva"),
-                      ("q-en-2", "How long did the talks go on?", "six hours")]),
-            (AR_CTX, [("q-ar-1", "من استقبل الرئيس الأسد في دمشق؟", "ألكسندر لافرينتييف")]),
-        ]),
-        ("Sport", [(DISTRACTOR, [])]),
-    ]))
+    return write_json(
+        tmp_path / "tiny.json",
+        squad(
+            [
+                (
+                    "Syria_talks",
+                    [
+                        (
+                            EN_CTX,
+                            [
+                                ("q-en-1", "Where did the ministers meet?", "Geneva"),
+                                ("q-en-2", "How long did the talks go on?", "six hours"),
+                            ],
+                        ),
+                        (AR_CTX, [("q-ar-1", "من استقبل الرئيس الأسد في دمشق؟", "ألكسندر لافرينتييف")]),
+                    ],
+                ),
+                ("Sport", [(DISTRACTOR, [])]),
+            ]
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- metrics
@@ -70,8 +107,9 @@ def test_metrics_count_distinct_documents_at_their_best_rank():
     assert reciprocal_rank(ranked, {"d9"}) == 0.0
     assert ndcg_at_k(ranked, {"d1"}, 10) == pytest.approx(1 / math.log2(3))
     assert ndcg_at_k(ranked, {"d3"}, 10) == 1.0
-    assert ndcg_at_k(ranked, {"d1", "d2"}, 10) == pytest.approx((1 / math.log2(3) + 1 / math.log2(4))
-                                                                 / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k(ranked, {"d1", "d2"}, 10) == pytest.approx(
+        (1 / math.log2(3) + 1 / math.log2(4)) / (1 + 1 / math.log2(3))
+    )
     assert ndcg_at_k(ranked, {"d2"}, 2) == 0.0
     assert ndcg_at_k(ranked, set(), 10) == 0.0
     with pytest.raises(ValueError):
@@ -106,7 +144,7 @@ def test_squad_paragraphs_become_documents_and_questions_point_at_them(tiny_squa
     texts = {d.id: d.text for d in ds.documents}
     for q in ds.questions:
         assert q.answerable
-        (doc, start, end), = q.evidence
+        ((doc, start, end),) = q.evidence
         assert texts[doc][start:end] == q.answers[0]
     assert len(ds.answerable()) == 3
 
@@ -129,9 +167,16 @@ def test_squad_errors_name_the_file_and_the_place(tmp_path):
 
 
 def _many_paragraphs(n: int, reverse: bool = False) -> dict:
-    paras = [(f"Paragraph number {i} says that item {i} costs {i * 7} dollars.",
-              [(f"q{i}a", f"What does item {i} cost?", f"{i * 7} dollars"),
-               (f"q{i}b", f"Which item costs {i * 7} dollars?", f"item {i}")]) for i in range(n)]
+    paras = [
+        (
+            f"Paragraph number {i} says that item {i} costs {i * 7} dollars.",
+            [
+                (f"q{i}a", f"What does item {i} cost?", f"{i * 7} dollars"),
+                (f"q{i}b", f"Which item costs {i * 7} dollars?", f"item {i}"),
+            ],
+        )
+        for i in range(n)
+    ]
     return squad([("Prices", paras[::-1] if reverse else paras)])
 
 
@@ -146,8 +191,9 @@ def test_unanswerable_fraction_is_deterministic_and_follows_question_ids(tmp_pat
     again = load_dataset(path, unanswerable_fraction=0.3)
     assert [q.answerable for q in again.questions] == [q.answerable for q in ds.questions]
     # The same questions in another paragraph order lose the same paragraphs (chosen by question-id hash).
-    reordered = load_dataset(write_json(tmp_path / "rev.json", _many_paragraphs(10, reverse=True)),
-                             unanswerable_fraction=0.3)
+    reordered = load_dataset(
+        write_json(tmp_path / "rev.json", _many_paragraphs(10, reverse=True)), unanswerable_fraction=0.3
+    )
     assert {q.id for q in reordered.questions if not q.answerable} == {q.id for q in unanswerable}
     assert all(q.answerable for q in load_dataset(path).questions)
     with pytest.raises(ValueError):
@@ -161,24 +207,39 @@ def corpus(tmp_path) -> Path:
     (root / "a.txt").write_text(EN_CTX + "\n", encoding="utf-8")
     (root / "sub" / "idlib.ar.txt").write_text(AR_CTX, encoding="utf-8")
     (root / "feed.jsonl").write_text(
-        json.dumps({"id": "wire-1", "text": DISTRACTOR}) + "\n"
-        + json.dumps({"id": "wire-2", "text": "Oil prices rose by 3 percent on Monday."}) + "\n", encoding="utf-8")
+        json.dumps({"id": "wire-1", "text": DISTRACTOR})
+        + "\n"
+        + json.dumps({"id": "wire-2", "text": "Oil prices rose by 3 percent on Monday."})
+        + "\n",
+        encoding="utf-8",
+    )
     return root
 
 
 def jsonl(path: Path, rows: list) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
 def test_jsonl_dataset_resolves_evidence_by_path_name_and_id(tmp_path, corpus):
     start = AR_CTX.index("لافرينتييف")
     rows = [
-        {"id": "j1", "question": "Where did the ministers meet?", "lang": "en", "answerable": True,
-         "answers": ["Geneva"], "evidence": [{"doc": "a.txt", "start": 21, "end": 27}]},
-        {"id": "j2", "question": "من استقبل الأسد؟", "answers": ["لافرينتييف"],
-         "evidence": [{"doc": "sub/idlib.ar.txt", "start": start, "end": start + 10}]},
+        {
+            "id": "j1",
+            "question": "Where did the ministers meet?",
+            "lang": "en",
+            "answerable": True,
+            "answers": ["Geneva"],
+            "evidence": [{"doc": "a.txt", "start": 21, "end": 27}],
+        },
+        {
+            "id": "j2",
+            "question": "من استقبل الأسد؟",
+            "answers": ["لافرينتييف"],
+            "evidence": [{"doc": "sub/idlib.ar.txt", "start": start, "end": start + 10}],
+        },
         {"id": "j3", "question": "How much did oil rise?", "evidence": [{"doc": "wire-2"}, {"doc": "idlib.ar.txt"}]},
         {"id": "j4", "question": "What is the capital of France?", "answerable": False, "answers": [], "evidence": []},
     ]
@@ -196,16 +257,29 @@ def test_jsonl_dataset_resolves_evidence_by_path_name_and_id(tmp_path, corpus):
     assert [d.id for d in load_dataset(tmp_path / "qs.jsonl", corpus=corpus).documents] == list(texts)
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"id": "x", "question": "Where?" ', r"qs\.jsonl, line 2: invalid JSON"),
-    ({"id": "x", "question": "Where?", "evidence": [{"doc": "nope.txt"}]}, r"line 2: evidence doc 'nope\.txt' is not"),
-    ({"id": "x", "question": "Where?", "evidence": [{"doc": "a.txt", "start": 5, "end": 500}]},
-     r"line 2: evidence\[0\] span 5-500 is outside 'a\.txt'"),
-    ({"id": "x", "question": "Where?", "evidence": [{"doc": "feed.jsonl"}]}, r"line 2: .*matches 2 corpus articles"),
-    ({"id": "x", "question": "Where?", "answerable": False, "evidence": [{"doc": "a.txt"}]},
-     r"line 2: 'answerable' is false but evidence is given"),
-    ({"id": "ok", "question": "Again?"}, r"line 2: duplicate question id 'ok'"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"id": "x", "question": "Where?" ', r"qs\.jsonl, line 2: invalid JSON"),
+        (
+            {"id": "x", "question": "Where?", "evidence": [{"doc": "nope.txt"}]},
+            r"line 2: evidence doc 'nope\.txt' is not",
+        ),
+        (
+            {"id": "x", "question": "Where?", "evidence": [{"doc": "a.txt", "start": 5, "end": 500}]},
+            r"line 2: evidence\[0\] span 5-500 is outside 'a\.txt'",
+        ),
+        (
+            {"id": "x", "question": "Where?", "evidence": [{"doc": "feed.jsonl"}]},
+            r"line 2: .*matches 2 corpus articles",
+        ),
+        (
+            {"id": "x", "question": "Where?", "answerable": False, "evidence": [{"doc": "a.txt"}]},
+            r"line 2: 'answerable' is false but evidence is given",
+        ),
+        ({"id": "ok", "question": "Again?"}, r"line 2: duplicate question id 'ok'"),
+    ],
+)
 def test_jsonl_errors_name_the_line(tmp_path, corpus, line, message):
     path = jsonl(tmp_path / "qs.jsonl", [{"id": "ok", "question": "Fine?", "evidence": [{"doc": "a.txt"}]}, line])
     with pytest.raises(DatasetError, match=message):
@@ -222,17 +296,33 @@ def test_jsonl_needs_a_corpus(tmp_path):
 
 # -------------------------------------------------------------------------------------------------- reports
 def _report(per_question: list[dict]) -> dict:
-    return {"dataset": "d.json", "mode": "retrieval", "n_questions": len(per_question),
-            "retrieval": {"recall@1": 0.5, "recall@5": 1.0, "recall@10": 1.0, "mrr": 0.75, "ndcg@10": 0.8},
-            "answer": None, "citations": None, "faithfulness": None, "abstention": None,
-            "latency_ms": {"p50": 12.0, "p95": 30.5}, "config": {"embedder": "e", "llm": None, "retriever": "dense"},
-            "per_question": per_question}
+    return {
+        "dataset": "d.json",
+        "mode": "retrieval",
+        "n_questions": len(per_question),
+        "retrieval": {"recall@1": 0.5, "recall@5": 1.0, "recall@10": 1.0, "mrr": 0.75, "ndcg@10": 0.8},
+        "answer": None,
+        "citations": None,
+        "faithfulness": None,
+        "abstention": None,
+        "latency_ms": {"p50": 12.0, "p95": 30.5},
+        "config": {"embedder": "e", "llm": None, "retriever": "dense"},
+        "per_question": per_question,
+    }
 
 
 def test_html_report_is_self_contained_escaped_and_explains_every_metric():
-    per = [{"id": "q1", "question": "<b>من</b> & who?", "lang": "ar", "gold": ["p0-0"], "ranked": ["p1-0", "p0-0"],
-            "rank": 2},
-           {"id": "q2", "question": "fine", "lang": "en", "gold": ["p0-1"], "ranked": ["p0-1"], "rank": 1}]
+    per = [
+        {
+            "id": "q1",
+            "question": "<b>من</b> & who?",
+            "lang": "ar",
+            "gold": ["p0-0"],
+            "ranked": ["p1-0", "p0-0"],
+            "rank": 2,
+        },
+        {"id": "q2", "question": "fine", "lang": "en", "gold": ["p0-1"], "ranked": ["p0-1"], "rank": 1},
+    ]
     page = render_html(_report(per))
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
     assert '<td dir="auto">&lt;b&gt;من&lt;/b&gt; &amp; who?</td>' in page
@@ -293,18 +383,34 @@ def test_bench_script_rejects_unknown_settings(capsys):
 def test_retrieval_eval_end_to_end_with_the_real_embedder(tmp_path, local_embedder):
     from eval.runs.retrieval import run_retrieval_eval
 
-    path = write_json(tmp_path / "four.json", squad([
-        ("Syria", [
-            (EN_CTX, [("e1", "In which city did the ministers meet on Tuesday?", "Geneva")]),
-            (AR_CTX, [("a1", "من هو المبعوث الروسي الذي استقبله الأسد؟", "ألكسندر لافرينتييف")]),
-        ]),
-        ("Sport", [(DISTRACTOR, [("e2", "How many fans came to the new stadium?", "80,000")])]),
-        ("Markets", [("ارتفعت أسعار النفط بنسبة ثلاثة في المئة يوم الاثنين بسبب نقص الإمدادات.",
-                      [("a2", "كم ارتفعت أسعار النفط يوم الاثنين؟", "ثلاثة في المئة")])]),
-    ]))
+    path = write_json(
+        tmp_path / "four.json",
+        squad(
+            [
+                (
+                    "Syria",
+                    [
+                        (EN_CTX, [("e1", "In which city did the ministers meet on Tuesday?", "Geneva")]),
+                        (AR_CTX, [("a1", "من هو المبعوث الروسي الذي استقبله الأسد؟", "ألكسندر لافرينتييف")]),
+                    ],
+                ),
+                ("Sport", [(DISTRACTOR, [("e2", "How many fans came to the new stadium?", "80,000")])]),
+                (
+                    "Markets",
+                    [
+                        (
+                            "ارتفعت أسعار النفط بنسبة ثلاثة في المئة يوم الاثنين بسبب نقص الإمدادات.",
+                            [("a2", "كم ارتفعت أسعار النفط يوم الاثنين؟", "ثلاثة في المئة")],
+                        )
+                    ],
+                ),
+            ]
+        ),
+    )
     ticks: list[str] = []
-    report = run_retrieval_eval(load_dataset(path), embedder=local_embedder,
-                                progress=lambda kind, n: ticks.append(kind))
+    report = run_retrieval_eval(
+        load_dataset(path), embedder=local_embedder, progress=lambda kind, n: ticks.append(kind)
+    )
     assert set(report) == CONTRACT_KEYS | {"ingest", "per_question"}
     assert report["dataset"] == "four.json" and report["mode"] == "retrieval" and report["n_questions"] == 4
     assert report["retrieval"] == {"recall@1": 1.0, "recall@5": 1.0, "recall@10": 1.0, "mrr": 1.0, "ndcg@10": 1.0}

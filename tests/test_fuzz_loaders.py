@@ -10,6 +10,7 @@ bytes that are not UTF-8, leading dashes, names of 255 bytes). Checked: every fi
 error names its file and is a reason (never an exception's type and message), the JSON report encodes, every
 good article is in the store afterwards, and the store stays consistent. Bounded: 20 trees of at most 12
 files, one library shared by all, a few seconds in all."""
+
 from __future__ import annotations
 
 import itertools
@@ -32,10 +33,48 @@ from tests.helpers import within
 pytestmark = pytest.mark.slow  # fuzzing: hypothesis examples, each load in a forked child
 
 EXTENSIONS = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ".xml"]
-PIECES = ["<", ">", "<a", "</p>", "&amp;", "&#x", "<!--", "<![CDATA[", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
-          '"', ",", ";", "\t", "\n", "\r\n", "\ufeff", "\x00", "\xff", "#", "# ", "---\n", "title:", " " * 50,
-          "{", "}", "[", "]", ":", '{"text":', '"text"', "text,title\n", "<rss><channel><item><description>",
-          "</description></item></channel></rss>", "إدلب", "\u202e", "\ud800", ".", "؟", "a. b. c."]
+PIECES = [
+    "<",
+    ">",
+    "<a",
+    "</p>",
+    "&amp;",
+    "&#x",
+    "<!--",
+    "<![CDATA[",
+    "<!DOCTYPE x [<!ENTITY e 'x'>]>",
+    "&e;",
+    '"',
+    ",",
+    ";",
+    "\t",
+    "\n",
+    "\r\n",
+    "\ufeff",
+    "\x00",
+    "\xff",
+    "#",
+    "# ",
+    "---\n",
+    "title:",
+    " " * 50,
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    '{"text":',
+    '"text"',
+    "text,title\n",
+    "<rss><channel><item><description>",
+    "</description></item></channel></rss>",
+    "إدلب",
+    "\u202e",
+    "\ud800",
+    ".",
+    "؟",
+    "a. b. c.",
+]
 text_strategy = st.one_of(
     st.text(max_size=400),
     st.lists(st.sampled_from(PIECES), max_size=60).map("".join),
@@ -68,15 +107,23 @@ def load_all(path) -> tuple[int, int]:
     return arts, errs
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
-@given(text=text_strategy, ext=st.sampled_from(EXTENSIONS), how=st.integers(0, 6),
-       wrap=st.sampled_from(["raw", "json", "jsonl", "csv", "html"]))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    text=text_strategy,
+    ext=st.sampled_from(EXTENSIONS),
+    how=st.integers(0, 6),
+    wrap=st.sampled_from(["raw", "json", "jsonl", "csv", "html"]),
+)
 def test_every_loader_returns_or_fails_clearly_within_a_time_bound(tmp_path_factory, text, ext, how, wrap):
-    body = {"raw": text, "json": json.dumps({"text": text, "title": text[:20]}),
-            "jsonl": json.dumps({"text": text}) + "\n" + text + "\n",
-            "csv": 'title,text\n"' + text.replace('"', '""') + '",' + text + "\n",
-            "html": f"<html><body><article><p>{text}</p></article></body></html>"}[wrap]
+    body = {
+        "raw": text,
+        "json": json.dumps({"text": text, "title": text[:20]}),
+        "jsonl": json.dumps({"text": text}) + "\n" + text + "\n",
+        "csv": 'title,text\n"' + text.replace('"', '""') + '",' + text + "\n",
+        "html": f"<html><body><article><p>{text}</p></article></body></html>",
+    }[wrap]
     path = tmp_path_factory.mktemp("fuzz") / f"f{ext}"
     path.write_bytes(to_bytes(body, how))
     kind, value = within(5, load_all, path)
@@ -86,9 +133,16 @@ def test_every_loader_returns_or_fails_clearly_within_a_time_bound(tmp_path_fact
 def test_bad_files_beside_a_good_one_never_stop_the_ingest(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    bad = {"a.json": b"{" * 5000, "b.csv": b"text\n\"unclosed" + b"x" * 1000, "c.xml": b"<rss><channel><item>" * 500,
-           "d.html": b"<" * 20000, "e.md": b"# a" + b" " * 50000 + b"b", "f.txt": b"\x00\x01\x02" * 100,
-           "g.jsonl": b"\xff\xfe\x00garbage\n{\"text\": 5}\n", "h.txt": b""}
+    bad = {
+        "a.json": b"{" * 5000,
+        "b.csv": b'text\n"unclosed' + b"x" * 1000,
+        "c.xml": b"<rss><channel><item>" * 500,
+        "d.html": b"<" * 20000,
+        "e.md": b"# a" + b" " * 50000 + b"b",
+        "f.txt": b"\x00\x01\x02" * 100,
+        "g.jsonl": b'\xff\xfe\x00garbage\n{"text": 5}\n',
+        "h.txt": b"",
+    }
     for name, data in bad.items():
         (folder / name).write_bytes(data)
     (folder / "zz-good.txt").write_text("The good article is stored. It has two sentences.", encoding="utf-8")
@@ -105,14 +159,42 @@ def test_bad_files_beside_a_good_one_never_stop_the_ingest(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- whole trees
-NAME_PARTS = ["a", "news", "sub dir", " lead", "trail ", "أخبار", "تقرير إدلب", "-dash", "--help", "-", "é",
-              "x\x1b[31my", "new\nline", "tab\there", "bell\x07", "\u202eevil", "caf\udce9", "\udcff\udcfe",
-              "#hash", "a;b", "$(x)", "*", "?", "'q'", '"dq"', "\\back"]
+NAME_PARTS = [
+    "a",
+    "news",
+    "sub dir",
+    " lead",
+    "trail ",
+    "أخبار",
+    "تقرير إدلب",
+    "-dash",
+    "--help",
+    "-",
+    "é",
+    "x\x1b[31my",
+    "new\nline",
+    "tab\there",
+    "bell\x07",
+    "\u202eevil",
+    "caf\udce9",
+    "\udcff\udcfe",
+    "#hash",
+    "a;b",
+    "$(x)",
+    "*",
+    "?",
+    "'q'",
+    '"dq"',
+    "\\back",
+]
 GOOD_ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1256", "latin-1"]
 GOOD_FORMATS = [".txt", ".md", ".html", ".json", ".jsonl", ".csv"]
 _marker = itertools.count()
-name_part = st.one_of(st.sampled_from(NAME_PARTS), st.lists(st.sampled_from(NAME_PARTS), min_size=2, max_size=3)
-                      .map("".join), st.sampled_from(["L", "ل", "é", "-"]).map(lambda c: c * 300))
+name_part = st.one_of(
+    st.sampled_from(NAME_PARTS),
+    st.lists(st.sampled_from(NAME_PARTS), min_size=2, max_size=3).map("".join),
+    st.sampled_from(["L", "ل", "é", "-"]).map(lambda c: c * 300),
+)
 
 
 def fit(name: str, ext: str = "") -> str:
@@ -126,20 +208,31 @@ def fit(name: str, ext: str = "") -> str:
 def good_article(ext: str, encoding: str) -> tuple[bytes, str]:
     """A one-article file in ``ext`` and ``encoding`` and the unique marker its stored text must hold."""
     marker = f"zq{next(_marker)}k"
-    text = {"cp1256": f"{marker} قال الوزير إن الميناء مغلق. وانتظرت السفن في البحر.",
-            "latin-1": f"Le café {marker} a rouvert à Tartus. Les navires ont attendu."}.get(
-        encoding, f"Story {marker} about the port of Tartus. Ships waited; إدلب هادئة.")
-    body = {".txt": text, ".md": f"# Title\n\n{text}\n", ".html": f"<html><body><article><p>{text}</p></article>"
-            "</body></html>", ".json": json.dumps({"text": text}, ensure_ascii=False),
-            ".jsonl": json.dumps({"text": text}, ensure_ascii=False) + "\n", ".csv": f'title,text\nT,"{text}"\n'}[ext]
+    text = {
+        "cp1256": f"{marker} قال الوزير إن الميناء مغلق. وانتظرت السفن في البحر.",
+        "latin-1": f"Le café {marker} a rouvert à Tartus. Les navires ont attendu.",
+    }.get(encoding, f"Story {marker} about the port of Tartus. Ships waited; إدلب هادئة.")
+    body = {
+        ".txt": text,
+        ".md": f"# Title\n\n{text}\n",
+        ".html": f"<html><body><article><p>{text}</p></article></body></html>",
+        ".json": json.dumps({"text": text}, ensure_ascii=False),
+        ".jsonl": json.dumps({"text": text}, ensure_ascii=False) + "\n",
+        ".csv": f'title,text\nT,"{text}"\n',
+    }[ext]
     return body.encode(encoding), marker
 
 
-entry = st.tuples(st.lists(name_part, max_size=3), name_part, st.booleans(),
-                  st.sampled_from(GOOD_FORMATS), st.sampled_from(GOOD_ENCODINGS),
-                  st.one_of(text_strategy.map(lambda t: ("text", t)),
-                            st.binary(max_size=300).map(lambda b: ("bytes", b))),
-                  st.integers(0, 6), st.sampled_from(EXTENSIONS + [".htm", ".rss", ".atom"]))
+entry = st.tuples(
+    st.lists(name_part, max_size=3),
+    name_part,
+    st.booleans(),
+    st.sampled_from(GOOD_FORMATS),
+    st.sampled_from(GOOD_ENCODINGS),
+    st.one_of(text_strategy.map(lambda t: ("text", t)), st.binary(max_size=300).map(lambda b: ("bytes", b))),
+    st.integers(0, 6),
+    st.sampled_from(EXTENSIONS + [".htm", ".rss", ".atom"]),
+)
 REASON_NOT_EXCEPTION = re.compile(r": [A-Z][A-Za-z]*(Error|Exception): ")
 
 
@@ -148,11 +241,14 @@ def tree_library(tmp_path_factory):
     return Library(tmp_path_factory.mktemp("tree-home"))
 
 
-@settings(max_examples=20, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(entries=st.lists(entry, min_size=1, max_size=11), deep=st.integers(0, 60))
-def test_a_tree_of_odd_names_encodings_and_bad_files_loses_no_article(tmp_path_factory, tree_library, entries,
-                                                                       deep):
+def test_a_tree_of_odd_names_encodings_and_bad_files_loses_no_article(tmp_path_factory, tree_library, entries, deep):
     root = tmp_path_factory.mktemp("tree")
     good: dict[str, str] = {}
     files: set[str] = set()
@@ -192,7 +288,7 @@ def test_a_tree_of_odd_names_encodings_and_bad_files_loses_no_article(tmp_path_f
         assert f.status in ("ok", "partial", "failed", "unchanged"), f
         for e in d["errors"]:
             assert e.startswith(d["path"]) and len(e) > len(d["path"]) + 2, (d["path"], e)
-            assert not REASON_NOT_EXCEPTION.search(e[len(d["path"]):]), e
+            assert not REASON_NOT_EXCEPTION.search(e[len(d["path"]) :]), e
     stored = [r.text for r in tree_library.articles.list()]
     for path, marker in good.items():
         result = next(f for f in report.files if f.path == path)
@@ -223,8 +319,11 @@ def test_a_name_that_is_not_utf8_and_a_json_surrogate_are_stored_with_the_rest(t
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / os.fsdecode(b"caf\xe9 \xff.txt")).write_text("Latin-1 named file. It is stored.", encoding="utf-8")
-    (folder / "lines.jsonl").write_text('{"text": "Bad \\ud800 escape. Kept.", "title": "T\\udcff", "id": "x\\ud800"}\n'
-                                        '{"text": "Second line. Also kept."}\n', encoding="utf-8")
+    (folder / "lines.jsonl").write_text(
+        '{"text": "Bad \\ud800 escape. Kept.", "title": "T\\udcff", "id": "x\\ud800"}\n'
+        '{"text": "Second line. Also kept."}\n',
+        encoding="utf-8",
+    )
     (folder / "plain.txt").write_text("A plain good article. Stored.", encoding="utf-8")
     lib = Library(tmp_path / "home")
     report = Ingestor(lib, FakeEmbedder()).ingest_paths([folder])
@@ -249,8 +348,14 @@ def test_odd_names_through_the_cli(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_LLM", "fake")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dir").mkdir()
-    names = ["-rf.txt", "--help.md", " lead space.txt", "تقرير إدلب.txt", "esc\x1b[31m.txt",
-             os.fsdecode(b"\xff\xfe.txt")]
+    names = [
+        "-rf.txt",
+        "--help.md",
+        " lead space.txt",
+        "تقرير إدلب.txt",
+        "esc\x1b[31m.txt",
+        os.fsdecode(b"\xff\xfe.txt"),
+    ]
     for i, name in enumerate(names):
         (tmp_path / "dir" / name).write_text(f"Article number {i} here. It is short.", encoding="utf-8")
     (tmp_path / "-bad.json").write_text("{", encoding="utf-8")

@@ -1,5 +1,6 @@
 """One article, one document, however its file is named: a link and its target, a relative, an absolute and a
 ``..`` path, a file reached through a linked folder. Through the CLI, with the fake embedder."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """The article size limit (ASSISTANT_INGEST_MAX_ARTICLE_CHARS): an article over it is refused by name and the
 rest of the run is stored; a file far over it is refused before it is read. Fake embedder."""
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,18 @@ def test_an_oversized_article_is_refused_by_name_and_the_others_are_stored(tmp_p
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "huge.txt").write_text(short_sentences(3000), encoding="utf-8")  # ~36k chars
-    (folder / "rows.csv").write_text("title,text\nsmall,A small row. Fine.\nbig," + "x " * 20000
-                                     + "\nlast,The last row is kept. Yes.\n", encoding="utf-8")
+    (folder / "rows.csv").write_text(
+        "title,text\nsmall,A small row. Fine.\nbig," + "x " * 20000 + "\nlast,The last row is kept. Yes.\n",
+        encoding="utf-8",
+    )
     (folder / "z.txt").write_text("After the huge one. Still stored.", encoding="utf-8")
     r = cli("ingest", folder, "--json", codes=(1,))
     files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(r.stdout)["files"]}
     assert files["huge.txt"]["status"] == "failed"
-    assert "5000" in files["huge.txt"]["errors"][0] and "ASSISTANT_INGEST_MAX_ARTICLE_CHARS" in \
-        files["huge.txt"]["errors"][0]
+    assert (
+        "5000" in files["huge.txt"]["errors"][0]
+        and "ASSISTANT_INGEST_MAX_ARTICLE_CHARS" in files["huge.txt"]["errors"][0]
+    )
     assert files["rows.csv"]["added"] == 2 and "rows.csv#2" in files["rows.csv"]["errors"][0]
     assert files["z.txt"]["status"] == "ok"
     assert check(Library.from_settings(Settings())).consistent

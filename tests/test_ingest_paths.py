@@ -1,6 +1,7 @@
 """One article however its file is reached: by a relative or an absolute path, from another working folder, as an
 upload of the same name; and two files of one name in different folders are two articles. Through the CLI and
 the HTTP API with the fake embedder (links are in tests/test_ingest_identity.py)."""
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,13 @@ pytestmark = pytest.mark.usefixtures("fake_backends")
 
 def test_the_same_file_by_another_path_is_one_article(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.txt").write_text("The minister said the bridge opens in May. Work began last year.",
-                                    encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "The minister said the bridge opens in May. Work began last year.", encoding="utf-8"
+    )
     cli("ingest", "a.txt")
-    (tmp_path / "a.txt").write_text("The minister said the bridge opens in June. Work began last year.",
-                                    encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "The minister said the bridge opens in June. Work began last year.", encoding="utf-8"
+    )
     r = cli("ingest", tmp_path / "a.txt", "--json")
     assert json.loads(r.stdout)["totals"]["updated"] == 1
     lib = Library.from_settings(Settings())

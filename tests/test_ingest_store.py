@@ -1,5 +1,6 @@
 """Ingest into the real embedded Chroma with the real embedder: idempotence, updates, duplicates, bad files,
 and the docs commands, through the CLI as a user runs them."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def test_ingest_is_idempotent_and_updates_replace_chunks(tmp_path):
     d = tmp_path / "in"
     d.mkdir()
     f = d / "story.txt"
-    f.write_text("Headline about Idlib.\nRussia backed the Syrian army in Idlib. Talks went on in Damascus.\n",
-                 encoding="utf-8")
+    f.write_text(
+        "Headline about Idlib.\nRussia backed the Syrian army in Idlib. Talks went on in Damascus.\n", encoding="utf-8"
+    )
     out = json.loads(run("ingest", str(d), "--json").stdout)
     assert out["totals"]["added"] == 1
     lib = library()
@@ -39,8 +41,7 @@ def test_ingest_is_idempotent_and_updates_replace_chunks(tmp_path):
     assert first_chunks
 
     out = json.loads(run("ingest", str(d), "--json").stdout)
-    assert out["totals"] == {"added": 0, "updated": 0, "unchanged": 1, "duplicates": 0, "chunks": 0,
-                             "failed_files": 0}
+    assert out["totals"] == {"added": 0, "updated": 0, "unchanged": 1, "duplicates": 0, "chunks": 0, "failed_files": 0}
     assert set(lib.index.chunk_ids(doc_id)) == first_chunks
 
     f.write_text("Headline about Idlib.\nTurkey said nothing new.\n", encoding="utf-8")

@@ -9,6 +9,7 @@ then drops its privileges and runs the real one. A fresh interpreter, not a fork
 which holds Chroma's threads, can hang on a lock one of them held. When the suite itself runs as another user,
 the child runs as that user (not root either). Never skipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,9 +80,13 @@ def test_an_unreadable_file_among_good_ones_fails_by_name_as_a_non_root_user(sha
     os.chmod(folder / "closed", 0o000)
     home = shared_tmp / "home"
 
-    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(home), str(warm),
-                           str(shared_tmp / "warm-home")], capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"})
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder), str(home), str(warm), str(shared_tmp / "warm-home")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["euid"] != 0 and out["uid"] != 0, out  # really not root

@@ -1,6 +1,7 @@
 """Loaders on untrusted input: Markdown title and feed markup patterns stay linear on adversarial text (each run in
 a forked child under a time bound), an invalid byte deep in a CSV costs only its row, and URLs that are not
 http(s) are dropped. Fake embedder where anything is stored."""
+
 from __future__ import annotations
 
 import json
@@ -60,6 +61,11 @@ def test_a_csv_with_an_invalid_byte_past_64kb_keeps_every_good_row(tmp_path):
 
 def test_loaders_drop_non_web_urls(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_text(json.dumps({"text": "x y.", "url": "javascript:alert(1)"}) + "\n"
-                    + json.dumps({"text": "z w.", "url": "http://e.org/b"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"text": "x y.", "url": "javascript:alert(1)"})
+        + "\n"
+        + json.dumps({"text": "z w.", "url": "http://e.org/b"})
+        + "\n",
+        encoding="utf-8",
+    )
     assert [a.url for a in iter_articles(path)] == [None, "http://e.org/b"]

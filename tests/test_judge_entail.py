@@ -1,6 +1,7 @@
 """The layered entailment judge (eval.judges.EntailmentJudge) on hand-made pairs of each failure kind: wrong
 relation, swapped roles, invented number, right entity with a wrong claim, partial list, malformed text, and a
 correct paraphrase across scripts; with a small deterministic fake judge model, and a few with the real one."""
+
 from __future__ import annotations
 
 import re
@@ -16,15 +17,23 @@ PAIRS = {
     # kind: (span, sentence, supported?)
     "wrong relation": (RUSSIA_AR, "The Syrian government backs the rebels.", False),
     "swapped roles": ("Denver beat Carolina in the final game.", "Carolina beat Denver in the final game.", False),
-    "invented number": ("The Panthers defense gave up just 308 points.", "The Panthers defense gave up 380 points.",
-                        False),
-    "right entity, wrong claim": ("Lady Gaga sang the national anthem.", "Lady Gaga wrote the national anthem.",
-                                  False),
-    "partial list": ("Two linebackers were selected: Thomas Davis and Luke Kuechly.",
-                     "Three players were selected: Thomas Davis, Luke Kuechly and Josh Norman.", False),
+    "invented number": (
+        "The Panthers defense gave up just 308 points.",
+        "The Panthers defense gave up 380 points.",
+        False,
+    ),
+    "right entity, wrong claim": ("Lady Gaga sang the national anthem.", "Lady Gaga wrote the national anthem.", False),
+    "partial list": (
+        "Two linebackers were selected: Thomas Davis and Luke Kuechly.",
+        "Three players were selected: Thomas Davis, Luke Kuechly and Josh Norman.",
+        False,
+    ),
     "malformed": ("They met in Jacksonville on Tuesday.", "They met in جacksonville on Tuesday.", False),
-    "paraphrase across scripts": ("لم يتخلى فريق بانثرز سوى عن 308 نقطة", "The Panthers conceded only 308 points.",
-                                  True),
+    "paraphrase across scripts": (
+        "لم يتخلى فريق بانثرز سوى عن 308 نقطة",
+        "The Panthers conceded only 308 points.",
+        True,
+    ),
     "paraphrase, Arabic": (RUSSIA_AR, "روسيا تدعم الجيش السوري في رده على الهجمات.", True),
 }
 _SENTENCE = re.compile(r"SENTENCE:\s*(.+?)\s*\n\s*\n", re.S)
@@ -97,10 +106,16 @@ def test_bar_probability_cache_and_failures():
 
 def test_correct_uses_the_gold_in_the_question_language():
     judge = EntailmentJudge(FakeJudgeModel(), bar=0.5)
-    record = {"answerable": True, "abstained": False, "question": "How many points?", "answers": ["٣٠٨"],
-              "question_lang_answers": ["three hundred and eight"], "answer": "It was 308.",
-              "sentences": [{"sentence": "It was 308.", "form": [], "judge": {"supported": True}}],
-              "scores": {"contains_gold": 0.0, "contains_gold_question_lang": 0.0, "language_ok": 1.0}}
+    record = {
+        "answerable": True,
+        "abstained": False,
+        "question": "How many points?",
+        "answers": ["٣٠٨"],
+        "question_lang_answers": ["three hundred and eight"],
+        "answer": "It was 308.",
+        "sentences": [{"sentence": "It was 308.", "form": [], "judge": {"supported": True}}],
+        "scores": {"contains_gold": 0.0, "contains_gold_question_lang": 0.0, "language_ok": 1.0},
+    }
     judge_answer(record, judge)
     assert record["scores"]["correct"] == 1.0 and record["scores"]["good"] == 1.0
     record["answer"] = "It was 380."
@@ -109,8 +124,10 @@ def test_correct_uses_the_gold_in_the_question_language():
 
 
 def test_agreement_reports_unsupported_recall_on_the_test_part_only():
-    rows = [{"sentence": s, "cited_text": span, "label": "supported" if ok else "not_supported", "lang": "en"}
-            for span, s, ok in PAIRS.values()] * 3
+    rows = [
+        {"sentence": s, "cited_text": span, "label": "supported" if ok else "not_supported", "lang": "en"}
+        for span, s, ok in PAIRS.values()
+    ] * 3
     for i, r in enumerate(rows):
         r["sentence"] = r["sentence"] + " " * (i // len(PAIRS))  # distinct pairs for the split draw
     assign_splits(rows)
@@ -135,9 +152,14 @@ def test_real_model_prefers_the_right_reading(allow_model_requests):
     wrong = judge.probability(PAIRS["wrong relation"][1], PAIRS["wrong relation"][0])
     swapped = judge.probability(PAIRS["swapped roles"][1], PAIRS["swapped roles"][0])
     assert 0.0 <= wrong < good <= 1.0 and swapped < good
-    again = llm.yes_probability(judge._messages("judge.entail.system.j2", "judge.entail.user.j2",
-                                                source=PAIRS["wrong relation"][0],
-                                                sentence=PAIRS["wrong relation"][1]))
+    again = llm.yes_probability(
+        judge._messages(
+            "judge.entail.system.j2",
+            "judge.entail.user.j2",
+            source=PAIRS["wrong relation"][0],
+            sentence=PAIRS["wrong relation"][1],
+        )
+    )
     assert abs(again - wrong) < 1e-6  # the cached prefix gives the same reading
     full = EntailmentJudge(llm, bar=0.5)
     num = PAIRS["invented number"]
@@ -148,8 +170,11 @@ def test_a_report_reuses_the_agreement_measured_at_fit_time_only_for_the_same_la
     import eval.calibration as cal
     import eval.judges as judges
 
-    stored = {"bar": 0.5, "test_part": {"n": 3, "accuracy": 1.0, "kappa": 1.0, "unsupported_recall": 1.0},
-              "labels_sha256": cal.labels_digest()}
+    stored = {
+        "bar": 0.5,
+        "test_part": {"n": 3, "accuracy": 1.0, "kappa": 1.0, "unsupported_recall": 1.0},
+        "labels_sha256": cal.labels_digest(),
+    }
     monkeypatch.setattr(judges, "stored_fit", lambda name: stored)
     model = FakeJudgeModel()
     a = cal.judge_agreement(EntailmentJudge(model, bar=0.5))
@@ -159,10 +184,13 @@ def test_a_report_reuses_the_agreement_measured_at_fit_time_only_for_the_same_la
     assert cal.judge_agreement(EntailmentJudge(model, bar=0.5)) == {"n": 99}
 
 
-GAGA_AR = ("أدّت الفائزة ستة مرات بجائزة غرامي والمرشحة لـ جائزة الأوسكار ليدي غاغا النشيد الوطني، بينما ترجمت "
-           "الفائزة بجائزة الأوسكار مارلي ماتلين لغة الإشارة الأمريكية (ASL).")
-PRO_BOWL_AR = ("وخلفهم، تم أيضاً اختيار اثنين من أظهرة فريق Panthers الثلاثة الأساسيين للعب في برو بول: توماس ديفيس "
-               "و لوك كوتشلي.")
+GAGA_AR = (
+    "أدّت الفائزة ستة مرات بجائزة غرامي والمرشحة لـ جائزة الأوسكار ليدي غاغا النشيد الوطني، بينما ترجمت "
+    "الفائزة بجائزة الأوسكار مارلي ماتلين لغة الإشارة الأمريكية (ASL)."
+)
+PRO_BOWL_AR = (
+    "وخلفهم، تم أيضاً اختيار اثنين من أظهرة فريق Panthers الثلاثة الأساسيين للعب في برو بول: توماس ديفيس و لوك كوتشلي."
+)
 
 
 def test_facts_layer_reads_decimal_commas_translated_titles_and_whole_names():
@@ -209,16 +237,23 @@ def test_cross_validated_bar_is_judged_on_held_out_labels():
 
     # (verbatim, facts and form pass, P(yes), same language, length ratio, supported): supported pairs sit above
     # 0.6 when the languages match and above 0.8 across languages
-    parts = [Part(*x) for x in ([(False, True, 0.7 + 0.01 * i, True, 1.0, True) for i in range(10)]
-                                + [(False, True, 0.4 + 0.01 * i, True, 1.0, False) for i in range(10)]
-                                + [(False, True, 0.85 + 0.01 * i, False, 1.0, True) for i in range(10)]
-                                + [(False, True, 0.75 + 0.01 * i, False, 1.0, False) for i in range(10)]
-                                + [(True, False, 0.0, True, 1.0, True), (False, False, 0.99, True, 1.0, False)])]
+    parts = [
+        Part(*x)
+        for x in (
+            [(False, True, 0.7 + 0.01 * i, True, 1.0, True) for i in range(10)]
+            + [(False, True, 0.4 + 0.01 * i, True, 1.0, False) for i in range(10)]
+            + [(False, True, 0.85 + 0.01 * i, False, 1.0, True) for i in range(10)]
+            + [(False, True, 0.75 + 0.01 * i, False, 1.0, False) for i in range(10)]
+            + [(True, False, 0.0, True, 1.0, True), (False, False, 0.99, True, 1.0, False)]
+        )
+    ]
     one, pair = _fit_bars(parts, False), _fit_bars(parts, True)
     assert one[0] == one[1] and 0.49 < pair[0] <= 0.7 and 0.84 < pair[1] <= 0.85 and one[2] == pair[2] == 0.0
     assert _predict(parts, pair[:2]) == [x.supported for x in parts]  # verbatim passes, a failed fact never does
     cv_one, cv_pair = cross_validate(parts, False), cross_validate(parts, True, langs=["en"] * 20 + ["ar"] * 22)
-    assert cv_pair["kappa"] > cv_one["kappa"] and cv_pair["kappa"] > 0.8 and set(cv_pair["kappa_by_lang"]) == {"ar", "en"}
+    assert (
+        cv_pair["kappa"] > cv_one["kappa"] and cv_pair["kappa"] > 0.8 and set(cv_pair["kappa_by_lang"]) == {"ar", "en"}
+    )
 
 
 def test_the_bar_rises_with_the_sentences_length_relative_to_its_span():

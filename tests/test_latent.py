@@ -1,12 +1,13 @@
 """Latent terms: packing round trip, scoring, storage kept in step with the lexical rows, and the retrieval channel."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from assistant.backends.fake import FakeEmbedder
-from assistant.store.latent import pack, scores, unpack
 from assistant.retrieval.retriever import FusionWeights, Retriever
+from assistant.store.latent import pack, scores, unpack
 from assistant.store.library import Library
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
@@ -16,12 +17,15 @@ def vec(pairs: dict[int, float]):
     return np.array(list(pairs), dtype=np.int32), np.array(list(pairs.values()), dtype=np.float32)
 
 
-@pytest.mark.parametrize("vectors", [
-    [],
-    [vec({})],
-    [vec({3: 1.5})],
-    [vec({3: 1.5, 16383: 0.25}), vec({}), vec({7: 2.0, 3: 0.5, 9: 1.0})],
-])
+@pytest.mark.parametrize(
+    "vectors",
+    [
+        [],
+        [vec({})],
+        [vec({3: 1.5})],
+        [vec({3: 1.5, 16383: 0.25}), vec({}), vec({7: 2.0, 3: 0.5, 9: 1.0})],
+    ],
+)
 def test_pack_round_trip(vectors):
     back = unpack(pack(vectors))
     assert len(back) == len(vectors)
@@ -78,10 +82,12 @@ class _SteeredEmbedder(FakeEmbedder):
 
 def test_the_latent_channel_reorders_the_fused_front(tmp_path):
     lib, emb = Library(tmp_path), _SteeredEmbedder()
-    Ingestor(lib, emb).ingest_articles([
-        RawArticle(text="The river flooded the valley towns.", locator="1", id="flood"),
-        RawArticle(text="Engineers inspected the dam on the river.", locator="2", id="dam"),
-    ])
+    Ingestor(lib, emb).ingest_articles(
+        [
+            RawArticle(text="The river flooded the valley towns.", locator="1", id="flood"),
+            RawArticle(text="Engineers inspected the dam on the river.", locator="2", id="dam"),
+        ]
+    )
     question = "What flooded the river valley towns, a dam?"  # "dam": both latent vectors land on term 1
     plain = Retriever(lib, emb, weights=FusionWeights(latent=0.0)).retrieve(question, top_k=2)
     steered = Retriever(lib, emb, weights=FusionWeights(latent=1.0)).retrieve(question, top_k=2)
@@ -94,8 +100,12 @@ def test_docs_check_finds_chunks_without_latent_terms_and_repair_restores_them(t
     from assistant.store.consistency import check, repair
 
     lib, emb = Library(tmp_path), FakeEmbedder()
-    Ingestor(lib, emb).ingest_articles([RawArticle(text="Zebras graze near the river.", locator="a", id="a"),
-                                        RawArticle(text="Lions sleep in the shade.", locator="b", id="b")])
+    Ingestor(lib, emb).ingest_articles(
+        [
+            RawArticle(text="Zebras graze near the river.", locator="a", id="a"),
+            RawArticle(text="Lions sleep in the shade.", locator="b", id="b"),
+        ]
+    )
     assert check(lib).consistent
     (cid,) = lib.index.chunk_ids("a")
     with lib.lexical._conn() as c:

@@ -1,5 +1,6 @@
 """The house layout: no import circle between the package's modules (function-level imports included, so a lazy
 import cannot hide one), and every stage folder says what it holds."""
+
 from __future__ import annotations
 
 import ast
@@ -36,6 +37,7 @@ def _imports(tree: ast.AST):
 def import_graph(mods: dict[str, Path]) -> dict[str, set[str]]:
     """Module -> the package modules it imports anywhere in its body (``from a.b import c`` counts as ``a.b.c``
     when that is a module, else ``a.b``)."""
+
     def resolve(name: str) -> str | None:
         while name and name not in mods:
             name = name.rpartition(".")[0]
@@ -106,9 +108,24 @@ def test_no_import_circle_between_package_modules():
     assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
-STAGES = ["assistant/text", "assistant/store", "assistant/retrieval", "assistant/answer", "assistant/verify",
-          "assistant/backends", "assistant/api", "assistant/ui", "ingest", "prompts", "eval/datasets", "eval/runs",
-          "eval/metrics", "eval/reports", "eval/calibration", "eval/judges"]
+STAGES = [
+    "assistant/text",
+    "assistant/store",
+    "assistant/retrieval",
+    "assistant/answer",
+    "assistant/verify",
+    "assistant/backends",
+    "assistant/api",
+    "assistant/ui",
+    "ingest",
+    "prompts",
+    "eval/datasets",
+    "eval/runs",
+    "eval/metrics",
+    "eval/reports",
+    "eval/calibration",
+    "eval/judges",
+]
 
 
 @pytest.mark.parametrize("folder", STAGES)
@@ -122,8 +139,15 @@ def test_each_stage_folder_states_what_it_holds(folder):
 def test_lower_stages_do_not_import_higher_ones():
     """text <- store <- retrieval <- answer/verify <- api/ui: a stage imports only stages before it (and backends,
     errors, settings, prompts)."""
-    order = ["assistant.text", "assistant.store", "assistant.retrieval", "assistant.verify", "assistant.answer",
-             "assistant.api", "assistant.ui"]
+    order = [
+        "assistant.text",
+        "assistant.store",
+        "assistant.retrieval",
+        "assistant.verify",
+        "assistant.answer",
+        "assistant.api",
+        "assistant.ui",
+    ]
     graph = import_graph(modules())
     wrong = []
     for mod, targets in graph.items():
@@ -144,7 +168,12 @@ def test_the_script_and_digit_table_is_written_once():
 
     written = re.compile(r"\\u0[678][0-9a-fA-F]{2}-\\u|0x0660|0x06[fF]0|[\u0660-\u0669]{10}")
     home = ROOT / "assistant" / "text" / "arabic.py"
-    found = [f"{p.relative_to(ROOT)}:{i}" for p in modules().values() if p != home
-             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if written.search(line)]
+    found = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in modules().values()
+        if p != home
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if written.search(line)
+    ]
     assert not found, "script ranges or digit tables written outside assistant/text/arabic.py: " + ", ".join(found)
     assert written.search(home.read_text(encoding="utf-8"))  # the check would see them there

@@ -1,4 +1,5 @@
 """The lexical analyzer (normalization, stopwords, stemming) and the FTS5 BM25 index."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -18,16 +19,20 @@ def one(text: str) -> str:
 
 # --- analysis ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b", [
-    ("أحمد", "احمد"),
-    ("إسرائيل", "اسرائيل"),
-    ("آمال", "امال"),
-    ("مدينة", "مدينه"),
-    ("مَدْرَسَة", "مدرسة"),
-    ("الـعـربـيـة", "العربية"),
-    ("مسؤول", "مسوول"),
-    ("مستشفى", "مستشفي"),
-])
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("أحمد", "احمد"),
+        ("إسرائيل", "اسرائيل"),
+        ("آمال", "امال"),
+        ("مدينة", "مدينه"),
+        ("مَدْرَسَة", "مدرسة"),
+        ("الـعـربـيـة", "العربية"),
+        ("مسؤول", "مسوول"),
+        ("مستشفى", "مستشفي"),
+    ],
+)
 def test_spelling_variants_fold_to_one_term(a, b):
     assert one(a) == one(b)
 
@@ -82,12 +87,14 @@ EN = {"lang": "en", "source": "reuters", "date": 20240310}
 @pytest.fixture
 def idx(tmp_path):
     ix = LexicalIndex(tmp_path / "lexical.db")
-    ix.add([
-        ("a:1", "a", "افتتحت الوزارة المدرسة الجديدة في المدينة", AR),
-        ("a:2", "a", "وقال الوزير إن المحادثات مستمرة", AR),
-        ("b:1", "b", "Peace talks resumed in Geneva on Monday", EN),
-        ("c:1", "c", "Talks on the school budget stalled", {"lang": "en", "source": "bbc"}),  # no date
-    ])
+    ix.add(
+        [
+            ("a:1", "a", "افتتحت الوزارة المدرسة الجديدة في المدينة", AR),
+            ("a:2", "a", "وقال الوزير إن المحادثات مستمرة", AR),
+            ("b:1", "b", "Peace talks resumed in Geneva on Monday", EN),
+            ("c:1", "c", "Talks on the school budget stalled", {"lang": "en", "source": "bbc"}),  # no date
+        ]
+    )
     return ix
 
 
@@ -173,8 +180,10 @@ def test_top_k_is_taken_among_filtered_rows(tmp_path):
 
 def test_terms_in_too_many_rows_are_left_out_of_the_query(tmp_path):
     ix = LexicalIndex(tmp_path / "lex.db")
-    ix.add([(f"w:{i}", "w", "ministry statement", {"lang": "en"}) for i in range(12)]
-           + [("r:1", "r", "ministry statement about Lavrentiev", {"lang": "en"})])
+    ix.add(
+        [(f"w:{i}", "w", "ministry statement", {"lang": "en"}) for i in range(12)]
+        + [("r:1", "r", "ministry statement about Lavrentiev", {"lang": "en"})]
+    )
     assert ix.selective_terms(["ministri", "lavrentiev"], max_df=5) == ["lavrentiev"]
     assert ids(ix.search("ministry Lavrentiev", 20, max_df=5)) == ["r:1"]  # "ministry" (13 rows) dropped
     assert len(ix.search("ministry Lavrentiev", 20, max_df=None)) == 13
@@ -187,12 +196,45 @@ def test_date_from_published_when_date_missing(tmp_path):
     assert ids(ix.search("ceasefire", 5, date_from=20230601, date_to=20230601)) == ["p:1"]
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', 'talks"', '"talks', "(", ")", "((talks", "AND", "OR", "NOT", "talks AND", "AND talks OR", "*",
-    "talk*", "-", "-talks", "NEAR", "NEAR(talks Geneva)", "NEAR(talks Geneva, 2)", "terms:talks", "chunk_id:a",
-    "{terms}: talks", "^talks", "talks + Geneva", "'; DROP TABLE chunks; --", "؟", "،", "«المدرسة»", "المدرسة؟!",
-    "(المدرسة) OR \"", "\x00", "\\", "%_%", "talks\ttalks\n",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        'talks"',
+        '"talks',
+        "(",
+        ")",
+        "((talks",
+        "AND",
+        "OR",
+        "NOT",
+        "talks AND",
+        "AND talks OR",
+        "*",
+        "talk*",
+        "-",
+        "-talks",
+        "NEAR",
+        "NEAR(talks Geneva)",
+        "NEAR(talks Geneva, 2)",
+        "terms:talks",
+        "chunk_id:a",
+        "{terms}: talks",
+        "^talks",
+        "talks + Geneva",
+        "'; DROP TABLE chunks; --",
+        "؟",
+        "،",
+        "«المدرسة»",
+        "المدرسة؟!",
+        '(المدرسة) OR "',
+        "\x00",
+        "\\",
+        "%_%",
+        "talks\ttalks\n",
+    ],
+)
 def test_hostile_queries_never_break_match(idx, query):
     hits = idx.search(query, 5)
     assert isinstance(hits, list)

@@ -1,4 +1,5 @@
 """Loader and decoder tests: every input format, encodings, and every whole-file / per-item failure."""
+
 from __future__ import annotations
 
 import codecs
@@ -101,8 +102,15 @@ def test_decode_windows_1256_arabic_with_a_stray_escape_is_kept():
     assert decode_bytes(text.encode("cp1256"), "x") == text
 
 
-@pytest.mark.parametrize("data", [b"\x01\x02\x03", b"ab\x01\x02\x03\x04", bytes(range(1, 32)) * 3 + b"x" * 500,
-                                  b"\x1b[31m" * 40 + b"words here " * 100])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x01\x02\x03",
+        b"ab\x01\x02\x03\x04",
+        bytes(range(1, 32)) * 3 + b"x" * 500,
+        b"\x1b[31m" * 40 + b"words here " * 100,
+    ],
+)
 def test_decode_mostly_control_characters_is_still_binary(data):
     with pytest.raises(LoadError, match="binary"):
         decode_bytes(data, "x")
@@ -166,13 +174,12 @@ def test_iter_files_single_file_any_extension_and_missing_path(tmp_path):
 
 
 def test_supported_extensions():
-    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".xml", ".rss",
-                                    ".atom"}
+    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".xml", ".rss", ".atom"}
 
 
 # ----------------------------------------------------------------------------------------------------- txt
 def test_txt_text_is_file_decoded_as_utf8_exactly(tmp_path):
-    raw = f"\r\n  {AR}  \r\n{EN}\r\n\r\n".encode("utf-8")
+    raw = f"\r\n  {AR}  \r\n{EN}\r\n\r\n".encode()
     path = write(tmp_path, "news/idlib.txt", raw)
     [art] = articles(path)
     assert art.text == raw.decode("utf-8")
@@ -263,10 +270,27 @@ def test_html_main_text_and_metadata(tmp_path):
     path = write(tmp_path, "page.html", PAGE.encode("utf-8"))
     [art] = articles(path)
     assert art.text.split("\n") == [
-        AR, f"{AR2} مهم جدا", "Div text inline", EN, "tail", "first item", "second & item",
+        AR,
+        f"{AR2} مهم جدا",
+        "Div text inline",
+        EN,
+        "tail",
+        "first item",
+        "second & item",
     ]
-    for junk in ("SITE HEADER", "HOME MENU", "tracking", "color", "alert", "NOSCRIPT", "FORM", "RELATED",
-                 "COPYRIGHT", "<", ">"):
+    for junk in (
+        "SITE HEADER",
+        "HOME MENU",
+        "tracking",
+        "color",
+        "alert",
+        "NOSCRIPT",
+        "FORM",
+        "RELATED",
+        "COPYRIGHT",
+        "<",
+        ">",
+    ):
         assert junk not in art.text
     assert art.title == "سانا | إدلب"
     assert art.url == "https://example.org/idlib"
@@ -305,18 +329,47 @@ def test_html_to_text_never_keeps_script():
 # ---------------------------------------------------------------------------------------------------- JSON
 def test_json_list_of_articles_fields(tmp_path):
     docs = [
-        {"id": 7, "title": " عنوان ", "text": AR, "url": "https://sana.sy/1", "source": {"name": "SANA"},
-         "published": "Wed, 01 May 2019 10:00:00 +0300", "lang": "ar", "category": "politics"},
-        {"headline": "English", "content": EN, "link": "https://e.org", "publisher": "Reuters",
-         "date": "2019-05-02", "language": "en-GB", "guid": "g-1"},
+        {
+            "id": 7,
+            "title": " عنوان ",
+            "text": AR,
+            "url": "https://sana.sy/1",
+            "source": {"name": "SANA"},
+            "published": "Wed, 01 May 2019 10:00:00 +0300",
+            "lang": "ar",
+            "category": "politics",
+        },
+        {
+            "headline": "English",
+            "content": EN,
+            "link": "https://e.org",
+            "publisher": "Reuters",
+            "date": "2019-05-02",
+            "language": "en-GB",
+            "guid": "g-1",
+        },
     ]
     path = write(tmp_path, "a.json", json.dumps(docs, ensure_ascii=False).encode())
     a, b = articles(path)
     assert (a.text, a.title, a.id, a.url, a.source, a.published, a.lang) == (
-        AR, "عنوان", "7", "https://sana.sy/1", "SANA", "2019-05-01T07:00:00", "ar")
+        AR,
+        "عنوان",
+        "7",
+        "https://sana.sy/1",
+        "SANA",
+        "2019-05-01T07:00:00",
+        "ar",
+    )
     assert a.locator == f"{path}#0" and a.extra == {"category": "politics"}
     assert (b.text, b.title, b.id, b.url, b.source, b.published, b.lang) == (
-        EN, "English", "g-1", "https://e.org", "Reuters", "2019-05-02", "en")
+        EN,
+        "English",
+        "g-1",
+        "https://e.org",
+        "Reuters",
+        "2019-05-02",
+        "en",
+    )
     assert b.locator == f"{path}#1"
 
 
@@ -369,12 +422,23 @@ def test_json_unsupported_structure_and_empty(tmp_path):
 SQUAD = {
     "version": "1.1",
     "data": [
-        {"title": "Syrian_civil_war", "paragraphs": [
-            {"context": f"  {AR}\n{AR2} ", "qas": [
-                {"id": "q1", "question": "ماذا أكد الرئيس؟", "answers": [{"text": "ضرورة", "answer_start": 20}]},
-                {"id": "q2", "question": "من؟", "answers": []}]},
-            {"context": EN, "qas": []},
-        ]},
+        {
+            "title": "Syrian_civil_war",
+            "paragraphs": [
+                {
+                    "context": f"  {AR}\n{AR2} ",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "ماذا أكد الرئيس؟",
+                            "answers": [{"text": "ضرورة", "answer_start": 20}],
+                        },
+                        {"id": "q2", "question": "من؟", "answers": []},
+                    ],
+                },
+                {"context": EN, "qas": []},
+            ],
+        },
         {"title": "Other", "paragraphs": [{"context": "Distractor paragraph."}]},
     ],
 }
@@ -393,8 +457,14 @@ def test_squad_one_article_per_paragraph(tmp_path):
 
 # --------------------------------------------------------------------------------------------------- JSONL
 def test_jsonl_bad_line_is_item_error_others_yielded(tmp_path):
-    lines = [json.dumps({"text": AR, "lang": "ar"}, ensure_ascii=False), "", "{not json",
-             "   ", json.dumps({"text": EN, "id": "e1"}), json.dumps({"title": "t"})]
+    lines = [
+        json.dumps({"text": AR, "lang": "ar"}, ensure_ascii=False),
+        "",
+        "{not json",
+        "   ",
+        json.dumps({"text": EN, "id": "e1"}),
+        json.dumps({"title": "t"}),
+    ]
     path = write(tmp_path, "a.jsonl", codecs.BOM_UTF8 + "\r\n".join(lines).encode("utf-8") + b"\r\n")
     items = load(path)
     assert [type(i) for i in items] == [RawArticle, ItemError, RawArticle, ItemError]
@@ -451,7 +521,7 @@ def test_csv_sniffs_delimiter(tmp_path, delimiter):
 
 
 def test_csv_bom_and_cp1256(tmp_path):
-    bom = write(tmp_path, "bom.csv", codecs.BOM_UTF8 + f"text\n{AR}\n".encode("utf-8"))
+    bom = write(tmp_path, "bom.csv", codecs.BOM_UTF8 + f"text\n{AR}\n".encode())
     assert [a.text for a in articles(bom)] == [AR]
     win = write(tmp_path, "win.csv", f"body,title\n{AR},{AR2}\n".encode("cp1256"))
     [art] = articles(win)
@@ -500,7 +570,13 @@ def test_rss_feed(tmp_path):
     assert isinstance(a, RawArticle) and isinstance(b, RawArticle)
     assert a.text == f"{AR2}\nفقرة ثانية"
     assert (a.title, a.url, a.id, a.source, a.lang, a.published) == (
-        AR, "https://sana.sy/1", "sana-1", "SANA English", "ar", "2019-05-01T07:00:00")
+        AR,
+        "https://sana.sy/1",
+        "sana-1",
+        "SANA English",
+        "ar",
+        "2019-05-01T07:00:00",
+    )
     assert a.locator == f"{path}#0"
     assert b.text == EN and b.published is None
     assert c == ItemError(f"{path}#2", "empty text")
@@ -512,7 +588,13 @@ def test_atom_feed(tmp_path):
     assert art.text == EN
     assert "bad()" not in art.text
     assert (art.title, art.url, art.id, art.source, art.lang, art.published) == (
-        "Idlib", "https://e.org/1", "urn:e1", "Mine", "en", "2019-05-02T08:15:00")
+        "Idlib",
+        "https://e.org/1",
+        "urn:e1",
+        "Mine",
+        "en",
+        "2019-05-02T08:15:00",
+    )
 
 
 def test_xml_that_is_not_a_feed(tmp_path):

@@ -1,5 +1,6 @@
 """Hybrid retrieval: indexes kept in step on update/delete (no ghost hits), filters inside retrieval, and on a
 small cross-lingual fixture the fused ranking is no worse than the embedder alone."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,13 +37,34 @@ def test_lexical_and_sentence_indexes_follow_updates_and_deletes(tmp_path):
 
 def test_filters_apply_in_every_channel(tmp_path):
     lib, emb = Library(tmp_path), FakeEmbedder()
-    ingest(lib, emb,
-           RawArticle(text="Ceasefire talks in Idlib resumed.", locator="1", id="en-2019", lang="en",
-                      source="wire", published="2019-05-01"),
-           RawArticle(text="Ceasefire talks in Idlib collapsed.", locator="2", id="en-2021", lang="en",
-                      source="paper", published="2021-03-10"),
-           RawArticle(text="استؤنفت محادثات وقف إطلاق النار في إدلب.", locator="3", id="ar-2020", lang="ar",
-                      source="wire", published="2020-01-01"))
+    ingest(
+        lib,
+        emb,
+        RawArticle(
+            text="Ceasefire talks in Idlib resumed.",
+            locator="1",
+            id="en-2019",
+            lang="en",
+            source="wire",
+            published="2019-05-01",
+        ),
+        RawArticle(
+            text="Ceasefire talks in Idlib collapsed.",
+            locator="2",
+            id="en-2021",
+            lang="en",
+            source="paper",
+            published="2021-03-10",
+        ),
+        RawArticle(
+            text="استؤنفت محادثات وقف إطلاق النار في إدلب.",
+            locator="3",
+            id="ar-2020",
+            lang="ar",
+            source="wire",
+            published="2020-01-01",
+        ),
+    )
     r = Retriever(lib, emb)
 
     def ids(**f):
@@ -69,8 +91,12 @@ def test_filter_validation_names_the_field():
 
 def test_near_identical_chunks_are_deduplicated(tmp_path):
     lib, emb = Library(tmp_path), FakeEmbedder()
-    ingest(lib, emb, RawArticle(text="Assad met the Russian envoy in Damascus.", locator="1", id="x"),
-           RawArticle(text="Assad  met the Russian envoy in Damascus. ", locator="2", id="y"))
+    ingest(
+        lib,
+        emb,
+        RawArticle(text="Assad met the Russian envoy in Damascus.", locator="1", id="x"),
+        RawArticle(text="Assad  met the Russian envoy in Damascus. ", locator="2", id="y"),
+    )
     hits = Retriever(lib, emb).retrieve("Russian envoy Damascus", top_k=5)
     assert len(hits) == 1
 
@@ -86,10 +112,14 @@ def test_fused_ranking_no_worse_than_dense_across_languages(tmp_path, local_embe
         "idlib": "أكد الجانب الروسي دعمه للجيش السوري في رده على الهجمات الإرهابية في إدلب.",
         "museum": "The Victoria and Albert Museum in London holds 2.3 million objects.",
     }
-    questions = [("When did Syria and Egypt attack Israel?", "oil"), ("How many people did the Black Death kill?",
-                 "plague"), ("What did Russia say about the Syrian army in Idlib?", "idlib"),
-                 ("بماذا اشتهر نيكولا تسلا؟", "tesla"), ("ما هي عاصمة بولندا؟", "warsaw"),
-                 ("كم عدد القطع في متحف فيكتوريا وألبرت؟", "museum")]
+    questions = [
+        ("When did Syria and Egypt attack Israel?", "oil"),
+        ("How many people did the Black Death kill?", "plague"),
+        ("What did Russia say about the Syrian army in Idlib?", "idlib"),
+        ("بماذا اشتهر نيكولا تسلا؟", "tesla"),
+        ("ما هي عاصمة بولندا؟", "warsaw"),
+        ("كم عدد القطع في متحف فيكتوريا وألبرت؟", "museum"),
+    ]
     lib = Library(tmp_path)
     ingest(lib, local_embedder, *[RawArticle(text=t, locator=k, id=k) for k, t in docs.items()])
     scores = {}
@@ -113,17 +143,20 @@ def test_the_bundled_embedder_reads_arabic_without_diacritics_or_tatweel(local_e
 
 
 # ------------------------------------------------------------------ filtered vector search (over-fetch, fallback)
-@pytest.mark.parametrize("where, md, expected", [
-    ({"lang": "ar"}, {"lang": "ar"}, True),
-    ({"lang": "ar"}, {"lang": "en"}, False),
-    ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20210505}, True),
-    ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20191231}, False),
-    ({"date": {"$lte": 20200101}}, {"lang": "ar"}, False),  # no date: a range never matches
-    ({"date": {"$gte": 20200101}}, {"date": "2021"}, False),  # wrong type: no match, no crash
-    ({"$or": [{"source": "a"}, {"source": {"$in": ["b", "c"]}}]}, {"source": "c"}, True),
-    ({"source": {"$nin": ["a"]}}, {"source": "a"}, False),
-    (None, None, True),
-])
+@pytest.mark.parametrize(
+    "where, md, expected",
+    [
+        ({"lang": "ar"}, {"lang": "ar"}, True),
+        ({"lang": "ar"}, {"lang": "en"}, False),
+        ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20210505}, True),
+        ({"$and": [{"lang": "ar"}, {"date": {"$gte": 20200101}}]}, {"lang": "ar", "date": 20191231}, False),
+        ({"date": {"$lte": 20200101}}, {"lang": "ar"}, False),  # no date: a range never matches
+        ({"date": {"$gte": 20200101}}, {"date": "2021"}, False),  # wrong type: no match, no crash
+        ({"$or": [{"source": "a"}, {"source": {"$in": ["b", "c"]}}]}, {"source": "c"}, True),
+        ({"source": {"$nin": ["a"]}}, {"source": "a"}, False),
+        (None, None, True),
+    ],
+)
 def test_where_clauses_evaluate_like_chroma(where, md, expected):
     from assistant.store.chunks import where_matches
 
@@ -139,13 +172,23 @@ def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(t
     n, dim = 400, 32
     vecs = rng.standard_normal((n, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    mds = [{"lang": "ar" if i % 2 else "en", "source": "rare" if i % 97 == 0 else f"s{i % 5}",
-            "date": 20100101 + (i % 12) * 10000} for i in range(n)]
+    mds = [
+        {
+            "lang": "ar" if i % 2 else "en",
+            "source": "rare" if i % 97 == 0 else f"s{i % 5}",
+            "date": 20100101 + (i % 12) * 10000,
+        }
+        for i in range(n)
+    ]
     recs = [ChunkRecord(f"d{i}:h:0", f"d{i}", 0, 0, 5, f"text {i}", [(0, 5)], mds[i]) for i in range(n)]
     index = ChunkIndex(tmp_path, collection="filters")
     index.add(recs, vecs)
-    for where in ({"lang": "ar"}, {"$and": [{"lang": "en"}, {"date": {"$gte": 20150101}}]}, {"source": "rare"},
-                  {"$and": [{"lang": "ar"}, {"date": {"$lte": 20120101}}]}):
+    for where in (
+        {"lang": "ar"},
+        {"$and": [{"lang": "en"}, {"date": {"$gte": 20150101}}]},
+        {"source": "rare"},
+        {"$and": [{"lang": "ar"}, {"date": {"$lte": 20120101}}]},
+    ):
         q = rng.standard_normal(dim).astype(np.float32)
         q /= np.linalg.norm(q)
         from assistant.store.chunks import where_matches
@@ -156,11 +199,14 @@ def test_filtered_vector_search_returns_the_exact_top_k_among_matching_entries(t
         assert got == expected, where
 
 
-@pytest.mark.parametrize("entry, doc, chunk", [
-    ("idlib-talks.ar.txt:0a1b2c3d:0", "idlib-talks.ar.txt", None),
-    ("idlib-talks.ar.txt:0a1b2c3d:12:s3", "idlib-talks.ar.txt", "idlib-talks.ar.txt:0a1b2c3d:12"),
-    ("https://x.org/a:b:ffffffff:2:s0", "https://x.org/a:b", "https://x.org/a:b:ffffffff:2"),
-])
+@pytest.mark.parametrize(
+    "entry, doc, chunk",
+    [
+        ("idlib-talks.ar.txt:0a1b2c3d:0", "idlib-talks.ar.txt", None),
+        ("idlib-talks.ar.txt:0a1b2c3d:12:s3", "idlib-talks.ar.txt", "idlib-talks.ar.txt:0a1b2c3d:12"),
+        ("https://x.org/a:b:ffffffff:2:s0", "https://x.org/a:b", "https://x.org/a:b:ffffffff:2"),
+    ],
+)
 def test_entry_ids_name_their_article_and_chunk(entry, doc, chunk):
     from assistant.store.chunks import chunk_id_of, doc_id_of
 
@@ -231,8 +277,8 @@ def test_centering_file_errors_name_the_file(tmp_path):
 def test_bundled_embedder_centering_file_fits_the_embedder():
     import numpy as np
 
-    from assistant.backends.local import _CENTERING_FILE, LocalE5Embedder
     from assistant.backends.centering import QueryCentering
+    from assistant.backends.local import _CENTERING_FILE, LocalE5Embedder
 
     c = QueryCentering.load(_CENTERING_FILE)
     assert c.embedder == LocalE5Embedder.name and 0 < c.alpha <= 1
@@ -247,7 +293,10 @@ def test_where_keys_names_every_field_a_clause_reads():
     assert where_keys(None) == set()
     assert where_keys({"lang": "ar"}) == {"lang"}
     assert where_keys({"$and": [{"lang": {"$ne": "en"}}, {"$or": [{"source": "x"}, {"date": {"$gte": 1}}]}]}) == {
-        "lang", "source", "date"}
+        "lang",
+        "source",
+        "date",
+    }
 
 
 class _CallLog(FakeEmbedder):
@@ -256,6 +305,7 @@ class _CallLog(FakeEmbedder):
     def __init__(self):
         super().__init__()
         import threading
+
         self.calls: list[str] = []
         self.latent_started = threading.Event()
 

@@ -1,5 +1,6 @@
 """Settings and the backend registry: names checked against the registry (plugins included), the config file
 read when settings are built, and the real-model guard checked on every call."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -47,8 +48,9 @@ def test_an_entry_point_plugin_registers_before_names_are_checked(scratch_regist
         register_llm("from-plugin")(lambda settings: FakeLLM(["ok"]))
 
     eps = [SimpleNamespace(name="mine", value="my_pkg.backend", load=load)]
-    monkeypatch.setattr(registry.importlib.metadata, "entry_points",
-                        lambda group: eps if group == registry.PLUGIN_GROUP else [])
+    monkeypatch.setattr(
+        registry.importlib.metadata, "entry_points", lambda group: eps if group == registry.PLUGIN_GROUP else []
+    )
     assert Settings(llm="from-plugin").llm == "from-plugin"
 
 
@@ -102,9 +104,14 @@ def test_the_model_request_guard_is_checked_on_every_call(monkeypatch, tmp_path)
     local = LlamaCppLLM(tmp_path / "model.gguf", n_ctx=512, n_threads=1)  # built while allowed
     monkeypatch.setenv("ASSISTANT_ALLOW_MODEL_REQUESTS", "0")
     msgs = [Message("user", "hi")]
-    for call in (lambda: chat.complete(msgs, max_tokens=5), lambda: list(chat.stream(msgs, max_tokens=5)),
-                 lambda: chat.yes_probability(msgs), lambda: emb.embed_query("x"),
-                 lambda: local.complete(msgs, max_tokens=5), lambda: local.yes_probability(msgs)):
+    for call in (
+        lambda: chat.complete(msgs, max_tokens=5),
+        lambda: list(chat.stream(msgs, max_tokens=5)),
+        lambda: chat.yes_probability(msgs),
+        lambda: emb.embed_query("x"),
+        lambda: local.complete(msgs, max_tokens=5),
+        lambda: local.yes_probability(msgs),
+    ):
         with pytest.raises(ModelRequestsBlocked, match="ASSISTANT_ALLOW_MODEL_REQUESTS"):
             call()
     assert client.calls == [] and local._llm is None  # nothing reached a server, no model was loaded

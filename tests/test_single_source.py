@@ -1,6 +1,7 @@
 """Things declared once: the answer options are the settings' (same names, same defaults, same choices), the
 backend names live in the registry alone (settings asks it; the registry never imports settings, not even for
 type checking), and chunk and sentence ids are written and read only by assistant/store/keys.py."""
+
 from __future__ import annotations
 
 import ast
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # --- answer options ---------------------------------------------------------------------------------------------
 
+
 def test_every_answer_option_is_a_setting_with_the_same_default():
     for f in fields(AnswerOptions):
         assert f.name in Settings.model_fields, f"AnswerOptions.{f.name} is not a setting"
@@ -33,10 +35,12 @@ def test_every_answer_option_is_a_setting_with_the_same_default():
 
 
 def test_the_choices_are_the_settings_literals():
-    for name, allowed in (("answer_mode", answer_options.ANSWER_MODES),
-                          ("answer_format", answer_options.ANSWER_FORMATS),
-                          ("cross_language", answer_options.CROSS_LANGUAGE),
-                          ("unsupported", answer_options.UNSUPPORTED_POLICIES)):
+    for name, allowed in (
+        ("answer_mode", answer_options.ANSWER_MODES),
+        ("answer_format", answer_options.ANSWER_FORMATS),
+        ("cross_language", answer_options.CROSS_LANGUAGE),
+        ("unsupported", answer_options.UNSUPPORTED_POLICIES),
+    ):
         assert allowed == typing.get_args(Settings.model_fields[name].annotation) and allowed, name
     with pytest.raises(ConfigError, match="unknown answer mode 'fast'; use one of: auto, attributed, synthesized"):
         AnswerOptions(answer_mode="fast")
@@ -45,8 +49,9 @@ def test_the_choices_are_the_settings_literals():
 def test_options_from_settings_take_every_field_and_keywords_override_defaults():
     s = Settings(llm="fake", max_units=2, min_support=0.5, cross_language="quote", short_answers=False)
     o = AnswerOptions.from_settings(s)
-    assert {f.name: getattr(o, f.name) for f in fields(o) if f.name != "answer_mode"} == \
-        {f.name: getattr(s, f.name) for f in fields(o) if f.name != "answer_mode"}
+    assert {f.name: getattr(o, f.name) for f in fields(o) if f.name != "answer_mode"} == {
+        f.name: getattr(s, f.name) for f in fields(o) if f.name != "answer_mode"
+    }
     assert (o.max_units, o.min_support, o.cross_language, o.short_answers) == (2, 0.5, "quote", False)
     assert AnswerOptions(min_support=0.1).min_support == 0.1
     assert AnswerOptions().min_support == Settings.model_fields["min_support"].default
@@ -58,19 +63,31 @@ class _Named(FakeLLM):
         self.name = name
 
 
-@pytest.mark.parametrize("llm, mode", [(None, "attributed"), (_Named("local:qwen.gguf"), "attributed"),
-                                       (FakeLLM(), "synthesized"), (_Named("openai:gpt-4o-mini"), "synthesized")])
+@pytest.mark.parametrize(
+    "llm, mode",
+    [
+        (None, "attributed"),
+        (_Named("local:qwen.gguf"), "attributed"),
+        (FakeLLM(), "synthesized"),
+        (_Named("openai:gpt-4o-mini"), "synthesized"),
+    ],
+)
 def test_an_answerer_given_auto_resolves_it_for_its_model(tmp_path, llm, mode):
     from assistant.store.library import Library
 
     a = Answerer(library=Library(tmp_path / "h"), embedder=FakeEmbedder(), llm=llm, options=AnswerOptions())
     assert a.options.answer_mode == mode and a.config()["answer_mode"] == mode
-    explicit = Answerer(library=Library(tmp_path / "h"), embedder=FakeEmbedder(), llm=llm,
-                        options=AnswerOptions(answer_mode="synthesized"))
+    explicit = Answerer(
+        library=Library(tmp_path / "h"),
+        embedder=FakeEmbedder(),
+        llm=llm,
+        options=AnswerOptions(answer_mode="synthesized"),
+    )
     assert explicit.options.answer_mode == "synthesized"
 
 
 # --- settings and the backend registry --------------------------------------------------------------------------
+
 
 def _imported(path: Path) -> set[str]:
     """Every module ``path`` imports anywhere, ``if TYPE_CHECKING:`` blocks included."""
@@ -92,6 +109,7 @@ def test_settings_ask_the_registry_and_the_registry_never_imports_settings():
 
 # --- chunk and sentence ids -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("doc_id", ["idlib-talks.ar.txt", "https://x.org/a:b", "id-0123456789abcdef"])
 def test_chunk_and_sentence_ids_read_back(doc_id):
     h = "0a1b2c3d" + "e" * 56
@@ -105,15 +123,22 @@ def test_chunk_and_sentence_ids_read_back(doc_id):
 
 
 # A chunk id written by hand (f"{x}:{h[:8]}:{i}"), a sentence id (f"{c}:s{j}"), or either cut apart by hand.
-_HAND_MADE = re.compile(r"""f["'][^"']*\{[^}]+\}:\{[^}]+\[:[^\]]+\]\}:\{|f["'][^"']*\}:s\{"""
-                        r"""|rsplit\(["']:["'],\s*2\)|rsplit\(["']:s["']""")
+_HAND_MADE = re.compile(
+    r"""f["'][^"']*\{[^}]+\}:\{[^}]+\[:[^\]]+\]\}:\{|f["'][^"']*\}:s\{"""
+    r"""|rsplit\(["']:["'],\s*2\)|rsplit\(["']:s["']"""
+)
 
 
 def test_chunk_ids_are_formatted_and_parsed_in_keys_only():
     home = ROOT / "assistant" / "store" / "keys.py"
-    found = [f"{p.relative_to(ROOT)}:{i}" for pkg in ("assistant", "ingest", "eval", "scripts")
-             for p in (ROOT / pkg).rglob("*.py") if p != home
-             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if _HAND_MADE.search(line)]
+    found = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for pkg in ("assistant", "ingest", "eval", "scripts")
+        for p in (ROOT / pkg).rglob("*.py")
+        if p != home
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if _HAND_MADE.search(line)
+    ]
     assert not found, "chunk or sentence ids made outside assistant/store/keys.py: " + ", ".join(found)
     written = [line for line in home.read_text(encoding="utf-8").splitlines() if _HAND_MADE.search(line)]
     assert len(written) == 4  # the check would see them there: both formats and both parsers

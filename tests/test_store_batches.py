@@ -1,5 +1,6 @@
 """Store writes split to what the Chroma client accepts per call: 7,000 sentence vectors of one article, a client
 limit lowered to 50, and the limit asked of the client. Fake embedder; the first test goes through the CLI."""
+
 from __future__ import annotations
 
 import json

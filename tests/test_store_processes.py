@@ -7,6 +7,7 @@
   stored, ``docs check`` is clean, the server never fails a request with a 5xx other than "store busy", and after
   the CLI ingest it retrieves the articles that process wrote.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,13 @@ PER_RUN = 300
 
 def env_for(home: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_HOME=str(home), ASSISTANT_LLM="fake", ASSISTANT_EMBEDDER="fake",
-               ASSISTANT_ALLOW_MODEL_REQUESTS="0", **extra)
+    env.update(
+        ASSISTANT_HOME=str(home),
+        ASSISTANT_LLM="fake",
+        ASSISTANT_EMBEDDER="fake",
+        ASSISTANT_ALLOW_MODEL_REQUESTS="0",
+        **extra,
+    )
     return env
 
 
@@ -40,7 +46,8 @@ def articles(folder: Path, prefix: str, n: int) -> Path:
     for i in range(n):
         (folder / f"{prefix}-{i:03d}.txt").write_text(
             f"Report {prefix} {i}\nThe {prefix}{i} harbour council met on day {i}. It voted on plan {prefix}{i}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -66,13 +73,13 @@ print("readable", lib.index.count(), lib.sentences.count())
 def fresh_reader(home: Path) -> subprocess.CompletedProcess:
     """A new process reads every vector of both collections (a store written by two stale writers fails here
     with chromadb's "Error finding id")."""
-    return subprocess.run([sys.executable, "-c", READ_ALL, str(home)], env=env_for(home), capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", READ_ALL, str(home)], env=env_for(home), capture_output=True, text=True, timeout=300
+    )
 
 
 def docs_check(home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*ASSISTANT, "docs", "check"], env=env_for(home), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([*ASSISTANT, "docs", "check"], env=env_for(home), capture_output=True, text=True, timeout=300)
 
 
 class Reader(threading.Thread):
@@ -92,9 +99,13 @@ class Reader(threading.Thread):
 
 def start_ingest(home: Path, folder: Path, **extra: str) -> tuple[subprocess.Popen, Reader]:
     """``assistant ingest`` in small batches (16 chunks), so that two runs interleave many writes."""
-    proc = subprocess.Popen([*ASSISTANT, "ingest", "--quiet", str(folder)],
-                            env=env_for(home, ASSISTANT_INGEST_BATCH="16", **extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*ASSISTANT, "ingest", "--quiet", str(folder)],
+        env=env_for(home, ASSISTANT_INGEST_BATCH="16", **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     reader = Reader(proc)
     reader.start()
     return proc, reader
@@ -130,8 +141,10 @@ def test_two_cli_ingests_at_once_keep_every_article(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     read = fresh_reader(home)
     assert read.returncode == 0, read.stderr[-2000:]
-    print(f"\ntwo ingests at once: {outs[0].strip()} | {outs[1].strip()} -> {docs_count(home)} articles; "
-          f"docs check: {check.stdout.strip().splitlines()[0]}")
+    print(
+        f"\ntwo ingests at once: {outs[0].strip()} | {outs[1].strip()} -> {docs_count(home)} articles; "
+        f"docs check: {check.stdout.strip().splitlines()[0]}"
+    )
 
 
 def test_a_writer_past_the_timeout_exits_3_naming_the_holder(tmp_path):
@@ -139,14 +152,20 @@ def test_a_writer_past_the_timeout_exits_3_naming_the_holder(tmp_path):
     home.mkdir()
     folder = articles(tmp_path / "in", "gamma", 2)
     with WriteLock(home, command="assistant serve --port 8000").hold():
-        r = subprocess.run([*ASSISTANT, "ingest", "--quiet", str(folder)], env=env_for(home, ASSISTANT_LOCK_TIMEOUT_S="1"),
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [*ASSISTANT, "ingest", "--quiet", str(folder)],
+            env=env_for(home, ASSISTANT_LOCK_TIMEOUT_S="1"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert f"pid {os.getpid()} (assistant serve --port 8000)" in r.stderr
     assert "POST /v1/documents" in r.stderr and "Traceback" not in r.stderr
     assert docs_count(home) == 0
-    r = subprocess.run([*ASSISTANT, "ingest", "--quiet", str(folder)], env=env_for(home), capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [*ASSISTANT, "ingest", "--quiet", str(folder)], env=env_for(home), capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and docs_count(home) == 2, r.stderr  # the lock died with its holder's hold
 
 
@@ -154,10 +173,16 @@ def test_a_writer_past_the_timeout_exits_3_naming_the_holder(tmp_path):
 def server(tmp_path):
     home = tmp_path / "home"
     port = free_port()
-    proc = subprocess.Popen([*ASSISTANT, "serve", "--no-ui", "--port", str(port)], env=env_for(home),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*ASSISTANT, "serve", "--no-ui", "--port", str(port)],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
+
         def ready() -> bool:
             assert proc.poll() is None, proc.stdout.read()
             try:
@@ -181,9 +206,17 @@ def test_a_cli_ingest_beside_a_server_taking_uploads(server, tmp_path):
         ingest, reader = start_ingest(home, folder)
         k = 0
         while ingest.poll() is None or k < 10:
-            files = [("files", (f"upload-{k}-{j}.txt", f"Upload {k} {j}\nThe epsilon{k}x{j} ferry left port. "
-                                                        f"Its crew counted {k * 10 + j} boxes.\n".encode()))
-                     for j in range(5)]
+            files = [
+                (
+                    "files",
+                    (
+                        f"upload-{k}-{j}.txt",
+                        f"Upload {k} {j}\nThe epsilon{k}x{j} ferry left port. "
+                        f"Its crew counted {k * 10 + j} boxes.\n".encode(),
+                    ),
+                )
+                for j in range(5)
+            ]
             r = client.post("/v1/documents", files=files)
             statuses.append(r.status_code)
             if r.status_code == 200:
@@ -197,8 +230,7 @@ def test_a_cli_ingest_beside_a_server_taking_uploads(server, tmp_path):
         assert all(s == 200 for s in statuses), statuses
         assert docs_count(home) == PER_RUN + uploaded and uploaded == 5 * k
         # the server retrieves what the CLI process wrote
-        r = client.post("/v1/ask", json={"question": "What did the delta299 harbour council vote on?",
-                                         "top_k": 3})
+        r = client.post("/v1/ask", json={"question": "What did the delta299 harbour council vote on?", "top_k": 3})
         assert r.status_code == 200, r.text
         listed = client.get("/v1/documents", params={"limit": 1000}).json()["documents"]
         title_of = {d["id"]: d["title"] for d in listed}
@@ -208,5 +240,7 @@ def test_a_cli_ingest_beside_a_server_taking_uploads(server, tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     read = fresh_reader(home)
     assert read.returncode == 0, read.stderr[-2000:]
-    print(f"\nCLI ingest beside a server: {PER_RUN} by the CLI + {uploaded} uploaded in {k} requests -> "
-          f"{docs_count(home)} articles; docs check: {check.stdout.strip().splitlines()[0]}")
+    print(
+        f"\nCLI ingest beside a server: {PER_RUN} by the CLI + {uploaded} uploaded in {k} requests -> "
+        f"{docs_count(home)} articles; docs check: {check.stdout.strip().splitlines()[0]}"
+    )

@@ -15,6 +15,7 @@ moment 1, a truncated ``data_level0.bin``, a missing segment folder, a truncated
 checked again (exit 0), and every article is either kept (present, found by its own text in the chunk and
 sentence vectors and by hybrid retrieval) or named by the repair as not kept.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,17 +42,21 @@ N1, N2 = 100, 400
 sync threshold of 1,000, so moment 2 has a persisted segment that moment 1 lacks)."""
 
 
-WORDS = ("river market council harbour railway school clinic bridge museum stadium bakery library airport "
-         "factory garden tunnel festival election drought harvest vaccine orchestra satellite glacier volcano "
-         "monsoon caravan lantern compass meadow quarry vineyard").split()
+WORDS = (
+    "river market council harbour railway school clinic bridge museum stadium bakery library airport "
+    "factory garden tunnel festival election drought harvest vaccine orchestra satellite glacier volcano "
+    "monsoon caravan lantern compass meadow quarry vineyard"
+).split()
 
 
 def text_of(i: int) -> str:
     """Article ``i``: three sentences of words picked by ``i`` (distinct articles, so none is collapsed as a
     near-duplicate of another by retrieval)."""
     pick = [WORDS[(i * 7 + k * 13 + i // len(WORDS)) % len(WORDS)] for k in range(9)]
-    return (f"Report {i} on the {pick[0]} and the {pick[1]} of {pick[2]}. The {pick[3]} met the {pick[4]} on "
-            f"day {i}. Officials said {pick[5]} {pick[6]} {pick[7]} {pick[8]} {i * 7} times.")
+    return (
+        f"Report {i} on the {pick[0]} and the {pick[1]} of {pick[2]}. The {pick[3]} met the {pick[4]} on "
+        f"day {i}. Officials said {pick[5]} {pick[6]} {pick[7]} {pick[8]} {i * 7} times."
+    )
 
 
 def corpus(folder: Path, lo: int, hi: int) -> Path:
@@ -154,8 +159,10 @@ TORN = {  # variant: (how it is made, what `docs check` must say)
     "hnsw-segments-from-moment-1": (_segments_from_moment_1, "sentence vectors: unreadable (Error finding id)"),
     "hnsw-level0-truncated": (_level0_truncated, "sentence vectors: unreadable (data_level0.bin of segment "),
     "hnsw-segment-missing": (_segment_missing, "sentence vectors: unreadable (Error finding id)"),
-    "chroma-sqlite-truncated": (_chroma_sqlite_truncated,
-                                "chunk vectors: unreadable (database disk image is malformed)"),
+    "chroma-sqlite-truncated": (
+        _chroma_sqlite_truncated,
+        "chunk vectors: unreadable (database disk image is malformed)",
+    ),
     "lexical-truncated": (_lexical_truncated, "lexical index: unreadable (database disk image is malformed)"),
     "articles-truncated": (_articles_truncated, "articles: unreadable ("),
 }
@@ -193,8 +200,7 @@ def not_found_by_its_text(lib: Library, doc_id: str) -> str | None:
 
 
 @pytest.mark.parametrize("variant", sorted(TORN))
-def test_a_torn_copy_is_reported_then_repaired_keeping_or_naming_every_article(moments, variant, tmp_path,
-                                                                               monkeypatch):
+def test_a_torn_copy_is_reported_then_repaired_keeping_or_naming_every_article(moments, variant, tmp_path, monkeypatch):
     home = tmp_path / "copy"
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     survivors = torn_copy(moments, variant, home)
@@ -330,9 +336,13 @@ def test_a_read_only_store_is_read_and_each_writer_fails_in_one_line_naming_the_
         for p in targets:
             p.chmod(p.stat().st_mode & ~0o222)
 
-    done = subprocess.run([sys.executable, "-c", CHILD, str(store), str(warm), doc_id, json.dumps(READ_ONLY_PARTS)],
-                          capture_output=True, text=True, timeout=300,
-                          env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"})
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(store), str(warm), doc_id, json.dumps(READ_ONLY_PARTS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["euid"] != 0 and out["uid"] != 0, out

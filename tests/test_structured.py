@@ -1,4 +1,5 @@
 """The JSON answer format: schema, whole-reply conversion and the streaming reader, over Arabic and English."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,14 @@ from assistant.answer.structured import JsonAnswerStream, answer_schema, to_text
 
 REPLIES = [
     ({"sentences": [{"text": "Russia backed the army.", "citations": [2]}]}, "Russia backed the army [2]."),
-    ({"sentences": [{"text": "أكد الجانب الروسي دعمه للجيش؟", "citations": [1, 3]}]},
-     "أكد الجانب الروسي دعمه للجيش [1][3]؟"),
-    ({"sentences": [{"text": "قرار ٢٢٥٤ مهم.", "citations": [1]}, {"text": "Talks in \"Geneva\"", "citations": [2]}]},
-     "قرار ٢٢٥٤ مهم [1]. Talks in \"Geneva\" [2]"),
+    (
+        {"sentences": [{"text": "أكد الجانب الروسي دعمه للجيش؟", "citations": [1, 3]}]},
+        "أكد الجانب الروسي دعمه للجيش [1][3]؟",
+    ),
+    (
+        {"sentences": [{"text": "قرار ٢٢٥٤ مهم.", "citations": [1]}, {"text": 'Talks in "Geneva"', "citations": [2]}]},
+        'قرار ٢٢٥٤ مهم [1]. Talks in "Geneva" [2]',
+    ),
     ({"sentences": [{"text": "First. Second one.", "citations": [4]}]}, "First [4]. Second one [4]."),
     ({"sentences": []}, ""),
 ]
@@ -29,7 +34,7 @@ def test_to_text_renders_markers(data, expected, ascii_only):
 def test_streamed_pieces_only_append_and_end_with_every_sentence(data, expected, size):
     raw = json.dumps(data, ensure_ascii=False)  # also split inside \\" escapes and multi-byte letters
     reader = JsonAnswerStream()
-    shown = "".join(reader.feed(raw[i:i + size]) for i in range(0, len(raw), size))
+    shown = "".join(reader.feed(raw[i : i + size]) for i in range(0, len(raw), size))
     assert "{" not in shown and '\\"' not in shown
     for item in data["sentences"]:
         assert item["text"] in shown
@@ -37,7 +42,7 @@ def test_streamed_pieces_only_append_and_end_with_every_sentence(data, expected,
 
 
 def test_escapes_split_across_pieces_decode_once_complete():
-    raw = json.dumps({"sentences": [{"text": "قال \"نعم\"", "citations": [1]}]})  # \\u escapes
+    raw = json.dumps({"sentences": [{"text": 'قال "نعم"', "citations": [1]}]})  # \\u escapes
     reader = JsonAnswerStream()
     out = "".join(reader.feed(ch) for ch in raw)
     assert out == 'قال "نعم" [1]'
@@ -70,9 +75,9 @@ def test_text_grammar_lists_only_offered_numbers_and_compiles_for_llama_cpp():
 
 def test_the_local_backend_hands_the_grammar_to_llama_cpp_and_prefers_a_json_schema():
     llama_cpp = pytest.importorskip("llama_cpp")
+    from assistant.answer.structured import answer_grammar
     from assistant.backends.base import Message
     from assistant.backends.local import LlamaCppLLM
-    from assistant.answer.structured import answer_grammar
 
     llm = LlamaCppLLM("/nonexistent/model.gguf", n_ctx=512, n_threads=1)  # loads lazily: no model needed here
     g = answer_grammar([1, 2], "NOT_IN_ARTICLES")
@@ -90,9 +95,11 @@ def test_a_local_model_that_cannot_load_is_a_backend_error_naming_it_for_every_c
     from assistant.errors import BackendError
 
     llm = LlamaCppLLM("/nonexistent/model.gguf", n_ctx=256, n_threads=1)
-    calls = [lambda: llm.complete([Message("user", "q")], max_tokens=2),
-             lambda: list(llm.stream([Message("user", "q")], max_tokens=2)),
-             lambda: llm.warm([Message("system", "s")])]
+    calls = [
+        lambda: llm.complete([Message("user", "q")], max_tokens=2),
+        lambda: list(llm.stream([Message("user", "q")], max_tokens=2)),
+        lambda: llm.warm([Message("system", "s")]),
+    ]
     for call in calls:
         with pytest.raises(BackendError, match="/nonexistent/model.gguf"):
             call()

@@ -3,12 +3,20 @@
 Style after karpathy/minbpe: a table of inputs, and one property checked over every row (here: every span and
 chunk slices the original text verbatim, and no letter or digit of the text is lost).
 """
+
 from __future__ import annotations
 
 import pytest
 
-from assistant.text.arabic import (arabic_ratio, detect_language, fold_digits, is_rtl, normalize_for_search,
-                           strip_diacritics, strip_marks)
+from assistant.text.arabic import (
+    arabic_ratio,
+    detect_language,
+    fold_digits,
+    is_rtl,
+    normalize_for_search,
+    strip_diacritics,
+    strip_marks,
+)
 from assistant.text.chunking import Chunk, chunk_text
 from assistant.text.sentences import split_sentences
 from tests.conftest import REFERENCE_ARTICLE
@@ -45,8 +53,10 @@ SPLIT_CASES = [
     # Arabic terminators: ؟ ! . end a sentence.
     ("هل ذهبت إلى السوق؟ نعم! ذهبت أمس. ثم عدت", ["هل ذهبت إلى السوق؟", "نعم!", "ذهبت أمس.", "ثم عدت"]),
     # Arabic comma and semicolon never end a sentence.
-    ("قال الرئيس، في بيانه، إن الوضع مستقر؛ وأضاف أنه متفائل. انتهى",
-     ["قال الرئيس، في بيانه، إن الوضع مستقر؛ وأضاف أنه متفائل.", "انتهى"]),
+    (
+        "قال الرئيس، في بيانه، إن الوضع مستقر؛ وأضاف أنه متفائل. انتهى",
+        ["قال الرئيس، في بيانه، إن الوضع مستقر؛ وأضاف أنه متفائل.", "انتهى"],
+    ),
     ("One, two; three. Four", ["One, two; three.", "Four"]),
     # Line breaks end sentences (\n, \r\n, \r, U+2028).
     ("سطر أول بلا نقطة\nسطر ثان", ["سطر أول بلا نقطة", "سطر ثان"]),
@@ -55,8 +65,10 @@ SPLIT_CASES = [
     ("a line\u2028another", ["a line", "another"]),
     ("Para one.\n\n\nPara two.", ["Para one.", "Para two."]),
     # English abbreviations stay inside their sentence.
-    ("Mr. Smith met Dr. Jones at the U.S. Army base. They talked.",
-     ["Mr. Smith met Dr. Jones at the U.S. Army base.", "They talked."]),
+    (
+        "Mr. Smith met Dr. Jones at the U.S. Army base. They talked.",
+        ["Mr. Smith met Dr. Jones at the U.S. Army base.", "They talked."],
+    ),
     ("Bring tools, e.g. hammers and saws. Then start.", ["Bring tools, e.g. hammers and saws.", "Then start."]),
     ("It opened i.e. at last. Fine.", ["It opened i.e. at last.", "Fine."]),
     ("Room No. 5 is shut. Ok.", ["Room No. 5 is shut.", "Ok."]),
@@ -179,10 +191,7 @@ ROUND_TRIP_TEXTS = {
         "قال المتحدث باسم الكرملين Dmitry Peskov إن المحادثات كانت بناءة. The Kremlin confirmed the meeting. "
         "وأضاف أن الجانبين اتفقا على مواصلة التنسيق في إطار Astana format. Talks resume in Sochi؟ ربما."
     ),
-    "diacritics": (
-        "ذَهَبَ الوَلَدُ إلى المَدْرَسَةِ. وَقَرَأَ الكِتَابَ بِصَوْتٍ عَالٍ، ثُمَّ عَادَ إلى البَيْتِ. "
-        "هَلْ فَهِمَ الدَّرْسَ؟ نَعَمْ، فَهِمَهُ جَيِّدًا."
-    ),
+    "diacritics": ("ذَهَبَ الوَلَدُ إلى المَدْرَسَةِ. وَقَرَأَ الكِتَابَ بِصَوْتٍ عَالٍ، ثُمَّ عَادَ إلى البَيْتِ. هَلْ فَهِمَ الدَّرْسَ؟ نَعَمْ، فَهِمَهُ جَيِّدًا."),
     "tatweel": "الرئيـــــس السـوري يستقبـــل الوفـــد. وقـــال إن الوضـــع مستقـــر جـــداً. انتهـــى الاجتمـــاع.",
     "arabic_indic_digits": (
         "في عام ٢٠١٩ بلغ عدد السكان ٣٫٥ مليون نسمة. وفي عام ۱۴۰۲ ارتفع العدد إلى ٤٬٢٠٠٬٠٠٠. "
@@ -375,15 +384,18 @@ def test_strip_diacritics():
     assert strip_diacritics("plain text") == "plain text"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ذَهَبَ الوَلَدُ", "ذهب الولد"),  # harakat
-    ("الممثَّلة في مجموعات", "الممثلة في مجموعات"),  # shadda
-    ("جمــيل جداً", "جميل جدا"),  # tatweel, tanween
-    ("أحمد إلى آخر مسؤول رئيس ى ة", "أحمد إلى آخر مسؤول رئيس ى ة"),  # letters (hamza forms, ى, ة) are kept
-    ("عام ٢٠١٩ و2019", "عام ٢٠١٩ و2019"),  # digits are kept
-    ("Lavrentiev said: «naïve» résumé", "Lavrentiev said: «naïve» résumé"),  # Latin, accents untouched
-    ("قال لافرينتييفُ (Lavrentiev) إنَّ", "قال لافرينتييف (Lavrentiev) إن"),  # mixed
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ذَهَبَ الوَلَدُ", "ذهب الولد"),  # harakat
+        ("الممثَّلة في مجموعات", "الممثلة في مجموعات"),  # shadda
+        ("جمــيل جداً", "جميل جدا"),  # tatweel, tanween
+        ("أحمد إلى آخر مسؤول رئيس ى ة", "أحمد إلى آخر مسؤول رئيس ى ة"),  # letters (hamza forms, ى, ة) are kept
+        ("عام ٢٠١٩ و2019", "عام ٢٠١٩ و2019"),  # digits are kept
+        ("Lavrentiev said: «naïve» résumé", "Lavrentiev said: «naïve» résumé"),  # Latin, accents untouched
+        ("قال لافرينتييفُ (Lavrentiev) إنَّ", "قال لافرينتييف (Lavrentiev) إن"),  # mixed
+    ],
+)
 def test_strip_marks_removes_only_optional_marks(text, expected):
     out = strip_marks(text)
     assert out == expected

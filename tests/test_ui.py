@@ -1,6 +1,7 @@
 """The chat UI's rendering (pure functions) and its handlers, without a browser: exact highlights, escaping,
 dir="auto" on every text block, abstention and removed-sentence rendering, one chip per marker; the chat handler
 streaming into a fake library; uploads with per-file results and the size limit."""
+
 from __future__ import annotations
 
 import re
@@ -41,13 +42,17 @@ class Elements(HTMLParser):
 
 
 def blocks_without_dir_auto(html: str) -> list:
-    return [(t, a) for t, a in Elements(html).found
-            if TEXT_BLOCKS & set((a.get("class") or "").split()) and a.get("dir") != "auto"]
+    return [
+        (t, a)
+        for t, a in Elements(html).found
+        if TEXT_BLOCKS & set((a.get("class") or "").split()) and a.get("dir") != "auto"
+    ]
 
 
 def test_highlight_wraps_exactly_the_cited_span():
-    html = render.render_article(ARTICLE, title="t", meta={"source": "agency", "lang": "ar"}, start=START, end=END,
-                                 cite_id=3)
+    html = render.render_article(
+        ARTICLE, title="t", meta={"source": "agency", "lang": "ar"}, start=START, end=END, cite_id=3
+    )
     body = re.search(r'<div class="nqa-article-text" dir="auto">(.*)</div></article>$', html, re.S).group(1)
     before, rest = body.split('<mark id="cite-3">')
     inside, after = rest.split("</mark>")
@@ -69,10 +74,20 @@ def test_script_in_titles_and_texts_is_escaped_everywhere():
         render.render_article(evil + " tail", title=evil, meta={"source": evil}, start=0, end=len(evil), cite_id=1),
         render.render_sources(answer(f"{evil} [1].", [c]), {"doc-1": {"source": evil, "published": evil}}, 0),
         render.render_answer(answer(f"{evil} [1].", [c]), 0),
-        render.render_answer(answer(evil, [], abstained=True, removed=[{"sentence": evil, "reason": evil}],
-                                    closest_sources=[{"doc_id": "d", "title": evil, "source": evil, "score": 0.5}]), 0),
+        render.render_answer(
+            answer(
+                evil,
+                [],
+                abstained=True,
+                removed=[{"sentence": evil, "reason": evil}],
+                closest_sources=[{"doc_id": "d", "title": evil, "source": evil, "score": 0.5}],
+            ),
+            0,
+        ),
         render.render_trace([{"doc_id": evil, "chunk_id": evil, "score": 0.5}], {evil: {"text": evil, "title": evil}}),
-        render.render_user(evil), render.render_draft(evil), render.render_error(evil),
+        render.render_user(evil),
+        render.render_draft(evil),
+        render.render_error(evil),
     ]
     for html in pieces:
         tags = {t for t, _ in Elements(html).found}
@@ -82,11 +97,19 @@ def test_script_in_titles_and_texts_is_escaped_everywhere():
 
 
 def test_every_text_block_reads_in_its_own_direction():
-    a = answer("Russia stressed stability [1]. وأكد الجانب الروسي دعمه [2].", [cite(1), cite(2)],
-               removed=[{"sentence": "جملة محذوفة", "reason": "no valid citation"}])
+    a = answer(
+        "Russia stressed stability [1]. وأكد الجانب الروسي دعمه [2].",
+        [cite(1), cite(2)],
+        removed=[{"sentence": "جملة محذوفة", "reason": "no valid citation"}],
+    )
     article = render.render_article(ARTICLE, title="عنوان", start=START, end=END, cite_id=1)
-    pieces = [render.render_answer(a, 0), render.render_sources(a, {}, 0), render.render_user("سؤال؟"),
-              render.render_draft("مسودة"), article]
+    pieces = [
+        render.render_answer(a, 0),
+        render.render_sources(a, {}, 0),
+        render.render_user("سؤال؟"),
+        render.render_draft("مسودة"),
+        article,
+    ]
     for html in pieces:
         assert 'dir="auto"' in html
         assert blocks_without_dir_auto(html) == []
@@ -107,8 +130,12 @@ def test_one_chip_per_marker_and_invented_markers_stay_text():
 
 
 def test_abstention_looks_different_and_lists_closest_sources():
-    a = answer("The articles do not say.", [], abstained=True,
-               closest_sources=[{"doc_id": "d1", "title": "Oil crisis", "source": "xquad", "score": 0.61}])
+    a = answer(
+        "The articles do not say.",
+        [],
+        abstained=True,
+        closest_sources=[{"doc_id": "d1", "title": "Oil crisis", "source": "xquad", "score": 0.61}],
+    )
     html = render.render_answer(a, 0)
     assert 'class="nqa-abstain"' in html and 'data-abstained="true"' in html
     assert "nqa-answer" not in html and "nqa-chip" not in html
@@ -117,8 +144,10 @@ def test_abstention_looks_different_and_lists_closest_sources():
 
 
 def test_removed_sentences_are_listed_struck_through_with_reason():
-    removed = [{"sentence": "Moscow will send troops.", "reason": "not supported by the cited evidence"},
-               {"sentence": "Uncited claim.", "reason": "no valid citation"}]
+    removed = [
+        {"sentence": "Moscow will send troops.", "reason": "not supported by the cited evidence"},
+        {"sentence": "Uncited claim.", "reason": "no valid citation"},
+    ]
     html = render.render_answer(answer("Kept [1].", [cite(1)], removed=removed), 0)
     assert 'data-removed="2"' in html and "2 sentences removed" in html
     for r in removed:
@@ -133,8 +162,9 @@ def services(tmp_path):
     from assistant.services import Services
     from assistant.settings import Settings
 
-    settings = Settings(home=tmp_path / "home", llm="fake", embedder="fake", min_relevance=0.2,
-                        min_relevance_cross=0.2, min_support=0.2)
+    settings = Settings(
+        home=tmp_path / "home", llm="fake", embedder="fake", min_relevance=0.2, min_relevance_cross=0.2, min_support=0.2
+    )
     return Services.from_settings(settings, embedder=FakeEmbedder(), llm=FakeLLM())
 
 

@@ -1,6 +1,7 @@
 """The chat UI behind the API keys: with ASSISTANT_API_KEYS every UI route (page, config, Gradio calls) needs the
 key, by Basic login or Bearer, and answers 401 naming the Authorization header; without keys the UI is open. The
 UI and API are built by ``assistant.api.server.build`` over the fake backends."""
+
 from __future__ import annotations
 
 import base64
@@ -31,17 +32,22 @@ def basic(key: str, user: str = "api") -> dict:
 def keyed_ui(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-keys")
     lib = Library(home)
-    Ingestor(lib, FakeEmbedder()).ingest_articles([RawArticle(text="Secret article text. Keep it.", locator="s",
-                                                              id="secret-1")])
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [RawArticle(text="Secret article text. Keep it.", locator="s", id="secret-1")]
+    )
     return ui_client(home, api_keys="k-123", api_read_auth=True)
 
 
 def test_ui_routes_need_the_api_key(keyed_ui):
     c = keyed_ui
     assert c.get("/v1/documents/secret-1").status_code == 401  # as before: the API's own check
-    for method, path, body in (("post", "/gradio_api/call/show", {"data": ["secret-1"]}),
-                               ("post", "/gradio_api/call/delete", {"data": ["secret-1", ""]}),
-                               ("get", "/", None), ("get", "/config", None), ("get", "/gradio_api/info", None)):
+    for method, path, body in (
+        ("post", "/gradio_api/call/show", {"data": ["secret-1"]}),
+        ("post", "/gradio_api/call/delete", {"data": ["secret-1", ""]}),
+        ("get", "/", None),
+        ("get", "/config", None),
+        ("get", "/gradio_api/info", None),
+    ):
         r = getattr(c, method)(path, **({"json": body} if body is not None else {}))
         assert r.status_code == 401, (path, r.status_code, r.text[:200])
         assert r.headers["www-authenticate"].startswith("Basic")

@@ -2,6 +2,7 @@
 quote inside an English answer (and an English quote inside an Arabic one) keeps its guillemets at its own two
 ends, beside its first and last words, however the line wraps. Read from the rendered page: the on-screen boxes of
 the guillemets and of the quote's first and last words (``Range.getClientRects``)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,14 @@ from assistant.ui import render
 pytestmark = pytest.mark.integration
 
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 AR_QUOTE = "«أكد الجانب الروسي ضرورة إعادة الاستقرار إلى إدلب مع مواصلة محاربة الإرهابيين»"
 EN_QUOTE = "«Russia stressed the need to restore stability in Idlib while fighting the terrorists»"
@@ -54,8 +61,10 @@ def page():
 
 
 def layout(page, text: str, words: tuple[str, str]) -> dict:
-    html = f'<div class="nqa-answer" dir="auto" style="width:300px;font:16px/1.6 sans-serif">' \
-           f'{render.answer_text_html(text, 0, [1])}</div>'
+    html = (
+        f'<div class="nqa-answer" dir="auto" style="width:300px;font:16px/1.6 sans-serif">'
+        f"{render.answer_text_html(text, 0, [1])}</div>"
+    )
     page.set_content(f"<!doctype html><html><body>{html}</body></html>")
     return page.evaluate(BOXES, ["«", words[0], words[1], "»"])
 
@@ -64,11 +73,14 @@ def same_line(a: dict, b: dict) -> bool:
     return abs(a["top"] - b["top"]) <= 4
 
 
-@pytest.mark.parametrize("text,words,rtl_quote", [
-    (f"The Arabic article says [1] — the part that answers: {AR_QUOTE}.", ("أكد", "الإرهابيين"), True),
-    (f"{AR_QUOTE} — so the Russian side put it [1].", ("أكد", "الإرهابيين"), True),
-    (f"يقول المقال الإنجليزي [1]: {EN_QUOTE}.", ("Russia", "terrorists"), False),
-])
+@pytest.mark.parametrize(
+    "text,words,rtl_quote",
+    [
+        (f"The Arabic article says [1] — the part that answers: {AR_QUOTE}.", ("أكد", "الإرهابيين"), True),
+        (f"{AR_QUOTE} — so the Russian side put it [1].", ("أكد", "الإرهابيين"), True),
+        (f"يقول المقال الإنجليزي [1]: {EN_QUOTE}.", ("Russia", "terrorists"), False),
+    ],
+)
 def test_guillemets_stay_beside_the_quote_they_open_and_close(page, text, words, rtl_quote):
     b = layout(page, text, words)
     assert b["lines"] >= 3, b  # the quote wraps: the case where its guillemets used to tear away
@@ -91,14 +103,29 @@ def test_an_unverified_translation_is_folded_under_its_quote_until_asked_for(pag
     from assistant.answer.answerer import Answer, Citation
 
     quote = AR_QUOTE.strip("«»")
-    sentence = {"sentence": f"The article says, in Arabic: {AR_QUOTE}", "kind": "quoted", "verified": True,
-                "citations": [1], "marked": [{"start": 0, "end": 3}],
-                "translation": {"text": "The Russian side stressed stability in Idlib.", "verified": False}}
+    sentence = {
+        "sentence": f"The article says, in Arabic: {AR_QUOTE}",
+        "kind": "quoted",
+        "verified": True,
+        "citations": [1],
+        "marked": [{"start": 0, "end": 3}],
+        "translation": {"text": "The Russian side stressed stability in Idlib.", "verified": False},
+    }
     cite = Citation(id=1, doc_id="d", title="t", source=None, start=0, end=len(quote), quote=quote)
-    answer = Answer("What did Russia say?", "en", sentence["sentence"] + " [1]", False, [cite], [], {},
-                    sentences=[sentence], short_answer={"text": "Idlib", "citation": 1})
-    page.set_content(f"<!doctype html><html><head>{render.style_tag()}</head><body>"
-                     f"{render.render_answer(answer, 0)}</body></html>")
+    answer = Answer(
+        "What did Russia say?",
+        "en",
+        sentence["sentence"] + " [1]",
+        False,
+        [cite],
+        [],
+        {},
+        sentences=[sentence],
+        short_answer={"text": "Idlib", "citation": 1},
+    )
+    page.set_content(
+        f"<!doctype html><html><head>{render.style_tag()}</head><body>{render.render_answer(answer, 0)}</body></html>"
+    )
     translation = page.locator(".nqa-translation div")
     assert page.locator(".nqa-translation summary").inner_text() == "Machine translation (not verified)"
     assert not translation.is_visible()  # folded: the reader sees the quote, not the unchecked translation

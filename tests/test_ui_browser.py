@@ -2,6 +2,7 @@
 Blocks mounted by ``assistant.api.server.mount_ui``, as ``assistant chat`` does) with the fake LLM and the real
 embedder over a copy of the sample corpus. Chromium comes from the system packages (/usr/bin/chromium); playwright
 never downloads a browser. Screenshots land in tests/artifacts/ (chat-en.png, chat-ar.png, source-highlight.png)."""
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,24 @@ pytestmark = pytest.mark.integration
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EN_QUESTION = "What did Russia say about Idlib?"
 AR_QUESTION = "من ترأس الوفد الروسي الذي استقبله الأسد؟"
 ANSWER_DONE = "#nqa-chat .nqa-answer, #nqa-chat .nqa-abstain, #nqa-chat .nqa-error"
 XSS_TITLE = "<script>window.__pwned=1</script>Port deal"
-XSS_TEXT = ("The ministry announced a new port deal in Tartus on Monday. <script>window.__pwned=1</script> "
-            "Officials said the deal <img src=x onerror=\"window.__pwned=1\"> covers grain shipments.\n"
-            "Template text stays text: ${window.__pwned=1} {{value}} "
-            "{{constructor.constructor('window.__pwned=1')()}}.")
+XSS_TEXT = (
+    "The ministry announced a new port deal in Tartus on Monday. <script>window.__pwned=1</script> "
+    'Officials said the deal <img src=x onerror="window.__pwned=1"> covers grain shipments.\n'
+    "Template text stays text: ${window.__pwned=1} {{value}} "
+    "{{constructor.constructor('window.__pwned=1')()}}."
+)
 
 
 def _free_port() -> int:
@@ -129,9 +138,12 @@ def test_english_question_streams_cites_and_highlights_the_span(page, ui):
     assert page.text_content("#nqa-viewer .nqa-article-text") == article  # the text around the mark is intact
     assert _direction(page, "#nqa-viewer .nqa-article-text") == "rtl"
     assert _direction(page, "#nqa-sources .nqa-quote") == "rtl"
-    in_view = page.eval_on_selector("#nqa-viewer mark", """m => { const r = m.getBoundingClientRect();
+    in_view = page.eval_on_selector(
+        "#nqa-viewer mark",
+        """m => { const r = m.getBoundingClientRect();
         const box = m.closest('.nqa-article-text').getBoundingClientRect();
-        return r.bottom > box.top && r.top < box.bottom && r.top >= 0 && r.top < window.innerHeight; }""")
+        return r.bottom > box.top && r.top < box.bottom && r.top >= 0 && r.top < window.innerHeight; }""",
+    )
     assert in_view, "the highlighted span was not scrolled into view"
     page.screenshot(path=str(ARTIFACTS / "source-highlight.png"), full_page=True)
 
@@ -153,19 +165,30 @@ def _upload(page, paths: list[Path]) -> list[list[str]]:
     page.get_by_role("tab", name="Library").click()
     page.set_input_files("#nqa-upload input[type=file]", [str(p) for p in paths])
     # The upload has reached the server when the file component lists every file (name and suffix in 2 spans).
-    page.wait_for_function("(stems) => stems.every(s => document.querySelector('#nqa-upload').innerText.includes(s))",
-                           arg=[p.stem for p in paths])
+    page.wait_for_function(
+        "(stems) => stems.every(s => document.querySelector('#nqa-upload').innerText.includes(s))",
+        arg=[p.stem for p in paths],
+    )
     page.click("#nqa-ingest")
-    page.wait_for_function("""(names) => { const t = document.querySelector('#nqa-upload-results');
-        return names.every(n => t.innerText.includes(n)); }""", arg=[p.name for p in paths])
-    return page.eval_on_selector_all("#nqa-upload-results .virtual-row", """rows => rows.map(
-        r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))""")
+    page.wait_for_function(
+        """(names) => { const t = document.querySelector('#nqa-upload-results');
+        return names.every(n => t.innerText.includes(n)); }""",
+        arg=[p.name for p in paths],
+    )
+    return page.eval_on_selector_all(
+        "#nqa-upload-results .virtual-row",
+        """rows => rows.map(
+        r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))""",
+    )
 
 
 def test_upload_reports_each_file(page, tmp_path):
     good = tmp_path / "harbour-news.txt"
-    good.write_text("Harbour authority opens new terminal\nThe harbour authority opened a new container "
-                    "terminal on Tuesday, doubling capacity.\n", encoding="utf-8")
+    good.write_text(
+        "Harbour authority opens new terminal\nThe harbour authority opened a new container "
+        "terminal on Tuesday, doubling capacity.\n",
+        encoding="utf-8",
+    )
     broken = tmp_path / "broken.json"
     broken.write_text('{"title": "unterminated", "text": ', encoding="utf-8")
     rows = _upload(page, [good, broken])
@@ -181,8 +204,9 @@ def test_upload_reports_each_file(page, tmp_path):
 
 def test_article_html_never_executes(page, ui, tmp_path):
     payload = tmp_path / "xss.json"
-    payload.write_text(json.dumps({"id": "xss-article", "title": XSS_TITLE, "text": XSS_TEXT, "lang": "en"}),
-                       encoding="utf-8")
+    payload.write_text(
+        json.dumps({"id": "xss-article", "title": XSS_TITLE, "text": XSS_TEXT, "lang": "en"}), encoding="utf-8"
+    )
     rows = _upload(page, [payload])
     assert [r[:2] for r in rows] == [["xss.json", "ok"]], rows
     page.fill("#nqa-doc-id textarea", "xss-article")
@@ -196,8 +220,9 @@ def test_article_html_never_executes(page, ui, tmp_path):
     _ask(page, "What did officials say the deal covers?", 3)  # the fake LLM restates the sentence with the payload
     answer = page.locator("#nqa-chat .nqa-answer >> nth=2")
     assert "<script>window.__pwned=1</script>" in answer.text_content()
-    assert '<img src=x onerror="window.__pwned=1">' in _open_chip(page, "#nqa-chat .nqa-answer >> nth=2 >> "
-                                                                        "[data-citation='1']", 1)
+    assert '<img src=x onerror="window.__pwned=1">' in _open_chip(
+        page, "#nqa-chat .nqa-answer >> nth=2 >> [data-citation='1']", 1
+    )
     assert XSS_TITLE in page.text_content("#nqa-sources .nqa-title")
     assert page.locator("#nqa-chat img, #nqa-sources img, #nqa-viewer img").count() == 0
     assert page.locator("#nqa-chat script, #nqa-sources script, #nqa-viewer script").count() == 0
@@ -205,9 +230,11 @@ def test_article_html_never_executes(page, ui, tmp_path):
 
 
 SLOW_S = 1.5
-PARAPHRASES = ["The statement reports what was discussed at the meeting between the two sides about the situation.",
-               "The statement describes the position that one side took on the situation in the area at the talks.",
-               "The statement lists further matters that the two delegations talked about at the same meeting."]
+PARAPHRASES = [
+    "The statement reports what was discussed at the meeting between the two sides about the situation.",
+    "The statement describes the position that one side took on the situation in the area at the talks.",
+    "The statement lists further matters that the two delegations talked about at the same meeting.",
+]
 PARAPHRASE = PARAPHRASES[0]
 
 
@@ -236,8 +263,14 @@ def attributed_page(page, sample_library, local_embedder, tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-attr-home") / "home"
     shutil.copytree(sample_library.home, home)
     # The canned paraphrase is not a translation: the similarity bar is off so that it passes its checks.
-    settings = Settings(home=home, llm="fake", embedder="local", answer_mode="attributed", min_support=-1.0,
-                        unit_min_relevance_cross=0.7)
+    settings = Settings(
+        home=home,
+        llm="fake",
+        embedder="local",
+        answer_mode="attributed",
+        min_support=-1.0,
+        unit_min_relevance_cross=0.7,
+    )
     llm = FakeLLM([slow] * 100)
     services = Services(settings, Library.from_settings(settings), local_embedder, llm)
     app = mount_ui(create_app(services, ui=True), services)
@@ -266,8 +299,7 @@ def test_attributed_sentences_appear_one_by_one(attributed_page):
         new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
     page.fill("#nqa-question textarea", EN_QUESTION)
     page.click("#nqa-ask")
-    page.wait_for_function("() => document.querySelectorAll('#nqa-sources .nqa-cited').length >= 2",
-                           timeout=90_000)
+    page.wait_for_function("() => document.querySelectorAll('#nqa-sources .nqa-cited').length >= 2", timeout=90_000)
     page.wait_for_function("() => document.querySelector('#nqa-viewer mark') !== null", timeout=90_000)
     counts = page.evaluate("() => window.__counts")
     shown = [n for n in counts if n]

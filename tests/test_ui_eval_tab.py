@@ -1,6 +1,7 @@
 """The UI's eval tab (``assistant.ui.evaluation.EvalHandlers``): it reads datasets only inside its folder and
 answers alike for a file outside, a missing one and a ``..`` path (no oracle for files outside); a running eval
 can be cancelled. Handlers are called directly, with the fake embedder and a stand-in eval run."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -36,8 +37,9 @@ def test_eval_run_can_be_cancelled(tmp_path, monkeypatch):
     (tmp_path / "datasets" / "d.json").write_text("{}", encoding="utf-8")
     ev = EvalHandlers(SimpleNamespace(settings=Settings(home=tmp_path / "home"), embedder=FakeEmbedder()))
     asked = []
-    monkeypatch.setattr(eval.datasets.load, "load_dataset", lambda *a, **k: SimpleNamespace(
-        answerable=lambda: [1] * 100, name="d"))
+    monkeypatch.setattr(
+        eval.datasets.load, "load_dataset", lambda *a, **k: SimpleNamespace(answerable=lambda: [1] * 100, name="d")
+    )
 
     def fake_run(data, progress, **kw):
         for i in range(100):

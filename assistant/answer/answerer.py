@@ -17,10 +17,11 @@ closest sources) is made here; every quote shown has been re-read from the store
 This module re-exports what callers import from it: the records (:mod:`assistant.answer.records`), the options
 and :data:`UNVERIFIED_REPLY`.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from assistant.answer import attributed
 from assistant.answer.attributed_mode import AttributedMode
@@ -47,12 +48,21 @@ class Answerer(AttributedMode, SynthesizedMode):
         self.retriever = Retriever(library, embedder, mode=self.options.retrieval_mode)
 
     def config(self) -> dict:
-        return {"embedder": getattr(self.embedder, "name", "?"),
-                "llm": getattr(self.llm, "name", "none (extractive)"), "retriever": self.retriever.name,
-                "answer_mode": self.options.answer_mode}
+        return {
+            "embedder": getattr(self.embedder, "name", "?"),
+            "llm": getattr(self.llm, "name", "none (extractive)"),
+            "retriever": self.retriever.name,
+            "answer_mode": self.options.answer_mode,
+        }
 
-    def ask(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
-            history: Sequence[dict] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[dict] | None = None,
+    ) -> Answer:
         """The final, verified answer (the stream consumed)."""
         final = None
         for event in self.stream(question, top_k=top_k, filters=filters, history=history):
@@ -61,8 +71,14 @@ class Answerer(AttributedMode, SynthesizedMode):
         assert final is not None
         return final
 
-    def stream(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
-               history: Sequence[dict] | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[dict] | None = None,
+    ) -> Iterator[StreamEvent]:
         """Events in order: ``retrieved`` once; then ``token`` for each piece of the model's draft as it is
         generated (synthesized) or ``sentence`` for each checked sentence (attributed); then ``final`` with the
         verified :class:`Answer`, whose text replaces the draft (sentences may have been removed and citations
@@ -79,14 +95,22 @@ class Answerer(AttributedMode, SynthesizedMode):
         qv = prepared.vector
         hits = self.retriever.retrieve(standalone, top_k=top_k or opts.top_k, filters=filters, prepared=prepared)
         timings["retrieve"] = ms_since(t)
-        retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)}
-                     for h in hits]
+        retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)} for h in hits]
         yield StreamEvent("retrieved", retrieved=retrieved)
 
         def finish(text, citations, abstained, **extra) -> StreamEvent:
             timings["total"] = ms_since(t0)
-            ans = Answer(question, lang, text, abstained, citations, retrieved,
-                         {k: round(v, 1) for k, v in timings.items()}, config=self.config(), **extra)
+            ans = Answer(
+                question,
+                lang,
+                text,
+                abstained,
+                citations,
+                retrieved,
+                {k: round(v, 1) for k, v in timings.items()},
+                config=self.config(),
+                **extra,
+            )
             ans.standalone_question = standalone
             if abstained:
                 ans.closest_sources = closest_sources(hits)

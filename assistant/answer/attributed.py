@@ -28,6 +28,7 @@ Limits: a translation is checked for names, numbers, length and similarity, not 
 relation between names the unit holds ("A backs B" for "B backs A") can pass; a unit that is on the question's
 topic but does not answer it is stated faithfully all the same (selection decides what is relevant).
 """
+
 from __future__ import annotations
 
 import re
@@ -37,17 +38,18 @@ import numpy as np
 
 import prompts
 from assistant.answer.citations import neutralize_markers
-from assistant.backends.base import Message
-from assistant.verify.form import form_problems
 from assistant.answer.selection import Unit
+from assistant.backends.base import Message
 from assistant.text.arabic import ARABIC_BASE_LETTERS, ARABIC_INDIC_DIGITS
 from assistant.text.names import candidate_names, source_spelling
 from assistant.verify.facts import unsupported_facts
+from assistant.verify.form import form_problems
 from prompts import NO_ANSWER, NOT_FOUND
 
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
-_LEAD_IN = re.compile(r"^\s*(?:answer|response|translation|الجواب|الإجابة|الاجابة|الترجمة)[^:\n]{0,25}[:：]\s*",
-                      re.IGNORECASE)
+_LEAD_IN = re.compile(
+    r"^\s*(?:answer|response|translation|الجواب|الإجابة|الاجابة|الترجمة)[^:\n]{0,25}[:：]\s*", re.IGNORECASE
+)
 _WRAPPING_QUOTES = "\"'«»“”"
 _LENGTH_RATIO = {("ar", "en"): (0.6, 2.0), ("en", "ar"): (0.5, 1.65)}
 """Plausible character-length ratios of a translation to its unit: on the XQuAD dev parallel paragraphs English
@@ -83,24 +85,32 @@ def messages(lang: str, unit: Unit) -> list[Message]:
     """The prompt that restates ``unit`` in ``lang``: the fixed system prompt first (a backend with a prompt cache
     reads it once), then the unit."""
     system = prompts.render("restate.system.j2")
-    user = prompts.render("restate.user.j2", unit=neutralize_markers(unit.text), lang=lang,
-                          source_language=LANGUAGE_NAMES.get(unit.lang or "", "Arabic"))
+    user = prompts.render(
+        "restate.user.j2",
+        unit=neutralize_markers(unit.text),
+        lang=lang,
+        source_language=LANGUAGE_NAMES.get(unit.lang or "", "Arabic"),
+    )
     return [Message("system", system), Message("user", user)]
 
 
 def relevance_messages(question: str, unit: Unit) -> list[Message]:
     """The one-token yes/no prompt: does ``unit`` answer ``question``? (``prompts/relevance.*.j2``)."""
-    return [Message("system", prompts.render("relevance.system.j2")),
-            Message("user", prompts.render("relevance.user.j2", question=question,
-                                           unit=neutralize_markers(unit.text)))]
+    return [
+        Message("system", prompts.render("relevance.system.j2")),
+        Message("user", prompts.render("relevance.user.j2", question=question, unit=neutralize_markers(unit.text))),
+    ]
 
 
 def entailment_messages(sentence: str, unit: Unit) -> list[Message]:
     """The one-token yes/no prompt: does ``unit`` state everything ``sentence`` says? (the calibrated judge's
     ``prompts/judge.entail.*.j2``, so the answerer asks what the eval measures)."""
-    return [Message("system", prompts.render("judge.entail.system.j2")),
-            Message("user", prompts.render("judge.entail.user.j2", source=neutralize_markers(unit.text),
-                                           sentence=sentence))]
+    return [
+        Message("system", prompts.render("judge.entail.system.j2")),
+        Message(
+            "user", prompts.render("judge.entail.user.j2", source=neutralize_markers(unit.text), sentence=sentence)
+        ),
+    ]
 
 
 def clean_reply(reply: str) -> str:
@@ -123,8 +133,9 @@ def said_nothing(reply: str) -> bool:
     return not text or text.upper().startswith(NO_ANSWER) or NOT_FOUND in reply
 
 
-def check_sentence(sentence: str, unit: Unit, question: str, lang: str, *, support: float | None,
-                   opts: AttributedOptions) -> str | None:
+def check_sentence(
+    sentence: str, unit: Unit, question: str, lang: str, *, support: float | None, opts: AttributedOptions
+) -> str | None:
     """Why ``sentence`` may not be shown as what ``unit`` says (see the module docstring), or None when it may.
     ``support`` is the sentence's similarity to the unit."""
     problems = form_problems(sentence, lang)
@@ -143,7 +154,9 @@ def check_sentence(sentence: str, unit: Unit, question: str, lang: str, *, suppo
 
 
 _LATIN_NAME_RUN = re.compile(r"(?<![\w(])(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,3}(?![\w)])")
-_ARABIC_RUN = re.compile(rf"(?<![\w(])[{ARABIC_BASE_LETTERS}{ARABIC_INDIC_DIGITS}]+(?:\s+[{ARABIC_BASE_LETTERS}]+){{0,3}}(?![\w)])")
+_ARABIC_RUN = re.compile(
+    rf"(?<![\w(])[{ARABIC_BASE_LETTERS}{ARABIC_INDIC_DIGITS}]+(?:\s+[{ARABIC_BASE_LETTERS}]+){{0,3}}(?![\w)])"
+)
 
 
 def mark_copied_names(sentence: str, unit: Unit, lang: str) -> str:
@@ -175,8 +188,9 @@ def with_source_spellings(sentence: str, unit: Unit, lang: str) -> str:
 
 def quote_sentence(unit: Unit, lang: str, *, first: bool = True) -> str:
     """The unit quoted verbatim (its own bracket numbers in parentheses), introduced in the question's language."""
-    return prompts.render(f"quote.{lang}.j2", quote=neutralize_markers(unit.text), unit_lang=unit.lang or lang,
-                          first=first)
+    return prompts.render(
+        f"quote.{lang}.j2", quote=neutralize_markers(unit.text), unit_lang=unit.lang or lang, first=first
+    )
 
 
 def quotable(unit: Unit, lang: str, opts: AttributedOptions) -> bool:

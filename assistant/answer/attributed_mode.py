@@ -17,16 +17,18 @@ from :meth:`AttributedMode._selection_options`, which a test may replace on one 
 not cross-lingual). Limits: selection alone decides whether a unit answers the question; a restatement is
 checked for names, numbers, length and similarity, not for relations.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer import attributed, short as shortans
+from assistant.answer import attributed
+from assistant.answer import short as shortans
 from assistant.answer.citations import neutralize_markers, render_with_markers
 from assistant.answer.grounding import abstain_text, citations_for, quotes_match
 from assistant.answer.options import AnswerOptions
@@ -46,21 +48,26 @@ class AttributedMode:
 
     def _selection_options(self) -> SelectionOptions:
         o = self.options
-        return SelectionOptions(max_units=o.max_units, min_relevance=o.unit_min_relevance,
-                                min_relevance_cross=o.unit_min_relevance_cross)
+        return SelectionOptions(
+            max_units=o.max_units, min_relevance=o.unit_min_relevance, min_relevance_cross=o.unit_min_relevance_cross
+        )
 
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
         gate = o.cross_language == "gate"
-        return attributed.AttributedOptions(min_answer_probability=o.min_answer_probability,
-                                            min_entailment=(o.min_entailment if o.min_entailment is not None or not gate
-                                                            else attributed.GATE_ENTAILMENT),
-                                            gate=gate,
-                                            min_support_cross=o.min_support,
-                                            min_quote_relevance_cross=o.min_quote_relevance_cross)
+        return attributed.AttributedOptions(
+            min_answer_probability=o.min_answer_probability,
+            min_entailment=(
+                o.min_entailment if o.min_entailment is not None or not gate else attributed.GATE_ENTAILMENT
+            ),
+            gate=gate,
+            min_support_cross=o.min_support,
+            min_quote_relevance_cross=o.min_quote_relevance_cross,
+        )
 
-    def _stream_attributed(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
-                           timings: dict, finish) -> Iterator[StreamEvent]:
+    def _stream_attributed(
+        self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float, timings: dict, finish
+    ) -> Iterator[StreamEvent]:
         """The attributed answer (:mod:`assistant.answer.attributed`): units selected, each stated in the question's
         language (quoted, or restated by the model and checked against the unit), each yielded as a
         ``sentence`` event as soon as it passes (``t0``: when the question arrived, for the time to the first
@@ -91,11 +98,21 @@ class AttributedMode:
                 except AssistantError as e:
                     failure, p = str(e), 1.0
                 if p < aopts.min_answer_probability:
-                    removed.append({"sentence": unit.text, "unit": [unit.start, unit.end],
-                                    "reason": f"the model judged that it does not answer (p={p:.2f})"})
+                    removed.append(
+                        {
+                            "sentence": unit.text,
+                            "unit": [unit.start, unit.end],
+                            "reason": f"the model judged that it does not answer (p={p:.2f})",
+                        }
+                    )
                     continue
-            other = not (unit.lang == lang or unit.lang is None or self.llm is None or failure
-                         or self.options.cross_language == "quote")
+            other = not (
+                unit.lang == lang
+                or unit.lang is None
+                or self.llm is None
+                or failure
+                or self.options.cross_language == "quote"
+            )
             if not other or aopts.gate:  # the gate's quote is shown at once; its restatement may replace it later
                 entry = self._quote_entry(unit, lang, first)
             else:
@@ -107,7 +124,9 @@ class AttributedMode:
             if entry is None or any(_same_sentence(entry["sentence"], e["sentence"]) for _, _, e in shown):
                 continue
             if not quotes_match(self.library, [as_evidence(unit, 0)]):
-                removed.append({"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"})
+                removed.append(
+                    {"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"}
+                )
                 continue
             citation = citations_for(self.library, [as_evidence(unit, len(shown) + 1)])[0]
             citation.id = len(shown) + 1
@@ -116,8 +135,12 @@ class AttributedMode:
             if other and aopts.gate:
                 gated.append((unit, entry))
             timings.setdefault("first_sentence", ms_since(t0))
-            yield StreamEvent("sentence", text=render_with_markers([(entry["sentence"], [citation.id])]),
-                              sentence=entry, citations=[citation])
+            yield StreamEvent(
+                "sentence",
+                text=render_with_markers([(entry["sentence"], [citation.id])]),
+                sentence=entry,
+                citations=[citation],
+            )
         short = self._short_answer(question, lang, [u for u, _, _ in shown]) if self.options.short_answers else None
         for unit, entry in gated:
             if failure:
@@ -140,16 +163,25 @@ class AttributedMode:
         parts = [(e["sentence"], [c.id]) for _, c, e in shown]
         if lead is not None:  # the checked fact first, citing the unit it was found in
             parts.insert(0, (lead["text"] + ".", [lead["citation"]]))
-        yield finish(render_with_markers(parts), [c for _, c, _ in shown], False, removed=removed,
-                     short_answer=lead, sentences=[e for _, _, e in shown], **extra)
+        yield finish(
+            render_with_markers(parts),
+            [c for _, c, _ in shown],
+            False,
+            removed=removed,
+            short_answer=lead,
+            sentences=[e for _, _, e in shown],
+            **extra,
+        )
 
-    def _short_answer(self, question: str, lang: str, units: list[Unit]) -> "shortans.ShortAnswer | None":
+    def _short_answer(self, question: str, lang: str, units: list[Unit]) -> shortans.ShortAnswer | None:
         """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
         fails here only costs the short answer."""
         complete = None
         if self.llm is not None:
+
             def complete(msgs):
                 return self.llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
+
         try:
             return shortans.find_short_answer(question, lang, units, complete)
         except AssistantError:
@@ -159,8 +191,9 @@ class AttributedMode:
         """One model call that states ``unit`` in ``lang``, and its checks (:func:`attributed.check_sentence`, then
         the entailment bar when set, which the gate policy requires): ``(sentence, why it fails or None,
         support)``."""
-        reply = self.llm.complete(attributed.messages(lang, unit), max_tokens=aopts.max_tokens,
-                                  temperature=self.options.temperature)
+        reply = self.llm.complete(
+            attributed.messages(lang, unit), max_tokens=aopts.max_tokens, temperature=self.options.temperature
+        )
         sentence = attributed.clean_reply(reply)
         sentence = attributed.with_source_spellings(attributed.mark_copied_names(sentence, unit, lang), unit, lang)
         if attributed.said_nothing(reply):
@@ -176,14 +209,20 @@ class AttributedMode:
             why = "the backend cannot judge entailment (no yes_probability), so the gate cannot pass it"
         return sentence, why, support
 
-    def _restated_entry(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict],
-                        first: bool) -> dict | None:
+    def _restated_entry(
+        self, lang: str, unit: Unit, question: str, aopts, removed: list[dict], first: bool
+    ) -> dict | None:
         """The ``translate`` policy: a ``restated`` entry when the restatement passes its checks, else the unit's
         quote when it is close enough to the question (else None); the failure is recorded in ``removed``."""
         sentence, why, support = self._restate(lang, unit, question, aopts)
         if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
-            return {"sentence": neutralize_markers(sentence), "citations": [], "support": round(support, 3),
-                    "kind": "restated", "verified": True}
+            return {
+                "sentence": neutralize_markers(sentence),
+                "citations": [],
+                "support": round(support, 3),
+                "kind": "restated",
+                "verified": True,
+            }
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
         return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
 
@@ -200,10 +239,17 @@ class AttributedMode:
             entry["translation"] = {"text": neutralize_markers(sentence), "verified": False, "why": why}
 
     def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
-        return {"sentence": attributed.quote_sentence(unit, lang, first=first), "citations": [], "support": None,
-                "kind": "quoted", "verified": True}
+        return {
+            "sentence": attributed.quote_sentence(unit, lang, first=first),
+            "citations": [],
+            "support": None,
+            "kind": "quoted",
+            "verified": True,
+        }
 
 
 def _same_sentence(a: str, b: str) -> bool:
     """Near-duplicates: the same words once normalized (two units that say the same thing in the same words)."""
-    return " ".join(re.findall(r"\w+", normalize_for_search(a))) == " ".join(re.findall(r"\w+", normalize_for_search(b)))
+    return " ".join(re.findall(r"\w+", normalize_for_search(a))) == " ".join(
+        re.findall(r"\w+", normalize_for_search(b))
+    )

@@ -16,6 +16,7 @@ Limits: a model that invents a bracket number of its own is taken at its word wh
 support is then checked like any citation); only the ``[n]`` forms parsed here are neutralized (``[1-3]`` or
 ``[a]`` are plain text to every reader of markers).
 """
+
 from __future__ import annotations
 
 import re

@@ -6,19 +6,21 @@ The fallback needs no model: a follow-up that looks elliptical (short, or openin
 "و", "ماذا عن", ...) is joined to the previous user question, so retrieval sees both; anything else is already
 standalone. Limits: the fallback does not resolve pronouns, it only gives retrieval the earlier context.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import prompts
-from prompts import NOT_FOUND
 from assistant.backends.base import Message
+from prompts import NOT_FOUND
 
 MAX_TURNS = 6
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|also|what about|how about|and what about|what of|but|then|why|how so|same for|و|وماذا|ماذا عن|وما|وكيف|وهل|ولماذا|ومن|وماذا عن)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _turns(history: Sequence[dict]) -> list[dict]:
@@ -47,8 +49,10 @@ def condense(question: str, history: Sequence[dict] | None, llm=None, *, max_tok
         return question
     if llm is None:
         return fallback_condense(question, turns)
-    messages = [Message("system", prompts.render("condense.system.j2")),
-                Message("user", prompts.render("condense.user.j2", history=turns, question=question))]
+    messages = [
+        Message("system", prompts.render("condense.system.j2")),
+        Message("user", prompts.render("condense.user.j2", history=turns, question=question)),
+    ]
     try:
         reply = llm.complete(messages, max_tokens=max_tokens, temperature=0.0).strip().strip('"“”')
     except Exception:  # a failing model must not stop the answer; the fallback is always available

@@ -6,10 +6,11 @@ Design: pure functions over a :class:`assistant.store.library.Library` (one ``te
 articles involved), shared by both answer modes. Limits: a quote is compared with the stored text as it is now;
 an article rewritten between retrieval and this check fails it (the citation is dropped, never shown stale).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 import prompts
 from assistant.answer.records import Citation, Evidence
@@ -29,8 +30,11 @@ def citations_for(library: Library, evidence: list[Evidence]) -> list[Citation]:
     out = []
     for i, e in enumerate(evidence, 1):
         rec = library.articles.get(e.doc_id)
-        out.append(Citation(i, e.doc_id, rec.title, rec.source, e.start, e.end, texts[e.doc_id][e.start : e.end],
-                            rec.url, rec.lang))
+        out.append(
+            Citation(
+                i, e.doc_id, rec.title, rec.source, e.start, e.end, texts[e.doc_id][e.start : e.end], rec.url, rec.lang
+            )
+        )
     return out
 
 
@@ -57,8 +61,9 @@ def closest_sources(hits: list[ChunkHit], n: int = 3) -> list[dict]:
             continue
         seen.add(h.chunk.doc_id)
         md = h.chunk.metadata
-        out.append({"doc_id": h.chunk.doc_id, "title": md.get("title"), "source": md.get("source"),
-                    "score": round(h.score, 4)})
+        out.append(
+            {"doc_id": h.chunk.doc_id, "title": md.get("title"), "source": md.get("source"), "score": round(h.score, 4)}
+        )
         if len(out) == n:
             break
     return out

@@ -16,6 +16,7 @@ resolves it with :func:`llm_backend_name` of its model.
 Limits: the numeric bounds of ``Settings`` (``ge``/``le``) are checked only when options come from settings;
 keyword overrides may go past them on purpose (tests set bars of -1 to let every unit through).
 """
+
 from __future__ import annotations
 
 import typing
@@ -75,20 +76,22 @@ class AnswerOptions:
     min_answer_probability: float | None = _default("min_answer_probability")
 
     def __post_init__(self) -> None:
-        for value, allowed, what in ((self.answer_format, ANSWER_FORMATS, "answer format"),
-                                     (self.answer_mode, ANSWER_MODES, "answer mode"),
-                                     (self.cross_language, CROSS_LANGUAGE, "cross-language policy"),
-                                     (self.unsupported, UNSUPPORTED_POLICIES, "unsupported-sentence policy")):
+        for value, allowed, what in (
+            (self.answer_format, ANSWER_FORMATS, "answer format"),
+            (self.answer_mode, ANSWER_MODES, "answer mode"),
+            (self.cross_language, CROSS_LANGUAGE, "cross-language policy"),
+            (self.unsupported, UNSUPPORTED_POLICIES, "unsupported-sentence policy"),
+        ):
             if value not in allowed:
                 raise ConfigError(f"unknown {what} {value!r}; use one of: " + ", ".join(allowed))
 
     @classmethod
-    def from_settings(cls, s: Settings) -> "AnswerOptions":
+    def from_settings(cls, s: Settings) -> AnswerOptions:
         """Every field from ``s``, with ``answer_mode="auto"`` resolved for the backend ``s.llm`` names."""
         options = cls(**{f.name: getattr(s, f.name) for f in fields(cls)})
         return options.resolved(s.llm)
 
-    def resolved(self, llm_name: str) -> "AnswerOptions":
+    def resolved(self, llm_name: str) -> AnswerOptions:
         """These options with ``answer_mode`` resolved for the LLM backend ``llm_name`` (``none``: no model)."""
         return replace(self, answer_mode=resolve_answer_mode(self.answer_mode, llm_name))
 

@@ -6,6 +6,7 @@ Design: plain dataclasses, no behaviour beyond ``Answer.to_dict``; every answeri
 Limits: the dictionaries inside an :class:`Answer` (``sentences``, ``removed``, ``evidence``, ...) are described
 by their docstrings, not typed.
 """
+
 from __future__ import annotations
 
 import time

@@ -20,10 +20,11 @@ Design (the attributed answer mode picks its evidence before any model writes a 
 Limits: scores are embedding similarities; a unit on the question's topic that does not hold its answer can be
 selected, which is why every sentence written from a unit is checked against it (:mod:`assistant.answer.attributed`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -50,12 +51,20 @@ class Unit:
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     """Its passage vector (for the support check of a sentence written from it)."""
 
-    def overlaps(self, other: "Unit") -> bool:
+    def overlaps(self, other: Unit) -> bool:
         return self.doc_id == other.doc_id and self.start < other.end and other.start < self.end
 
     def to_dict(self, selected: bool) -> dict:
-        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text,
-                "score": round(self.score, 4), "lang": self.lang, "clause": self.clause, "selected": selected}
+        return {
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "lang": self.lang,
+            "clause": self.clause,
+            "selected": selected,
+        }
 
 
 @dataclass
@@ -94,8 +103,19 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
     for h in hits:
         c = h.chunk
         for s, e in c.sentences:
-            units.append(Unit(c.doc_id, c.chunk_id, s, e, c.text[s - c.start : e - c.start], 0.0,
-                              c.metadata.get("lang"), s, chunk_score=float(h.score)))
+            units.append(
+                Unit(
+                    c.doc_id,
+                    c.chunk_id,
+                    s,
+                    e,
+                    c.text[s - c.start : e - c.start],
+                    0.0,
+                    c.metadata.get("lang"),
+                    s,
+                    chunk_score=float(h.score),
+                )
+            )
             rows.append(stored.get((c.chunk_id, s)))
     missing = [i for i, v in enumerate(rows) if v is None]
     if missing:
@@ -105,8 +125,9 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
     return units, (np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32))
 
 
-def clause_units(units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]], embedder, qv: np.ndarray,
-                 long_chars: int) -> list[Unit]:
+def clause_units(
+    units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]], embedder, qv: np.ndarray, long_chars: int
+) -> list[Unit]:
     """The clauses of ``units`` longer than ``long_chars``, scored against ``qv``; ``chunk_texts`` maps a chunk id
     to ``(chunk start, chunk text)`` so clause offsets stay absolute."""
     out: list[Unit] = []
@@ -117,8 +138,21 @@ def clause_units(units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]],
         local = split_clauses(text, u.start - base, u.end - base, long_chars=long_chars)
         if len(local) < 2:
             continue
-        out.extend(Unit(u.doc_id, u.chunk_id, s + base, e + base, text[s:e], 0.0, u.lang, u.start, clause=True,
-                        chunk_score=u.chunk_score) for s, e in local)
+        out.extend(
+            Unit(
+                u.doc_id,
+                u.chunk_id,
+                s + base,
+                e + base,
+                text[s:e],
+                0.0,
+                u.lang,
+                u.start,
+                clause=True,
+                chunk_score=u.chunk_score,
+            )
+            for s, e in local
+        )
     if out:
         vecs = embedder.embed_passages([c.text for c in out])
         for c, v in zip(out, vecs):
@@ -126,8 +160,15 @@ def clause_units(units: Sequence[Unit], chunk_texts: dict[str, tuple[int, str]],
     return out
 
 
-def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndarray,
-               opts: SelectionOptions, q_lang: str | None = None, question: str | None = None) -> list[Unit]:
+def rank_units(
+    library: Library,
+    embedder,
+    hits: Sequence[ChunkHit],
+    qv: np.ndarray,
+    opts: SelectionOptions,
+    q_lang: str | None = None,
+    question: str | None = None,
+) -> list[Unit]:
     """Sentences and clauses of ``hits``, best first (see the module docstring); ``question`` (its text) feeds the
     type and anchor signals when they are on."""
     units, vecs = sentence_candidates(library, embedder, hits)
@@ -146,7 +187,7 @@ def rank_units(library: Library, embedder, hits: Sequence[ChunkHit], qv: np.ndar
             if u.lang is not None and u.lang != q_lang:
                 u.score = float(u.vector @ cv) + offset
     if opts.chunk_weight:  # against the best chunk of the unit's own language: fused scores of the two language
-        top: dict = {}      # groups are not on one scale (an Arabic clause must not lose to an English chunk)
+        top: dict = {}  # groups are not on one scale (an Arabic clause must not lose to an English chunk)
         for h in hits:
             lang = h.chunk.metadata.get("lang")
             top[lang] = max(top.get(lang, h.score), h.score)
@@ -184,6 +225,7 @@ def select(ranked: Sequence[Unit], q_lang: str, opts: SelectionOptions) -> list[
     """The units to answer from, best first: each clears its own bar, its lead over that bar is within ``margin``
     of the best lead, and it overlaps no unit kept before it; at most ``max_units``. Leads, not raw scores, are
     compared, so units of both languages compete on the same footing."""
+
     def lead(u: Unit) -> float:
         return u.score - bar(q_lang, u.lang, opts.min_relevance, opts.min_relevance_cross)
 

@@ -23,11 +23,12 @@ Limits: names the question does not spell are not carried across scripts (transl
 spelling cannot be checked here); a number's unit word outside :data:`UNIT_WORDS` is dropped (the number alone is
 stated); Hijri months are not read.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import prompts
 from assistant.answer.citations import neutralize_markers
@@ -35,8 +36,18 @@ from assistant.answer.selection import Unit
 from assistant.backends.base import Message
 from assistant.text.arabic import fold_digits, normalize_for_search
 from assistant.text.names import candidate_names, name_in_evidence
-from assistant.text.questions import (DIGITS, EN_NUMBER_WORDS, MONTHS, YEAR, can_hold, has_date, has_number,
-                                      month_of, number_words, question_type)
+from assistant.text.questions import (
+    DIGITS,
+    EN_NUMBER_WORDS,
+    MONTHS,
+    YEAR,
+    can_hold,
+    has_date,
+    has_number,
+    month_of,
+    number_words,
+    question_type,
+)
 
 MAX_WORDS = 8
 """A copy of more words is not a short answer."""
@@ -64,6 +75,7 @@ UNIT_WORDS = [
 
 SCALES = [(("ألف", "آلاف"), "thousand"), (("مليون", "ملايين"), "million"), (("مليار", "مليارات"), "billion")]
 
+
 @dataclass
 class ShortAnswer:
     """The checked fact: ``text`` in the question's language, ``start``/``end`` of the copy in its article,
@@ -78,14 +90,23 @@ class ShortAnswer:
     """The copy as the article writes it."""
 
     def to_dict(self, citation: int) -> dict:
-        return {"text": self.text, "citation": citation, "start": self.start, "end": self.end, "verified": True,
-                "how": self.how, "source": self.source}
+        return {
+            "text": self.text,
+            "citation": citation,
+            "start": self.start,
+            "end": self.end,
+            "verified": True,
+            "how": self.how,
+            "source": self.source,
+        }
 
 
 def messages(question: str, unit: Unit) -> list[Message]:
     """The copying prompt: the fixed system prompt first (cached by a backend that caches prompt starts)."""
-    return [Message("system", prompts.render("short.system.j2")),
-            Message("user", prompts.render("short.user.j2", question=question, unit=neutralize_markers(unit.text)))]
+    return [
+        Message("system", prompts.render("short.system.j2")),
+        Message("user", prompts.render("short.user.j2", question=question, unit=neutralize_markers(unit.text))),
+    ]
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
@@ -126,8 +147,12 @@ def fits(copy: str, kind: str) -> bool:
     return can_hold(copy, kind)
 
 
-def find_span(question: str, unit: Unit, kind: str, complete: Callable[[list[Message]], str] | None,
-              ) -> tuple[int, int] | None:
+def find_span(
+    question: str,
+    unit: Unit,
+    kind: str,
+    complete: Callable[[list[Message]], str] | None,
+) -> tuple[int, int] | None:
     """Offsets in the article of the unit's words that answer ``question``: the model's copy when it is in the unit
     and fits the question's type, else :func:`rule_span`. A number or date question is answered only from a unit
     with one candidate the question does not already hold (:func:`candidates`): among several numbers the
@@ -139,8 +164,11 @@ def find_span(question: str, unit: Unit, kind: str, complete: Callable[[list[Mes
         line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
         if line and not line.upper().startswith(prompts.NO_ANSWER) and prompts.NOT_FOUND not in line:
             where = locate(line, unit.text)
-            if where and _words(unit.text[where[0]:where[1]]) <= MAX_WORDS and fits(unit.text[where[0]:where[1]],
-                                                                                    kind):
+            if (
+                where
+                and _words(unit.text[where[0] : where[1]]) <= MAX_WORDS
+                and fits(unit.text[where[0] : where[1]], kind)
+            ):
                 return unit.start + where[0], unit.start + where[1]
     where = rule_span(question, unit.text, kind)
     return (unit.start + where[0], unit.start + where[1]) if where else None
@@ -196,7 +224,7 @@ def _number_text(copy: str, lang: str) -> str | None:
     m = DIGITS.search(folded)
     if m:
         value = re.sub(r",(\d{1,2})$", r".\1", m.group(0))  # 56,2 is a decimal comma; 1,500 a thousands one
-        rest = copy[m.end():]
+        rest = copy[m.end() :]
     else:
         words = number_words(copy)
         if len(words) != 1:
@@ -271,8 +299,11 @@ _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 def _spelled_name(question: str, copy: str) -> str | None:
     """The longest run of capitalized words of the question whose every word is found in ``copy`` by
     transliteration, in the question's spelling."""
-    runs = [m.group(0) for m in _NAME_RUN.finditer(question)
-            if m.group(0) in " ".join(candidate_names(question)) or m.start() > 0]
+    runs = [
+        m.group(0)
+        for m in _NAME_RUN.finditer(question)
+        if m.group(0) in " ".join(candidate_names(question)) or m.start() > 0
+    ]
     found = [r for r in runs if all(name_in_evidence(w, copy) for w in r.split())]
     return max(found, key=len, default=None)
 
@@ -289,15 +320,21 @@ def _asked(copy: str, question: str) -> bool:
     return name is not None and _words(copy) <= _words(name) + 1
 
 
-def find_short_answer(question: str, q_lang: str, units: Sequence[Unit],
-                      complete: Callable[[list[Message]], str] | None, *, tries: int = 2) -> ShortAnswer | None:
+def find_short_answer(
+    question: str,
+    q_lang: str,
+    units: Sequence[Unit],
+    complete: Callable[[list[Message]], str] | None,
+    *,
+    tries: int = 2,
+) -> ShortAnswer | None:
     """The first short answer found in the first ``tries`` units (one model call each), or None."""
     kind = question_type(question, q_lang)
     for unit in list(units)[:tries]:
         where = find_span(question, unit, kind, complete)
         if where is None:
             continue
-        copy = unit.text[where[0] - unit.start:where[1] - unit.start]
+        copy = unit.text[where[0] - unit.start : where[1] - unit.start]
         carried = carry_over(copy, unit.lang, question, q_lang, kind)
         if carried is not None:
             return ShortAnswer(carried[0], where[0], where[1], carried[1], unit, copy)

@@ -23,6 +23,7 @@ offered evidence numbers (``text [2]``, ``text. [1][3]``). A sentence cannot end
 model that forgets them still produces a checkable answer. Limits: inside a sentence ``.`` is allowed only
 before a digit (``2.3``), so an abbreviation like ``U.S.`` cannot be written; ``[1, 3]`` is written ``[1][3]``.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,12 +44,23 @@ def answer_schema(numbers: list[int]) -> dict:
     """The JSON schema of an answer citing only ``numbers`` (the offered evidence)."""
     return {
         "type": "object",
-        "properties": {"sentences": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"text": {"type": "string"},
-                           "citations": {"type": "array", "items": {"type": "integer", "enum": sorted(numbers)},
-                                         "minItems": 1}},
-            "required": ["text", "citations"]}}},
+        "properties": {
+            "sentences": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string"},
+                        "citations": {
+                            "type": "array",
+                            "items": {"type": "integer", "enum": sorted(numbers)},
+                            "minItems": 1,
+                        },
+                    },
+                    "required": ["text", "citations"],
+                },
+            }
+        },
         "required": ["sentences"],
     }
 
@@ -56,15 +68,17 @@ def answer_schema(numbers: list[int]) -> dict:
 def answer_grammar(numbers: list[int], not_found: str) -> str:
     """A GBNF grammar (llama.cpp) of a text answer citing only ``numbers``, or exactly ``not_found``."""
     nums = " | ".join(f'"{n}"' for n in sorted(set(numbers), key=lambda n: (-len(str(n)), n)))
-    return "\n".join([
-        f'root ::= "{not_found}" | sentence (" " sentence){{0,2}}',
-        'sentence ::= body end? " "? cite+ end?',
-        'body ::= char (char | "." [0-9])*',
-        r'char ::= [^.!?\u061F\[\]\n]',
-        r'end ::= [.!?\u061F]',
-        'cite ::= "[" num "]"',
-        f"num ::= {nums}",
-    ])
+    return "\n".join(
+        [
+            f'root ::= "{not_found}" | sentence (" " sentence){{0,2}}',
+            'sentence ::= body end? " "? cite+ end?',
+            'body ::= char (char | "." [0-9])*',
+            r"char ::= [^.!?\u061F\[\]\n]",
+            r"end ::= [.!?\u061F]",
+            'cite ::= "[" num "]"',
+            f"num ::= {nums}",
+        ]
+    )
 
 
 def _read_string(buf: str, i: int) -> tuple[str, bool, int]:
@@ -86,9 +100,9 @@ def _read_string(buf: str, i: int) -> tuple[str, bool, int]:
             if i + 6 > len(buf):
                 break
             try:
-                out.append(chr(int(buf[i + 2:i + 6], 16)))
+                out.append(chr(int(buf[i + 2 : i + 6], 16)))
             except ValueError:
-                out.append(buf[i:i + 6])
+                out.append(buf[i : i + 6])
             i += 6
         else:
             out.append(_ESCAPES.get(esc, esc))
@@ -135,13 +149,13 @@ class JsonAnswerStream:
     def feed(self, piece: str) -> str:
         self.raw += piece
         if not self.raw.lstrip().startswith("{"):  # not JSON: pass the text through as it comes
-            new = self.raw[len(self._shown):]
+            new = self.raw[len(self._shown) :]
             self._shown = self.raw
             return new
         draft = _draft(_partial_sentences(self.raw))
         if not draft.startswith(self._shown):  # only ever append to what the reader has seen
             return ""
-        new = draft[len(self._shown):]
+        new = draft[len(self._shown) :]
         self._shown = draft
         return new
 

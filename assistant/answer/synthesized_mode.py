@@ -24,12 +24,13 @@ LLM configured, or when the model fails, the answer is extractive the same way (
 Design: :class:`SynthesizedMode` is a mixin of :class:`assistant.answer.answerer.Answerer`; it reads the
 answerer's ``library``, ``embedder``, ``llm`` and ``options`` and nothing else of it.
 """
+
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -53,8 +54,16 @@ class SynthesizedMode:
     llm: LLM | None
     options: AnswerOptions
 
-    def _stream_synthesized(self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float,
-                            timings: dict, finish: Callable[..., StreamEvent]) -> Iterator[StreamEvent]:
+    def _stream_synthesized(
+        self,
+        question: str,
+        lang: str,
+        hits: list[ChunkHit],
+        qv: np.ndarray,
+        t0: float,
+        timings: dict,
+        finish: Callable[..., StreamEvent],
+    ) -> Iterator[StreamEvent]:
         """``token`` events of the draft as the model writes it, then the ``final`` one through ``finish`` (see
         the module docstring; ``t0``: when the question arrived, for the time to the first token)."""
         opts = self.options
@@ -76,9 +85,13 @@ class SynthesizedMode:
             grammar = None if structured else answer_grammar(numbers, NOT_FOUND)
             pieces: list[str] = []
             try:
-                for piece in self.llm.stream(self._messages(question, lang, evidence),
-                                             max_tokens=opts.max_answer_tokens, temperature=opts.temperature,
-                                             json_schema=schema, grammar=grammar):
+                for piece in self.llm.stream(
+                    self._messages(question, lang, evidence),
+                    max_tokens=opts.max_answer_tokens,
+                    temperature=opts.temperature,
+                    json_schema=schema,
+                    grammar=grammar,
+                ):
                     if not pieces:
                         timings["first_token"] = ms_since(t0)
                     pieces.append(piece)
@@ -96,24 +109,34 @@ class SynthesizedMode:
             return
 
         t = time.perf_counter()
-        offered = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "text": e.text, "score": round(e.score, 4),
-                    "lang": e.lang, "clause": False, "selected": True} for e in evidence]
+        offered = [
+            {
+                "doc_id": e.doc_id,
+                "start": e.start,
+                "end": e.end,
+                "text": e.text,
+                "score": round(e.score, 4),
+                "lang": e.lang,
+                "clause": False,
+                "selected": True,
+            }
+            for e in evidence
+        ]
         finish = functools.partial(finish, evidence=offered)
-        v = verify(reply, evidence, ev_vecs, lang, question, library=self.library, embedder=self.embedder,
-                   options=opts)
+        v = verify(reply, evidence, ev_vecs, lang, question, library=self.library, embedder=self.embedder, options=opts)
         timings["verify"] = ms_since(t)
         if not v.citations:
             close = best.score >= bar(lang, best.lang, opts.min_quote_relevance, opts.min_quote_relevance_cross)
             quote, cites = self._extractive(evidence) if close else ("", [])
             if cites:
-                yield finish(quote, cites, False, removed=v.removed, dropped_citations=v.dropped,
-                             fallback=UNVERIFIED_REPLY)
+                yield finish(
+                    quote, cites, False, removed=v.removed, dropped_citations=v.dropped, fallback=UNVERIFIED_REPLY
+                )
             else:
                 yield finish(abstain_text(lang), [], True, removed=v.removed, dropped_citations=v.dropped)
             return
         timings["first_sentence"] = ms_since(t0)
-        yield finish(v.text, v.citations, False, removed=v.removed, dropped_citations=v.dropped,
-                     sentences=v.sentences)
+        yield finish(v.text, v.citations, False, removed=v.removed, dropped_citations=v.dropped, sentences=v.sentences)
 
     def _system_prompt(self) -> str:
         # The same for every question (the answer language is asked for at the end of the user message), so a
@@ -131,8 +154,10 @@ class SynthesizedMode:
         embedded on the spot for chunks indexed without them: :func:`assistant.answer.selection.sentence_candidates`)."""
         cands, vecs = sentence_candidates(self.library, self.embedder, hits)
         # the sentence before each one in its chunk (candidates come chunk by chunk, in sentence order)
-        prev = [a.start if k and a.chunk_id == b.chunk_id else None
-                for k, (a, b) in enumerate(zip([None] + cands[:-1], cands))]
+        prev = [
+            a.start if k and a.chunk_id == b.chunk_id else None
+            for k, (a, b) in enumerate(zip([None] + cands[:-1], cands))
+        ]
         scores = vecs @ qv
         order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]
         evidence = [as_evidence(replace(cands[i], score=float(scores[i])), n + 1) for n, i in enumerate(order)]

@@ -19,6 +19,7 @@ is supported; when none is, nothing is shown and every sentence is listed under 
 Limits: support is embedding similarity plus the facts check; a wrong relation between entities the evidence
 does mention ("A supports B" for "B supports A") passes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,8 +54,17 @@ class Verified:
     """Each shown sentence: ``{"sentence", "citations", "support", "supported"?, "reason"?}``."""
 
 
-def verify(reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str, question: str, *,
-           library: Library, embedder, options: AnswerOptions) -> Verified:
+def verify(
+    reply: str,
+    evidence: list[Evidence],
+    ev_vecs: np.ndarray,
+    lang: str,
+    question: str,
+    *,
+    library: Library,
+    embedder,
+    options: AnswerOptions,
+) -> Verified:
     """The checked reply (see the module docstring); ``ev_vecs[i]`` is the vector of ``evidence[i]``."""
     removed: list[dict] = []
     if NOT_FOUND in reply or not reply.strip():
@@ -83,13 +93,19 @@ def verify(reply: str, evidence: list[Evidence], ev_vecs: np.ndarray, lang: str,
             missing = unsupported_facts(p.text, cited_text, given=question)
             with_context = [n for n in good if by_number[n][0].context]
             if missing and with_context:  # "he" / "said" in the evidence: the name is in the sentence before
-                wide = " ".join(f"{e.context} {e.text}" if e.context else e.text
-                                for e in (by_number[n][0] for n in good))
+                wide = " ".join(
+                    f"{e.context} {e.text}" if e.context else e.text for e in (by_number[n][0] for n in good)
+                )
                 if not unsupported_facts(p.text, wide, given=question):
                     missing, cited_text = [], wide
                     widen.update(with_context)
-            borrowed = [] if missing else borrowed_terms(
-                p.text, cited_text, [e.text for e in evidence if e.number not in p.cited], given=question)
+            borrowed = (
+                []
+                if missing
+                else borrowed_terms(
+                    p.text, cited_text, [e.text for e in evidence if e.number not in p.cited], given=question
+                )
+            )
             if missing:
                 why = "not in the cited evidence: " + ", ".join(missing)
             elif borrowed:

@@ -5,6 +5,7 @@
 :mod:`.documents`, :mod:`.auth` (bearer keys), :mod:`.limits` (sizes, lengths), :mod:`.schemas` (request
 bodies), :mod:`.sse` (worker threads, deadlines, event encoding), :mod:`.errors` (one JSON error shape).
 """
+
 from assistant.api.app import create_app
 
 __all__ = ["create_app"]

@@ -7,6 +7,7 @@ up), ``/readyz`` (the store answers and the embedder is loaded; 503 otherwise) a
 and ``/docs``. With ``ui=True`` the caller mounts the Gradio UI at ``/`` (:mod:`.server`); the API stays under
 ``/v1``. Limits: see :mod:`.limits` (sizes), :mod:`.auth` (keys) and :mod:`.sse` (timeouts).
 """
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
@@ -24,9 +25,13 @@ VERSION = "0.1.0"
 
 def create_app(services: Services, *, ui: bool = False) -> FastAPI:
     s = services.settings
-    app = FastAPI(title="News QA assistant", version=VERSION, default_response_class=JSON,
-                  description="Questions over Arabic and English news articles, answered with verbatim cited "
-                  "spans. Errors are JSON: {\"error\": {\"status\", \"field\", \"message\", \"type\"}}.")
+    app = FastAPI(
+        title="News QA assistant",
+        version=VERSION,
+        default_response_class=JSON,
+        description="Questions over Arabic and English news articles, answered with verbatim cited "
+        'spans. Errors are JSON: {"error": {"status", "field", "message", "type"}}.',
+    )
     app.state.services = services
     app.state.ui = ui
     documents.clean_stale_uploads(s.home)
@@ -41,8 +46,12 @@ def create_app(services: Services, *, ui: bool = False) -> FastAPI:
     async def healthz():
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="The store answers and the embedder is loaded",
-             responses={503: {"description": "not ready"}})
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="The store answers and the embedder is loaded",
+        responses={503: {"description": "not ready"}},
+    )
     async def readyz(request: Request):
         svc: Services = request.app.state.services
         try:
@@ -81,10 +90,16 @@ class NoSniffMiddleware:
 def _readiness(svc: Services) -> dict:
     if svc.embedder is None or not getattr(svc.embedder, "name", None):
         raise RuntimeError("no embedder loaded")
-    return {"status": "ready", "articles": svc.library.articles.count(), "chunks": svc.library.index.count(),
-            "embedder": svc.embedder.name, "llm": getattr(svc.llm, "name", "none (extractive)"),
-            "store": f"chroma server {svc.settings.chroma_host}:{svc.settings.chroma_port}"
-            if svc.settings.chroma_host else "embedded"}
+    return {
+        "status": "ready",
+        "articles": svc.library.articles.count(),
+        "chunks": svc.library.index.count(),
+        "embedder": svc.embedder.name,
+        "llm": getattr(svc.llm, "name", "none (extractive)"),
+        "store": f"chroma server {svc.settings.chroma_host}:{svc.settings.chroma_port}"
+        if svc.settings.chroma_host
+        else "embedded",
+    }
 
 
 def _openapi(app: FastAPI) -> dict:

@@ -7,11 +7,11 @@ each verified sentence of an attributed answer as soon as it passes its check, `
 normal JSON error with its status; a failure after that arrives as ``event: error`` (``{"error": {...}}``)
 followed by ``done``. All model work runs in worker threads under ``llm_timeout_s`` (504 on timeout).
 """
+
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import asdict
-
-from typing import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -26,17 +26,33 @@ from assistant.retrieval.retriever import Filters
 
 router = APIRouter(tags=["questions"])
 
-ERRORS = {s: {"description": d} for s, d in [
-    (401, "API key missing"), (403, "API key not valid"), (413, "body too large"), (422, "invalid field"),
-    (502, "a backend failed"), (504, "the model took too long")]}
+ERRORS = {
+    s: {"description": d}
+    for s, d in [
+        (401, "API key missing"),
+        (403, "API key not valid"),
+        (413, "body too large"),
+        (422, "invalid field"),
+        (502, "a backend failed"),
+        (504, "the model took too long"),
+    ]
+}
 
 
 def services_of(request: Request):
     return request.app.state.services
 
 
-def ask_kwargs(settings, question: str, top_k: int | None, filters: FiltersIn | None, history: list[dict],
-               *, question_field: str = "question", history_field: str = "history") -> dict:
+def ask_kwargs(
+    settings,
+    question: str,
+    top_k: int | None,
+    filters: FiltersIn | None,
+    history: list[dict],
+    *,
+    question_field: str = "question",
+    history_field: str = "history",
+) -> dict:
     """Checked arguments for ``Answerer.ask``/``stream`` (settings-based limits, filters as the library's)."""
     check_question(question, settings, field=question_field)
     check_history(history, settings, field=history_field)
@@ -56,12 +72,14 @@ def error_payload(exc: BaseException) -> dict:
     return error_body(500, f"internal error ({type(exc).__name__})", type="internal_error")
 
 
-@router.post("/v1/ask", dependencies=[Depends(require_read)], responses=ERRORS,
-             summary="Answer a question with cited spans")
+@router.post(
+    "/v1/ask", dependencies=[Depends(require_read)], responses=ERRORS, summary="Answer a question with cited spans"
+)
 async def ask(body: AskRequest, request: Request):
     services = services_of(request)
-    kwargs = ask_kwargs(services.settings, body.question, body.top_k, body.filters,
-                        [t.model_dump() for t in body.history])
+    kwargs = ask_kwargs(
+        services.settings, body.question, body.top_k, body.filters, [t.model_dump() for t in body.history]
+    )
     answerer = services.answerer()
     timeout = services.settings.llm_timeout_s
     if not body.stream:
@@ -85,8 +103,14 @@ async def _ask_events(first, events: ThreadedEvents) -> AsyncIterator[bytes]:
             elif event.type == "token":
                 yield sse("token", {"text": event.text})
             elif event.type == "sentence":
-                yield sse("sentence", {"text": event.text, "sentence": event.sentence,
-                                       "citations": [asdict(c) for c in event.citations or []]})
+                yield sse(
+                    "sentence",
+                    {
+                        "text": event.text,
+                        "sentence": event.sentence,
+                        "citations": [asdict(c) for c in event.citations or []],
+                    },
+                )
             elif event.type == "final":
                 yield sse("final", event.answer.to_dict())
             try:

@@ -9,6 +9,7 @@ ask. Limits: one flat set of keys (no scopes per key, no rotation beyond editing
 The UI mounted beside the API is guarded by :class:`UIAuthMiddleware` with the same keys (always, when keys are
 set: the UI reads and deletes articles).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -27,8 +28,13 @@ def _check(request: Request, creds: HTTPAuthorizationCredentials | None, *, writ
     if not keys or (not write and not settings.api_read_auth):
         return
     if creds is None or not creds.credentials:
-        raise ApiError(401, "an API key is required: send 'Authorization: Bearer <key>'", field="Authorization",
-                       type="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="news-qa-assistant"'})
+        raise ApiError(
+            401,
+            "an API key is required: send 'Authorization: Bearer <key>'",
+            field="Authorization",
+            type="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="news-qa-assistant"'},
+        )
     given = creds.credentials.encode("utf-8", "surrogatepass")
     if not any(hmac.compare_digest(given, k.encode("utf-8")) for k in keys):
         raise ApiError(403, "the API key is not valid", field="Authorization", type="forbidden")
@@ -106,12 +112,27 @@ class UIAuthMiddleware:
         from assistant.api.errors import error_body
 
         missing = b"authorization" not in headers
-        body = json.dumps(error_body(401, "the UI needs an API key: log in as user 'api' with a key from "
-                                     "ASSISTANT_API_KEYS as the password, or send 'Authorization: Bearer <key>'"
-                                     if missing else "the API key is not valid", field="Authorization",
-                                     type="unauthorized")).encode("utf-8")
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b'Basic realm="news-qa-assistant", charset="UTF-8"'),
-            (b"x-content-type-options", b"nosniff")]})
+        body = json.dumps(
+            error_body(
+                401,
+                "the UI needs an API key: log in as user 'api' with a key from "
+                "ASSISTANT_API_KEYS as the password, or send 'Authorization: Bearer <key>'"
+                if missing
+                else "the API key is not valid",
+                field="Authorization",
+                type="unauthorized",
+            )
+        ).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b'Basic realm="news-qa-assistant", charset="UTF-8"'),
+                    (b"x-content-type-options", b"nosniff"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

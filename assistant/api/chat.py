@@ -14,11 +14,12 @@ extractive answer) the final text is also sent as a content delta, so a client t
 gets it. A failure after the first chunk arrives as ``data: {"error": {...}}`` (the OpenAI SDK raises it).
 Usage counts are word-based estimates.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -44,8 +45,11 @@ def split_messages(messages: list[ChatMessage], settings) -> tuple[str, list[dic
             continue
         text = m.text()
         if len(text) > settings.api_max_history_chars:
-            raise ApiError(422, f"messages[{i}].content is longer than {settings.api_max_history_chars} characters",
-                           field=f"messages[{i}].content")
+            raise ApiError(
+                422,
+                f"messages[{i}].content is longer than {settings.api_max_history_chars} characters",
+                field=f"messages[{i}].content",
+            )
         if text.strip():
             history.append({"role": m.role, "content": text})
     keep = settings.api_max_history_turns
@@ -56,30 +60,57 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-@router.post("/v1/chat/completions", dependencies=[Depends(require_read)], responses=ERRORS,
-             summary="OpenAI-compatible chat completion (answer with citations)")
+@router.post(
+    "/v1/chat/completions",
+    dependencies=[Depends(require_read)],
+    responses=ERRORS,
+    summary="OpenAI-compatible chat completion (answer with citations)",
+)
 async def chat_completions(body: ChatCompletionRequest, request: Request):
     services = services_of(request)
     question, history = split_messages(body.messages, services.settings)
-    kwargs = ask_kwargs(services.settings, question, body.top_k, body.filters, history,
-                        question_field=f"messages[{len(body.messages) - 1}].content", history_field="messages")
+    kwargs = ask_kwargs(
+        services.settings,
+        question,
+        body.top_k,
+        body.filters,
+        history,
+        question_field=f"messages[{len(body.messages) - 1}].content",
+        history_field="messages",
+    )
     answerer = services.answerer()
     timeout = services.settings.llm_timeout_s
-    meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
-            "model": body.model or DEFAULT_MODEL, "system_fingerprint": None}
+    meta = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "created": int(time.time()),
+        "model": body.model or DEFAULT_MODEL,
+        "system_fingerprint": None,
+    }
     if not body.stream:
         answer = await call_in_thread(lambda: answerer.ask(**kwargs), timeout)
         prompt_words = _words(question) + sum(_words(t["content"]) for t in history)
-        usage = {"prompt_tokens": prompt_words, "completion_tokens": _words(answer.answer),
-                 "total_tokens": prompt_words + _words(answer.answer)}
-        return JSON(meta | {
-            "object": "chat.completion",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer, "refusal": None},
-                         "logprobs": None, "finish_reason": "stop"}],
-            "usage": usage,
-            "citations": [c for c in answer.to_dict()["citations"]],
-            "abstained": answer.abstained,
-        })
+        usage = {
+            "prompt_tokens": prompt_words,
+            "completion_tokens": _words(answer.answer),
+            "total_tokens": prompt_words + _words(answer.answer),
+        }
+        return JSON(
+            meta
+            | {
+                "object": "chat.completion",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer.answer, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": usage,
+                "citations": [c for c in answer.to_dict()["citations"]],
+                "abstained": answer.abstained,
+            }
+        )
     events = ThreadedEvents(answerer.stream(**kwargs), timeout)
     try:
         first = await events.__anext__()
@@ -90,9 +121,15 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
 
 
 def _chunk(meta: dict, delta: dict, finish: str | None = None, **extra) -> bytes:
-    return sse(None, meta | {"object": "chat.completion.chunk",
-                             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
-               | extra)
+    return sse(
+        None,
+        meta
+        | {
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        | extra,
+    )
 
 
 async def _chunks(meta: dict, first, events: ThreadedEvents) -> AsyncIterator[bytes]:
@@ -111,8 +148,14 @@ async def _chunks(meta: dict, first, events: ThreadedEvents) -> AsyncIterator[by
                 data = event.answer.to_dict()
                 if not drafted:
                     yield _chunk(meta, {"content": data["answer"]})
-                yield _chunk(meta, {}, "stop", final_answer=data["answer"], citations=data["citations"],
-                             abstained=data["abstained"])
+                yield _chunk(
+                    meta,
+                    {},
+                    "stop",
+                    final_answer=data["answer"],
+                    citations=data["citations"],
+                    abstained=data["abstained"],
+                )
             try:
                 event = await events.__anext__()
             except StopAsyncIteration:

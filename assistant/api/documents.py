@@ -11,6 +11,7 @@ its text, so re-posting it is ``unchanged``. Writes hold ``services.writing()`` 
 Limits: each file at most ``api_max_upload_bytes`` (413 naming it), at most ``api_max_upload_files`` files;
 an item's failure does not stop the others.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -34,34 +35,53 @@ from ingest.models import RawArticle
 
 router = APIRouter(tags=["documents"])
 
-_BODY = {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/DocumentsRequest"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["files"], "properties": {
-        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
-        "source": {"type": "string", "maxLength": 500},
-        "lang": {"type": "string", "enum": ["ar", "en"]}}}}}}
+_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/DocumentsRequest"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["files"],
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "source": {"type": "string", "maxLength": 500},
+                    "lang": {"type": "string", "enum": ["ar", "en"]},
+                },
+            }
+        },
+    },
+}
 EXTRA_SCHEMAS = {"DocumentsRequest": DocumentsRequest}
 """Models referenced only from hand-written OpenAPI parts; :func:`assistant.api.app.create_app` publishes them."""
 
 
-@router.post("/v1/documents", dependencies=[Depends(require_write)], responses=ERRORS | {415: {"description":
-             "neither JSON nor multipart"}}, openapi_extra={"requestBody": _BODY}, summary="Add documents")
+@router.post(
+    "/v1/documents",
+    dependencies=[Depends(require_write)],
+    responses=ERRORS | {415: {"description": "neither JSON nor multipart"}},
+    openapi_extra={"requestBody": _BODY},
+    summary="Add documents",
+)
 async def add_documents(request: Request):
     services = services_of(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         return JSON({"results": await _upload(request, services)})
     if ctype != "application/json" and not ctype.endswith("+json"):
-        raise ApiError(415, "send application/json ({\"documents\": [...]}) or multipart/form-data files",
-                       field="Content-Type", type="unsupported_media_type")
+        raise ApiError(
+            415,
+            'send application/json ({"documents": [...]}) or multipart/form-data files',
+            field="Content-Type",
+            type="unsupported_media_type",
+        )
     try:
         body = DocumentsRequest.model_validate_json(await request.body())
     except ValidationError as e:
         return validation_response(e.errors())
     limit = services.settings.api_max_documents
     if len(body.documents) > limit:
-        raise ApiError(422, f"{len(body.documents)} documents in one request; the limit is {limit}",
-                       field="documents")
+        raise ApiError(422, f"{len(body.documents)} documents in one request; the limit is {limit}", field="documents")
     return JSON({"results": await run_in_threadpool(_ingest_items, services, body.documents)})
 
 
@@ -71,10 +91,22 @@ def _ingest_items(services, docs: list[DocumentIn]) -> list[dict]:
         ingestor = services.ingestor()
         for i, d in enumerate(docs):
             locator = f"api:{content_hash(d.text)[:16]}"
-            art = RawArticle(text=d.text, locator=locator, title=d.title, source=d.source, url=d.url,
-                             published=normalize_published(d.published), lang=d.lang, id=d.id)
-            item = {"index": i, "id": make_doc_id(explicit=d.id, url=d.url, locator=locator), "status": "failed",
-                    "error": None}
+            art = RawArticle(
+                text=d.text,
+                locator=locator,
+                title=d.title,
+                source=d.source,
+                url=d.url,
+                published=normalize_published(d.published),
+                lang=d.lang,
+                id=d.id,
+            )
+            item = {
+                "index": i,
+                "id": make_doc_id(explicit=d.id, url=d.url, locator=locator),
+                "status": "failed",
+                "error": None,
+            }
             out.append(item)
             try:
                 r = ingestor.ingest_articles([art], name=f"documents[{i}]")
@@ -112,8 +144,12 @@ async def _upload(request: Request, services) -> list[dict]:
             raise ApiError(422, "source must be a short text", field="source")
         for i, (_, f) in enumerate(files):
             if (f.size or 0) > s.api_max_upload_bytes:
-                raise ApiError(413, f"file {f.filename!r} is {f.size} bytes; the limit is {s.api_max_upload_bytes}",
-                               field=f"files[{i}]", type="too_large")
+                raise ApiError(
+                    413,
+                    f"file {f.filename!r} is {f.size} bytes; the limit is {s.api_max_upload_bytes}",
+                    field=f"files[{i}]",
+                    type="too_large",
+                )
         staging = upload_staging(s.home)
         staging.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="upload-", dir=staging) as tmp:
@@ -167,22 +203,35 @@ def _ingest_files(services, tmp: str, names: dict[str, str], lang, source) -> li
 
 
 @router.get("/v1/documents", dependencies=[Depends(require_read)], responses=ERRORS, summary="List documents")
-def list_documents(request: Request, limit: int = Query(100, ge=1, le=1000),
-                   offset: int = Query(0, ge=0, le=10**9)):
+def list_documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9)):
     articles = services_of(request).library.articles
-    return JSON({"documents": [r.meta() for r in articles.list(limit=limit, offset=offset)],
-                 "total": articles.count(), "limit": limit, "offset": offset})
+    return JSON(
+        {
+            "documents": [r.meta() for r in articles.list(limit=limit, offset=offset)],
+            "total": articles.count(),
+            "limit": limit,
+            "offset": offset,
+        }
+    )
 
 
-@router.get("/v1/documents/{doc_id}", dependencies=[Depends(require_read)],
-            responses=ERRORS | {404: {"description": "no such document"}}, summary="One document with its text")
+@router.get(
+    "/v1/documents/{doc_id}",
+    dependencies=[Depends(require_read)],
+    responses=ERRORS | {404: {"description": "no such document"}},
+    summary="One document with its text",
+)
 def get_document(doc_id: str, request: Request):
     rec = services_of(request).library.get(doc_id)
     return JSON(rec.meta() | {"text": rec.text})
 
 
-@router.delete("/v1/documents/{doc_id}", dependencies=[Depends(require_write)],
-               responses=ERRORS | {404: {"description": "no such document"}}, summary="Delete a document")
+@router.delete(
+    "/v1/documents/{doc_id}",
+    dependencies=[Depends(require_write)],
+    responses=ERRORS | {404: {"description": "no such document"}},
+    summary="Delete a document",
+)
 def delete_document(doc_id: str, request: Request):
     services = services_of(request)
     with services.writing():

@@ -19,6 +19,7 @@ response that already started (a stream that fails midway) cannot be rewritten; 
 unknown content encoding is passed through or replaced by a message built from the status alone; a
 Gradio function error's ``error`` string becomes ``error.message``.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,15 @@ log = logging.getLogger("assistant.api")
 class ApiError(Exception):
     """An error with its HTTP status and the request field it is about (``None`` for the request as a whole)."""
 
-    def __init__(self, status: int, message: str, *, field: str | None = None, type: str = "invalid_request",
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        field: str | None = None,
+        type: str = "invalid_request",
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -51,18 +59,27 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_body(status: int, message: str, *, field: str | None = None, type: str = "invalid_request",
-               details: list | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, *, field: str | None = None, type: str = "invalid_request", details: list | None = None
+) -> dict[str, Any]:
     err: dict[str, Any] = {"status": status, "type": type, "field": field, "message": message}
     if details:
         err["details"] = details
     return {"error": err}
 
 
-def error_response(status: int, message: str, *, field: str | None = None, type: str = "invalid_request",
-                   details: list | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, field=field, type=type, details=details), status_code=status,
-                        headers=headers)
+def error_response(
+    status: int,
+    message: str,
+    *,
+    field: str | None = None,
+    type: str = "invalid_request",
+    details: list | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status, message, field=field, type=type, details=details), status_code=status, headers=headers
+    )
 
 
 def field_path(loc: tuple | list) -> str | None:
@@ -128,8 +145,9 @@ def install(app: FastAPI) -> None:
         if field is None and exc.status_code == 400:  # body parse errors raised by FastAPI or the form parser
             field = "body"
         kind = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, str(exc.detail), field=field, type=kind,
-                              headers=getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code, str(exc.detail), field=field, type=kind, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(AssistantError)
     async def _assistant(request: Request, exc: AssistantError):
@@ -150,8 +168,9 @@ def install(app: FastAPI) -> None:
             log.warning("%s failed on %s %s: %r", backend, request.method, request.url.path, exc)
             return error_response(502, f"{backend} failed: {type(exc).__name__}: {exc}", type="backend_error")
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, f"internal error ({type(exc).__name__}); this is a bug, please report it",
-                              type="internal_error")
+        return error_response(
+            500, f"internal error ({type(exc).__name__}); this is a bug, please report it", type="internal_error"
+        )
 
 
 # ------------------------------------------------------------------------------------ framework errors, one shape
@@ -159,8 +178,16 @@ API_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redi
 """The API's own paths besides ``/v1/...``; errors on them carry ``{"error": ...}`` alone."""
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_REWRITTEN_BODY = 1 << 20
-_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
-          415: "unsupported_media_type", 422: "validation_error", 503: "unavailable"}
+_KINDS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    503: "unavailable",
+}
 
 
 def is_api_path(path: str) -> bool:
@@ -171,8 +198,12 @@ def is_api_path(path: str) -> bool:
 def is_error_shape(body: Any, status: int | None = None) -> bool:
     """True for ``{"error": {"status", "type", "field", "message", ...}}`` (with ``status`` when given)."""
     err = body.get("error") if isinstance(body, dict) else None
-    return (isinstance(err, dict) and {"status", "type", "field", "message"} <= set(err)
-            and isinstance(err["message"], str) and (status is None or err["status"] == status))
+    return (
+        isinstance(err, dict)
+        and {"status", "type", "field", "message"} <= set(err)
+        and isinstance(err["message"], str)
+        and (status is None or err["status"] == status)
+    )
 
 
 def _kind(status: int) -> str:
@@ -222,8 +253,15 @@ def _decode(body: bytes, encoding: str) -> bytes | None:
     return None
 
 
-def reshape(status: int, body: bytes, *, content_type: str = "", encoding: str = "", method: str = "GET",
-            keep_original: bool = False) -> dict | None:
+def reshape(
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "",
+    encoding: str = "",
+    method: str = "GET",
+    keep_original: bool = False,
+) -> dict | None:
     """The project's error body for a framework's error response; None when ``body`` already has that shape."""
     parsed: Any = None
     raw = _decode(body, encoding) if body else None
@@ -242,16 +280,22 @@ def reshape(status: int, body: bytes, *, content_type: str = "", encoding: str =
         for d in detail:
             loc = d.get("loc")
             f = (field_path(loc) if isinstance(loc, (list, tuple)) else None) or d.get("parameter_name") or "body"
-            details.append({"field": str(f), "message": str(d.get("msg") or d.get("message") or "invalid"),
-                            "type": str(d.get("type") or d.get("__type__") or "invalid")})
+            details.append(
+                {
+                    "field": str(f),
+                    "message": str(d.get("msg") or d.get("message") or "invalid"),
+                    "type": str(d.get("type") or d.get("__type__") or "invalid"),
+                }
+            )
         field = details[0]["field"]
         message = f"{field}: {details[0]['message']}"
     else:
         message = _usable_text(detail) or _usable_text(original.get("error"))
         if message in ("Not Found", "Method Not Allowed"):
             message = None
-    out = error_body(status, message or _default_message(status, method), field=field, type=_kind(status),
-                     details=details)
+    out = error_body(
+        status, message or _default_message(status, method), field=field, type=_kind(status), details=details
+    )
     if keep_original:  # the Gradio client reads its own keys (``detail``...) next to ours
         out.update({k: v for k, v in original.items() if k != "error"})
     return out
@@ -259,8 +303,7 @@ def reshape(status: int, body: bytes, *, content_type: str = "", encoding: str =
 
 async def _send_json_error(send, status: int, body: dict, headers: list, *, head: bool) -> None:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    headers = [(k, v) for k, v in headers
-               if k.lower() not in (b"content-type", b"content-length", b"content-encoding")]
+    headers = [(k, v) for k, v in headers if k.lower() not in (b"content-type", b"content-length", b"content-encoding")]
     headers += [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else data})
@@ -287,8 +330,11 @@ class ErrorShapeMiddleware:
             partial = partial or match is Match.PARTIAL
         if not partial:
             return None
-        allowed = [m for m in METHODS if m != scope.get("method")
-                   and any(r.matches(dict(scope, method=m))[0] is Match.FULL for r in routes)]
+        allowed = [
+            m
+            for m in METHODS
+            if m != scope.get("method") and any(r.matches(dict(scope, method=m))[0] is Match.FULL for r in routes)
+        ]
         return allowed or None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -298,9 +344,15 @@ class ErrorShapeMiddleware:
         method = scope.get("method", "GET")
         allowed = self.allowed_methods(scope)
         if allowed:
-            await _send_json_error(send, 405, error_body(405, f"{method} is not allowed on this path; use "
-                                                         f"{', '.join(allowed)}", type="method_not_allowed"),
-                                   [(b"allow", ", ".join(allowed).encode())], head=method == "HEAD")
+            await _send_json_error(
+                send,
+                405,
+                error_body(
+                    405, f"{method} is not allowed on this path; use {', '.join(allowed)}", type="method_not_allowed"
+                ),
+                [(b"allow", ", ".join(allowed).encode())],
+                head=method == "HEAD",
+            )
             return
         keep = not is_api_path(scope.get("path", ""))
         held: dict[str, Any] = {}
@@ -325,21 +377,25 @@ class ErrorShapeMiddleware:
                     if held["size"] > MAX_REWRITTEN_BODY:  # not an error message: pass it on as it is
                         held["through"] = True
                         await send(start)
-                        await send({"type": "http.response.body", "body": b"".join(held["chunks"]),
-                                    "more_body": True})
+                        await send({"type": "http.response.body", "body": b"".join(held["chunks"]), "more_body": True})
                     return
                 held["through"] = True
                 headers = {k.lower(): v for k, v in start.get("headers", [])}
-                body = reshape(start["status"], b"".join(held["chunks"]),
-                               content_type=headers.get(b"content-type", b"").decode("latin-1").lower(),
-                               encoding=headers.get(b"content-encoding", b"").decode("latin-1").strip().lower(),
-                               method=method, keep_original=keep)
+                body = reshape(
+                    start["status"],
+                    b"".join(held["chunks"]),
+                    content_type=headers.get(b"content-type", b"").decode("latin-1").lower(),
+                    encoding=headers.get(b"content-encoding", b"").decode("latin-1").strip().lower(),
+                    method=method,
+                    keep_original=keep,
+                )
                 if body is None:
                     await send(start)
                     await send({"type": "http.response.body", "body": b"".join(held["chunks"])})
                 else:
-                    await _send_json_error(send, start["status"], body, list(start.get("headers", [])),
-                                           head=method == "HEAD")
+                    await _send_json_error(
+                        send, start["status"], body, list(start.get("headers", [])), head=method == "HEAD"
+                    )
                 return
             held["through"] = True  # another kind of message (a file sent by path...): pass on as it is
             await send(start)

@@ -7,6 +7,7 @@ soon as it passes the limit, so an endless body never fills memory. JSON and oth
 held to ``api_max_upload_bytes`` by the upload handler). The other checks raise :class:`ApiError` naming the
 field. Limits: sizes are bytes on the wire (before any decompression; compressed bodies are not accepted).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,13 @@ class BodyLimitMiddleware:
                 await _send_json(send, 400, error_body(400, "Content-Length is not a number", field="Content-Length"))
                 return
             if int(length) > limit:
-                await _send_json(send, 413, error_body(413, f"request body is larger than the limit of {limit} "
-                                                       "bytes", field="body", type="too_large"))
+                await _send_json(
+                    send,
+                    413,
+                    error_body(
+                        413, f"request body is larger than the limit of {limit} bytes", field="body", type="too_large"
+                    ),
+                )
                 return
         seen = 0
 
@@ -65,9 +71,17 @@ class BodyLimitMiddleware:
 
 async def _send_json(send: Send, status: int, body: dict) -> None:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
@@ -75,19 +89,26 @@ def check_question(question: str, settings, field: str = "question") -> str:
     if not question.strip():
         raise ApiError(422, f"{field} must not be empty", field=field)
     if len(question) > settings.api_max_question_chars:
-        raise ApiError(422, f"{field} is {len(question)} characters long; the limit is "
-                       f"{settings.api_max_question_chars}", field=field)
+        raise ApiError(
+            422,
+            f"{field} is {len(question)} characters long; the limit is {settings.api_max_question_chars}",
+            field=field,
+        )
     return question
 
 
 def check_history(history: list[dict], settings, field: str = "history") -> list[dict]:
     if len(history) > settings.api_max_history_turns:
-        raise ApiError(422, f"{field} has {len(history)} turns; the limit is {settings.api_max_history_turns}",
-                       field=field)
+        raise ApiError(
+            422, f"{field} has {len(history)} turns; the limit is {settings.api_max_history_turns}", field=field
+        )
     for i, turn in enumerate(history):
         if len(turn["content"]) > settings.api_max_history_chars:
-            raise ApiError(422, f"{field}[{i}].content is longer than {settings.api_max_history_chars} characters",
-                           field=f"{field}[{i}].content")
+            raise ApiError(
+                422,
+                f"{field}[{i}].content is longer than {settings.api_max_history_chars} characters",
+                field=f"{field}[{i}].content",
+            )
     return history
 
 

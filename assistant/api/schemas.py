@@ -11,6 +11,7 @@ must already have its JSON type (``top_k: "5"``, ``top_k: true``, ``top_k: 5.0``
 OpenAI-compatible body that we ignore are not validated at all. Responses are the library's dicts
 (``Answer.to_dict()`` etc.).
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -63,10 +64,12 @@ class Strict(BaseModel):
 class FiltersIn(Strict):
     lang: Literal["ar", "en"] | None = None
     source: Text | None = Field(None, max_length=500)
-    date_from: Annotated[str | None, AfterValidator(_real_date)] = Field(None, pattern=DATE_PATTERN,
-                                                                         description="YYYY-MM-DD, inclusive")
-    date_to: Annotated[str | None, AfterValidator(_real_date)] = Field(None, pattern=DATE_PATTERN,
-                                                                       description="YYYY-MM-DD, inclusive")
+    date_from: Annotated[str | None, AfterValidator(_real_date)] = Field(
+        None, pattern=DATE_PATTERN, description="YYYY-MM-DD, inclusive"
+    )
+    date_to: Annotated[str | None, AfterValidator(_real_date)] = Field(
+        None, pattern=DATE_PATTERN, description="YYYY-MM-DD, inclusive"
+    )
 
 
 class Turn(Strict):
@@ -75,16 +78,29 @@ class Turn(Strict):
 
 
 class AskRequest(Strict):
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
-        {"question": "What did Russia say about Idlib?", "top_k": 5, "filters": {"lang": "ar"}},
-        {"question": "and Turkey?", "history": [{"role": "user", "content": "What did Russia say about Idlib?"},
-                                                {"role": "assistant", "content": "Russia stressed … [1]."}],
-         "stream": True}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"question": "What did Russia say about Idlib?", "top_k": 5, "filters": {"lang": "ar"}},
+                {
+                    "question": "and Turkey?",
+                    "history": [
+                        {"role": "user", "content": "What did Russia say about Idlib?"},
+                        {"role": "assistant", "content": "Russia stressed … [1]."},
+                    ],
+                    "stream": True,
+                },
+            ]
+        },
+    )
     question: Text = Field(..., description="At most api_max_question_chars characters (default 2000).")
     top_k: int | None = Field(None, ge=1, le=50)
     filters: FiltersIn | None = None
-    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first "
-                                "(at most api_max_history_turns, default 20).")
+    history: list[Turn] = Field(
+        default_factory=list, description="Earlier turns, oldest first (at most api_max_history_turns, default 20)."
+    )
     stream: bool = Field(False, description="Answer as Server-Sent Events: retrieved, token..., final, done.")
 
 
@@ -92,17 +108,34 @@ class DocumentIn(Strict):
     text: Text = Field(..., min_length=1)
     title: Text | None = Field(None, max_length=2000)
     source: Text | None = Field(None, max_length=500)
-    url: Annotated[Text | None, AfterValidator(_web_url)] = Field(None, max_length=4000,
-                                                                  description="http(s) only")
+    url: Annotated[Text | None, AfterValidator(_web_url)] = Field(None, max_length=4000, description="http(s) only")
     published: str | None = Field(None, max_length=40, description="ISO-8601 date or datetime")
     lang: Literal["ar", "en"] | None = None
     id: Text | None = Field(None, min_length=1, max_length=512)
 
 
 class DocumentsRequest(Strict):
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"documents": [
-        {"text": "Russia stressed the need to stabilise Idlib.", "title": "Idlib talks", "source": "wire",
-         "url": "https://example.org/idlib", "published": "2019-09-10", "lang": "en", "id": "idlib-1"}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "documents": [
+                        {
+                            "text": "Russia stressed the need to stabilise Idlib.",
+                            "title": "Idlib talks",
+                            "source": "wire",
+                            "url": "https://example.org/idlib",
+                            "published": "2019-09-10",
+                            "lang": "en",
+                            "id": "idlib-1",
+                        }
+                    ]
+                }
+            ]
+        },
+    )
     documents: list[DocumentIn] = Field(..., description="At most api_max_documents items (default 100).")
 
 
@@ -125,11 +158,26 @@ class ChatMessage(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, json_schema_extra={"examples": [
-        {"model": "news-qa-assistant", "messages": [{"role": "user", "content": "What did Russia say about Idlib?"}]},
-        {"model": "news-qa-assistant", "stream": True, "messages": [
-            {"role": "system", "content": "Answer briefly."},
-            {"role": "user", "content": "What did Russia say about Idlib?"}]}]})
+    model_config = ConfigDict(
+        extra="allow",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "news-qa-assistant",
+                    "messages": [{"role": "user", "content": "What did Russia say about Idlib?"}],
+                },
+                {
+                    "model": "news-qa-assistant",
+                    "stream": True,
+                    "messages": [
+                        {"role": "system", "content": "Answer briefly."},
+                        {"role": "user", "content": "What did Russia say about Idlib?"},
+                    ],
+                },
+            ]
+        },
+    )
     model: Text | None = Field(None, max_length=200)
     messages: list[ChatMessage] = Field(..., min_length=1)
     stream: bool | None = False

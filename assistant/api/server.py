@@ -7,6 +7,7 @@ Then uvicorn serves in the foreground until interrupted. :class:`BackgroundServe
 loopback for tests, benchmarks and notebooks (``with BackgroundServer(app) as url: ...``). Limits: one worker
 process (the services hold a model and an embedded store that must not be shared across processes).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -25,12 +26,12 @@ def mount_ui(app, services):
     try:
         ui_module = importlib.import_module("assistant.ui")
     except ImportError as e:
-        raise ConfigError(f"the web UI is not available ({e}); start the API alone with `assistant serve --no-ui`") \
-            from e
+        raise ConfigError(
+            f"the web UI is not available ({e}); start the API alone with `assistant serve --no-ui`"
+        ) from e
     build_ui = getattr(ui_module, "build_ui", None)
     if build_ui is None:
-        raise ConfigError("assistant.ui has no build_ui(services); start the API alone with "
-                          "`assistant serve --no-ui`")
+        raise ConfigError("assistant.ui has no build_ui(services); start the API alone with `assistant serve --no-ui`")
     import gradio
 
     from assistant.api.auth import UIAuthMiddleware
@@ -50,9 +51,11 @@ def exposure_warning(settings: Settings, host: str, *, ui: bool) -> str | None:
     if host in LOOPBACK or host.startswith("127.") or settings.api_keys:
         return None
     what = "the UI and the API" if ui else "the API"
-    return (f"WARNING: listening on {host} with no ASSISTANT_API_KEYS: anyone who can reach this port can read, "
-            f"add and delete articles through {what}. Set ASSISTANT_API_KEYS (and ASSISTANT_API_READ_AUTH=true) "
-            "or listen on 127.0.0.1.")
+    return (
+        f"WARNING: listening on {host} with no ASSISTANT_API_KEYS: anyone who can reach this port can read, "
+        f"add and delete articles through {what}. Set ASSISTANT_API_KEYS (and ASSISTANT_API_READ_AUTH=true) "
+        "or listen on 127.0.0.1."
+    )
 
 
 def build(settings: Settings, *, ui: bool, warm: bool = False):
@@ -73,6 +76,7 @@ def build(settings: Settings, *, ui: bool, warm: bool = False):
 def warm_in_background(services) -> threading.Thread:
     """Load the model and fill its prompt cache off the request path; a request that arrives first waits for
     the model as it would have anyway. A failure is logged here and reported again by the first question."""
+
     def warm():
         t = time.perf_counter()
         try:
@@ -105,14 +109,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 class BackgroundServer:
     """uvicorn in a daemon thread (``lifespan="on"`` for a mounted UI, whose queue starts with the app); the context value is the base URL (``http://127.0.0.1:PORT``)."""
 
-    def __init__(self, app, *, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning",
-                 lifespan: str = "off"):
+    def __init__(
+        self,
+        app,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        log_level: str = "warning",
+        lifespan: str = "off",
+    ):
         import uvicorn
 
         self.host = host
         self.port = port or free_port(host)
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level=log_level,
-                                                    lifespan=lifespan))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=self.port, log_level=log_level, lifespan=lifespan)
+        )
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 
     @property

@@ -10,12 +10,14 @@ background (its result is dropped; the local model's lock is held until then); w
 Encoding: :func:`jsonable` turns NaN/inf into ``null`` (a degenerate vector can give a NaN score, and JSON has no
 NaN) and numpy values into plain ones; :func:`sse` writes one event (``event:`` line, ``data:`` lines, blank line).
 """
+
 from __future__ import annotations
 
 import json
 import math
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -27,8 +29,9 @@ _END = object()
 
 
 def _timeout_error(timeout: float) -> ApiError:
-    return ApiError(504, f"the answer took longer than llm_timeout_s={timeout:g} s (the model may be overloaded)",
-                    type="timeout")
+    return ApiError(
+        504, f"the answer took longer than llm_timeout_s={timeout:g} s (the model may be overloaded)", type="timeout"
+    )
 
 
 async def call_in_thread(fn: Callable[[], Any], timeout: float) -> Any:
@@ -50,7 +53,7 @@ class ThreadedEvents:
         self._busy = False
         self._closed = False
 
-    def __aiter__(self) -> "ThreadedEvents":
+    def __aiter__(self) -> ThreadedEvents:
         return self
 
     def _step(self):

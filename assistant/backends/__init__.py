@@ -7,6 +7,7 @@ lists the names available. Real model calls can be switched off process-wide wit
 ``ASSISTANT_ALLOW_MODEL_REQUESTS=0`` (the test suite does): building a ``local`` or ``openai`` backend then raises
 :class:`assistant.errors.ModelRequestsBlocked` instead of silently spending time or money.
 """
+
 from assistant.backends.registry import (
     make_embedder,
     make_llm,

@@ -8,10 +8,12 @@ grammar) does the same for a free-text reply where the backend takes one (llama.
 A backend with a prompt cache may also offer ``warm(messages)``: read a prompt's fixed start ahead of time
 (optional; callers check for it).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -41,13 +43,25 @@ class Message:
 class LLM(Protocol):
     name: str
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-                 json_schema: dict | None = None, grammar: str | None = None) -> str:
-        ...
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> str: ...
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
-        ...
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> Iterator[str]: ...
 
 
 def l2_normalize(m: np.ndarray) -> np.ndarray:

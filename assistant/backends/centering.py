@@ -12,6 +12,7 @@ The constants belong to one embedder and are fitted by ``scripts/fit_query_cente
 Limits: a language without a fitted mean is not centred; the offset is an average, so in a mixed-language store
 the balance between languages is right on average, not per question.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,13 +30,16 @@ class QueryCentering:
     embedder: str = ""
 
     @classmethod
-    def load(cls, path: Path) -> "QueryCentering":
+    def load(cls, path: Path) -> QueryCentering:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             langs = data["languages"]
-            return cls(alpha=float(data["alpha"]), embedder=str(data.get("embedder", "")),
-                       means={k: np.asarray(v["mean"], dtype=np.float32) for k, v in langs.items()},
-                       offsets={k: float(v["offset"]) for k, v in langs.items()})
+            return cls(
+                alpha=float(data["alpha"]),
+                embedder=str(data.get("embedder", "")),
+                means={k: np.asarray(v["mean"], dtype=np.float32) for k, v in langs.items()},
+                offsets={k: float(v["offset"]) for k, v in langs.items()},
+            )
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path}: not a question-centering file ({e})") from e
 

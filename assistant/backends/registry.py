@@ -11,12 +11,14 @@ unknown one when settings are built), never the other way round: a factory recei
 object as a :class:`BackendSettings` (any object with the attributes it reads), so nothing here imports
 :mod:`assistant.settings`, not even for type checking.
 """
+
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
 import os
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from assistant.backends.base import LLM, Embedder
 from assistant.errors import ConfigError, ModelRequestsBlocked
@@ -66,8 +68,10 @@ def _load_backends() -> None:
         try:
             ep.load()
         except Exception as e:  # a broken plugin is named, not skipped
-            raise ConfigError(f"backend plugin {ep.name!r} ({ep.value}, entry point group {PLUGIN_GROUP}) failed "
-                              f"to load: {e}; fix or uninstall it") from e
+            raise ConfigError(
+                f"backend plugin {ep.name!r} ({ep.value}, entry point group {PLUGIN_GROUP}) failed "
+                f"to load: {e}; fix or uninstall it"
+            ) from e
 
 
 def llm_names() -> set[str]:

@@ -17,22 +17,25 @@ its group and given half of the candidate pool). The front of the fused list is 
 fused list (an object with ``name`` and ``rerank(question, hits) -> hits``). Limits: weights are global, tuned on
 XQuAD dev; lexical filters use the same fields as the Chroma ``where``.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from assistant.errors import ConfigError
 from assistant.store.chunks import where_keys, where_matches
 from assistant.store.keys import chunk_id_of, date_key, doc_id_of
-from assistant.store.latent import QUERY_TERMS, scores as latent_scores
+from assistant.store.latent import QUERY_TERMS
+from assistant.store.latent import scores as latent_scores
 from assistant.store.library import ChunkHit, Library
-from assistant.text.names import cross_script_keys
 from assistant.text.arabic import detect_language, normalize_for_search
+from assistant.text.names import cross_script_keys
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILTER_KEYS = ("lang", "source", "date_from", "date_to")
@@ -46,7 +49,7 @@ class Filters:
     date_to: str | None = None
 
     @classmethod
-    def from_mapping(cls, data: dict | None) -> "Filters":
+    def from_mapping(cls, data: dict | None) -> Filters:
         data = {k: v for k, v in (data or {}).items() if v not in (None, "")}
         unknown = sorted(set(data) - set(FILTER_KEYS))
         if unknown:
@@ -59,7 +62,7 @@ class Filters:
         return cls(**{k: str(v) for k, v in data.items()})
 
     @classmethod
-    def from_pairs(cls, pairs: Sequence[str]) -> "Filters":
+    def from_pairs(cls, pairs: Sequence[str]) -> Filters:
         data = {}
         for p in pairs:
             if "=" not in p:
@@ -92,8 +95,7 @@ class Reranker(Protocol):
 
     name: str
 
-    def rerank(self, question: str, hits: list[ChunkHit]) -> list[ChunkHit]:
-        ...
+    def rerank(self, question: str, hits: list[ChunkHit]) -> list[ChunkHit]: ...
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,15 @@ class Retriever:
     """``hybrid`` (default): chunk vectors, sentence vectors and same-language BM25, fused by weighted scores.
     ``dense``: chunk vectors alone (the multilingual-embedder baseline)."""
 
-    def __init__(self, library: Library, embedder, *, mode: str = "hybrid", weights: FusionWeights = FusionWeights(),
-                 reranker=None):
+    def __init__(
+        self,
+        library: Library,
+        embedder,
+        *,
+        mode: str = "hybrid",
+        weights: FusionWeights = FusionWeights(),
+        reranker=None,
+    ):
         if mode not in RETRIEVAL_MODES:
             raise ConfigError(f"unknown retrieval mode {mode!r}; use one of: {', '.join(RETRIEVAL_MODES)}")
         self.library = library
@@ -149,8 +158,9 @@ class Retriever:
         qv = self.embedder.embed_query(question) if query_vector is None else query_vector
         return PreparedQuery(qv, latent)
 
-    def retrieve(self, question: str, *, top_k: int, filters: Filters | None = None,
-                 prepared: PreparedQuery | None = None) -> list[ChunkHit]:
+    def retrieve(
+        self, question: str, *, top_k: int, filters: Filters | None = None, prepared: PreparedQuery | None = None
+    ) -> list[ChunkHit]:
         """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question, which
         also takes a vector computed elsewhere) skips embedding it here. The indexes are read through
         :meth:`Library.read` (what another process wrote is picked up; a store being written never crashes it)."""
@@ -190,14 +200,20 @@ class Retriever:
             if missing:
                 known.update(self.library.articles.filter_fields(missing))
             fields = {d: known[d] for d in set(docs.values()) if d in known}
-            ok = {d for d, (lang, source, published) in fields.items()
-                  if where_matches(where, {"lang": lang, "source": source,
-                                           "date": date_key(published) if dated else None})}
+            ok = {
+                d
+                for d, (lang, source, published) in fields.items()
+                if where_matches(
+                    where, {"lang": lang, "source": source, "date": date_key(published) if dated else None}
+                )
+            }
             return {i for i, d in docs.items() if d in ok}
 
         return allowed
 
-    def _language_groups(self, qv: np.ndarray, lang: str, filters: Filters) -> list[tuple[np.ndarray, float, dict | None]]:
+    def _language_groups(
+        self, qv: np.ndarray, lang: str, filters: Filters
+    ) -> list[tuple[np.ndarray, float, dict | None]]:
         """``(query vector, score offset, where)`` per vector search: the raw question for chunks in its language,
         the centred one (plus its offset) for chunks in the other language; one unfiltered search when the store
         (or the filter) leaves only one of the two groups."""
@@ -232,17 +248,29 @@ class Retriever:
                 best_sent[cid] = max(best_sent.get(cid, -1.0), score + offset)
         lex = []
         if filters.lang in (None, lang):
-            lex = self.library.lexical.search(question, pool, lang=lang, source=filters.source,
-                                              date_from=date_key(filters.date_from), date_to=date_key(filters.date_to))
+            lex = self.library.lexical.search(
+                question,
+                pool,
+                lang=lang,
+                source=filters.source,
+                date_from=date_key(filters.date_from),
+                date_to=date_key(filters.date_to),
+            )
         top_lex = max((sc for *_, sc in lex), default=0.0)
         lexical = {cid: sc / top_lex for cid, _, sc in lex} if top_lex > 0 else {}
         # A chunk absent from a channel's top list scores at most that list's lowest value.
         dense_floor = min(dense.values(), default=0.0)
         sent_floor = min(best_sent.values(), default=dense_floor)
         w = self.weights
-        fused = sorted(((1 - w.sentence) * dense.get(cid, dense_floor) + w.sentence * best_sent.get(cid, sent_floor)
-                        + w.lexical * lexical.get(cid, 0.0), cid)
-                       for cid in set(dense) | set(best_sent) | set(lexical))
+        fused = sorted(
+            (
+                (1 - w.sentence) * dense.get(cid, dense_floor)
+                + w.sentence * best_sent.get(cid, sent_floor)
+                + w.lexical * lexical.get(cid, 0.0),
+                cid,
+            )
+            for cid in set(dense) | set(best_sent) | set(lexical)
+        )
         fused = fused[::-1][:keep]  # only the front of the list is read from the index and returned
         fused = self._latent(prepared.latent, fused)
         records = self.library.index.get([cid for _, cid in fused])
@@ -259,16 +287,16 @@ class Retriever:
             return fused
         sims = {cid: (a + b) / 2 for cid, (a, b) in latent_scores(query, blobs, self.embedder.latent_dim).items()}
         floor = min(sims.values(), default=0.0)
-        return sorted(((score + self.weights.latent * sims.get(cid, floor), cid) for score, cid in fused),
-                      reverse=True)
+        return sorted(((score + self.weights.latent * sims.get(cid, floor), cid) for score, cid in fused), reverse=True)
 
     def _cross_script(self, question: str, lang: str, hits: list[ChunkHit]) -> list[ChunkHit]:
         """Names and numbers shared with chunks in the other language (Lavrentiev ~ لافرينتييف, 2254 ~ ٢٢٥٤)."""
         q_keys = cross_script_keys(question)
         if not q_keys or not self.weights.cross_script:
             return hits
-        counts = [len(q_keys & cross_script_keys(h.chunk.text)) if h.chunk.metadata.get("lang") != lang else 0
-                  for h in hits]
+        counts = [
+            len(q_keys & cross_script_keys(h.chunk.text)) if h.chunk.metadata.get("lang") != lang else 0 for h in hits
+        ]
         top = max(counts, default=0)
         if top == 0:
             return hits

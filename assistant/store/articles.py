@@ -25,15 +25,16 @@ SQLite read a file shorter than its header says; rows are read in rowid order, r
 what sits on pages that cannot be read is lost, and the caller names it). SQLite's own ``.recover`` needs the
 shell built with ``sqlite_dbpage``, which the Debian ``sqlite3`` 3.40 is not, so it is not used.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Sequence
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -55,7 +56,7 @@ CREATE INDEX IF NOT EXISTS minhash_bands_doc ON minhash_bands(doc_id);
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -232,19 +233,29 @@ class ArticleTable:
             c.execute("DELETE FROM intents WHERE doc_id=?", (doc_id,))
 
     def intents(self) -> list[Intent]:
-        return [Intent(*r) for r in self._conn().execute(
-            "SELECT doc_id, content_hash, state, started_at FROM intents ORDER BY started_at, doc_id")]
+        return [
+            Intent(*r)
+            for r in self._conn().execute(
+                "SELECT doc_id, content_hash, state, started_at FROM intents ORDER BY started_at, doc_id"
+            )
+        ]
 
     def ready_hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """``{doc_id: content_hash}`` for those of ``ids`` that are ready (row present, no intent): one query."""
-        rows = self._rows_in("SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
-                             "WHERE a.id IN ({ids}) AND i.doc_id IS NULL", ids)
+        rows = self._rows_in(
+            "SELECT a.id, a.content_hash FROM articles a LEFT JOIN intents i ON i.doc_id = a.id "
+            "WHERE a.id IN ({ids}) AND i.doc_id IS NULL",
+            ids,
+        )
         return {r[0]: r[1] for r in rows}
 
     def has_lang(self, lang: str, *, other: bool = False) -> bool:
         """Whether any article is in ``lang`` (or, with ``other``, in a language other than ``lang``)."""
-        sql = ("SELECT 1 FROM articles WHERE lang < ? OR lang > ? LIMIT 1" if other
-               else "SELECT 1 FROM articles WHERE lang = ? LIMIT 1")
+        sql = (
+            "SELECT 1 FROM articles WHERE lang < ? OR lang > ? LIMIT 1"
+            if other
+            else "SELECT 1 FROM articles WHERE lang = ? LIMIT 1"
+        )
         return self._conn().execute(sql, (lang, lang) if other else (lang,)).fetchone() is not None
 
     def filter_fields(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None, str | None]]:
@@ -269,7 +280,9 @@ class ArticleTable:
             return []
         rows = self._conn().execute(
             f"SELECT doc_id, COUNT(*) AS n FROM minhash_bands WHERE key IN ({','.join('?' * len(keys))}) "
-            "GROUP BY doc_id", list(keys))
+            "GROUP BY doc_id",
+            list(keys),
+        )
         return [(r[0], int(r[1])) for r in rows]
 
     def band_doc_ids(self) -> set[str]:
@@ -296,8 +309,7 @@ def salvage(src: Path, dst: Path, *, max_skips: int = 24) -> tuple[int, str | No
             last, skips, jump = -1, 0, 1
             while skips <= max_skips:
                 try:
-                    rows = s.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE rowid > ? ORDER BY rowid",
-                                     (last,))
+                    rows = s.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE rowid > ? ORDER BY rowid", (last,))
                     for r in rows:
                         d = dict(r)
                         last = d.pop("_rowid")
@@ -306,8 +318,10 @@ def salvage(src: Path, dst: Path, *, max_skips: int = 24) -> tuple[int, str | No
                             copied += 1
                         else:
                             with out._conn() as c:
-                                c.execute("INSERT OR REPLACE INTO intents VALUES (?,?,?,?)",
-                                          (d["doc_id"], d["content_hash"], d["state"], d["started_at"]))
+                                c.execute(
+                                    "INSERT OR REPLACE INTO intents VALUES (?,?,?,?)",
+                                    (d["doc_id"], d["content_hash"], d["state"], d["started_at"]),
+                                )
                         skips, jump = 0, 1
                     break
                 except (sqlite3.DatabaseError, TypeError) as e:  # a damaged page, or a row missing a field

@@ -21,13 +21,14 @@ search itself at 45k vectors), so :meth:`ChunkIndex.nearest` returns ids and sco
 as a function over ids (the retriever answers it from the article table); records are then read with
 :meth:`ChunkIndex.get` for the few ids that are kept.
 """
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -39,10 +40,16 @@ MAX_WRITE_BATCH = 5000
 FALLBACK_WRITE_BATCH = 1000
 """Write size used when the client cannot say its limit."""
 """Unfiltered neighbours read per wanted hit before falling back to Chroma's filtered search."""
-_COMPARE = {"$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
-            "$gt": lambda a, b: a is not None and a > b, "$gte": lambda a, b: a is not None and a >= b,
-            "$lt": lambda a, b: a is not None and a < b, "$lte": lambda a, b: a is not None and a <= b,
-            "$in": lambda a, b: a in b, "$nin": lambda a, b: a not in b}
+_COMPARE = {
+    "$eq": lambda a, b: a == b,
+    "$ne": lambda a, b: a != b,
+    "$gt": lambda a, b: a is not None and a > b,
+    "$gte": lambda a, b: a is not None and a >= b,
+    "$lt": lambda a, b: a is not None and a < b,
+    "$lte": lambda a, b: a is not None and a <= b,
+    "$in": lambda a, b: a in b,
+    "$nin": lambda a, b: a not in b,
+}
 
 
 def where_keys(where: dict | None) -> set[str]:
@@ -135,8 +142,17 @@ def _drop_stale_system(path: str, generation: str) -> None:
 class ChunkIndex:
     """Chunk vectors in Chroma via llama-index's ``ChromaVectorStore`` (cosine space, no embedding function)."""
 
-    def __init__(self, home: Path, *, collection: str, host: str | None = None, port: int = 8000,
-                 ssl: bool = False, token: str | None = None, generation: str | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        collection: str,
+        host: str | None = None,
+        port: int = 8000,
+        ssl: bool = False,
+        token: str | None = None,
+        generation: str | None = None,
+    ):
         self._home = home
         self._name = collection
         self._remote = dict(host=host, port=port, ssl=ssl, token=token)
@@ -191,10 +207,22 @@ class ChunkIndex:
 
         nodes = []
         for ch, vec in zip(chunks, vectors):
-            meta = dict(ch.metadata, doc_id=ch.doc_id, chunk_index=ch.index, start=ch.start, end=ch.end,
-                        sentences=json.dumps(ch.sentences))
-            node = TextNode(id_=ch.chunk_id, text=ch.text, metadata=meta, embedding=vec.tolist(),
-                            excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
+            meta = dict(
+                ch.metadata,
+                doc_id=ch.doc_id,
+                chunk_index=ch.index,
+                start=ch.start,
+                end=ch.end,
+                sentences=json.dumps(ch.sentences),
+            )
+            node = TextNode(
+                id_=ch.chunk_id,
+                text=ch.text,
+                metadata=meta,
+                embedding=vec.tolist(),
+                excluded_embed_metadata_keys=list(meta),
+                excluded_llm_metadata_keys=list(meta),
+            )
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=ch.doc_id)
             nodes.append(node)
         step = self.max_batch
@@ -233,16 +261,26 @@ class ChunkIndex:
 
     @staticmethod
     def _record(node_id: str, text: str, md: dict) -> ChunkRecord:
-        return ChunkRecord(chunk_id=node_id, doc_id=md["doc_id"], index=int(md["chunk_index"]), start=int(md["start"]),
-                           end=int(md["end"]), text=text, sentences=[tuple(s) for s in json.loads(md["sentences"])],
-                           metadata=md)
+        return ChunkRecord(
+            chunk_id=node_id,
+            doc_id=md["doc_id"],
+            index=int(md["chunk_index"]),
+            start=int(md["start"]),
+            end=int(md["end"]),
+            text=text,
+            sentences=[tuple(s) for s in json.loads(md["sentences"])],
+            metadata=md,
+        )
 
     def get(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
         if not ids:
             return {}
         r = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
-        return {i: self._record(i, t, m) for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])
-                if m is not None and t is not None}
+        return {
+            i: self._record(i, t, m)
+            for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])
+            if m is not None and t is not None
+        }
 
     def vectors_where(self, where: dict) -> tuple[list[ChunkRecord], np.ndarray]:
         r = self.collection.get(where=where, include=["documents", "metadatas", "embeddings"])
@@ -267,8 +305,14 @@ class ChunkIndex:
 
         return allowed
 
-    def nearest(self, vector: np.ndarray, k: int, where: dict | None = None, *,
-                allowed: Callable[[list[str]], set[str]] | None = None) -> list[tuple[str, float]]:
+    def nearest(
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: dict | None = None,
+        *,
+        allowed: Callable[[list[str]], set[str]] | None = None,
+    ) -> list[tuple[str, float]]:
         """``(id, cosine)`` of the ``k`` nearest entries matching ``where``, without reading their metadata.
         ``allowed(ids)`` must return those of ``ids`` that match ``where``; with it, a filtered search reads
         ``k * OVERFETCH`` unfiltered neighbours first (see the module docstring)."""
@@ -287,8 +331,9 @@ class ChunkIndex:
 
     def _nearest(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
         try:
-            r = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
-                                      where=where, include=["distances"])
+            r = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where, include=["distances"]
+            )
         except Exception as e:  # an empty collection
             if self.collection.count() == 0:
                 return []
@@ -301,9 +346,18 @@ def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:
     out = []
     for ch in chunks:
         for j, (s, e) in enumerate(ch.sentences):
-            out.append(ChunkRecord(chunk_id=make_sentence_id(ch.chunk_id, j), doc_id=ch.doc_id, index=j, start=s,
-                                   end=e, text=ch.text[s - ch.start : e - ch.start], sentences=[(s, e)],
-                                   metadata=dict(ch.metadata, chunk_id=ch.chunk_id)))
+            out.append(
+                ChunkRecord(
+                    chunk_id=make_sentence_id(ch.chunk_id, j),
+                    doc_id=ch.doc_id,
+                    index=j,
+                    start=s,
+                    end=e,
+                    text=ch.text[s - ch.start : e - ch.start],
+                    sentences=[(s, e)],
+                    metadata=dict(ch.metadata, chunk_id=ch.chunk_id),
+                )
+            )
     return out
 
 

@@ -42,15 +42,16 @@ part re-embeds every article; an HNSW segment file shorter than its header says 
 chromadb reads it, see :mod:`assistant.store.library`) has the whole ``chroma/`` moved aside, the other
 collection included.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from assistant.store.articles import salvage
 from assistant.store.chunks import ChunkIndex, doc_id_of
@@ -92,8 +93,19 @@ class Report:
     """Articles with index entries but no row and no intent: ``{doc_id: title or ""}`` (their text is gone)."""
     repaired: dict | None = None
 
-    _DRIFT = ("unreadable", "pending", "orphan_chunks", "missing_chunks", "orphan_sentences", "missing_sentences",
-              "orphan_lexical", "missing_lexical", "doubled_lexical", "missing_latent", "orphan_bands")
+    _DRIFT = (
+        "unreadable",
+        "pending",
+        "orphan_chunks",
+        "missing_chunks",
+        "orphan_sentences",
+        "missing_sentences",
+        "orphan_lexical",
+        "missing_lexical",
+        "doubled_lexical",
+        "missing_latent",
+        "orphan_bands",
+    )
     _LISTS = _DRIFT[2:] + ("reindex",)
 
     @property
@@ -101,9 +113,15 @@ class Report:
         return not any(getattr(self, k) for k in self._DRIFT)
 
     def to_dict(self) -> dict:
-        out = {"consistent": self.consistent, "articles": self.articles, "chunks": self.chunks,
-               "sentences": self.sentences, "lexical_rows": self.lexical_rows, "unreadable": self.unreadable,
-               "pending": self.pending}
+        out = {
+            "consistent": self.consistent,
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "sentences": self.sentences,
+            "lexical_rows": self.lexical_rows,
+            "unreadable": self.unreadable,
+            "pending": self.pending,
+        }
         for k in self._LISTS:
             v = getattr(self, k)
             out[k] = {"count": len(v), "sample": sorted(v)[:_SAMPLE]}
@@ -116,27 +134,38 @@ class Report:
         """The report for people: one summary line, one per kind of drift, one per rebuilt part, one for the
         repair, one naming what it could not keep."""
         d = self.to_dict()
-        out = [f"{self.articles} articles, {self.chunks} chunks, {self.sentences} sentence vectors, "
-               f"{self.lexical_rows} lexical rows: {'consistent' if self.consistent else 'DRIFT'}"]
+        out = [
+            f"{self.articles} articles, {self.chunks} chunks, {self.sentences} sentence vectors, "
+            f"{self.lexical_rows} lexical rows: {'consistent' if self.consistent else 'DRIFT'}"
+        ]
         out += [f"  {part}: unreadable ({why})" for part, why in self.unreadable.items()]
         if self.pending:
             out.append(f"  interrupted writes: {', '.join(p['doc_id'] for p in self.pending[:_SAMPLE])}")
-        out += [f"  {k.replace('_', ' ')}: {d[k]['count']} (e.g. {', '.join(d[k]['sample'][:3])})"
-                for k in self._LISTS if d[k]["count"]]
+        out += [
+            f"  {k.replace('_', ' ')}: {d[k]['count']} (e.g. {', '.join(d[k]['sample'][:3])})"
+            for k in self._LISTS
+            if d[k]["count"]
+        ]
         if self.lost:
-            out.append(f"  articles whose text is gone (index entries without a row): {len(self.lost)} "
-                       f"(e.g. {', '.join(_named(self.lost)[:3])})")
+            out.append(
+                f"  articles whose text is gone (index entries without a row): {len(self.lost)} "
+                f"(e.g. {', '.join(_named(self.lost)[:3])})"
+            )
         r = self.repaired
         if r:
             out += [f"rebuilt: {note}" for note in r.get("rebuilt", [])]
             if "reindexed" in r:
-                out.append(f"repaired: {len(r['recovered'])} interrupted writes, {r['deleted_chunks']} chunks, "
-                           f"{r['deleted_sentences']} sentence vectors and {r['deleted_lexical_rows']} lexical "
-                           f"rows deleted, {len(r['reindexed'])} articles re-indexed; now "
-                           f"{'consistent' if r['consistent_after'] else 'STILL INCONSISTENT'}")
+                out.append(
+                    f"repaired: {len(r['recovered'])} interrupted writes, {r['deleted_chunks']} chunks, "
+                    f"{r['deleted_sentences']} sentence vectors and {r['deleted_lexical_rows']} lexical "
+                    f"rows deleted, {len(r['reindexed'])} articles re-indexed; now "
+                    f"{'consistent' if r['consistent_after'] else 'STILL INCONSISTENT'}"
+                )
             if r.get("not_kept"):
-                out.append(f"not kept: {len(r['not_kept'])} articles whose text did not survive (ingest them "
-                           f"again): {', '.join(r['not_kept'][:_SAMPLE])}")
+                out.append(
+                    f"not kept: {len(r['not_kept'])} articles whose text did not survive (ingest them "
+                    f"again): {', '.join(r['not_kept'][:_SAMPLE])}"
+                )
             if r.get("advice"):
                 out.append(f"could not repair: {r['advice']}")
         return out
@@ -232,8 +261,12 @@ def _check(library: Library) -> Report:
         r.unreadable[SENTENCES] = why
     elif sent_meta and chunk_meta is not None:
         r.sentences = len(sent_meta)
-        want = {make_sentence_id(c, j): c for c in expected if c in chunk_meta
-                for j in range(len(json.loads(chunk_meta[c].get("sentences", "[]"))))}
+        want = {
+            make_sentence_id(c, j): c
+            for c in expected
+            if c in chunk_meta
+            for j in range(len(json.loads(chunk_meta[c].get("sentences", "[]"))))
+        }
         r.orphan_sentences = [s for s in sent_meta if s not in want]
         r.missing_sentences = [s for s in want if s not in sent_meta]
         for s in r.orphan_sentences:
@@ -268,8 +301,9 @@ def reindex(library: Library, embedder, rec: ArticleRecord, *, chunk_chars: int)
     reindex_many(library, embedder, [rec], chunk_chars=chunk_chars)
 
 
-def reindex_many(library: Library, embedder, recs: list[ArticleRecord], *, chunk_chars: int,
-                 batch_chunks: int = REINDEX_BATCH_CHUNKS) -> None:
+def reindex_many(
+    library: Library, embedder, recs: list[ArticleRecord], *, chunk_chars: int, batch_chunks: int = REINDEX_BATCH_CHUNKS
+) -> None:
     """:func:`reindex` for many articles: embedded and written in batches of about ``batch_chunks`` chunks, one
     :meth:`Library.replace_many` per batch."""
     batch: list[tuple[ArticleRecord, list]] = []
@@ -292,15 +326,23 @@ def _write_batch(library: Library, embedder, batch: list[tuple[ArticleRecord, li
         n, m = len(chunks), sum(len(c.sentences) for c in chunks)
         fp = fingerprint(rec.text)
         rec.n_chunks = n
-        writes.append(Write(rec, chunks, out.vectors[i : i + n],
-                            out.sentence_vectors[j : j + m] if out.sentence_vectors is not None else None,
-                            fp.keys if fp else None, out.latent[i : i + n] if out.latent is not None else None))
+        writes.append(
+            Write(
+                rec,
+                chunks,
+                out.vectors[i : i + n],
+                out.sentence_vectors[j : j + m] if out.sentence_vectors is not None else None,
+                fp.keys if fp else None,
+                out.latent[i : i + n] if out.latent is not None else None,
+            )
+        )
         i, j = i + n, j + m
     library.replace_many(writes)
 
 
-def recover(library: Library, embedder=None, *, chunk_chars: int = 1000,
-            embedder_factory: Callable[[], object] | None = None) -> list[str]:
+def recover(
+    library: Library, embedder=None, *, chunk_chars: int = 1000, embedder_factory: Callable[[], object] | None = None
+) -> list[str]:
     """Finish or undo what killed writers left (their intents); returns the doc ids handled."""
     done = []
     with library.writing():
@@ -349,9 +391,11 @@ def _salvage_articles(library: Library) -> tuple[str | None, str | None]:
     kept, error = salvage(path, fresh)
     if kept == 0 and error:
         fresh.unlink(missing_ok=True)
-        return None, (f"{path} cannot be read ({error}) and no article could be salvaged from it: restore "
-                      "articles.db from a backup (the indexes were left as they are), then run `assistant docs "
-                      "check --repair` again")
+        return None, (
+            f"{path} cannot be read ({error}) and no article could be salvaged from it: restore "
+            "articles.db from a backup (the indexes were left as they are), then run `assistant docs "
+            "check --repair` again"
+        )
     aside = _move_aside(path, "articles", ".db")
     os.replace(fresh, path)
     return f"articles.db: {kept} articles salvaged from the damaged file ({error}), kept as {aside.name}", None
@@ -364,10 +408,11 @@ def _rebuild(library: Library, unreadable: dict[str, str], *, force_vectors: boo
         library.lexical.close()
         path = library.home / "lexical.db"
         if path.exists():
-            notes.append(f"lexical.db ({unreadable[LEXICAL]}) moved aside to {_move_aside(path, 'lexical', '.db').name}"
-                         " and made again")
-    bad = [(idx, what) for idx, what in ((library.index, CHUNKS), (library.sentences, SENTENCES))
-           if what in unreadable]
+            notes.append(
+                f"lexical.db ({unreadable[LEXICAL]}) moved aside to {_move_aside(path, 'lexical', '.db').name}"
+                " and made again"
+            )
+    bad = [(idx, what) for idx, what in ((library.index, CHUNKS), (library.sentences, SENTENCES)) if what in unreadable]
     if bad:
         opened = not any(isinstance(idx, Unreadable) for idx, _ in bad)
         dropped = False
@@ -385,8 +430,9 @@ def _rebuild(library: Library, unreadable: dict[str, str], *, force_vectors: boo
     return notes
 
 
-def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
-           embedder_factory: Callable[[], object] | None = None) -> Report:
+def repair(
+    library: Library, embedder=None, *, chunk_chars: int = 1000, embedder_factory: Callable[[], object] | None = None
+) -> Report:
     """Check, then rebuild what cannot be read, recover intents, delete orphans and re-index broken articles; the
     report is the check's, with what was done in ``repaired`` (``consistent_after`` from a fresh check)."""
     with library.writing(damaged_ok=True):
@@ -418,16 +464,23 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
                 rebuilt += _rebuild(library, mid.unreadable, force_vectors=True)  # dropping was not enough
                 mid = again()
         if mid.unreadable:
-            before.repaired = {"rebuilt": rebuilt, "consistent_after": False,
-                               "advice": "; ".join(f"the {k} is still unreadable ({v})"
-                                                   for k, v in mid.unreadable.items())}
+            before.repaired = {
+                "rebuilt": rebuilt,
+                "consistent_after": False,
+                "advice": "; ".join(f"the {k} is still unreadable ({v})" for k, v in mid.unreadable.items()),
+            }
             return before
         if embedder is None and embedder_factory is not None and (mid.reindex or mid.pending or everything):
             embedder = embedder_factory()
         rows_before = set(library.articles.summary())
         recovered = recover(library, embedder, chunk_chars=chunk_chars)
-        lost.update({p["doc_id"]: "" for p in mid.pending  # new articles whose write never committed
-                     if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost})
+        lost.update(
+            {
+                p["doc_id"]: ""
+                for p in mid.pending  # new articles whose write never committed
+                if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost
+            }
+        )
         mid = again()
         if everything:
             mid.reindex = sorted(library.articles.summary().keys() - {i.doc_id for i in library.articles.intents()})
@@ -444,10 +497,16 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
             reindex_many(library, embedder, recs, chunk_chars=chunk_chars)
             reindexed = [rec.id for rec in recs]
         after = _check(library)
-        before.repaired = {"rebuilt": rebuilt, "recovered": recovered, "deleted_chunks": len(mid.orphan_chunks),
-                           "deleted_sentences": len(mid.orphan_sentences),
-                           "deleted_lexical_rows": len(mid.orphan_lexical) + len(mid.doubled_lexical),
-                           "reindexed": reindexed, "not_kept": _named(lost), "consistent_after": after.consistent}
+        before.repaired = {
+            "rebuilt": rebuilt,
+            "recovered": recovered,
+            "deleted_chunks": len(mid.orphan_chunks),
+            "deleted_sentences": len(mid.orphan_sentences),
+            "deleted_lexical_rows": len(mid.orphan_lexical) + len(mid.doubled_lexical),
+            "reindexed": reindexed,
+            "not_kept": _named(lost),
+            "consistent_after": after.consistent,
+        }
         if not after.consistent:
             before.repaired["advice"] = "; ".join(line.strip() for line in after.lines()[1:4])
         return before

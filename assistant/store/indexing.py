@@ -6,14 +6,15 @@ with deterministic ids (:func:`assistant.store.keys.make_chunk_id`) and the meta
 the embedder has them) packed latent terms. Both are pure apart from the embedder call, so a re-run makes the
 same ids and the same rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.store.chunks import ChunkRecord
 from assistant.store.articles import ArticleRecord
+from assistant.store.chunks import ChunkRecord
 from assistant.store.keys import date_key, make_chunk_id
 from assistant.store.latent import DOC_TERMS, pack
 from assistant.text.chunking import DEFAULT_MAX_CHARS, chunk_text
@@ -22,13 +23,32 @@ from assistant.text.chunking import DEFAULT_MAX_CHARS, chunk_text
 def article_chunks(rec: ArticleRecord, chunk_chars: int = DEFAULT_MAX_CHARS) -> list[ChunkRecord]:
     """The chunks of a stored article, ids from :func:`assistant.store.keys.make_chunk_id`, metadata from the
     record."""
-    meta = {k: v for k, v in {
-        "lang": rec.lang, "source": rec.source, "title": (rec.title or "")[:300] or None, "url": rec.url,
-        "published": rec.published, "date": date_key(rec.published), "content_hash": rec.content_hash,
-    }.items() if v is not None}
-    return [ChunkRecord(chunk_id=make_chunk_id(rec.id, rec.content_hash, c.index), doc_id=rec.id, index=c.index,
-                        start=c.start, end=c.end, text=c.text, sentences=list(c.sentences), metadata=meta)
-            for c in chunk_text(rec.text, chunk_chars)]
+    meta = {
+        k: v
+        for k, v in {
+            "lang": rec.lang,
+            "source": rec.source,
+            "title": (rec.title or "")[:300] or None,
+            "url": rec.url,
+            "published": rec.published,
+            "date": date_key(rec.published),
+            "content_hash": rec.content_hash,
+        }.items()
+        if v is not None
+    }
+    return [
+        ChunkRecord(
+            chunk_id=make_chunk_id(rec.id, rec.content_hash, c.index),
+            doc_id=rec.id,
+            index=c.index,
+            start=c.start,
+            end=c.end,
+            text=c.text,
+            sentences=list(c.sentences),
+            metadata=meta,
+        )
+        for c in chunk_text(rec.text, chunk_chars)
+    ]
 
 
 @dataclass

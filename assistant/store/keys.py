@@ -7,6 +7,7 @@ Chunk ids are ``{doc_id}:{hash[:8]}:{i}`` (:func:`make_chunk_id`) and sentence i
 (:func:`doc_id_of`, :func:`chunk_id_of`, :func:`hash_prefix_of`) even when the document id holds colons (a URL),
 since the parts after it never do. Only this module writes or parses that format.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -16,9 +16,10 @@ Limits: an extra model pass per sentence at ingest and per question; only candid
 channel reorders but never finds a chunk the other channels missed; like dense vectors, latent terms belong to
 the embedder that made them (one ``ASSISTANT_HOME`` per embedder).
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -23,12 +23,13 @@ are short, and BM25 sees only term overlap — no synonyms, transliteration or c
 filters are checked per matching row; with ``MAX_TERM_DF`` the rows a query touches stay bounded as the
 archive grows.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from assistant.store.articles import open_sqlite, sqlite_problem
 from assistant.store.keys import date_key
@@ -109,8 +110,16 @@ class LexicalIndex:
         out = []
         for cid, did, text, meta in rows:
             meta = meta or {}
-            out.append((" ".join(self.analyzer(text, meta.get("lang"))), str(cid), str(did), meta.get("lang"),
-                        meta.get("source"), _date(meta)))
+            out.append(
+                (
+                    " ".join(self.analyzer(text, meta.get("lang"))),
+                    str(cid),
+                    str(did),
+                    meta.get("lang"),
+                    meta.get("source"),
+                    _date(meta),
+                )
+            )
         return out
 
     _INSERT = "INSERT INTO chunks (terms, chunk_id, doc_id, lang, source, date) VALUES (?,?,?,?,?,?)"
@@ -125,8 +134,10 @@ class LexicalIndex:
     @staticmethod
     def _put_latent(c: sqlite3.Connection, rows: Sequence[Row], latent: dict[str, bytes] | None) -> None:
         doc_of = {str(cid): str(did) for cid, did, *_ in rows}
-        c.executemany("INSERT OR REPLACE INTO latent VALUES (?,?,?)",
-                      [(cid, doc_of[cid], blob) for cid, blob in (latent or {}).items() if cid in doc_of])
+        c.executemany(
+            "INSERT OR REPLACE INTO latent VALUES (?,?,?)",
+            [(cid, doc_of[cid], blob) for cid, blob in (latent or {}).items() if cid in doc_of],
+        )
 
     def replace_doc(self, doc_id: str, rows: Sequence[Row]) -> None:
         """Make ``rows`` exactly the chunks of ``doc_id`` (delete + add, one transaction)."""
@@ -194,12 +205,26 @@ class LexicalIndex:
     def selective_terms(self, terms: Sequence[str], max_df: int) -> list[str]:
         """The terms found in at most ``max_df`` rows; each check reads at most ``max_df + 1`` postings."""
         c = self._conn()
-        return [t for t in terms if c.execute("SELECT count(*) FROM (SELECT 1 FROM chunks WHERE chunks MATCH ? "
-                                              "LIMIT ?)", (_or_terms([t]), max_df + 1)).fetchone()[0] <= max_df]
+        return [
+            t
+            for t in terms
+            if c.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE chunks MATCH ? LIMIT ?)", (_or_terms([t]), max_df + 1)
+            ).fetchone()[0]
+            <= max_df
+        ]
 
-    def search(self, query: str, k: int, *, lang: str | None = None, source: str | None = None,
-               date_from: int | str | None = None, date_to: int | str | None = None,
-               max_df: int | None = MAX_TERM_DF) -> list[tuple[str, str, float]]:
+    def search(
+        self,
+        query: str,
+        k: int,
+        *,
+        lang: str | None = None,
+        source: str | None = None,
+        date_from: int | str | None = None,
+        date_to: int | str | None = None,
+        max_df: int | None = MAX_TERM_DF,
+    ) -> list[tuple[str, str, float]]:
         """Top ``k`` ``(chunk_id, doc_id, score)`` by BM25 (positive, higher is better) among filtered rows.
         Terms found in more than ``max_df`` rows are left out of the query (see ``MAX_TERM_DF``)."""
         terms = list(dict.fromkeys(self.analyzer(query)))
@@ -211,8 +236,12 @@ class LexicalIndex:
             return []
         sql = "SELECT chunk_id, doc_id, bm25(chunks) AS s FROM chunks WHERE chunks MATCH ?"
         args: list = [expr]
-        for clause, value in (("lang = ?", lang), ("source = ?", source), ("date >= ?", date_from),
-                              ("date <= ?", date_to)):
+        for clause, value in (
+            ("lang = ?", lang),
+            ("source = ?", source),
+            ("date >= ?", date_from),
+            ("date <= ?", date_to),
+        ):
             if value is not None:
                 sql += f" AND {clause}"
                 args.append(value)

@@ -35,6 +35,7 @@ Limits: ``flock`` is POSIX only; a reader that finds a writer active sees the st
 finishes; a process reading a read-only store does not see later writes by others (restart it), and its copy of
 ``chroma/`` costs that folder's size in the temporary folder.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -47,18 +48,26 @@ import struct
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
+from assistant.errors import AssistantError, ConfigError, NotFound
 from assistant.store.articles import ArticleRecord, ArticleTable, Intent, now_iso  # noqa: F401  (re-exported)
 from assistant.store.chunks import ChunkHit, ChunkIndex, ChunkRecord, chunk_hash, sentence_records  # noqa: F401
-from assistant.errors import AssistantError, ConfigError, NotFound
 from assistant.store.lexical import LexicalIndex
-from assistant.store.writelock import DEFAULT_TIMEOUT_S, StoreBusy, WriteLock, bump_generation, describe, read_generation
+from assistant.store.writelock import (
+    DEFAULT_TIMEOUT_S,
+    StoreBusy,
+    WriteLock,
+    bump_generation,
+    describe,
+    read_generation,
+)
 
 T = TypeVar("T")
 log = logging.getLogger("assistant.store")
@@ -72,8 +81,15 @@ class StoreDamaged(AssistantError):
     """A part of the store cannot be read (a copy taken while a write ran, a truncated file)."""
 
 
-_SQLITE_FILES = ("articles.db", "articles.db-wal", "articles.db-shm", "lexical.db", "lexical.db-wal",
-                 "lexical.db-shm", "write.lock")
+_SQLITE_FILES = (
+    "articles.db",
+    "articles.db-wal",
+    "articles.db-shm",
+    "lexical.db",
+    "lexical.db-wal",
+    "lexical.db-shm",
+    "write.lock",
+)
 
 
 def _first_unwritable(paths) -> Path | None:
@@ -123,10 +139,15 @@ class Unreadable:
         self.what, self.path, self.error, self.reason = what, path, error, short_reason(error)
 
     def failure(self) -> StoreDamaged:
-        way_out = ("to salvage the articles it can still read, or restore it from a backup"
-                   if self.what == "article table" else "to rebuild it from the stored articles")
-        e = StoreDamaged(f"the {self.what} in {self.path} cannot be read ({self.reason}); run "
-                         f"`assistant docs check --repair` {way_out}")
+        way_out = (
+            "to salvage the articles it can still read, or restore it from a backup"
+            if self.what == "article table"
+            else "to rebuild it from the stored articles"
+        )
+        e = StoreDamaged(
+            f"the {self.what} in {self.path} cannot be read ({self.reason}); run "
+            f"`assistant docs check --repair` {way_out}"
+        )
         e.reason = self.reason
         return e
 
@@ -171,8 +192,12 @@ def _hnsw_problems(chroma: Path) -> dict[str, str]:
         return {}
     try:
         with closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)) as c:
-            names = dict(c.execute("SELECT s.id, c.name FROM segments s JOIN collections c ON c.id = s.collection "
-                                   "WHERE s.scope = 'VECTOR'"))
+            names = dict(
+                c.execute(
+                    "SELECT s.id, c.name FROM segments s JOIN collections c ON c.id = s.collection "
+                    "WHERE s.scope = 'VECTOR'"
+                )
+            )
     except sqlite3.Error:
         return {}  # chromadb says what is wrong with it when it opens it
     out = {}
@@ -208,9 +233,14 @@ def _private_copy(chroma: Path) -> Path:
         for f in files:
             os.chmod(os.path.join(d, f), 0o600)
             size += os.path.getsize(os.path.join(d, f))
-    log.warning("the vectors of the store in %s are read-only; this process reads a copy of them in %s (%.1f MB)",
-                chroma, tmp, size / 1e6)
+    log.warning(
+        "the vectors of the store in %s are read-only; this process reads a copy of them in %s (%.1f MB)",
+        chroma,
+        tmp,
+        size / 1e6,
+    )
     return tmp
+
 
 @dataclass
 class Write:
@@ -228,9 +258,18 @@ class Write:
 class Library:
     """Articles plus their indexes (chunk vectors, sentence vectors, lexical); the only writer of all of them."""
 
-    def __init__(self, home: Path, *, collection: str = "articles", chroma_host: str | None = None,
-                 chroma_port: int = 8000, chroma_ssl: bool = False, chroma_token: str | None = None,
-                 lock_timeout_s: float = DEFAULT_TIMEOUT_S, on_wait: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        collection: str = "articles",
+        chroma_host: str | None = None,
+        chroma_port: int = 8000,
+        chroma_ssl: bool = False,
+        chroma_token: str | None = None,
+        lock_timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_wait: Callable[[str], None] | None = None,
+    ):
         try:
             home.mkdir(parents=True, exist_ok=True)
             if not os.access(home, os.R_OK | os.X_OK):
@@ -239,8 +278,9 @@ class Library:
             self.read_only = read_only_part(home)  # a part this process may not write: then it only reads
             self.articles, self.lexical = self._open_sqlite()
         except (OSError, sqlite3.Error) as e:  # one line naming the folder, not a traceback from deep inside
-            raise ConfigError(f"cannot use the store folder {home} (ASSISTANT_HOME): "
-                              f"{getattr(e, 'strerror', None) or e}") from e
+            raise ConfigError(
+                f"cannot use the store folder {home} (ASSISTANT_HOME): {getattr(e, 'strerror', None) or e}"
+            ) from e
         self.lock = WriteLock(home, timeout_s=lock_timeout_s, on_wait=on_wait)
         self._generation = read_generation(home)
         self._dirty = threading.local()
@@ -258,6 +298,7 @@ class Library:
                             self._vector_home = _private_copy(home / "chroma")
                             self.reopen_vectors(self._generation)
                     return getattr(self, attr)
+
                 return load
 
             self.index, self.sentences = _OnFirstUse(first_use("index")), _OnFirstUse(first_use("sentences"))
@@ -268,8 +309,10 @@ class Library:
         """The article table and the lexical index; a file SQLite finds damaged (not one it may not open, which
         raises) becomes an :class:`Unreadable` placeholder."""
         parts = []
-        for what, cls, name in (("article table", ArticleTable, "articles.db"),
-                                ("lexical index", LexicalIndex, "lexical.db")):
+        for what, cls, name in (
+            ("article table", ArticleTable, "articles.db"),
+            ("lexical index", LexicalIndex, "lexical.db"),
+        ):
             try:
                 parts.append(cls(self.home / name, read_only=self.read_only is not None))
             except sqlite3.OperationalError:
@@ -281,17 +324,23 @@ class Library:
     def reopen_vectors(self, generation: str | None = None) -> None:
         """Open both Chroma collections; a fresh ``generation`` token makes this process load them from disk
         again. One that cannot be opened is an :class:`Unreadable` placeholder."""
-        where = (f"Chroma server {self._remote['host']}:{self._remote['port']}" if self._remote["host"]
-                 else self.home / "chroma")
+        where = (
+            f"Chroma server {self._remote['host']}:{self._remote['port']}"
+            if self._remote["host"]
+            else self.home / "chroma"
+        )
         truncated = _hnsw_problems(self._vector_home / "chroma") if self.embedded else {}
-        for attr, what, name in (("index", "chunk vectors", self._collection),
-                                 ("sentences", "sentence vectors", f"{self._collection}-sentences")):
+        for attr, what, name in (
+            ("index", "chunk vectors", self._collection),
+            ("sentences", "sentence vectors", f"{self._collection}-sentences"),
+        ):
             if name in truncated:
                 setattr(self, attr, Unreadable(what, where, StoreDamaged(truncated[name])))
                 continue
             try:
-                setattr(self, attr, ChunkIndex(self._vector_home, collection=name, generation=generation,
-                                               **self._remote))
+                setattr(
+                    self, attr, ChunkIndex(self._vector_home, collection=name, generation=generation, **self._remote)
+                )
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as e:  # noqa: BLE001 - chromadb's own errors, and a Rust panic (a BaseException)
@@ -318,11 +367,18 @@ class Library:
         return [p for p in (self.articles, self.index, self.sentences, self.lexical) if isinstance(p, Unreadable)]
 
     @classmethod
-    def from_settings(cls, settings, *, on_wait: Callable[[str], None] | None = None) -> "Library":
+    def from_settings(cls, settings, *, on_wait: Callable[[str], None] | None = None) -> Library:
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
-        return cls(settings.home, collection=settings.collection, chroma_host=settings.chroma_host,
-                   chroma_port=settings.chroma_port, chroma_ssl=settings.chroma_ssl, chroma_token=token,
-                   lock_timeout_s=settings.lock_timeout_s, on_wait=on_wait)
+        return cls(
+            settings.home,
+            collection=settings.collection,
+            chroma_host=settings.chroma_host,
+            chroma_port=settings.chroma_port,
+            chroma_ssl=settings.chroma_ssl,
+            chroma_token=token,
+            lock_timeout_s=settings.lock_timeout_s,
+            on_wait=on_wait,
+        )
 
     @contextmanager
     def writing(self, on_wait: Callable[[str], None] | None = None, *, damaged_ok: bool = False) -> Iterator[None]:
@@ -333,9 +389,11 @@ class Library:
         if not self.lock.held_here():
             part = self.read_only or read_only_part(self.home)
             if part is not None:
-                raise StoreReadOnly(f"the store {self.home} cannot be written: {part} is read-only. Copy the store "
-                                    f"to a writable folder (and point ASSISTANT_HOME at it), or make {part} "
-                                    "writable")
+                raise StoreReadOnly(
+                    f"the store {self.home} cannot be written: {part} is read-only. Copy the store "
+                    f"to a writable folder (and point ASSISTANT_HOME at it), or make {part} "
+                    "writable"
+                )
         with self.lock.hold(on_wait) as outermost:
             if not outermost:
                 yield
@@ -399,18 +457,29 @@ class Library:
         except ChromaError as e:
             owner = self.lock.owner()
             if owner is None:  # no writer now: a write that just ended, or a damaged store
-                raise StoreBusy(f"the store {self.home} could not be read ({short_reason(e)}); ask again, and if "
-                                "it fails again run `assistant docs check` (the store may be damaged)") from e
-            raise StoreBusy(f"the store {self.home} could not be read while {describe(owner)} "
-                            f"writes it ({e}); ask again when that write finishes") from e
+                raise StoreBusy(
+                    f"the store {self.home} could not be read ({short_reason(e)}); ask again, and if "
+                    "it fails again run `assistant docs check` (the store may be damaged)"
+                ) from e
+            raise StoreBusy(
+                f"the store {self.home} could not be read while {describe(owner)} "
+                f"writes it ({e}); ask again when that write finishes"
+            ) from e
 
-    def replace(self, rec: ArticleRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray,
-                sentence_vectors: np.ndarray | None = None, *, bands: Sequence[int] | None = None,
-                latent: Sequence[bytes] | None = None) -> None:
+    def replace(
+        self,
+        rec: ArticleRecord,
+        chunks: Sequence[ChunkRecord],
+        vectors: np.ndarray,
+        sentence_vectors: np.ndarray | None = None,
+        *,
+        bands: Sequence[int] | None = None,
+        latent: Sequence[bytes] | None = None,
+    ) -> None:
         """Make ``rec`` and exactly ``chunks`` the stored state of article ``rec.id`` (see :meth:`replace_many`)."""
         self.replace_many([Write(rec, list(chunks), vectors, sentence_vectors, bands, latent)])
 
-    def replace_many(self, writes: Sequence["Write"]) -> None:
+    def replace_many(self, writes: Sequence[Write]) -> None:
         """Store a batch of articles: intents (one transaction), then each index rewritten with one call for the
         whole batch (old entries of these articles out, new ones in), then rows + band keys + end of intents
         (one transaction). Chroma's per-call cost (~0.2 s on 2 busy cores, measured) makes per-batch calls
@@ -428,12 +497,16 @@ class Library:
             self.sentences.delete_docs(ids)
             with_sent = [w for w in writes if w.sentence_vectors is not None]
             if with_sent:
-                self.sentences.add([s for w in with_sent for s in sentence_records(w.chunks)],
-                                   np.concatenate([w.sentence_vectors for w in with_sent]))
-            self.lexical.replace_docs({w.rec.id: [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in w.chunks]
-                                       for w in writes},
-                                      latent={c.chunk_id: blob for w in writes if w.latent is not None
-                                              for c, blob in zip(w.chunks, w.latent)})
+                self.sentences.add(
+                    [s for w in with_sent for s in sentence_records(w.chunks)],
+                    np.concatenate([w.sentence_vectors for w in with_sent]),
+                )
+            self.lexical.replace_docs(
+                {w.rec.id: [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in w.chunks] for w in writes},
+                latent={
+                    c.chunk_id: blob for w in writes if w.latent is not None for c, blob in zip(w.chunks, w.latent)
+                },
+            )
             self.articles.commit([(w.rec, w.bands) for w in writes])
 
     def delete(self, doc_id: str) -> None:

@@ -16,12 +16,13 @@ to tell a copy from a common phrase); heavy rewrites, translations and reordered
 threshold; the link points at the best match at ingest time and is not updated if that article changes or is
 deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -48,8 +49,10 @@ def shingles(text: str) -> frozenset[str]:
 
 def signature(sh: Iterable[str]) -> np.ndarray:
     """MinHash signature (``NUM_PERM`` uint64 values) of a non-empty shingle set."""
-    x = np.fromiter((int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
-                     for s in sh), dtype=np.uint64)
+    x = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little") for s in sh),
+        dtype=np.uint64,
+    )
     return ((x[:, None] * _A[None, :] + _B[None, :]) % _P).min(axis=0)  # < 2^64: no overflow
 
 
@@ -81,8 +84,13 @@ def fingerprint(text: str) -> Fingerprint | None:
     return Fingerprint(sh, band_keys(signature(sh)))
 
 
-def best_match(fp: Fingerprint, candidates: list[tuple[str, int]], text_of: Callable[[list[str]], dict[str, str]],
-               *, exclude: str | None = None) -> tuple[str, float] | None:
+def best_match(
+    fp: Fingerprint,
+    candidates: list[tuple[str, int]],
+    text_of: Callable[[list[str]], dict[str, str]],
+    *,
+    exclude: str | None = None,
+) -> tuple[str, float] | None:
     """The candidate (``(doc_id, shared_band_count)`` pairs) with the highest exact Jaccard ≥ ``THRESHOLD``."""
     best: dict[str, int] = {}
     for doc_id, n in candidates:

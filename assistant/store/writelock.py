@@ -18,6 +18,7 @@ the store's generation.
 Limits: POSIX advisory locking on a local file system (network file systems may not honour it); a reader that
 finds a writer active keeps its loaded client until that writer finishes (it sees the store as it was).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
@@ -64,8 +65,14 @@ def describe(owner: dict | None) -> str:
 class WriteLock:
     """The inter-process writer lock of one store folder (see the module docstring)."""
 
-    def __init__(self, home: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 on_wait: Callable[[str], None] | None = None, command: str | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_wait: Callable[[str], None] | None = None,
+        command: str | None = None,
+    ):
         self.home = home
         self.timeout_s = timeout_s
         self.on_wait = on_wait
@@ -122,8 +129,10 @@ class WriteLock:
         except Timeout:
             owner = self.owner()
             if on_wait is not None:
-                on_wait(f"waiting for the store {self.home}: {describe(owner)} "
-                             f"(up to {self.timeout_s:.0f} s, ASSISTANT_LOCK_TIMEOUT_S)")
+                on_wait(
+                    f"waiting for the store {self.home}: {describe(owner)} "
+                    f"(up to {self.timeout_s:.0f} s, ASSISTANT_LOCK_TIMEOUT_S)"
+                )
             started = time.monotonic()
             try:
                 self._lock.acquire(timeout=self.timeout_s, poll_interval=0.1)
@@ -132,7 +141,8 @@ class WriteLock:
                     f"the store {self.home} is busy: {describe(self.owner() or owner)}; waited "
                     f"{time.monotonic() - started:.0f} s. Wait for it to finish and run this again, stop that "
                     "process, or send the files to the running server (POST /v1/documents, or the UI's Library "
-                    "tab) instead of writing the same store from a second process") from None
+                    "tab) instead of writing the same store from a second process"
+                ) from None
         try:
             self._write_owner()
         except OSError:
@@ -140,8 +150,11 @@ class WriteLock:
             raise
 
     def _write_owner(self) -> None:
-        owner = {"pid": os.getpid(), "command": self.command,
-                 "since": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
+        owner = {
+            "pid": os.getpid(),
+            "command": self.command,
+            "since": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        }
         tmp = self.home / f"{OWNER_FILE}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(owner, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.home / OWNER_FILE)

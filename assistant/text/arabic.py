@@ -10,6 +10,7 @@ Limits: normalization is character-level and may change the length of the string
 must not be used to compute offsets into stored text. Language detection is script counting (Arabic vs Latin
 letters), good for ``ar``/``en`` news text and nothing finer.
 """
+
 from __future__ import annotations
 
 import re

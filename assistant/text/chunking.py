@@ -9,6 +9,7 @@ the limit (a hard cut when there is none) and each piece is treated as a sentenc
 Limits: sizes are in characters, not model tokens (Arabic runs at roughly 3-4 characters per e5 token, so the
 default 1,000 characters stays well inside the embedder's 512-token window); there is no overlap between chunks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

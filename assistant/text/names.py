@@ -16,6 +16,7 @@ transliteration skeleton is approximate (exact for skeletons of 2-3 classes, sim
 first class above) and can accept a different name of similar sound or miss an unusual spelling; spelled-out
 numbers are read one word at a time ("twenty-one" is 20).
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,42 +28,298 @@ from assistant.text.arabic import ARABIC_BASE_LETTERS, fold_digits, normalize_fo
 NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 ARABIC_WORD = re.compile(f"[{ARABIC_BASE_LETTERS}]+")
-_SENTENCE_START_SKIP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "This", "That",
-                        "These", "Those", "According", "However", "Also", "And", "But", "Both", "After", "Before",
-                        "His", "Her", "Its", "Their", "There", "During", "Several", "Many", "Most", "Some", "All",
-                        "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Only",
-                        "No", "Yes", "When", "Where", "Who", "What", "Which", "While", "As", "For", "From", "By"}
+_SENTENCE_START_SKIP = {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "According",
+    "However",
+    "Also",
+    "And",
+    "But",
+    "Both",
+    "After",
+    "Before",
+    "His",
+    "Her",
+    "Its",
+    "Their",
+    "There",
+    "During",
+    "Several",
+    "Many",
+    "Most",
+    "Some",
+    "All",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Only",
+    "No",
+    "Yes",
+    "When",
+    "Where",
+    "Who",
+    "What",
+    "Which",
+    "While",
+    "As",
+    "For",
+    "From",
+    "By",
+}
 # Capitalized words that are translated, not transliterated ("Supreme Court" is المحكمة العليا): against
 # evidence with no Latin-script words they can be neither found nor ruled out by sound, so they are not checked
 # there (in English evidence they are checked like any name).
 TRANSLATED_TITLE_WORDS = {
-    "supreme", "court", "high", "university", "college", "school", "institute", "academy", "museum", "gallery",
-    "library", "parliament", "assembly", "senate", "congress", "house", "lords", "commons", "representatives",
-    "union", "church", "party", "government", "prime", "vice", "executive", "chief", "officer", "director",
-    "manager", "chairman", "secretary", "governor", "mayor", "king", "queen", "prince", "emperor", "empire",
-    "kingdom", "royal", "federal", "national", "international", "democratic", "people", "central", "north",
-    "south", "east", "west", "northern", "southern", "eastern", "western", "world", "war", "revolution", "cup",
-    "league", "championship", "game", "games", "award", "awards", "prize", "bank", "company", "agency",
-    "organization", "organisation", "office", "department", "commission", "council", "city", "province",
-    "county", "region", "river", "sea", "ocean", "lake", "island", "islands", "mountain", "mountains", "bay",
-    "airport", "station", "street", "square", "bridge", "hospital", "center", "centre", "association", "society",
-    "foundation", "festival", "conference", "treaty", "agreement", "act", "law", "constitution", "operations",
-    "new", "old", "great", "grand", "holy", "saint", "affairs", "foreign", "interior", "defence", "defense",
-    "ministry", "minister", "dialogue", "forces", "army", "committee", "constitutional", "security", "nations",
-    "united", "republic", "state", "states", "special", "envoy", "general", "deputy", "statement", "presidency",
+    "supreme",
+    "court",
+    "high",
+    "university",
+    "college",
+    "school",
+    "institute",
+    "academy",
+    "museum",
+    "gallery",
+    "library",
+    "parliament",
+    "assembly",
+    "senate",
+    "congress",
+    "house",
+    "lords",
+    "commons",
+    "representatives",
+    "union",
+    "church",
+    "party",
+    "government",
+    "prime",
+    "vice",
+    "executive",
+    "chief",
+    "officer",
+    "director",
+    "manager",
+    "chairman",
+    "secretary",
+    "governor",
+    "mayor",
+    "king",
+    "queen",
+    "prince",
+    "emperor",
+    "empire",
+    "kingdom",
+    "royal",
+    "federal",
+    "national",
+    "international",
+    "democratic",
+    "people",
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "world",
+    "war",
+    "revolution",
+    "cup",
+    "league",
+    "championship",
+    "game",
+    "games",
+    "award",
+    "awards",
+    "prize",
+    "bank",
+    "company",
+    "agency",
+    "organization",
+    "organisation",
+    "office",
+    "department",
+    "commission",
+    "council",
+    "city",
+    "province",
+    "county",
+    "region",
+    "river",
+    "sea",
+    "ocean",
+    "lake",
+    "island",
+    "islands",
+    "mountain",
+    "mountains",
+    "bay",
+    "airport",
+    "station",
+    "street",
+    "square",
+    "bridge",
+    "hospital",
+    "center",
+    "centre",
+    "association",
+    "society",
+    "foundation",
+    "festival",
+    "conference",
+    "treaty",
+    "agreement",
+    "act",
+    "law",
+    "constitution",
+    "operations",
+    "new",
+    "old",
+    "great",
+    "grand",
+    "holy",
+    "saint",
+    "affairs",
+    "foreign",
+    "interior",
+    "defence",
+    "defense",
+    "ministry",
+    "minister",
+    "dialogue",
+    "forces",
+    "army",
+    "committee",
+    "constitutional",
+    "security",
+    "nations",
+    "united",
+    "republic",
+    "state",
+    "states",
+    "special",
+    "envoy",
+    "general",
+    "deputy",
+    "statement",
+    "presidency",
 }
-_NOT_NAMES = {"I", "Mr", "Mrs", "Ms", "Dr", "President", "Minister", "Council", "Security", "General", "Deputy",
-              "Foreign", "Defence", "Defense", "Ministry", "Special", "Envoy", "Army", "Republic", "State",
-              "States", "United", "Nations", "Resolution", "Committee", "Constitutional", "Friday", "Monday",
-              "Tuesday", "Wednesday", "Thursday", "Saturday", "Sunday"}
+_NOT_NAMES = {
+    "I",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "President",
+    "Minister",
+    "Council",
+    "Security",
+    "General",
+    "Deputy",
+    "Foreign",
+    "Defence",
+    "Defense",
+    "Ministry",
+    "Special",
+    "Envoy",
+    "Army",
+    "Republic",
+    "State",
+    "States",
+    "United",
+    "Nations",
+    "Resolution",
+    "Committee",
+    "Constitutional",
+    "Friday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Saturday",
+    "Sunday",
+}
 # Sound classes shared by both scripts (vowels and weak letters dropped).
-_LATIN_CLASS = {"b": "b", "p": "b", "t": "t", "d": "t", "k": "k", "q": "k", "c": "k", "g": "k", "j": "j",
-                "f": "f", "v": "f", "s": "s", "z": "s", "x": "ks", "l": "l", "r": "r", "m": "m", "n": "n",
-                "h": "", "w": "", "y": ""}
-_ARABIC_CLASS = {"ب": "b", "ت": "t", "ث": "s", "ج": "j", "ح": "", "خ": "k", "د": "t", "ذ": "s", "ر": "r",
-                 "ز": "s", "س": "s", "ش": "s", "ص": "s", "ض": "t", "ط": "t", "ظ": "s", "ع": "", "غ": "k",
-                 "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "", "و": "", "ي": "",
-                 "ا": "", "ء": "", "ة": ""}
+_LATIN_CLASS = {
+    "b": "b",
+    "p": "b",
+    "t": "t",
+    "d": "t",
+    "k": "k",
+    "q": "k",
+    "c": "k",
+    "g": "k",
+    "j": "j",
+    "f": "f",
+    "v": "f",
+    "s": "s",
+    "z": "s",
+    "x": "ks",
+    "l": "l",
+    "r": "r",
+    "m": "m",
+    "n": "n",
+    "h": "",
+    "w": "",
+    "y": "",
+}
+_ARABIC_CLASS = {
+    "ب": "b",
+    "ت": "t",
+    "ث": "s",
+    "ج": "j",
+    "ح": "",
+    "خ": "k",
+    "د": "t",
+    "ذ": "s",
+    "ر": "r",
+    "ز": "s",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "t",
+    "ط": "t",
+    "ظ": "s",
+    "ع": "",
+    "غ": "k",
+    "ف": "f",
+    "ق": "k",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "",
+    "و": "",
+    "ي": "",
+    "ا": "",
+    "ء": "",
+    "ة": "",
+}
 
 
 _ROMAN = re.compile(r"\b(?=[MDCLXVI]{2,}\b)(?=[MDCL]*[XVI])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\b")
@@ -91,23 +348,89 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-_EN_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split()) if w != "_"} | {
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "thousand": 1000, "million": 1000000} | {w: i + 1 for i, w in enumerate(
-    "first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+_EN_NUMBER_WORDS = (
+    {
+        w: i
+        for i, w in enumerate(
+            "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen twenty".split()
+        )
+        if w != "_"
+    }
+    | {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "thousand": 1000,
+        "million": 1000000,
+    }
+    | {w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+)
 # Arabic cardinals (masculine and feminine forms, both forms of two, the -un/-in endings of the tens), compared
 # after normalize_for_search.
-_AR_NUMBER_WORDS = {normalize_for_search(w): v for w, v in {
-    "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3, "أربع": 4,
-    "أربعة": 4, "خمس": 5, "خمسة": 5, "ستة": 6, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9,
-    "عشر": 10, "عشرة": 10, "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-    "خمسون": 50, "خمسين": 50, "مئة": 100, "مائة": 100, "ألف": 1000, "مليون": 1000000,
-    # ordinals (القرن الثاني = the 2nd century), masculine and feminine
-    "أول": 1, "أولى": 1, "ثاني": 2, "ثانية": 2, "ثالث": 3, "ثالثة": 3, "رابع": 4, "رابعة": 4, "خامس": 5,
-    "خامسة": 5, "سادس": 6, "سادسة": 6, "سابع": 7, "سابعة": 7, "ثامن": 8, "ثامنة": 8, "تاسع": 9, "تاسعة": 9,
-    "عاشر": 10, "عاشرة": 10}.items()}
+_AR_NUMBER_WORDS = {
+    normalize_for_search(w): v
+    for w, v in {
+        "واحد": 1,
+        "واحدة": 1,
+        "اثنان": 2,
+        "اثنين": 2,
+        "اثنتان": 2,
+        "اثنتين": 2,
+        "ثلاث": 3,
+        "ثلاثة": 3,
+        "أربع": 4,
+        "أربعة": 4,
+        "خمس": 5,
+        "خمسة": 5,
+        "ستة": 6,
+        "سبعة": 7,
+        "ثماني": 8,
+        "ثمانية": 8,
+        "تسع": 9,
+        "تسعة": 9,
+        "عشر": 10,
+        "عشرة": 10,
+        "عشرون": 20,
+        "عشرين": 20,
+        "ثلاثون": 30,
+        "ثلاثين": 30,
+        "أربعون": 40,
+        "أربعين": 40,
+        "خمسون": 50,
+        "خمسين": 50,
+        "مئة": 100,
+        "مائة": 100,
+        "ألف": 1000,
+        "مليون": 1000000,
+        # ordinals (القرن الثاني = the 2nd century), masculine and feminine
+        "أول": 1,
+        "أولى": 1,
+        "ثاني": 2,
+        "ثانية": 2,
+        "ثالث": 3,
+        "ثالثة": 3,
+        "رابع": 4,
+        "رابعة": 4,
+        "خامس": 5,
+        "خامسة": 5,
+        "سادس": 6,
+        "سادسة": 6,
+        "سابع": 7,
+        "سابعة": 7,
+        "ثامن": 8,
+        "ثامنة": 8,
+        "تاسع": 9,
+        "تاسعة": 9,
+        "عاشر": 10,
+        "عاشرة": 10,
+    }.items()
+}
 
 
 def spelled_numbers(text: str) -> set[str]:
@@ -135,7 +458,7 @@ def arabic_forms(word: str, *, clitics: bool = True) -> list[str]:
     al + Kassander). Retrieval's cross-script keys leave out the one-letter clitics (فرنسا is not ف + رنسا), which
     would add a spurious key for many words; a name check only ever looks for a match, so it takes them all."""
     prefixes = _PREFIXES + _ONE_LETTER_CLITICS if clitics else _PREFIXES
-    return [word] + [word[len(p):] for p in prefixes if word.startswith(p) and len(word) - len(p) >= 3]
+    return [word] + [word[len(p) :] for p in prefixes if word.startswith(p) and len(word) - len(p) >= 3]
 
 
 def candidate_names(sentence: str) -> list[str]:
@@ -157,7 +480,14 @@ def _collapse(sk: str) -> str:
 
 def _latin_skeleton(word: str) -> str:
     w = word.lower()
-    w = w.replace("ph", "f").replace("sh", "s").replace("kh", "k").replace("th", "t").replace("ch", "ts").replace("gh", "k")
+    w = (
+        w.replace("ph", "f")
+        .replace("sh", "s")
+        .replace("kh", "k")
+        .replace("th", "t")
+        .replace("ch", "ts")
+        .replace("gh", "k")
+    )
     return _collapse("".join(_LATIN_CLASS.get(ch, "" if ch in "aeiou" else ch) for ch in w))
 
 

@@ -21,6 +21,7 @@ text. Limits: other invisible format characters (zero-width space and joiners) a
 legitimate in Arabic and Persian names); an escape sequence longer than 512 characters, or an unterminated OSC/DCS
 string, loses only its introducer in text mode, and its body stays visible as plain characters.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,10 @@ _SEQUENCE = re.compile(
     r"|\x1b[ -/]{0,16}[0-~]"  # any other ESC sequence (ESC c, ESC ( B, ESC 7, an unterminated ESC ] ...)
 )
 _CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
-                       r"\ud800-\udfff]")
+_ONE_LINE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff]"
+)
 
 
 def _escape(m: re.Match) -> str:

@@ -11,6 +11,7 @@ letter (initials: ``J. Smith``) or a common English abbreviation (``Mr.``, ``U.S
 character is a lowercase Latin letter. Limits: no model, no language-specific abbreviation list beyond English;
 very long unpunctuated runs are left whole (the chunker cuts them).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,52 @@ import re
 _TERMINATORS = ".!?؟…"
 _CLOSERS = "\"'”’»)]}›"
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
-    "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "inc", "ltd", "co", "corp", "dept", "est", "fig", "vol", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "gov",
+    "sen",
+    "rep",
+    "vs",
+    "etc",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "dept",
+    "est",
+    "fig",
+    "vol",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
 }
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
@@ -95,15 +139,16 @@ def _add_span(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
 
 
 _HARD_CUTS = "؛;"
-_QUOTE_OPEN = "“«\""
-_QUOTE_CLOSE = "”»\""
+_QUOTE_OPEN = '“«"'
+_QUOTE_CLOSE = '”»"'
 _SOFT_CUTS = "،,"
 _EDGE = " \t\n،,؛;:“”«»\"'"
 _TAIL = _EDGE + ".!?؟…"
 
 
-def split_clauses(text: str, start: int, end: int, *, long_chars: int = 160,
-                  min_chars: int = 50) -> list[tuple[int, int]]:
+def split_clauses(
+    text: str, start: int, end: int, *, long_chars: int = 160, min_chars: int = 50
+) -> list[tuple[int, int]]:
     """Clause spans of the sentence ``text[start:end]`` (absolute offsets), or ``[(start, end)]`` when it does
     not split.
 

@@ -12,10 +12,11 @@ beat no stemming, nltk's ISRI and Snowball-arabic (see docs/benchmarks.md, 'Arab
 Limits: the stemmer is light and rule-based (no broken plurals, no roots; infixes untouched) and the stopword
 lists are short.
 """
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from assistant.text.arabic import ARABIC_LETTERS, LATIN_LETTERS, normalize_for_search
 
@@ -55,7 +56,7 @@ def light_stem_ar(word: str, *, prefix1: bool = True, min_stem: int = 3, fem_t: 
         word = word[1:]
     for p in _AR_ARTICLES:
         if word.startswith(p) and len(word) - len(p) >= 2:
-            word = word[len(p):]
+            word = word[len(p) :]
             break
     else:
         if prefix1 and len(word) >= 4 and word[0] in "فبكل":
@@ -72,7 +73,7 @@ def light_stem_ar(word: str, *, prefix1: bool = True, min_stem: int = 3, fem_t: 
     return word
 
 
-@lru_cache(maxsize=None)
+@cache
 def _nltk_stemmer(kind: str):
     from nltk.stem import ISRIStemmer, SnowballStemmer
 

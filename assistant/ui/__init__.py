@@ -6,6 +6,7 @@ and articles into escaped HTML (pure functions), :mod:`assistant.ui.chat`, :mod:
 the result with ``gradio.mount_gradio_app(app, build_ui(services), path="/")``; ``build_ui(services).launch()``
 works too.
 """
+
 from __future__ import annotations
 
 

@@ -15,6 +15,7 @@ hook then scrolls the mark into view.
 
 Limits: the listener is bound to the first viewer rendered on the page (one UI per page).
 """
+
 from __future__ import annotations
 
 import gradio as gr
@@ -63,13 +64,26 @@ def build_ui(services) -> gr.Blocks:
         with gr.Tab("Chat", id="chat"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="nqa-chat", label="Answers with cited spans", height=460,
-                                         sanitize_html=False, render_markdown=False, latex_delimiters=[],
-                                         feedback_options=None, buttons=[],
-                                         placeholder="Ask about the articles, in Arabic or English.")
+                    chatbot = gr.Chatbot(
+                        elem_id="nqa-chat",
+                        label="Answers with cited spans",
+                        height=460,
+                        sanitize_html=False,
+                        render_markdown=False,
+                        latex_delimiters=[],
+                        feedback_options=None,
+                        buttons=[],
+                        placeholder="Ask about the articles, in Arabic or English.",
+                    )
                     with gr.Row():
-                        question = gr.Textbox(show_label=False, placeholder="What did Russia say about Idlib?",
-                                              scale=6, elem_id="nqa-question", rtl=False, lines=1)
+                        question = gr.Textbox(
+                            show_label=False,
+                            placeholder="What did Russia say about Idlib?",
+                            scale=6,
+                            elem_id="nqa-question",
+                            rtl=False,
+                            lines=1,
+                        )
                         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="nqa-ask")
                         clear = gr.Button("New chat", scale=1, elem_id="nqa-clear")
                     with gr.Accordion("Search settings", open=True):
@@ -81,50 +95,72 @@ def build_ui(services) -> gr.Blocks:
                             date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD")
                             date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD")
                         with gr.Row():
-                            gr.Textbox(backend, label="Backend in use", interactive=False, scale=3,
-                                       elem_id="nqa-backend")
+                            gr.Textbox(
+                                backend, label="Backend in use", interactive=False, scale=3, elem_id="nqa-backend"
+                            )
                             show_trace = gr.Checkbox(False, label="Show retrieval trace", scale=1)
                     trace = gr.HTML("", visible=False, js_on_load=None, elem_id="nqa-trace")
                 with gr.Column(scale=2):
                     gr.Markdown("**Sources**")
                     sources = gr.HTML(render.render_sources(None, {}, 0), js_on_load=None, elem_id="nqa-sources")
                     gr.Markdown("**Article**")
-                    viewer = gr.HTML(render.render_placeholder(VIEWER_HINT), js_on_load=CITE_JS,
-                                     elem_id="nqa-viewer")
+                    viewer = gr.HTML(render.render_placeholder(VIEWER_HINT), js_on_load=CITE_JS, elem_id="nqa-viewer")
 
         with gr.Tab("Library", id="library"):
             with gr.Row():
-                files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", scale=3,
-                                label=f"Upload articles ({', '.join(UPLOAD_TYPES)}; at most 20 MB each)",
-                                elem_id="nqa-upload")
+                files = gr.File(
+                    file_count="multiple",
+                    file_types=UPLOAD_TYPES,
+                    type="filepath",
+                    scale=3,
+                    label=f"Upload articles ({', '.join(UPLOAD_TYPES)}; at most 20 MB each)",
+                    elem_id="nqa-upload",
+                )
                 with gr.Column(scale=1):
                     up_lang = gr.Radio(["auto", "ar", "en"], value="auto", label="Language")
                     up_source = gr.Textbox(label="Source name", placeholder="from the file")
                     ingest_btn = gr.Button("Ingest", variant="primary", elem_id="nqa-ingest")
             up_status = gr.HTML("", js_on_load=None, elem_id="nqa-upload-status")
-            results = gr.Dataframe(headers=RESULT_HEADERS, value=[], interactive=False, wrap=True,
-                                   label="Per-file results", elem_id="nqa-upload-results")
+            results = gr.Dataframe(
+                headers=RESULT_HEADERS,
+                value=[],
+                interactive=False,
+                wrap=True,
+                label="Per-file results",
+                elem_id="nqa-upload-results",
+            )
             with gr.Row():
-                query = gr.Textbox(label="Search titles", placeholder="title contains…", scale=4,
-                                   elem_id="nqa-search")
+                query = gr.Textbox(label="Search titles", placeholder="title contains…", scale=4, elem_id="nqa-search")
                 refresh = gr.Button("Refresh", scale=1)
-            articles = gr.Dataframe(headers=LIST_HEADERS, value=[], interactive=False, wrap=True,
-                                    label="Articles (click a row to select it)", elem_id="nqa-library-list")
+            articles = gr.Dataframe(
+                headers=LIST_HEADERS,
+                value=[],
+                interactive=False,
+                wrap=True,
+                label="Articles (click a row to select it)",
+                elem_id="nqa-library-list",
+            )
             with gr.Row():
                 doc_id = gr.Textbox(label="Article id", scale=4, elem_id="nqa-doc-id")
                 show_btn = gr.Button("Show", scale=1, elem_id="nqa-show")
                 delete_btn = gr.Button("Delete", variant="stop", scale=1, elem_id="nqa-delete")
             lib_status = gr.HTML("", js_on_load=None, elem_id="nqa-library-status")
-            lib_viewer = gr.HTML(render.render_placeholder("Select an article to read it."), js_on_load=None,
-                                 elem_id="nqa-library-viewer")
+            lib_viewer = gr.HTML(
+                render.render_placeholder("Select an article to read it."),
+                js_on_load=None,
+                elem_id="nqa-library-viewer",
+            )
 
         with gr.Tab("Eval", id="eval"):
-            gr.Markdown("Retrieval eval on a dataset (SQuAD v1.1 `.json`, or `.jsonl` with a corpus), in a fresh "
-                        "temporary store: your library is not touched. Datasets are read from "
-                        f"`{ev.folder}` only (`ASSISTANT_UI_EVAL_DIR`).")
+            gr.Markdown(
+                "Retrieval eval on a dataset (SQuAD v1.1 `.json`, or `.jsonl` with a corpus), in a fresh "
+                "temporary store: your library is not touched. Datasets are read from "
+                f"`{ev.folder}` only (`ASSISTANT_UI_EVAL_DIR`)."
+            )
             with gr.Row():
-                ds_path = gr.Textbox(label="Dataset file (in the datasets folder)", placeholder="xquad.en.dev.json",
-                                     scale=3)
+                ds_path = gr.Textbox(
+                    label="Dataset file (in the datasets folder)", placeholder="xquad.en.dev.json", scale=3
+                )
                 corpus = gr.Textbox(label="Corpus (JSONL datasets only)", placeholder="corpus", scale=2)
                 limit = gr.Number(value=50, precision=0, minimum=1, label="Limit (questions)", scale=1)
             with gr.Row():

@@ -15,6 +15,7 @@ a highlight, with a notice, rather than highlighting the wrong words.
 
 Limits: one question at a time per browser session; the chat display holds HTML (escaped by :mod:`render`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,10 +46,14 @@ def new_state() -> dict:
 
 def make_filters(lang: str | None, source: str | None, date_from: str | None, date_to: str | None) -> Filters:
     """The retrieval filters from the controls (raises ConfigError naming a bad field)."""
-    return Filters.from_mapping({"lang": None if lang in (None, "", ANY_LANG) else lang,
-                                 "source": (source or "").strip() or None,
-                                 "date_from": (date_from or "").strip() or None,
-                                 "date_to": (date_to or "").strip() or None})
+    return Filters.from_mapping(
+        {
+            "lang": None if lang in (None, "", ANY_LANG) else lang,
+            "source": (source or "").strip() or None,
+            "date_from": (date_from or "").strip() or None,
+            "date_to": (date_to or "").strip() or None,
+        }
+    )
 
 
 class ChatHandlers:
@@ -100,8 +105,9 @@ class ChatHandlers:
             return
         draft, answer, trace, sentences = "", None, gr.skip(), []
         try:
-            stream = self.services.answerer().stream(question, top_k=int(top_k) if top_k else None,
-                                                     filters=filters, history=state["history"] or None)
+            stream = self.services.answerer().stream(
+                question, top_k=int(top_k) if top_k else None, filters=filters, history=state["history"] or None
+            )
             for event in stream:
                 if event.type == "retrieved":
                     trace = self._trace(event.retrieved or []) if show_trace else ""
@@ -113,10 +119,17 @@ class ChatHandlers:
                     sentences.append(event)
                     partial = _partial_answer(question, sentences)
                     metas = self._metas([c.doc_id for c in partial.citations])
-                    partial_state = {"history": state["history"],
-                                     "turns": state["turns"] + [[asdict(c) for c in partial.citations]]}
-                    yield (show(render.render_answer(partial, turn)), render.render_sources(partial, metas, turn),
-                           gr.skip(), partial_state, "")
+                    partial_state = {
+                        "history": state["history"],
+                        "turns": state["turns"] + [[asdict(c) for c in partial.citations]],
+                    }
+                    yield (
+                        show(render.render_answer(partial, turn)),
+                        render.render_sources(partial, metas, turn),
+                        gr.skip(),
+                        partial_state,
+                        "",
+                    )
                 elif event.type == "final":
                     answer = event.answer
         except AssistantError as e:
@@ -125,9 +138,11 @@ class ChatHandlers:
         if answer is None:  # the answerer always ends with a final event; guard anyway
             yield show(render.render_error("No answer was produced.")), gr.skip(), gr.skip(), state, question
             return
-        state = {"history": state["history"] + [{"role": "user", "content": question},
-                                                 {"role": "assistant", "content": answer.answer}],
-                 "turns": state["turns"] + [[asdict(c) for c in answer.citations]]}
+        state = {
+            "history": state["history"]
+            + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}],
+            "turns": state["turns"] + [[asdict(c) for c in answer.citations]],
+        }
         metas = self._metas([c.doc_id for c in answer.citations])
         yield show(render.render_answer(answer, turn)), render.render_sources(answer, metas, turn), trace, state, ""
 
@@ -151,8 +166,9 @@ class ChatHandlers:
         if rec.text[cite["start"] : cite["end"]] != cite["quote"]:
             notice = render.render_error("The article changed since this answer; the cited span is no longer there.")
             return notice + render.render_article(rec.text, title=rec.title, meta=meta)
-        return render.render_article(rec.text, title=rec.title, meta=meta, start=cite["start"], end=cite["end"],
-                                     cite_id=n)
+        return render.render_article(
+            rec.text, title=rec.title, meta=meta, start=cite["start"], end=cite["end"], cite_id=n
+        )
 
     def latest_article(self, state) -> str:
         """The article viewer on the first citation of the latest answer (the panel follows the conversation)."""
@@ -167,5 +183,10 @@ class ChatHandlers:
 
     @staticmethod
     def clear():
-        return [], render.render_sources(None, {}, 0), "", render.render_placeholder(
-            "Click a citation to see its article."), new_state()
+        return (
+            [],
+            render.render_sources(None, {}, 0),
+            "",
+            render.render_placeholder("Click a citation to see its article."),
+            new_state(),
+        )

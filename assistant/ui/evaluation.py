@@ -15,6 +15,7 @@ next question (:meth:`EvalHandlers.cancel`).
 Limits: retrieval mode only (as the command); one eval at a time; a cancel waits for the corpus indexing step
 that is running to finish.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -28,15 +29,19 @@ from assistant.ui import render
 
 def report_iframe(html_text: str) -> str:
     """The report page inside a sandboxed iframe (its HTML escaped into ``srcdoc``)."""
-    return (f'<iframe class="nqa-report" title="eval report" sandbox="" srcdoc="{escape(html_text, quote=True)}" '
-            'style="width:100%;height:640px;border:1px solid #d0d7de;border-radius:6px"></iframe>')
+    return (
+        f'<iframe class="nqa-report" title="eval report" sandbox="" srcdoc="{escape(html_text, quote=True)}" '
+        'style="width:100%;height:640px;border:1px solid #d0d7de;border-radius:6px"></iframe>'
+    )
 
 
 def summary_line(report: dict, html_path: Path | str) -> str:
     r = report["retrieval"]
-    return (f"{report['dataset']}: {report['n_questions']} questions · R@1 {r['recall@1']:.3f} · "
-            f"R@5 {r['recall@5']:.3f} · R@10 {r['recall@10']:.3f} · MRR {r['mrr']:.3f} · nDCG@10 {r['ndcg@10']:.3f}"
-            f" · p50 {report['latency_ms']['p50']:.1f} ms · report: {html_path}")
+    return (
+        f"{report['dataset']}: {report['n_questions']} questions · R@1 {r['recall@1']:.3f} · "
+        f"R@5 {r['recall@5']:.3f} · R@10 {r['recall@10']:.3f} · MRR {r['mrr']:.3f} · nDCG@10 {r['ndcg@10']:.3f}"
+        f" · p50 {report['latency_ms']['p50']:.1f} ms · report: {html_path}"
+    )
 
 
 class Cancelled(Exception):
@@ -86,8 +91,10 @@ class EvalHandlers:
             n = int(limit) if limit else None
             if n is not None and n < 1:
                 return render.render_error(f"The limit must be at least 1, got {n}."), ""
-            data = load_dataset(self.allowed(dataset, "dataset"),
-                                corpus=self.allowed(corpus, "corpus") if corpus and corpus.strip() else None)
+            data = load_dataset(
+                self.allowed(dataset, "dataset"),
+                corpus=self.allowed(corpus, "corpus") if corpus and corpus.strip() else None,
+            )
             total = len(data.answerable()) if n is None else min(n, len(data.answerable()))
             if total == 0:
                 return render.render_error(f"{data.name}: no answerable questions with gold documents."), ""
@@ -106,13 +113,20 @@ class EvalHandlers:
                     progress(0, desc="indexing the dataset's corpus")
 
             settings = self.services.settings
-            report = run_retrieval_eval(data, embedder=self.services.embedder, mode=settings.retrieval_mode,
-                                        limit=n, progress=tick, chunk_chars=settings.chunk_chars)
+            report = run_retrieval_eval(
+                data,
+                embedder=self.services.embedder,
+                mode=settings.retrieval_mode,
+                limit=n,
+                progress=tick,
+                chunk_chars=settings.chunk_chars,
+            )
             out = Path(tempfile.mkdtemp(prefix="assistant-ui-eval-"))
             _, html_path = write_reports(report, out)
             self.latest = html_path
             return render.render_status(summary_line(report, html_path)), report_iframe(
-                html_path.read_text(encoding="utf-8"))
+                html_path.read_text(encoding="utf-8")
+            )
         except Cancelled:
             return render.render_status("Eval cancelled."), ""
         except (AssistantError, OSError, ValueError) as e:
@@ -125,4 +139,5 @@ class EvalHandlers:
         if self.latest is None or not self.latest.is_file():
             return render.render_placeholder("No eval has been run from this server yet."), ""
         return render.render_status(f"Latest report: {self.latest}"), report_iframe(
-            self.latest.read_text(encoding="utf-8"))
+            self.latest.read_text(encoding="utf-8")
+        )

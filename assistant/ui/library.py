@@ -18,11 +18,12 @@ store's article) gets its own ``failed`` row, "not an uploaded file", and is nev
 Limits: the size limit is a constant, not a setting; the article list shows at most :data:`MAX_ROWS` rows (search
 narrows it); titles in tables are plain text cells (the table component does not render HTML).
 """
+
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from assistant.errors import AssistantError
 from assistant.ui import render
@@ -64,8 +65,7 @@ def _short(text: str | None, n: int = 90) -> str:
 
 def result_row(name: str, status: str, detail: str = "", counts: dict | None = None) -> list:
     c = counts or {}
-    return [name, status, c.get("added", 0), c.get("updated", 0), c.get("unchanged", 0), c.get("duplicates", 0),
-            detail]
+    return [name, status, c.get("added", 0), c.get("updated", 0), c.get("unchanged", 0), c.get("duplicates", 0), detail]
 
 
 class LibraryHandlers:
@@ -130,8 +130,13 @@ class LibraryHandlers:
                 rejected.append(result_row(name, "failed", f"could not read the upload: {e.strerror or e}"))
                 continue
             if size > MAX_UPLOAD_BYTES:
-                rejected.append(result_row(name, "failed", f"{size / 1048576:.1f} MB is over the "
-                                                           f"{MAX_UPLOAD_BYTES // 1048576} MB limit per file"))
+                rejected.append(
+                    result_row(
+                        name,
+                        "failed",
+                        f"{size / 1048576:.1f} MB is over the {MAX_UPLOAD_BYTES // 1048576} MB limit per file",
+                    )
+                )
                 continue
             target, k = name, 1
             while target in used:  # two uploads with one name in one batch: keep both
@@ -161,6 +166,7 @@ class LibraryHandlers:
         lang = None if lang in (None, "", "auto") else lang
         try:
             if staged:
+
                 def waiting(message: str) -> None:
                     if progress is not None:
                         progress(0, desc=message)
@@ -168,8 +174,11 @@ class LibraryHandlers:
                 tick("start", 0)
                 with self.services.writing(on_wait=waiting):
                     report = self.services.ingestor(progress=tick).ingest_paths(
-                        [p for _, p in staged], lang=lang, source=(source or "").strip() or None,
-                        names={str(p): name for name, p in staged})
+                        [p for _, p in staged],
+                        lang=lang,
+                        source=(source or "").strip() or None,
+                        names={str(p): name for name, p in staged},
+                    )
                 names = {str(p): name for name, p in staged}
                 for fr in report.files:
                     name = names.get(fr.path, Path(fr.path).name)

@@ -18,11 +18,12 @@ escaped article, unchanged (whitespace is kept with ``white-space: pre-wrap``).
 Limits: the viewer highlights one span at a time; the article is one ``dir="auto"`` block (its direction comes
 from its first strong character), so an article mixing languages paragraph by paragraph reads in one direction.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
-from typing import Iterable, Mapping, Sequence
 
 from assistant.text.safe import display_text
 
@@ -85,8 +86,10 @@ def _field(value) -> str:
 
 def chip(n: int, turn: int) -> str:
     """A clickable citation chip for citation ``n`` of chat turn ``turn``."""
-    return (f'<button type="button" class="nqa-chip" data-citation="{int(n)}" data-turn="{int(turn)}" '
-            f'title="Show source {int(n)}">{int(n)}</button>')
+    return (
+        f'<button type="button" class="nqa-chip" data-citation="{int(n)}" data-turn="{int(turn)}" '
+        f'title="Show source {int(n)}">{int(n)}</button>'
+    )
 
 
 _QUOTE = re.compile(r"«[^«»]*»|“[^“”]*”")
@@ -141,15 +144,19 @@ def sentence_html(entry: Mapping, turn: int) -> str:
     chips = "".join(chip(int(n), turn) for n in entry.get("citations") or [])
     m = re.search(r"«([^«»]*)»", text) if entry.get("kind") == "quoted" else None
     if m:
-        body = (isolated_quotes(text[: m.start()]) + f'<bdi class="nqa-q" dir="auto">«'
-                f'{_quote_html(m.group(1), entry.get("marked") or [])}»</bdi>' + isolated_quotes(text[m.end():]))
+        body = (
+            isolated_quotes(text[: m.start()]) + f'<bdi class="nqa-q" dir="auto">«'
+            f"{_quote_html(m.group(1), entry.get('marked') or [])}»</bdi>" + isolated_quotes(text[m.end() :])
+        )
     else:
         body = isolated_quotes(text)
     html = f'<span class="nqa-sentence" data-kind="{_e(entry.get("kind") or "")}" dir="auto">{body} {chips}</span>'
     tr = entry.get("translation")
     if tr and tr.get("text"):
-        html += (f'<details class="nqa-translation" data-verified="false"><summary>Machine translation (not '
-                 f'verified)</summary><div dir="auto">{_e(tr["text"])}</div></details>')
+        html += (
+            f'<details class="nqa-translation" data-verified="false"><summary>Machine translation (not '
+            f'verified)</summary><div dir="auto">{_e(tr["text"])}</div></details>'
+        )
     return html
 
 
@@ -170,12 +177,13 @@ def render_error(message: str) -> str:
 def _removed_html(removed: Sequence[Mapping]) -> str:
     if not removed:
         return ""
-    items = "".join(f'<li><s dir="auto">{_e(r.get("sentence"))}</s> <span class="nqa-reason">— '
-                    f'{_e(r.get("reason"))}</span></li>' for r in removed)
+    items = "".join(
+        f'<li><s dir="auto">{_e(r.get("sentence"))}</s> <span class="nqa-reason">— {_e(r.get("reason"))}</span></li>'
+        for r in removed
+    )
     n = len(removed)
     label = f"{n} sentence{'s' if n != 1 else ''} removed (not supported by the articles)"
-    return (f'<details class="nqa-removed" data-removed="{n}"><summary>{label}</summary>'
-            f'<ul>{items}</ul></details>')
+    return f'<details class="nqa-removed" data-removed="{n}"><summary>{label}</summary><ul>{items}</ul></details>'
 
 
 def render_answer(answer, turn: int) -> str:
@@ -185,30 +193,45 @@ def render_answer(answer, turn: int) -> str:
         closest = "".join(
             f'<li dir="auto"><span class="nqa-title" dir="auto">{_e(s.get("title") or s.get("doc_id"))}</span> '
             f'<span class="nqa-meta">({_field(s.get("source") or "unknown source")}, '
-            f'score {float(s.get("score", 0)):.2f})'
-            f'</span></li>' for s in (answer.closest_sources or []))
-        closest_html = (f'<div class="nqa-meta">Closest articles:</div><ul class="nqa-closest">{closest}</ul>'
-                        if closest else "")
-        body = (f'<div class="nqa-abstain" role="note" data-abstained="true"><span class="nqa-label">'
-                f'Not found in the articles</span><div dir="auto">{_e(answer.answer)}</div>{closest_html}</div>')
+            f"score {float(s.get('score', 0)):.2f})"
+            f"</span></li>"
+            for s in (answer.closest_sources or [])
+        )
+        closest_html = (
+            f'<div class="nqa-meta">Closest articles:</div><ul class="nqa-closest">{closest}</ul>' if closest else ""
+        )
+        body = (
+            f'<div class="nqa-abstain" role="note" data-abstained="true"><span class="nqa-label">'
+            f'Not found in the articles</span><div dir="auto">{_e(answer.answer)}</div>{closest_html}</div>'
+        )
     elif any(s.get("kind") for s in answer.sentences or []):  # attributed: sentence by sentence
         short = getattr(answer, "short_answer", None)
-        lead = (f'<div class="nqa-short" dir="auto"><strong dir="auto">{_e(short["text"])}</strong> '
-                f'{chip(int(short["citation"]), turn)}</div>' if short else "")
+        lead = (
+            f'<div class="nqa-short" dir="auto"><strong dir="auto">{_e(short["text"])}</strong> '
+            f"{chip(int(short['citation']), turn)}</div>"
+            if short
+            else ""
+        )
         parts = " ".join(sentence_html(s, turn) for s in answer.sentences)
         body = f'<div class="nqa-answer" dir="auto">{lead}{parts}</div>'
     else:
         ids = [c.id for c in answer.citations]
         body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'
     fallback = getattr(answer, "fallback", None)
-    note = (f'<div class="nqa-note">The model failed ({_e(fallback)}); the best evidence is quoted instead.</div>'
-            if fallback else "")
+    note = (
+        f'<div class="nqa-note">The model failed ({_e(fallback)}); the best evidence is quoted instead.</div>'
+        if fallback
+        else ""
+    )
     return body + _removed_html(answer.removed or []) + note
 
 
 def _meta_line(meta: Mapping) -> str:
-    parts = [meta.get("source") or "unknown source", (meta.get("published") or "")[:10] or "undated",
-             LANG_NAMES.get(meta.get("lang") or "", meta.get("lang") or "unknown language")]
+    parts = [
+        meta.get("source") or "unknown source",
+        (meta.get("published") or "")[:10] or "undated",
+        LANG_NAMES.get(meta.get("lang") or "", meta.get("lang") or "unknown language"),
+    ]
     return " · ".join(_field(p) for p in parts)
 
 
@@ -230,22 +253,34 @@ def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
         meta = dict(metas.get(doc_id) or {})
         meta.setdefault("source", first.source)
         meta.setdefault("lang", first.lang)
-        quotes = "".join(f'<div class="nqa-cited">{chip(c.id, turn)} '
-                         f'<blockquote class="nqa-quote" dir="auto">{_e(c.quote)}</blockquote></div>'
-                         for c in cites)
+        quotes = "".join(
+            f'<div class="nqa-cited">{chip(c.id, turn)} '
+            f'<blockquote class="nqa-quote" dir="auto">{_e(c.quote)}</blockquote></div>'
+            for c in cites
+        )
         rows.append(
             f'<div class="nqa-source" data-doc="{_e(doc_id)}">'
             f'<span class="nqa-title" dir="auto">{_e(first.title or doc_id)}</span>'
-            f'<div class="nqa-meta">{_meta_line(meta)}</div>{quotes}</div>')
+            f'<div class="nqa-meta">{_meta_line(meta)}</div>{quotes}</div>'
+        )
     return f'<div class="nqa-sources" data-turn="{int(turn)}">{"".join(rows)}</div>'
 
 
-def render_article(text: str, *, title: str | None = None, meta: Mapping | None = None,
-                   start: int | None = None, end: int | None = None, cite_id: int | None = None) -> str:
+def render_article(
+    text: str,
+    *,
+    title: str | None = None,
+    meta: Mapping | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    cite_id: int | None = None,
+) -> str:
     """The full article, escaped, with ``text[start:end]`` wrapped in ``<mark id="cite-{cite_id}">``."""
     meta = meta or {}
-    head = (f'<h3 class="nqa-title" dir="auto">{_e(title or meta.get("id") or "Untitled")}</h3>'
-            f'<div class="nqa-meta">{_meta_line(meta)}</div>')
+    head = (
+        f'<h3 class="nqa-title" dir="auto">{_e(title or meta.get("id") or "Untitled")}</h3>'
+        f'<div class="nqa-meta">{_meta_line(meta)}</div>'
+    )
     if start is not None and end is not None and 0 <= start <= end <= len(text):
         mark_id = f' id="cite-{int(cite_id)}"' if cite_id is not None else ""
         body = f"{_e(text[:start])}<mark{mark_id}>{_e(text[start:end])}</mark>{_e(text[end:])}"
@@ -275,11 +310,15 @@ def render_trace(retrieved: Sequence[Mapping], chunks: Mapping[str, Mapping] | N
         info = chunks.get(r.get("chunk_id")) or {}
         snippet = " ".join(str(info.get("text") or "").split())
         snippet = snippet[:160] + ("…" if len(snippet) > 160 else "")
-        rows.append(f'<tr><td class="num">{i}</td><td class="num">{float(r.get("score", 0)):.4f}</td>'
-                    f'<td dir="auto">{_e(info.get("title") or r.get("doc_id"))}</td><td><code>{_e(r.get("chunk_id"))}'
-                    f'</code></td><td dir="auto">{_e(snippet)}</td></tr>')
-    return ('<table class="nqa-trace"><thead><tr><th>#</th><th>score</th><th>article</th><th>chunk</th>'
-            f'<th>text</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        rows.append(
+            f'<tr><td class="num">{i}</td><td class="num">{float(r.get("score", 0)):.4f}</td>'
+            f'<td dir="auto">{_e(info.get("title") or r.get("doc_id"))}</td><td><code>{_e(r.get("chunk_id"))}'
+            f'</code></td><td dir="auto">{_e(snippet)}</td></tr>'
+        )
+    return (
+        '<table class="nqa-trace"><thead><tr><th>#</th><th>score</th><th>article</th><th>chunk</th>'
+        f"<th>text</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def render_backend(config: Mapping) -> str:

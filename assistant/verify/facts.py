@@ -13,13 +13,22 @@ similarity score, each sentence's facts are checked against the text of the evid
 Limits: those of :mod:`assistant.text.names` (no name checks in Arabic-script sentences, approximate
 transliteration), and a spelled-out number in the *answer* ("five") is not checked.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
-from assistant.text.names import (ARABIC_WORD, LATIN_WORD, TRANSLATED_TITLE_WORDS, candidate_names,  # noqa: F401
-                                  checkable_across_scripts, name_in_evidence, numbers, spelled_numbers)
+from assistant.text.names import (  # noqa: F401
+    ARABIC_WORD,
+    LATIN_WORD,
+    TRANSLATED_TITLE_WORDS,
+    candidate_names,
+    checkable_across_scripts,
+    name_in_evidence,
+    numbers,
+    spelled_numbers,
+)
 from assistant.text.terms import analyze
 
 
@@ -42,8 +51,10 @@ def unsupported_facts(sentence: str, evidence: str, *, given: str = "") -> list[
     return problems
 
 
-_YES_NO = re.compile(r"(?i)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b"
-                     r"|(هل|أليس|أليست|أكان|أكانت)(\s|$)")
+_YES_NO = re.compile(
+    r"(?i)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b"
+    r"|(هل|أليس|أليست|أكان|أكانت)(\s|$)"
+)
 
 _PROPOSED = re.compile(r"[,،][^,،]+[?؟]\s*$")
 

@@ -18,14 +18,14 @@ Limits: script is told by letters (Arabic vs Latin); Latin acronyms inside an Ar
 the wrong script, which is strict but rare in generated Arabic; prompt words are a fixed list of the phrasings
 the project's prompts and small models produce, not a general detector.
 """
+
 from __future__ import annotations
 
 import re
 
 from assistant.text.arabic import ARABIC_SCRIPT, LATIN_LETTERS, detect_language
-from prompts import NO_ANSWER, NOT_FOUND
 from assistant.text.sentences import split_sentences
-
+from prompts import NO_ANSWER, NOT_FOUND
 
 _ARABIC_LETTER = re.compile(f"[{ARABIC_SCRIPT}]")
 _LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
@@ -35,7 +35,8 @@ _SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
 _PROMPT_WORDS = re.compile(
     r"(?i)(\b(answer|question|evidence|sentence|response|context|unit|translation)\b[^.:\n]{0,25}:"
     r"|(الجواب|الإجابة|الاجابة|السؤال|الدليل|الجملة|ترجمة|الترجمة)[^.:\n]{0,25}[:：]"
-    r"|<\s*/?\s*evidence|(?-i:" + NOT_FOUND + r"|\b" + NO_ANSWER + r"\b)|\[\s*\d+\s*\])")
+    r"|<\s*/?\s*evidence|(?-i:" + NOT_FOUND + r"|\b" + NO_ANSWER + r"\b)|\[\s*\d+\s*\])"
+)
 
 
 _OTHER_LETTER = re.compile(f"[^\\W\\d_{ARABIC_SCRIPT}{LATIN_LETTERS}]")

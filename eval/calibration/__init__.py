@@ -25,11 +25,12 @@ articles; the test part has 102), so the figures have wide error bars (±0.1 on 
 ``labels.jsonl`` ships with the package (:mod:`assistant.package_data`); when it is missing, reading it raises
 :class:`assistant.package_data.MissingDataFile` (an incomplete install) rather than leaving calibration out.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from assistant.package_data import data_file, data_path
 
@@ -46,7 +47,7 @@ def assign_splits(rows: list[dict], seed: int = SPLIT_SEED) -> None:
     import hashlib
 
     for row in rows:
-        h = hashlib.sha256(f"{seed}\n{row['sentence']}\n{row['cited_text']}".encode("utf-8")).digest()
+        h = hashlib.sha256(f"{seed}\n{row['sentence']}\n{row['cited_text']}".encode()).digest()
         row["split"] = "test" if h[0] % 3 == 0 else "fit"
 
 
@@ -93,9 +94,12 @@ def scores(truth: Sequence[bool], pred: Sequence[bool]) -> dict:
     """``{n, accuracy, kappa, unsupported_recall}`` of predictions against labels (True = supported)."""
     n = len(truth)
     unsup = [p for t, p in zip(truth, pred) if not t]
-    return {"n": n, "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / n, 4) if n else None,
-            "kappa": round(cohen_kappa(truth, pred), 4) if n else None,
-            "unsupported_recall": round(sum(not p for p in unsup) / len(unsup), 4) if unsup else None}
+    return {
+        "n": n,
+        "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / n, 4) if n else None,
+        "kappa": round(cohen_kappa(truth, pred), 4) if n else None,
+        "unsupported_recall": round(sum(not p for p in unsup) / len(unsup), 4) if unsup else None,
+    }
 
 
 def select(labels: list[dict], split: str | None) -> list[dict]:
@@ -119,8 +123,13 @@ def judge_agreement(judge) -> dict:
 
     if isinstance(judge, EntailmentJudge) and set(judge.layers) == {"facts", "form", "model"}:
         fit = stored_fit(getattr(judge.llm, "name", "?"))
-        if (fit and isinstance(fit.get("test_part"), dict) and fit.get("labels_sha256") == labels_digest()
-                and fit.get("bar") == judge.bar and float(fit.get("length_slope") or 0.0) == judge.slope):
+        if (
+            fit
+            and isinstance(fit.get("test_part"), dict)
+            and fit.get("labels_sha256") == labels_digest()
+            and fit.get("bar") == judge.bar
+            and float(fit.get("length_slope") or 0.0) == judge.slope
+        ):
             return dict(fit["test_part"], measured="at --fit time on the same labels and bar (bars.json)")
     return agreement(judge)
 
@@ -140,10 +149,13 @@ def agreement(judge, labels: list[dict] | None = None, split: str | None = "test
         tl.append(t)
         pl.append(p)
     return {
-        **scores(truth, pred), "split": split or "all",
-        "confusion": {"tp": sum(t and p for t, p in zip(truth, pred)),
-                      "fp": sum(p and not t for t, p in zip(truth, pred)),
-                      "fn": sum(t and not p for t, p in zip(truth, pred)),
-                      "tn": sum(not t and not p for t, p in zip(truth, pred))},
+        **scores(truth, pred),
+        "split": split or "all",
+        "confusion": {
+            "tp": sum(t and p for t, p in zip(truth, pred)),
+            "fp": sum(p and not t for t, p in zip(truth, pred)),
+            "fn": sum(t and not p for t, p in zip(truth, pred)),
+            "tn": sum(not t and not p for t, p in zip(truth, pred)),
+        },
         "by_lang": {k: scores(*v) for k, v in sorted(by_lang.items())},
     }

@@ -18,6 +18,7 @@
 ``--judge llm|entail`` and ``--fit``/``--layers`` use the configured model (settings): one model pass per label,
 so this is a benchmark, not a test (timings: docs/benchmarks.md, 'Eval run costs').
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ def _split(value: str) -> str | None:
     return None if value == "all" else value
 
 
-def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | None = None,
-                slope: float = 0.0) -> list[dict]:
+def layer_table(
+    labels: list[dict], embedder, llm, bar: float, cache: dict | None = None, slope: float = 0.0
+) -> list[dict]:
     """One row per (layer set, language) on ``labels`` (see the module docstring)."""
     from eval.calibration import scores
     from eval.judges import DeterministicJudge, EntailmentJudge
@@ -45,12 +47,16 @@ def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | Non
     full = EntailmentJudge(llm, bar=bar, slope=slope)
     full._cache.update(cache or {})
     rising = f" rising with length (slope {slope:g})" if slope else ""
-    judges = [("deterministic similarity (old default)", DeterministicJudge(embedder)),
-              ("verbatim + facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
-              ("verbatim + facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
-              (f"verbatim + model (p(yes) >= {bar:.2f}{rising})",
-               EntailmentJudge(llm, bar=bar, slope=slope, layers=("model",))),
-              ("verbatim + facts + form + model (entail)", full)]
+    judges = [
+        ("deterministic similarity (old default)", DeterministicJudge(embedder)),
+        ("verbatim + facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
+        ("verbatim + facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
+        (
+            f"verbatim + model (p(yes) >= {bar:.2f}{rising})",
+            EntailmentJudge(llm, bar=bar, slope=slope, layers=("model",)),
+        ),
+        ("verbatim + facts + form + model (entail)", full),
+    ]
     for _, j in judges[1:4]:
         j._cache = full._cache  # one model call per label for all layer sets
     rows = []
@@ -59,8 +65,7 @@ def layer_table(labels: list[dict], embedder, llm, bar: float, cache: dict | Non
         truth = [r["label"] == "supported" for r in labels]
         for lang in ("ar", "en", "all"):
             idx = [i for i, r in enumerate(labels) if lang == "all" or r.get("lang") == lang]
-            rows.append({"layers": name, "lang": lang,
-                         **scores([truth[i] for i in idx], [preds[i] for i in idx])})
+            rows.append({"layers": name, "lang": lang, **scores([truth[i] for i in idx], [preds[i] for i in idx])})
     return rows
 
 
@@ -89,8 +94,9 @@ def _parts(labels: list[dict], judge) -> list[Part]:
         vb = verbatim(s, src)
         ok = not vb and not fact_problems(s, src) and not form_faults(s)
         p = judge.probability(s, src) if ok else 0.0
-        out.append(Part(vb, ok, p, detect_language(s) == detect_language(src), length_ratio(s, src),
-                        r["label"] == "supported"))
+        out.append(
+            Part(vb, ok, p, detect_language(s) == detect_language(src), length_ratio(s, src), r["label"] == "supported")
+        )
     return out
 
 
@@ -100,9 +106,10 @@ def _predict(parts: list[Part], bars: tuple[float, float], slope: float = 0.0) -
     judge's own :func:`eval.judges.ratio_bar`)."""
     from eval.judges import ratio_bar
 
-    return [x.verbatim or (x.passes and x.p_yes >= ratio_bar(bars[0 if x.same_language else 1], slope,
-                                                              x.length_ratio))
-            for x in parts]
+    return [
+        x.verbatim or (x.passes and x.p_yes >= ratio_bar(bars[0 if x.same_language else 1], slope, x.length_ratio))
+        for x in parts
+    ]
 
 
 def _fit_bars(parts: list[Part], per_pair: bool, slopes: tuple[float, ...] = (0.0,)) -> tuple[float, float, float]:
@@ -116,8 +123,9 @@ def _fit_bars(parts: list[Part], per_pair: bool, slopes: tuple[float, ...] = (0.
     best = None
     for k in slopes:
         # the bar values at which a decision changes: each pair's own P(yes), moved to length ratio 1
-        vals = {x.p_yes if not k else ratio_bar(x.p_yes, -k, x.length_ratio) * (1 - 1e-9)
-                for x in parts if x.passes}  # (a hair lower, so that the pair itself passes despite rounding)
+        vals = {
+            x.p_yes if not k else ratio_bar(x.p_yes, -k, x.length_ratio) * (1 - 1e-9) for x in parts if x.passes
+        }  # (a hair lower, so that the pair itself passes despite rounding)
         cands = sorted({0.0, *vals})
         b = max(cands, key=lambda c: (kappa((c, c), k), -c))
         bars = (b, b)
@@ -146,8 +154,14 @@ def fit_bar(labels: list[dict], judge, slopes: tuple[float, ...] = SLOPES) -> tu
     return bar, slope, fit
 
 
-def cross_validate(parts: list[Part], per_pair: bool, folds: int = 5, shuffles: int = 10, langs: list | None = None,
-                   slopes: tuple[float, ...] = (0.0,)) -> dict:
+def cross_validate(
+    parts: list[Part],
+    per_pair: bool,
+    folds: int = 5,
+    shuffles: int = 10,
+    langs: list | None = None,
+    slopes: tuple[float, ...] = (0.0,),
+) -> dict:
     """Mean (and spread over the shuffles) of kappa, accuracy and unsupported recall of held-out predictions;
     with ``langs`` (one per part) also the mean kappa by language."""
     import random
@@ -171,8 +185,12 @@ def cross_validate(parts: list[Part], per_pair: bool, folds: int = 5, shuffles: 
             idx = [i for i, g in enumerate(langs) if g == lang]
             by_lang.setdefault(lang, []).append(scores([truth[i] for i in idx], [pred[i] for i in idx])["kappa"])
     mean = lambda k: round(statistics.mean(r[k] for r in runs), 3)  # noqa: E731
-    out = {"kappa": mean("kappa"), "kappa_sd": round(statistics.pstdev(r["kappa"] for r in runs), 3),
-           "accuracy": mean("accuracy"), "unsupported_recall": mean("unsupported_recall")}
+    out = {
+        "kappa": mean("kappa"),
+        "kappa_sd": round(statistics.pstdev(r["kappa"] for r in runs), 3),
+        "accuracy": mean("accuracy"),
+        "unsupported_recall": mean("unsupported_recall"),
+    }
     if by_lang:
         out["kappa_by_lang"] = {k: round(statistics.mean(v), 3) for k, v in by_lang.items()}
     return out
@@ -186,11 +204,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="deterministic: agreement over thresholds 0.70-0.90")
     ap.add_argument("--fit", action="store_true", help="entail: fit the P(yes) bar on the fit part")
     ap.add_argument("--layers", action="store_true", help="entail: table by layer and language (test part)")
-    ap.add_argument("--cv", action="store_true", help="entail: the bar cross-validated on the fit part (one bar, "
-                    "and a bar per language pair)")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="entail: JSON file of P(yes) per (sentence, cited text), read and extended (one model "
-                         "pass per label across --fit and --layers runs)")
+    ap.add_argument(
+        "--cv",
+        action="store_true",
+        help="entail: the bar cross-validated on the fit part (one bar, and a bar per language pair)",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="entail: JSON file of P(yes) per (sentence, cited text), read and extended (one model "
+        "pass per label across --fit and --layers runs)",
+    )
     args = ap.parse_args(argv)
     from assistant.backends import make_embedder, make_llm
     from assistant.settings import Settings
@@ -203,10 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         for t in [round(0.70 + 0.01 * i, 2) for i in range(21)]:
             for c in (t, DEFAULT_CROSS_THRESHOLD):
-                a = agreement(make_judge("deterministic", embedder=embedder, threshold=t, cross_threshold=c),
-                              labels, split="fit")
-                print(f"threshold {t:.2f} cross {c:.2f}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} "
-                      f"{a['confusion']}")
+                a = agreement(
+                    make_judge("deterministic", embedder=embedder, threshold=t, cross_threshold=c), labels, split="fit"
+                )
+                print(
+                    f"threshold {t:.2f} cross {c:.2f}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} "
+                    f"{a['confusion']}"
+                )
         return 0
     llm = make_llm(settings) if args.judge != "deterministic" or args.fit or args.layers or args.cv else None
     cache: dict = {}
@@ -219,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     def save(judge) -> None:
         if args.cache:
             cache.update(judge._cache)
-            args.cache.write_text(json.dumps([[list(k), v] for k, v in cache.items()], ensure_ascii=False),
-                                  encoding="utf-8")
+            args.cache.write_text(
+                json.dumps([[list(k), v] for k, v in cache.items()], ensure_ascii=False), encoding="utf-8"
+            )
 
     if args.cv:
         judge = EntailmentJudge(llm)
@@ -229,11 +258,20 @@ def main(argv: list[str] | None = None) -> int:
         parts = _parts(fit, judge)
         save(judge)
         langs = [r.get("lang") for r in fit]
-        for name, per_pair, slopes in (("one bar", False, (0.0,)), ("a bar per language pair", True, (0.0,)),
-                                       ("one bar rising with the sentence's length", False, SLOPES)):
-            print(json.dumps({"design": name, "fit_part_cv": cross_validate(parts, per_pair, langs=langs,
-                                                                            slopes=slopes),
-                              "bars_and_slope_on_the_whole_fit_part": _fit_bars(parts, per_pair, slopes)}))
+        for name, per_pair, slopes in (
+            ("one bar", False, (0.0,)),
+            ("a bar per language pair", True, (0.0,)),
+            ("one bar rising with the sentence's length", False, SLOPES),
+        ):
+            print(
+                json.dumps(
+                    {
+                        "design": name,
+                        "fit_part_cv": cross_validate(parts, per_pair, langs=langs, slopes=slopes),
+                        "bars_and_slope_on_the_whole_fit_part": _fit_bars(parts, per_pair, slopes),
+                    }
+                )
+            )
         return 0
     if args.fit:
         judge = EntailmentJudge(llm)
@@ -244,8 +282,13 @@ def main(argv: list[str] | None = None) -> int:
         bars = json.loads(data_file("eval.calibration", "bars.json").read_text(encoding="utf-8"))
         from eval.calibration import labels_digest
 
-        bars[llm.name] = {"bar": bar, "length_slope": slope, "fit_part": fit, "test_part": test_part,
-                          "labels_sha256": labels_digest()}
+        bars[llm.name] = {
+            "bar": bar,
+            "length_slope": slope,
+            "fit_part": fit,
+            "test_part": test_part,
+            "labels_sha256": labels_digest(),
+        }
         BARS.write_text(json.dumps(bars, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(json.dumps({"bar": bar, "length_slope": slope, "fit_part": fit, "test_part": test_part}, indent=2))
         if not args.layers:
@@ -256,13 +299,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'layers':<42} {'lang':<4} {'n':>4} {'acc':>6} {'kappa':>6} {'unsup.rec':>9}")
         for r in rows:
             f = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
-            print(f"{r['layers']:<42} {r['lang']:<4} {r['n']:>4} {f(r['accuracy'])} {f(r['kappa'])} "
-                  f"{f(r['unsupported_recall']):>9}")
+            print(
+                f"{r['layers']:<42} {r['lang']:<4} {r['n']:>4} {f(r['accuracy'])} {f(r['kappa'])} "
+                f"{f(r['unsupported_recall']):>9}"
+            )
         return 0
-    judge = make_judge(args.judge, embedder=embedder, llm=llm,
-                       threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
-    print(json.dumps({"judge": judge.name, **agreement(judge, labels, split=_split(args.split))},
-                     ensure_ascii=False, indent=2))
+    judge = make_judge(
+        args.judge,
+        embedder=embedder,
+        llm=llm,
+        threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+    )
+    print(
+        json.dumps(
+            {"judge": judge.name, **agreement(judge, labels, split=_split(args.split))}, ensure_ascii=False, indent=2
+        )
+    )
     return 0
 
 

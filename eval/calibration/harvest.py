@@ -11,6 +11,7 @@ pipeline_reason, gold}``; labels are NOT produced here: a person reads each pair
 Limits: a synthesized removal whose sentence cannot be found again in the raw reply (the answerer normalised
 it) is skipped; duplicates (same sentence and cited text) are kept once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ def _removed_cited(record: dict, removed: dict) -> str | None:
                 return u.get("text")
         for u in record.get("evidence_units") or []:  # a clause inside a unit
             if u.get("start", 1) <= unit[0] and unit[1] <= u.get("end", -1):
-                return (u.get("text") or "")[unit[0] - u["start"]:unit[1] - u["start"]] or u.get("text")
+                return (u.get("text") or "")[unit[0] - u["start"] : unit[1] - u["start"]] or u.get("text")
         return None
     from assistant.answer.citations import parse_cited_answer
 
@@ -45,22 +46,44 @@ def candidates(report: dict) -> list[dict]:
     mode = (report.get("config") or {}).get("answer_mode", "synthesized")
     out = []
     for r in report.get("per_question") or []:
-        base = {"question": r["question"], "qid": r["id"], "dataset": report["dataset"], "mode": mode,
-                "q_lang": r["lang"], "gold": r.get("question_lang_answers") or r.get("answers") or []}
+        base = {
+            "question": r["question"],
+            "qid": r["id"],
+            "dataset": report["dataset"],
+            "mode": mode,
+            "q_lang": r["lang"],
+            "gold": r.get("question_lang_answers") or r.get("answers") or [],
+        }
         by_id = {c["id"]: c for c in r.get("citations") or []}
         if not r.get("abstained"):
             for s in r.get("sentences") or []:
                 cited = " ".join(by_id[i]["quote"] for i in s.get("citations") or [] if i in by_id)
                 if cited:
-                    out.append(dict(base, sentence=s["sentence"], cited_text=cited, kept=True, pipeline_reason=None,
-                                    lang=detect_language(s["sentence"])))
+                    out.append(
+                        dict(
+                            base,
+                            sentence=s["sentence"],
+                            cited_text=cited,
+                            kept=True,
+                            pipeline_reason=None,
+                            lang=detect_language(s["sentence"]),
+                        )
+                    )
         for rm in r.get("removed") or []:
             if not (rm.get("sentence") or "").strip():
                 continue
             cited = _removed_cited(r, rm)
             if cited:
-                out.append(dict(base, sentence=rm["sentence"], cited_text=cited, kept=False,
-                                pipeline_reason=rm.get("reason"), lang=detect_language(rm["sentence"])))
+                out.append(
+                    dict(
+                        base,
+                        sentence=rm["sentence"],
+                        cited_text=cited,
+                        kept=False,
+                        pipeline_reason=rm.get("reason"),
+                        lang=detect_language(rm["sentence"]),
+                    )
+                )
     return out
 
 

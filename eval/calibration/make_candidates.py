@@ -17,6 +17,7 @@ it. Labels are NOT produced here: a person reads each ``cited_text`` and writes 
 
 Limits: the candidates reflect one small model (Qwen2.5-Coder-1.5B) and the current prompts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,19 +46,25 @@ def pick(dataset, n: int, first_paragraph: int) -> list:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--set", type=int, choices=(1, 2), default=1, dest="which",
-                    help="1: seed + 10 ar + 11 en-q.ar-ctx; 2: 10 more of each of ar, en-q.ar-ctx, ar-q.en-ctx "
-                         "(other paragraphs), appended to --out")
+    ap.add_argument(
+        "--set",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        dest="which",
+        help="1: seed + 10 ar + 11 en-q.ar-ctx; 2: 10 more of each of ar, en-q.ar-ctx, ar-q.en-ctx "
+        "(other paragraphs), appended to --out",
+    )
     args = ap.parse_args(argv)
 
     from assistant.answer.answerer import Answerer, AnswerOptions
-    from assistant.backends import make_embedder, make_llm
     from assistant.answer.citations import parse_cited_answer
+    from assistant.backends import make_embedder, make_llm
     from assistant.settings import Settings
     from assistant.store.library import Library
+    from assistant.text.arabic import detect_language
     from eval.datasets.load import load_dataset
     from eval.runs.full import RecordingLLM
-    from assistant.text.arabic import detect_language
     from ingest.pipeline import Ingestor
 
     settings = Settings(llm="local")
@@ -65,12 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     xar = load_dataset(SHARED / "datasets" / "xquad" / "xquad.ar.dev.json")
     xen = load_dataset(SHARED / "datasets" / "xquad" / "xquad.en-q.ar-ctx.dev.json")
     if args.which == 1:
-        plan = [(seed, q) for q in seed.questions] + [(xar, q) for q in pick(xar, 10, 15)] \
+        plan = (
+            [(seed, q) for q in seed.questions]
+            + [(xar, q) for q in pick(xar, 10, 15)]
             + [(xen, q) for q in pick(xen, 11, 20)]
+        )
     else:
         xaren = load_dataset(SHARED / "datasets" / "xquad" / "xquad.ar-q.en-ctx.dev.json")
-        plan = [(xar, q) for q in pick(xar, 10, 20)] + [(xen, q) for q in pick(xen, 10, 24)] \
+        plan = (
+            [(xar, q) for q in pick(xar, 10, 20)]
+            + [(xen, q) for q in pick(xen, 10, 24)]
             + [(xaren, q) for q in pick(xaren, 10, 17)]
+        )
     embedder = make_embedder(settings)
     recorder = RecordingLLM(make_llm(settings))
     n_out = 0
@@ -83,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             for d in docs:  # the same paragraph id exists in both XQuAD files: keep ids distinct
                 d.id = f"{ds.name.split('.dev')[0]}:{d.id}"
             Ingestor(library, embedder, chunk_chars=settings.chunk_chars).ingest_articles(docs, name=ds.name)
-        answerer = Answerer(library=library, embedder=embedder, llm=recorder,
-                            options=AnswerOptions.from_settings(settings))
+        answerer = Answerer(
+            library=library, embedder=embedder, llm=recorder, options=AnswerOptions.from_settings(settings)
+        )
         for i, (ds, q) in enumerate(plan, 1):
             recorder.reset()
             answer = answerer.ask(q.question)
@@ -97,9 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             for p in parse_cited_answer(reply, set(offered)):
                 if not p.cited:
                     continue
-                row = {"sentence": p.text, "cited_text": " ".join(offered[n] for n in p.cited), "cited": p.cited,
-                       "question": q.question, "qid": q.id, "dataset": ds.name, "lang": detect_language(p.text),
-                       "kept": p.text not in removed, "pipeline_reason": removed.get(p.text)}
+                row = {
+                    "sentence": p.text,
+                    "cited_text": " ".join(offered[n] for n in p.cited),
+                    "cited": p.cited,
+                    "question": q.question,
+                    "qid": q.id,
+                    "dataset": ds.name,
+                    "lang": detect_language(p.text),
+                    "kept": p.text not in removed,
+                    "pipeline_reason": removed.get(p.text),
+                }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
                 n_out += 1

@@ -13,6 +13,7 @@ Design:
 Limits: offsets are checked against the text as the loader returns it (for .txt, the decoded file unchanged);
 an article whose text repeats an earlier one is indexed once and evidence naming it points at the first copy.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,8 @@ import json
 import re
 from pathlib import Path
 
-from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
 from assistant.text.arabic import detect_language
+from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
 from ingest.loaders import iter_articles, iter_files
 from ingest.models import ItemError, LoadError, RawArticle
 
@@ -87,11 +88,14 @@ class Corpus:
         ids = self.aliases.get(name) or self.aliases.get(name.replace("\\", "/"))
         if not ids:
             known = sorted({k for k in self.aliases if "#" not in k and "/" not in k})[:5]
-            raise ValueError(f"evidence doc {name!r} is not in the corpus {self.root} "
-                             f"(corpus names include: {', '.join(known)})")
+            raise ValueError(
+                f"evidence doc {name!r} is not in the corpus {self.root} (corpus names include: {', '.join(known)})"
+            )
         if len(ids) > 1:
-            raise ValueError(f"evidence doc {name!r} matches {len(ids)} corpus articles; name one by its id or "
-                             f"its relative path with #N (e.g. {self._key(ids[0])!r})")
+            raise ValueError(
+                f"evidence doc {name!r} matches {len(ids)} corpus articles; name one by its id or "
+                f"its relative path with #N (e.g. {self._key(ids[0])!r})"
+            )
         return self.canonical[ids[0]]
 
     def _key(self, doc_id: str) -> str:
@@ -166,9 +170,16 @@ def _question(line: str, lineno: int, docs: Corpus) -> EvalQuestion:
         raise ValueError("'answerable' must be true or false")
     if not answerable and gold:
         raise ValueError("'answerable' is false but evidence is given")
-    return EvalQuestion(id=str(qid), question=text, lang=(lang or "").lower() or detect_language(text),
-                        answerable=answerable, answers=list(answers), gold_docs=gold, evidence=evidence,
-                        question_lang_answers=list(answers))
+    return EvalQuestion(
+        id=str(qid),
+        question=text,
+        lang=(lang or "").lower() or detect_language(text),
+        answerable=answerable,
+        answers=list(answers),
+        gold_docs=gold,
+        evidence=evidence,
+        question_lang_answers=list(answers),
+    )
 
 
 def _evidence(ev: object, i: int, docs: Corpus) -> tuple[str, tuple[int, int] | None]:

@@ -5,6 +5,7 @@ and the one error every loader raises (:class:`DatasetError`, naming the file an
 an explicit, safe, deterministic ``id``); questions refer to them by that id in ``gold_docs`` and ``evidence``
 (``(doc_id, start, end)`` in code points of the document text).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -9,6 +9,7 @@
 
 Limits: read whole into memory; a problem raises :class:`DatasetError` naming the file and the paragraph.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,10 +70,16 @@ def load_squad(path: str | Path, *, unanswerable_fraction: float = 0.0) -> EvalD
             doc_id = by_text.get(context)
             if doc_id is None:
                 doc_id = by_text[context] = f"p{ai}-{pi}"
-                documents.append(RawArticle(
-                    text=context, locator=f"{path}#{ai}.{pi}", id=doc_id, source=path.stem,
-                    title=raw_title.replace("_", " ") if raw_title else None,
-                    extra={"squad_title": raw_title, "question_ids": []}))
+                documents.append(
+                    RawArticle(
+                        text=context,
+                        locator=f"{path}#{ai}.{pi}",
+                        id=doc_id,
+                        source=path.stem,
+                        title=raw_title.replace("_", " ") if raw_title else None,
+                        extra={"squad_title": raw_title, "question_ids": []},
+                    )
+                )
                 paragraph_qids[doc_id] = []
             for qi, qa in enumerate(qas):
                 q = _squad_question(qa, f"{where}, question {qi}", doc_id, context)
@@ -122,9 +129,18 @@ def _squad_question(qa: object, where: str, doc_id: str, context: str) -> EvalQu
     if raw_ql is None:
         ql_answers = list(answers)
     else:
-        if not isinstance(raw_ql, list) or not all(isinstance(a, dict) and isinstance(a.get("text"), str)
-                                                   for a in raw_ql):
+        if not isinstance(raw_ql, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("text"), str) for a in raw_ql
+        ):
             raise DatasetError(f"{where}: 'question_lang_answers' must be a list of {{\"text\": str}} objects")
         ql_answers = [a["text"] for a in raw_ql]
-    return EvalQuestion(id=str(qa["id"]), question=text, lang=lang, answerable=True, answers=answers,
-                        gold_docs=[doc_id], evidence=evidence, question_lang_answers=ql_answers)
+    return EvalQuestion(
+        id=str(qa["id"]),
+        question=text,
+        lang=lang,
+        answerable=True,
+        answers=answers,
+        gold_docs=[doc_id],
+        evidence=evidence,
+        question_lang_answers=ql_answers,
+    )

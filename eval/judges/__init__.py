@@ -23,6 +23,7 @@ as good as its model (small local models are weak on Arabic), which is why both 
 Names are re-exported here for importers; replacing one here (a test's monkeypatch) does not change what the
 judge modules call.
 """
+
 from __future__ import annotations
 
 from eval.judges.bars import (
@@ -49,15 +50,43 @@ from eval.judges.entail import ENTAIL_LAYERS, EntailmentJudge
 from eval.judges.llm import JUDGE_SCHEMA, LLMJudge, parse_verdicts
 
 __all__ = [
-    "DEFAULT_BAR", "DEFAULT_CROSS_THRESHOLD", "DEFAULT_LENGTH_SLOPE", "DEFAULT_THRESHOLD", "DeterministicJudge",
-    "ENTAIL_LAYERS", "EntailmentJudge", "JUDGE_SCHEMA", "Judge", "JudgeResult", "LLMJudge", "fact_problems",
-    "fitted_bar", "fitted_slope", "form_faults", "length_bar", "length_ratio", "make_judge", "names_apart",
-    "other_number_readings", "parse_verdicts", "ratio_bar", "stored_fit", "untranslated_words", "verbatim",
+    "DEFAULT_BAR",
+    "DEFAULT_CROSS_THRESHOLD",
+    "DEFAULT_LENGTH_SLOPE",
+    "DEFAULT_THRESHOLD",
+    "DeterministicJudge",
+    "ENTAIL_LAYERS",
+    "EntailmentJudge",
+    "JUDGE_SCHEMA",
+    "Judge",
+    "JudgeResult",
+    "LLMJudge",
+    "fact_problems",
+    "fitted_bar",
+    "fitted_slope",
+    "form_faults",
+    "length_bar",
+    "length_ratio",
+    "make_judge",
+    "names_apart",
+    "other_number_readings",
+    "parse_verdicts",
+    "ratio_bar",
+    "stored_fit",
+    "untranslated_words",
+    "verbatim",
 ]
 
 
-def make_judge(kind: str, *, embedder=None, llm=None, threshold: float = DEFAULT_THRESHOLD,
-               cross_threshold: float | None = None, bar: float | None = None) -> Judge:
+def make_judge(
+    kind: str,
+    *,
+    embedder=None,
+    llm=None,
+    threshold: float = DEFAULT_THRESHOLD,
+    cross_threshold: float | None = None,
+    bar: float | None = None,
+) -> Judge:
     """``deterministic`` (needs ``embedder``), ``llm`` (needs ``llm``), ``entail`` (needs an ``llm`` with
     ``yes_probability``) or ``auto`` (``entail`` when the model offers it, else ``deterministic``);
     :class:`ValueError` otherwise."""

@@ -9,6 +9,7 @@ Limits: a model never fitted gets :data:`DEFAULT_BAR` and a flat bar; a missing 
 install and fails loudly (:class:`assistant.package_data.MissingDataFile`) rather than falling back to the
 default; bars.json is read again on each call (no cache).
 """
+
 from __future__ import annotations
 
 import json
@@ -68,4 +69,3 @@ def fitted_slope(model_name: str) -> float | None:
     """The length slope fitted with the bar for ``model_name`` (see :func:`length_bar`), or None."""
     value = (stored_fit(model_name) or {}).get("length_slope")
     return float(value) if isinstance(value, (int, float)) else None
-

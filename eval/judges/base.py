@@ -6,6 +6,7 @@ share of the sentence's claims that the cited texts support (0..1) and ``support
 
 Limits: a protocol only; how a judge splits a sentence into claims is its own (see each judge's module).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -27,6 +28,4 @@ class JudgeResult:
 class Judge(Protocol):
     name: str
 
-    def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult:
-        ...
-
+    def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult: ...

@@ -14,19 +14,29 @@ Limits: inherits :mod:`assistant.verify.facts`'s limits (no name checks in Arabi
 matched by sound and skeleton, so a short name can still match a common Arabic word; the untranslated-word check
 lets capitalised Latin words (names, acronyms) pass in an Arabic sentence.
 """
+
 from __future__ import annotations
 
 import re
 
 from assistant.text.arabic import detect_language, fold_digits, strip_marks
-from assistant.text.names import (ARABIC_WORD, LATIN_WORD, NUMBER, TRANSLATED_TITLE_WORDS, candidate_names,
-                                  name_in_evidence, numbers)
+from assistant.text.names import (
+    ARABIC_WORD,
+    LATIN_WORD,
+    NUMBER,
+    TRANSLATED_TITLE_WORDS,
+    candidate_names,
+    name_in_evidence,
+    numbers,
+)
 from assistant.verify.facts import unsupported_facts
 from assistant.verify.form import form_problems, own_words
 
 _THIRD_SCRIPT = re.compile(r"[\u0400-\u04ff\u0590-\u05ff\u0900-\u097f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_HEADER = re.compile(r"(?i)\b(english|arabic|text|translation)\b[^.:\n]{0,25}:"
-                     r"|(النص|الترجمة|الإنجليزية|الانجليزية|الإنكليزية|العربية)[^.:\n]{0,25}:")
+_HEADER = re.compile(
+    r"(?i)\b(english|arabic|text|translation)\b[^.:\n]{0,25}:"
+    r"|(النص|الترجمة|الإنجليزية|الانجليزية|الإنكليزية|العربية)[^.:\n]{0,25}:"
+)
 """A label about the text itself ("النص الإنجليزي:", "English translation:"): the model talking about its task."""
 _LATIN_ONLY = re.compile(r"[A-Za-z'’-]+")
 

@@ -14,9 +14,10 @@ Limits: it cannot see a changed relation between correct entities ("A beat B" vs
 :mod:`assistant.verify.facts`'s limits (no name checks in Arabic sentences); passage vectors are cached (at most
 about 4096 texts kept between calls).
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -39,8 +40,10 @@ class DeterministicJudge:
         self.embedder = embedder
         self.threshold = threshold
         self.cross_threshold = DEFAULT_CROSS_THRESHOLD if cross_threshold is None else cross_threshold
-        self.name = (f"deterministic:{getattr(embedder, 'name', '?')}:sim>={threshold:.2f}"
-                     f"(cross-lingual {self.cross_threshold:.2f})+facts")
+        self.name = (
+            f"deterministic:{getattr(embedder, 'name', '?')}:sim>={threshold:.2f}"
+            f"(cross-lingual {self.cross_threshold:.2f})+facts"
+        )
         self._cache: dict[str, np.ndarray] = {}
 
     def _passage_vecs(self, texts: Sequence[str]) -> np.ndarray:

@@ -23,9 +23,10 @@ Limits: against an Arabic span the small model tells a supported English sentenc
 judge and the readers disagree most; the judge is only as good as its model, which is why the report gives its
 calibration agreement. P(yes) is cached per pair (cleared past 8192 pairs).
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import prompts
 from assistant.backends.base import Message
@@ -41,14 +42,24 @@ ENTAIL_LAYERS = ("facts", "form", "model")
 class EntailmentJudge:
     """Deterministic layer + one-token yes/no entailment by ``llm`` (see the module docstring)."""
 
-    def __init__(self, llm, *, bar: float | None = None, slope: float | None = None,
-                 layers: Sequence[str] = ENTAIL_LAYERS, correct_bar: float = 0.5, names: bool = True):
+    def __init__(
+        self,
+        llm,
+        *,
+        bar: float | None = None,
+        slope: float | None = None,
+        layers: Sequence[str] = ENTAIL_LAYERS,
+        correct_bar: float = 0.5,
+        names: bool = True,
+    ):
         unknown = set(layers) - set(ENTAIL_LAYERS)
         if unknown:
             raise ValueError(f"unknown judge layers {sorted(unknown)}; use {ENTAIL_LAYERS}")
         if "model" in layers and not callable(getattr(llm, "yes_probability", None)):
-            raise ValueError(f"the entailment judge needs a model with yes_probability; {getattr(llm, 'name', llm)!r} "
-                             "has none (use ASSISTANT_LLM=local or an OpenAI-compatible server)")
+            raise ValueError(
+                f"the entailment judge needs a model with yes_probability; {getattr(llm, 'name', llm)!r} "
+                "has none (use ASSISTANT_LLM=local or an OpenAI-compatible server)"
+            )
         self.llm = llm
         self.layers = tuple(layers)
         self.names = names
@@ -61,14 +72,19 @@ class EntailmentJudge:
         self.correct_bar = correct_bar
         self.cheap = model.startswith("local:") or model == "fake"
         bar_text = f"{self.bar:.2f}" + (f"*len^{self.slope:g}" if self.slope else "")
-        parts = [f"p(yes)>={bar_text}" if "model" in self.layers else None,
-                 "facts" if "facts" in self.layers else None, "form" if "form" in self.layers else None]
+        parts = [
+            f"p(yes)>={bar_text}" if "model" in self.layers else None,
+            "facts" if "facts" in self.layers else None,
+            "form" if "form" in self.layers else None,
+        ]
         self.name = f"entail:{model}:" + "+".join(p for p in parts if p)
-        self.note = (f"one-token yes/no entailment by {model}, "
-                     + ("a small local model (cheap judge): " if self.cheap else "")
-                     + f"bar {self.bar:.2f} ({self.bar_source})"
-                     + (f" rising with the sentence's length relative to its span (slope {self.slope:g})"
-                        if self.slope else "") + ", with number/name and form checks")
+        self.note = (
+            f"one-token yes/no entailment by {model}, "
+            + ("a small local model (cheap judge): " if self.cheap else "")
+            + f"bar {self.bar:.2f} ({self.bar_source})"
+            + (f" rising with the sentence's length relative to its span (slope {self.slope:g})" if self.slope else "")
+            + ", with number/name and form checks"
+        )
         self._cache: dict[tuple[str, str], float] = {}
 
     def _messages(self, system: str, user: str, **kw):
@@ -78,8 +94,11 @@ class EntailmentJudge:
         """P(yes) that ``source`` entails ``sentence`` (cached per pair)."""
         key = (sentence, source)
         if key not in self._cache:
-            self._cache[key] = float(self.llm.yes_probability(
-                self._messages("judge.entail.system.j2", "judge.entail.user.j2", source=source, sentence=sentence)))
+            self._cache[key] = float(
+                self.llm.yes_probability(
+                    self._messages("judge.entail.system.j2", "judge.entail.user.j2", source=source, sentence=sentence)
+                )
+            )
             if len(self._cache) > 8192:
                 self._cache.clear()
         return self._cache[key]
@@ -120,8 +139,15 @@ class EntailmentJudge:
         if "model" not in self.layers or not golds:
             return False
         try:
-            p = self.llm.yes_probability(self._messages("judge.correct.system.j2", "judge.correct.user.j2",
-                                                        question=question, golds=list(golds), response=text))
+            p = self.llm.yes_probability(
+                self._messages(
+                    "judge.correct.system.j2",
+                    "judge.correct.user.j2",
+                    question=question,
+                    golds=list(golds),
+                    response=text,
+                )
+            )
         except AssistantError:
             return False
         return p >= self.correct_bar

@@ -9,6 +9,7 @@ counts as not supported, with the reply quoted in ``reason``.
 Limits: the judge is only as good as its model (small local models are weak on Arabic), which is why the report
 gives its calibration agreement; a model error counts as not supported.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,22 @@ from eval.judges.base import JudgeResult
 
 JUDGE_SCHEMA = {
     "type": "object",
-    "properties": {"claims": {"type": "array", "items": {
-        "type": "object",
-        "properties": {"claim": {"type": "string"}, "evidence": {"type": "string"},
-                       "verdict": {"type": "string", "enum": ["SUPPORTED", "NOT_SUPPORTED"]}},
-        "required": ["claim", "evidence", "verdict"]}}},
+    "properties": {
+        "claims": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "claim": {"type": "string"},
+                    "evidence": {"type": "string"},
+                    "verdict": {"type": "string", "enum": ["SUPPORTED", "NOT_SUPPORTED"]},
+                },
+                "required": ["claim", "evidence", "verdict"],
+            },
+        }
+    },
     "required": ["claims"],
 }
-
 
 
 _VERDICT = re.compile(r"\b(NOT[_ ]SUPPORTED|UNSUPPORTED|SUPPORTED)\b", re.IGNORECASE)
@@ -72,10 +81,10 @@ def parse_verdicts(reply: str) -> list[bool] | None:
     candidates = [fence.group(1)] if fence else []
     start, end = text.find("{"), text.rfind("}")
     if 0 <= start < end:
-        candidates.append(text[start:end + 1])
+        candidates.append(text[start : end + 1])
     lstart, lend = text.find("["), text.rfind("]")
     if 0 <= lstart < lend:
-        candidates.append(text[lstart:lend + 1])
+        candidates.append(text[lstart : lend + 1])
     for cand in candidates:
         try:
             found = _from_json(json.loads(cand))
@@ -96,15 +105,21 @@ class LLMJudge:
         self.name = f"llm:{getattr(llm, 'name', '?')}"
 
     def messages(self, sentence: str, cited_texts: list[str]):
-        return [Message("system", prompts.render("judge.system.j2")),
-                Message("user", prompts.render("judge.user.j2", sentence=sentence, cited_texts=cited_texts))]
+        return [
+            Message("system", prompts.render("judge.system.j2")),
+            Message("user", prompts.render("judge.user.j2", sentence=sentence, cited_texts=cited_texts)),
+        ]
 
     def judge(self, sentence: str, cited_texts: list[str]) -> JudgeResult:
         if not any(t.strip() for t in cited_texts):
             return JudgeResult(False, 0.0, "no cited text")
         try:
-            reply = self.llm.complete(self.messages(sentence, cited_texts), max_tokens=self.max_tokens,
-                                      temperature=0.0, json_schema=JUDGE_SCHEMA)
+            reply = self.llm.complete(
+                self.messages(sentence, cited_texts),
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                json_schema=JUDGE_SCHEMA,
+            )
         except AssistantError as e:
             return JudgeResult(False, 0.0, f"judge model failed: {e}")
         verdicts = parse_verdicts(reply)

@@ -15,13 +15,14 @@ Limits: Arabic clitics other than the article (و، ب، ل، ك، ف) are not s
 differ; a long generated answer rarely *equals* a short gold span, so exact match is low by construction for a
 generative assistant and contains-gold is the more telling number.
 """
+
 from __future__ import annotations
 
 import re
 import string
 import unicodedata
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from assistant.text.arabic import fold_digits, normalize_for_search
 
@@ -44,7 +45,7 @@ def _is_punct(ch: str) -> bool:
 
 def _strip_article(token: str) -> str:
     if token.startswith(_AR_ARTICLE) and len(token) - len(_AR_ARTICLE) >= 2:
-        return token[len(_AR_ARTICLE):]
+        return token[len(_AR_ARTICLE) :]
     return token
 
 

@@ -8,10 +8,11 @@ the caller (:func:`mean`); e.g. the report's ``recall@5`` is the mean of :func:`
 Limits: no graded relevance; a question with several gold documents counts as found when any one is retrieved
 (recall) and its ideal DCG assumes all of them could be ranked first (nDCG).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 
 def distinct(ranked_doc_ids: Iterable[str]) -> list[str]:

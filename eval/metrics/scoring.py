@@ -24,13 +24,14 @@ judged supported).
 Limits: precision asks whether each citation *alone* supports its sentence (a citation needed only in
 combination with another counts as imprecise); a one-citation sentence reuses its sentence verdict.
 """
+
 from __future__ import annotations
 
 from assistant.answer.citations import parse_cited_answer
-from assistant.verify.form import form_problems, in_language, other_language_quotes
 from assistant.answer.short import question_type
-from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
+from assistant.verify.form import form_problems, in_language, other_language_quotes
 from eval.datasets.records import EvalQuestion
+from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
 from eval.metrics.ranking import first_rank
 
 CONTEXT_CHARS = 160
@@ -49,8 +50,7 @@ def _sentences(answer) -> list[dict]:
     if answer.sentences:
         return [dict(s) for s in answer.sentences]
     ids = {c.id for c in answer.citations}
-    return [{"sentence": p.text, "citations": p.cited, "support": None}
-            for p in parse_cited_answer(answer.answer, ids)]
+    return [{"sentence": p.text, "citations": p.cited, "support": None} for p in parse_cited_answer(answer.answer, ids)]
 
 
 def _unit_holds_gold(unit: dict, evidence, golds) -> bool:
@@ -110,9 +110,13 @@ def judge_answer(record: dict, judge) -> None:
     if not correct and callable(check) and readable.strip():
         correct = bool(check(record.get("question") or "", golds, readable))
     sentences = record.get("sentences") or []
-    good = (correct and bool(sc.get("language_ok")) and bool(sentences)
-            and all(not s.get("form") for s in sentences)
-            and all((s.get("judge") or {}).get("supported") for s in sentences))
+    good = (
+        correct
+        and bool(sc.get("language_ok"))
+        and bool(sentences)
+        and all(not s.get("form") for s in sentences)
+        and all((s.get("judge") or {}).get("supported") for s in sentences)
+    )
     sc["correct"], sc["good"] = float(correct), float(good)
 
 
@@ -126,20 +130,39 @@ def judge_sentences(sentences: list[dict], citations: list[dict], judge) -> None
         if len(s["citations"]) == 1:
             s["citation_support"] = {str(s["citations"][0]): verdict.supported}
         else:
-            s["citation_support"] = {str(i): judge.judge(s["sentence"], [by_id[i]["quote"]]).supported
-                                     for i in s["citations"] if i in by_id}
+            s["citation_support"] = {
+                str(i): judge.judge(s["sentence"], [by_id[i]["quote"]]).supported for i in s["citations"] if i in by_id
+            }
 
 
-def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: dict[str, str],
-                   gold_lang: str | None, judge, tokens: dict | None = None, raw_reply: str | None = None) -> dict:
+def score_question(
+    q: EvalQuestion,
+    answer,
+    ranked: list[str] | None,
+    *,
+    texts: dict[str, str],
+    gold_lang: str | None,
+    judge,
+    tokens: dict | None = None,
+    raw_reply: str | None = None,
+) -> dict:
     """The record for ``q`` (see the module docstring); ``texts`` maps doc ids to stored article texts."""
     citations = []
     for c in answer.citations:
-        citations.append({"id": c.id, "doc_id": c.doc_id, "title": c.title, "start": c.start, "end": c.end,
-                          "quote": c.quote, "valid": texts.get(c.doc_id, "")[c.start:c.end] == c.quote,
-                          "before": texts.get(c.doc_id, "")[max(0, c.start - CONTEXT_CHARS):c.start],
-                          "after": texts.get(c.doc_id, "")[c.end:c.end + CONTEXT_CHARS],
-                          "gold": _overlaps(c.doc_id, c.start, c.end, q.evidence, q.gold_docs)})
+        citations.append(
+            {
+                "id": c.id,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "start": c.start,
+                "end": c.end,
+                "quote": c.quote,
+                "valid": texts.get(c.doc_id, "")[c.start : c.end] == c.quote,
+                "before": texts.get(c.doc_id, "")[max(0, c.start - CONTEXT_CHARS) : c.start],
+                "after": texts.get(c.doc_id, "")[c.end : c.end + CONTEXT_CHARS],
+                "gold": _overlaps(c.doc_id, c.start, c.end, q.evidence, q.gold_docs),
+            }
+        )
     sentences = [] if answer.abstained else _sentences(answer)
     for s in sentences:
         s["form"] = form_problems(strip_markers(s["sentence"]), q.lang)
@@ -147,18 +170,34 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
     ql_golds = list(getattr(q, "question_lang_answers", None) or q.answers)
     units = _compact_units(getattr(answer, "evidence", None))
     text = "" if answer.abstained else strip_markers(answer.answer)
-    scores: dict[str, float | None] = {"exact_match": None, "f1": None, "contains_gold": None,
-                                       "gold_evidence_hit": None, "contains_gold_question_lang": None,
-                                       "language_ok": None, "evidence_recall": None, "short_answer_given": None,
-                                       "short_answer_correct": None, "answering_quote_shown": None}
+    scores: dict[str, float | None] = {
+        "exact_match": None,
+        "f1": None,
+        "contains_gold": None,
+        "gold_evidence_hit": None,
+        "contains_gold_question_lang": None,
+        "language_ok": None,
+        "evidence_recall": None,
+        "short_answer_given": None,
+        "short_answer_correct": None,
+        "answering_quote_shown": None,
+    }
     short = getattr(answer, "short_answer", None) if not answer.abstained else None
     if q.answerable:
         scores["short_answer_given"] = 1.0 if short else 0.0
-        scores["answering_quote_shown"] = 1.0 if any(
-            _overlaps(c["doc_id"], c["start"], c["end"], q.evidence, q.gold_docs) and (
-                not q.evidence or any(c["start"] <= st and en <= c["end"] for d, st, en in q.evidence
-                                      if d == c["doc_id"]) or contains_gold(c["quote"], q.answers))
-            for c in citations) else 0.0
+        scores["answering_quote_shown"] = (
+            1.0
+            if any(
+                _overlaps(c["doc_id"], c["start"], c["end"], q.evidence, q.gold_docs)
+                and (
+                    not q.evidence
+                    or any(c["start"] <= st and en <= c["end"] for d, st, en in q.evidence if d == c["doc_id"])
+                    or contains_gold(c["quote"], q.answers)
+                )
+                for c in citations
+            )
+            else 0.0
+        )
         if short and ql_golds:
             scores["short_answer_correct"] = contains_gold(short["text"], ql_golds)
     if q.answerable and ql_golds:
@@ -173,16 +212,32 @@ def score_question(q: EvalQuestion, answer, ranked: list[str] | None, *, texts: 
     if q.answerable and (q.evidence or q.gold_docs) and not answer.abstained:
         scores["gold_evidence_hit"] = 1.0 if any(c["gold"] for c in citations) else 0.0
     record = {
-        "id": q.id, "question": q.question, "lang": q.lang, "answerable": q.answerable, "gold": list(q.gold_docs),
-        "gold_lang": gold_lang, "answers": list(q.answers), "question_lang_answers": ql_golds,
-        "evidence": [list(e) for e in q.evidence], "evidence_units": units,
+        "id": q.id,
+        "question": q.question,
+        "lang": q.lang,
+        "answerable": q.answerable,
+        "gold": list(q.gold_docs),
+        "gold_lang": gold_lang,
+        "answers": list(q.answers),
+        "question_lang_answers": ql_golds,
+        "evidence": [list(e) for e in q.evidence],
+        "evidence_units": units,
         "held_out_doc": q.held_out_doc,
-        "ranked": ranked, "rank": first_rank(ranked, q.gold_docs) if ranked is not None else None,
-        "abstained": answer.abstained, "answer": answer.answer, "citations": citations, "sentences": sentences,
-        "short_answer": short, "question_type": question_type(q.question, q.lang),
-        "removed": list(answer.removed), "dropped_citations": list(answer.dropped_citations),
-        "fallback": answer.fallback, "timings_ms": dict(answer.timings_ms), "tokens": tokens,
-        "raw_reply": raw_reply, "scores": scores,
+        "ranked": ranked,
+        "rank": first_rank(ranked, q.gold_docs) if ranked is not None else None,
+        "abstained": answer.abstained,
+        "answer": answer.answer,
+        "citations": citations,
+        "sentences": sentences,
+        "short_answer": short,
+        "question_type": question_type(q.question, q.lang),
+        "removed": list(answer.removed),
+        "dropped_citations": list(answer.dropped_citations),
+        "fallback": answer.fallback,
+        "timings_ms": dict(answer.timings_ms),
+        "tokens": tokens,
+        "raw_reply": raw_reply,
+        "scores": scores,
     }
     judge_answer(record, judge)
     return record

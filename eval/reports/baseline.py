@@ -21,6 +21,7 @@ change that hurts agreement fails the gate as well; after editing labels.jsonl, 
 Limits: with the fake LLM this gates retrieval, abstention, citation mapping/validity and the judge, not the
 quality of a real model's wording; the subset is small, so it catches breakage, not 1-point drifts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,11 +47,20 @@ def baseline_file() -> Path:
 
 def subset_specs(shared: Path = SHARED) -> dict[str, dict]:
     return {
-        "seed-news": {"dataset": shared / "datasets" / "seed-news.dev.jsonl", "corpus": shared / "corpus",
-                      "limit": None, "unanswerable_fraction": 0.0, "articles": None},
-        "xquad-en-q-ar-ctx-20": {"dataset": shared / "datasets" / "xquad" / "xquad.en-q.ar-ctx.dev.json",
-                                 "corpus": None, "limit": 20, "unanswerable_fraction": 0.2,
-                                 "articles": XQUAD_ARTICLES},
+        "seed-news": {
+            "dataset": shared / "datasets" / "seed-news.dev.jsonl",
+            "corpus": shared / "corpus",
+            "limit": None,
+            "unanswerable_fraction": 0.0,
+            "articles": None,
+        },
+        "xquad-en-q-ar-ctx-20": {
+            "dataset": shared / "datasets" / "xquad" / "xquad.en-q.ar-ctx.dev.json",
+            "corpus": None,
+            "limit": 20,
+            "unanswerable_fraction": 0.2,
+            "articles": XQUAD_ARTICLES,
+        },
     }
 
 
@@ -66,8 +76,8 @@ def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
     from assistant.settings import Settings
     from eval.calibration import agreement
     from eval.datasets.load import load_dataset
-    from eval.runs.full import run_full_eval
     from eval.judges import DeterministicJudge
+    from eval.runs.full import run_full_eval
 
     settings = Settings(llm="fake")
     runs = {}
@@ -77,14 +87,25 @@ def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
             data.documents = [d for d in data.documents if d.id.split("-")[0] in spec["articles"]]
         judge = DeterministicJudge(embedder)
         with tempfile.TemporaryDirectory(prefix="eval-gate-") as out:
-            report = run_full_eval(data, embedder=embedder, llm=FakeLLM(), judge=judge,
-                                   options=AnswerOptions.from_settings(settings), limit=spec["limit"],
-                                   progress=progress, out_dir=out, chunk_chars=settings.chunk_chars,
-                                   calibrate=(lambda j: agreement(j)) if name == "seed-news" else None)
+            report = run_full_eval(
+                data,
+                embedder=embedder,
+                llm=FakeLLM(),
+                judge=judge,
+                options=AnswerOptions.from_settings(settings),
+                limit=spec["limit"],
+                progress=progress,
+                out_dir=out,
+                chunk_chars=settings.chunk_chars,
+                calibrate=(lambda j: agreement(j)) if name == "seed-news" else None,
+            )
         runs[name] = _summary(report)
-    return {"description": "seed-news (4 q) + first 20 q of xquad en-q.ar-ctx (fraction 0.2 held out), real "
-                           "embedder, fake LLM, deterministic judge; see eval/reports/baseline.py",
-            "tolerance": TOLERANCE, "runs": runs}
+    return {
+        "description": "seed-news (4 q) + first 20 q of xquad en-q.ar-ctx (fraction 0.2 held out), real "
+        "embedder, fake LLM, deterministic judge; see eval/reports/baseline.py",
+        "tolerance": TOLERANCE,
+        "runs": runs,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

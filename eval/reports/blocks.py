@@ -24,6 +24,7 @@ whose population is empty is ``null`` (not measured), never 0. Rates are rounded
 Limits: ``per_question`` holds everything, so report.json grows linearly with the dataset (size per question:
 docs/benchmarks.md, 'Eval run costs').
 """
+
 from __future__ import annotations
 
 from eval.metrics.ranking import mean, percentile
@@ -35,8 +36,9 @@ def short_answer_table(answerable: list[dict]) -> dict:
     of those hold the gold in the question's language."""
     table: dict = {}
     for r in answerable:
-        row = table.setdefault(r.get("question_type") or "phrase", {"questions": 0, "given": 0, "correct": 0,
-                                                                    "by_how": {}})
+        row = table.setdefault(
+            r.get("question_type") or "phrase", {"questions": 0, "given": 0, "correct": 0, "by_how": {}}
+        )
         row["questions"] += 1
         sa = r.get("short_answer")
         if sa:
@@ -60,9 +62,17 @@ def _pcts(values: list[float]) -> dict:
     return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
 
 
-def build_full_report(dataset_name: str, records: list[dict], *, config: dict, ingest: dict | None = None,
-                      calibration: dict | None = None, token_method: str = "", partial: bool = False,
-                      n_planned: int | None = None) -> dict:
+def build_full_report(
+    dataset_name: str,
+    records: list[dict],
+    *,
+    config: dict,
+    ingest: dict | None = None,
+    calibration: dict | None = None,
+    token_method: str = "",
+    partial: bool = False,
+    n_planned: int | None = None,
+) -> dict:
     """The report dict for full mode (see the module docstring)."""
     answerable = [r for r in records if r["answerable"]]
     unanswerable = [r for r in records if not r["answerable"]]
@@ -75,9 +85,12 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
     for r in records:
         for k, v in (r.get("timings_ms") or {}).items():
             stages.setdefault(k, []).append(float(v))
-    first = [float((r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")))
-             for r in records if not r["abstained"] and (r.get("timings_ms") or {}).get(
-                 "first_sentence", (r.get("timings_ms") or {}).get("total")) is not None]
+    first = [
+        float((r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")))
+        for r in records
+        if not r["abstained"]
+        and (r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")) is not None
+    ]
     tok_in = [r["tokens"]["in"] for r in records if r.get("tokens")]
     tok_out = [r["tokens"]["out"] for r in records if r.get("tokens")]
     faith = {
@@ -108,8 +121,10 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
             "short_answer_correct": _rate([s.get("short_answer_correct") for s in scores]),
             "short_answers": short_answer_table(answerable),
         },
-        "evidence": {"recall": _rate([s.get("evidence_recall") for s in scores]),
-                     "quote_shown": _rate([s.get("answering_quote_shown") for s in scores])},
+        "evidence": {
+            "recall": _rate([s.get("evidence_recall") for s in scores]),
+            "quote_shown": _rate([s.get("answering_quote_shown") for s in scores]),
+        },
         "citations": {
             "valid_rate": _rate([1.0 if c["valid"] else 0.0 for c in citations]),
             "precision": _rate([1.0 if v else 0.0 for v in cited]),
@@ -121,18 +136,27 @@ def build_full_report(dataset_name: str, records: list[dict], *, config: dict, i
             "accuracy_unanswerable": _rate([1.0 if r["abstained"] else 0.0 for r in unanswerable]),
             "false_abstention_rate": _rate([1.0 if r["abstained"] else 0.0 for r in answerable]),
         },
-        "latency_ms": dict(_pcts(stages.get("total", [])),
-                           **{f"first_sentence_{k}": v for k, v in _pcts(first).items()}),
+        "latency_ms": dict(
+            _pcts(stages.get("total", [])), **{f"first_sentence_{k}": v for k, v in _pcts(first).items()}
+        ),
         "latency_by_stage": {k: _pcts(v) for k, v in sorted(stages.items()) if k != "total"},
-        "tokens": {"in": sum(tok_in), "out": sum(tok_out),
-                   "in_per_question": round(mean(tok_in), 1), "out_per_question": round(mean(tok_out), 1),
-                   "method": token_method},
+        "tokens": {
+            "in": sum(tok_in),
+            "out": sum(tok_out),
+            "in_per_question": round(mean(tok_in), 1),
+            "out_per_question": round(mean(tok_out), 1),
+            "method": token_method,
+        },
         "counts": {
-            "planned": n_planned if n_planned is not None else len(records), "questions": len(records),
-            "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "planned": n_planned if n_planned is not None else len(records),
+            "questions": len(records),
+            "answerable": len(answerable),
+            "unanswerable": len(unanswerable),
             "same_language": sum(1 for s in scores if s["exact_match"] is not None),
-            "answered": sum(1 for r in records if not r["abstained"]), "sentences": len(sentences),
-            "citations": len(citations), "removed_sentences": sum(len(r["removed"]) for r in records),
+            "answered": sum(1 for r in records if not r["abstained"]),
+            "sentences": len(sentences),
+            "citations": len(citations),
+            "removed_sentences": sum(len(r["removed"]) for r in records),
             "errors": sum(1 for r in records if r.get("error")),
         },
         "config": config,

@@ -20,6 +20,7 @@ partial).
 Limits: a row compares means, not distributions: no significance test; on small sets a one-question change moves
 a rate by 1/n, so pick the tolerance with n in mind.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,14 @@ def _kind(metric: str) -> str:
     return "rate"
 
 
-def compare(a: dict, b: dict, *, tolerance: float = 0.02, latency_tolerance: float | None = None,
-            token_tolerance: float | None = None) -> list[Row]:
+def compare(
+    a: dict,
+    b: dict,
+    *,
+    tolerance: float = 0.02,
+    latency_tolerance: float | None = None,
+    token_tolerance: float | None = None,
+) -> list[Row]:
     """One :class:`Row` per metric in A or B, in A's order then B's new ones."""
     fa, fb = flatten(a), flatten(b)
     rows = []
@@ -125,8 +132,9 @@ def notes(a: dict, b: dict) -> list[str]:
     """Reasons A and B may not be comparable."""
     if isinstance(a.get("runs"), dict) or isinstance(b.get("runs"), dict):
         ra, rb = a.get("runs") or {}, b.get("runs") or {}
-        return [f"{n}: {x}" for n in ra if n in rb for x in notes(ra[n], rb[n])] + \
-            [f"run {n} only in {'A' if n in ra else 'B'}" for n in sorted(set(ra) ^ set(rb))]
+        return [f"{n}: {x}" for n in ra if n in rb for x in notes(ra[n], rb[n])] + [
+            f"run {n} only in {'A' if n in ra else 'B'}" for n in sorted(set(ra) ^ set(rb))
+        ]
     out = []
     for key in ("dataset", "mode", "n_questions"):
         if a.get(key) != b.get(key):
@@ -150,12 +158,13 @@ def _cell(v: float | None, metric: str) -> str:
 def format_table(rows: list[Row]) -> str:
     """A plain-text table: metric, A, B, delta, status (regressions flagged with ``!!``)."""
     width = max([len(r.metric) for r in rows] + [6])
-    lines = [f"{'metric':<{width}}  {'A':>10}  {'B':>10}  {'delta':>10}  status",
-             "-" * (width + 48)]
+    lines = [f"{'metric':<{width}}  {'A':>10}  {'B':>10}  {'delta':>10}  status", "-" * (width + 48)]
     for r in rows:
         d = r.delta
         delta = "—" if d is None else (f"{d:+,.1f}" if _kind(r.metric) != "rate" else f"{d:+.4f}")
         flag = "!! " if r.status in ("regression", "missing") else ""
-        lines.append(f"{r.metric:<{width}}  {_cell(r.a, r.metric):>10}  {_cell(r.b, r.metric):>10}  "
-                     f"{delta:>10}  {flag}{r.status}")
+        lines.append(
+            f"{r.metric:<{width}}  {_cell(r.a, r.metric):>10}  {_cell(r.b, r.metric):>10}  "
+            f"{delta:>10}  {flag}{r.status}"
+        )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ citations (:mod:`eval.reports.html`).
 Limits: the page lists at most ``MAX_WORST`` questions; blocks that are ``null`` (answer quality in retrieval
 mode) are shown as not measured.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,85 +28,91 @@ MAX_WORST = 100
 DEFINITIONS = {
     "retrieval.recall@1": "Share of questions whose gold document is the first distinct document retrieved.",
     "retrieval.recall@5": "Share of questions whose gold document appears among the first 5 distinct documents "
-                          "retrieved.",
+    "retrieved.",
     "retrieval.recall@10": "Share of questions whose gold document appears among the first 10 distinct documents "
-                           "retrieved.",
+    "retrieved.",
     "retrieval.mrr": "Mean reciprocal rank: the average of 1/rank of the first gold document among the first 10 "
-                     "distinct documents (0 when it is not there).",
+    "distinct documents (0 when it is not there).",
     "retrieval.ndcg@10": "Normalized discounted cumulative gain at 10, binary relevance: each gold document in the "
-                         "top 10 earns 1/log2(rank+1), divided by the best possible total.",
+    "top 10 earns 1/log2(rank+1), divided by the best possible total.",
     "answer.exact_match": "Share of same-language answerable questions (question language = gold document language) "
-                          "whose answer, [n] markers removed and normalized (SQuAD: lowercase, punctuation and "
-                          "a/an/the removed; Arabic: diacritics/letter variants folded, the article al- stripped), "
-                          "equals a gold answer; an abstention scores 0. null when no question is same-language.",
+    "whose answer, [n] markers removed and normalized (SQuAD: lowercase, punctuation and "
+    "a/an/the removed; Arabic: diacritics/letter variants folded, the article al- stripped), "
+    "equals a gold answer; an abstention scores 0. null when no question is same-language.",
     "answer.f1": "Mean SQuAD token F1 (bag of normalized tokens) between the answer and its best gold answer, over the "
-                 "same questions as exact_match; an abstention scores 0.",
+    "same questions as exact_match; an abstention scores 0.",
     "answer.contains_gold": "Share of answerable questions whose normalized answer contains a normalized gold answer "
-                            "as a token sequence (all languages; an abstention scores 0).",
+    "as a token sequence (all languages; an abstention scores 0).",
     "answer.contains_gold_question_lang": "Share of answerable questions whose normalized answer contains a "
-                                          "normalized gold answer in the question's language (XQuAD cross-lingual: "
-                                          "question_lang_answers from the parallel file; otherwise the answers).",
+    "normalized gold answer in the question's language (XQuAD cross-lingual: "
+    "question_lang_answers from the parallel file; otherwise the answers).",
     "answer.correct": "Share of answerable questions whose answer gives a gold answer in the question's language, "
-                      "read without its quotes in the other language (a reader of the question's language cannot "
-                      "read them): it contains one, or the judge decides it states it (JUDGED).",
+    "read without its quotes in the other language (a reader of the question's language cannot "
+    "read them): it contains one, or the judge decides it states it (JUDGED).",
     "answer.language_ok": "Share of answered (not abstained) questions answered in the question's language: own "
-                          "words (quotes and source spellings aside) in that language; a quote in the other language "
-                          "introduced in the question's language counts (eval.metrics.scoring.answered_in_language).",
+    "words (quotes and source spellings aside) in that language; a quote in the other language "
+    "introduced in the question's language counts (eval.metrics.scoring.answered_in_language).",
     "answer.well_formed": "Share of shown answer sentences with no form problem (assistant.verify.form.form_problems, the "
-                          "answerer's own definition): own words in the question's script, no word mixing Arabic and "
-                          "Latin letters, no prompt words, one sentence.",
+    "answerer's own definition): own words in the question's script, no word mixing Arabic and "
+    "Latin letters, no prompt words, one sentence.",
     "answer.good_rate": "Headline: share of answerable questions whose answer is correct, in the question's "
-                        "language, with every shown sentence well formed and judged fully supported (JUDGED).",
+    "language, with every shown sentence well formed and judged fully supported (JUDGED).",
     "answer.short_answer_rate": "Share of answerable questions whose answer leads with a short answer (the checked "
-                                "fact: assistant.answer.short; an abstention scores 0).",
+    "fact: assistant.answer.short; an abstention scores 0).",
     "answer.short_answer_correct": "Of the answerable questions that got a short answer, the share whose short answer "
-                                   "contains a gold answer in the question's language.",
+    "contains a gold answer in the question's language.",
     "answer.short_answers": "Per question type (number, date, name, place, phrase): answerable questions, short "
-                            "answers given and correct, by the path that carried them (how: verbatim, number, date, "
-                            "name).",
+    "answers given and correct, by the path that carried them (how: verbatim, number, date, "
+    "name).",
     "evidence.quote_shown": "Share of answerable questions with a shown citation that covers a gold evidence span "
-                            "(or quotes a gold answer): the answering quote is in front of the reader.",
+    "(or quotes a gold answer): the answering quote is in front of the reader.",
     "evidence.recall": "Share of answerable questions whose gold answer lies inside a selected unit of evidence "
-                       "(same document, span covering the gold span, or the unit text containing a gold answer); "
-                       "null when the answers carry no evidence units.",
+    "(same document, span covering the gold span, or the unit text containing a gold answer); "
+    "null when the answers carry no evidence units.",
     "citations.valid_rate": "Share of shown citations whose quote is exactly the cited article's text at "
-                            "[start, end), re-read from the eval's store.",
+    "[start, end), re-read from the eval's store.",
     "citations.precision": "Share of the citations of shown sentences that, alone, support their sentence according "
-                           "to the judge (a verbatim citation that does not support its sentence lowers it).",
+    "to the judge (a verbatim citation that does not support its sentence lowers it).",
     "citations.recall": "Share of shown answer sentences fully supported by their citations taken together, "
-                        "according to the judge.",
+    "according to the judge.",
     "citations.gold_evidence_hit": "Share of answered answerable questions with at least one citation overlapping a "
-                                   "gold evidence span (or citing a gold document when no span is given).",
+    "gold evidence span (or citing a gold document when no span is given).",
     "faithfulness.score": "Mean claim support over shown answer sentences: the judge's share of a sentence's claims "
-                          "that its cited text supports.",
+    "that its cited text supports.",
     "faithfulness.unsupported_rate": "Share of shown answer sentences the judge finds not fully supported by the "
-                                     "evidence they cite.",
+    "evidence they cite.",
     "faithfulness.judge": "The method that rated support: deterministic (embedding similarity + numbers/names found "
-                          "in the cited text) or an LLM checking each claim.",
+    "in the cited text) or an LLM checking each claim.",
     "faithfulness.calibration.n": "Hand-labelled answer sentences the judge was checked against "
-                                  "(eval/calibration/labels.jsonl).",
+    "(eval/calibration/labels.jsonl).",
     "faithfulness.calibration.accuracy": "Share of the hand-labelled sentences on which the judge agrees with the "
-                                         "label (supported / not supported).",
+    "label (supported / not supported).",
     "faithfulness.calibration.kappa": "Cohen's kappa between judge and hand labels: agreement corrected for chance "
-                                      "(1 perfect, 0 chance). Below 0.4 the judged figures are shown as unreliable.",
+    "(1 perfect, 0 chance). Below 0.4 the judged figures are shown as unreliable.",
     "faithfulness.calibration.unsupported_recall": "Share of the hand-labelled NOT supported sentences that the "
-                                                   "judge also finds not supported (the judge's catch rate).",
+    "judge also finds not supported (the judge's catch rate).",
     "faithfulness.calibration.split": "Which labels the agreement is measured on: the held-apart test part, on "
-                                      "which no threshold was fitted.",
+    "which no threshold was fitted.",
     "faithfulness.judge_note": "What kind of judge this is, e.g. a small local model: read its figures with "
-                               "its agreement beside them.",
+    "its agreement beside them.",
     "abstention.accuracy_unanswerable": "Share of unanswerable questions on which the assistant abstained.",
     "abstention.false_abstention_rate": "Share of answerable questions on which the assistant wrongly abstained.",
     "latency_ms.p50": "Median wall time of one query (retrieval mode: question embedding + search; full mode: the "
-                      "whole answer, timings_ms.total), ms.",
+    "whole answer, timings_ms.total), ms.",
     "latency_ms.p95": "95th-percentile wall time of one query, in milliseconds (linear interpolation).",
     "latency_ms.first_sentence_p50": "Median time to the first verified sentence of answers that show one "
-                                     "(timings_ms.first_sentence, else the whole answer), ms.",
+    "(timings_ms.first_sentence, else the whole answer), ms.",
     "latency_ms.first_sentence_p95": "95th-percentile time to the first verified sentence, ms.",
 }
 BLOCKS = ("retrieval", "answer", "evidence", "citations", "faithfulness", "abstention", "latency_ms")
-JUDGED = {"answer.correct", "answer.good_rate", "citations.precision", "citations.recall", "faithfulness.score",
-          "faithfulness.unsupported_rate"}
+JUDGED = {
+    "answer.correct",
+    "answer.good_rate",
+    "citations.precision",
+    "citations.recall",
+    "faithfulness.score",
+    "faithfulness.unsupported_rate",
+}
 """Figures that depend on the judge: shown as unreliable when the judge's kappa is below :data:`MIN_KAPPA`."""
 MIN_KAPPA = 0.4
 CHART = (("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"), ("ndcg@10", "nDCG@10"))
@@ -165,8 +172,10 @@ def judge_reliability(report: dict) -> tuple[bool, str]:
     cal = faith.get("calibration") if isinstance(faith, dict) else None
     if not isinstance(cal, dict) or cal.get("kappa") is None:
         return False, "judge agreement with readers not measured"
-    note = (f"judge agreement on {cal.get('n')} held-apart labels: accuracy {_fmt(cal.get('accuracy'))}, "
-            f"kappa {_fmt(cal.get('kappa'))}, unsupported recall {_fmt(cal.get('unsupported_recall'))}")
+    note = (
+        f"judge agreement on {cal.get('n')} held-apart labels: accuracy {_fmt(cal.get('accuracy'))}, "
+        f"kappa {_fmt(cal.get('kappa'))}, unsupported recall {_fmt(cal.get('unsupported_recall'))}"
+    )
     return float(cal["kappa"]) >= MIN_KAPPA, note
 
 
@@ -176,8 +185,10 @@ def _summary_rows(report: dict) -> str:
     for block in BLOCKS:
         values = report.get(block)
         if not isinstance(values, dict):
-            rows.append(f'<tr><th scope="row">{escape(block)}</th><td class="num muted">—</td>'
-                        f'<td class="help">Not measured in {escape(str(report.get("mode")))} mode.</td></tr>')
+            rows.append(
+                f'<tr><th scope="row">{escape(block)}</th><td class="num muted">—</td>'
+                f'<td class="help">Not measured in {escape(str(report.get("mode")))} mode.</td></tr>'
+            )
             continue
         flat = {}
         for key, value in values.items():
@@ -195,10 +206,14 @@ def _summary_rows(report: dict) -> str:
                     help_text += f" [{judge_note}]"
                 elif value is not None:
                     shown = f'<span class="why">unreliable</span><br><span class="muted">({_fmt(value)})</span>'
-                    help_text += (f" UNRELIABLE: the judge does not agree with careful readers well enough to be "
-                                  f"read as a score ({judge_note}; needs kappa >= {MIN_KAPPA}).")
-            rows.append(f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="{cls}">{shown}</td>'
-                        f'<td class="help">{escape(help_text)}</td></tr>')
+                    help_text += (
+                        f" UNRELIABLE: the judge does not agree with careful readers well enough to be "
+                        f"read as a score ({judge_note}; needs kappa >= {MIN_KAPPA})."
+                    )
+            rows.append(
+                f'<tr><th scope="row"><code>{escape(name)}</code></th><td class="{cls}">{shown}</td>'
+                f'<td class="help">{escape(help_text)}</td></tr>'
+            )
     return "\n".join(rows)
 
 
@@ -214,21 +229,28 @@ def _worst(report: dict) -> str:
     misses.sort(key=lambda q: (q.get("rank") is not None, -(q.get("rank") or 0)))
     if not per:
         return '<p class="muted">No per-question results.</p>'
-    head = (f"<p>{len(misses)} of {len(per)} questions did not get their gold document first "
-            f"(rank = position of the first gold document among distinct documents; — = not in the top 10)."
-            + (f" The {MAX_WORST} worst are shown." if len(misses) > MAX_WORST else "") + "</p>")
+    head = (
+        f"<p>{len(misses)} of {len(per)} questions did not get their gold document first "
+        f"(rank = position of the first gold document among distinct documents; — = not in the top 10)."
+        + (f" The {MAX_WORST} worst are shown." if len(misses) > MAX_WORST else "")
+        + "</p>"
+    )
     if not misses:
         return head
     rows = []
     for q in misses[:MAX_WORST]:
         rank = q.get("rank")
         top3 = ", ".join(escape(str(d)) for d in (q.get("ranked") or [])[:3])
-        rows.append(f'<tr><td><code>{escape(str(q.get("id")))}</code></td>'
-                    f'<td dir="auto">{escape(str(q.get("question", "")))}</td><td>{escape(str(q.get("lang", "")))}'
-                    f'</td><td><code>{", ".join(escape(str(g)) for g in q.get("gold") or [])}</code></td>'
-                    f'<td class="num">{rank if rank is not None else "—"}</td><td><code>{top3}</code></td></tr>')
-    return (head + "<table><thead><tr><th>id</th><th>question</th><th>lang</th><th>gold</th><th>rank</th>"
-            "<th>top 3 retrieved</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+        rows.append(
+            f"<tr><td><code>{escape(str(q.get('id')))}</code></td>"
+            f'<td dir="auto">{escape(str(q.get("question", "")))}</td><td>{escape(str(q.get("lang", "")))}'
+            f"</td><td><code>{', '.join(escape(str(g)) for g in q.get('gold') or [])}</code></td>"
+            f'<td class="num">{rank if rank is not None else "—"}</td><td><code>{top3}</code></td></tr>'
+        )
+    return (
+        head + "<table><thead><tr><th>id</th><th>question</th><th>lang</th><th>gold</th><th>rank</th>"
+        "<th>top 3 retrieved</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    )
 
 
 def _ingest(report: dict) -> str:
@@ -236,18 +258,25 @@ def _ingest(report: dict) -> str:
     if not isinstance(stats, dict):
         return ""
     keys = ("documents", "chunks", "seconds", "tokens_per_s")
-    cells = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td class=\"num\">{_fmt(stats.get(k))}</td></tr>"
-                    for k in keys if k in stats)
-    return ("<h2>Indexing</h2><p class=\"help\">Documents and chunks indexed into the eval's fresh store, wall "
-            "seconds, and embedded tokens per second (chunk tokens counted by the embedder).</p>"
-            f"<table>{cells}</table>")
+    cells = "".join(
+        f'<tr><th scope="row">{escape(k)}</th><td class="num">{_fmt(stats.get(k))}</td></tr>'
+        for k in keys
+        if k in stats
+    )
+    return (
+        '<h2>Indexing</h2><p class="help">Documents and chunks indexed into the eval\'s fresh store, wall '
+        "seconds, and embedded tokens per second (chunk tokens counted by the embedder).</p>"
+        f"<table>{cells}</table>"
+    )
 
 
 def _partial(report: dict) -> str:
     if not report.get("partial"):
         return ""
-    return ('<p class="why">Partial report: the run was interrupted after '
-            f'{escape(str(report.get("n_questions")))} questions; metrics cover those only.</p>')
+    return (
+        '<p class="why">Partial report: the run was interrupted after '
+        f"{escape(str(report.get('n_questions')))} questions; metrics cover those only.</p>"
+    )
 
 
 def render_html(report: dict) -> str:
@@ -256,8 +285,9 @@ def render_html(report: dict) -> str:
 
     full = report.get("mode") == "full"
     cfg = report.get("config") or {}
-    cfg_text = ", ".join(f"{escape(k)}: <code>{escape(str(v) if v is not None else '—')}</code>"
-                         for k, v in cfg.items())
+    cfg_text = ", ".join(
+        f"{escape(k)}: <code>{escape(str(v) if v is not None else '—')}</code>" for k, v in cfg.items()
+    )
     title = f"Eval report: {report.get('dataset', '?')}"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -265,9 +295,12 @@ def render_html(report: dict) -> str:
 <title>{escape(title)}</title><style>{_CSS}{FULL_CSS if full else ""}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-{_partial(report)}<p>Mode <b>{escape(str(report.get('mode')))}</b>, {escape(str(report.get('n_questions')))} questions
-scored ({"all questions asked; each metric's population is in its definition" if full else
-"answerable questions with a gold document"}).
+{_partial(report)}<p>Mode <b>{escape(str(report.get("mode")))}</b>, {escape(str(report.get("n_questions")))} questions
+scored ({
+        "all questions asked; each metric's population is in its definition"
+        if full
+        else "answerable questions with a gold document"
+    }).
 {cfg_text}</p>
 <h2>Summary</h2>
 <table><thead><tr><th>metric</th><th>value</th><th>definition</th></tr></thead><tbody>
@@ -275,14 +308,27 @@ scored ({"all questions asked; each metric's population is in its definition" if
 </tbody></table>
 <h2>Retrieval at a glance</h2>
 <p class="help">Recall@k, MRR and nDCG@10 on a 0–1 scale; documents are counted once each, at their best rank.</p>
-{_chart(report.get('retrieval'))}
-{("<h2>Answers, citations, faithfulness, abstention</h2>" + charts(report)
-   + "<h2>Latency by stage</h2>" + stage_table(report)) if full else ""}
+{_chart(report.get("retrieval"))}
+{
+        (
+            "<h2>Answers, citations, faithfulness, abstention</h2>"
+            + charts(report)
+            + "<h2>Latency by stage</h2>"
+            + stage_table(report)
+        )
+        if full
+        else ""
+    }
 {_ingest(report)}
-{("<h2>Worst examples</h2><p class='help'>First the judge's blind spots (wrong answers it passed), then answers "
-  "the judge did not fully support, wrong abstentions, answers without a gold answer; each citation's quote is "
-  "highlighted inside its source text. " + escape(judge_reliability(report)[1]) + ".</p>" + examples(report))
- if full else ""}
+{
+        (
+            "<h2>Worst examples</h2><p class='help'>First the judge's blind spots (wrong answers it passed), then answers "
+            "the judge did not fully support, wrong abstentions, answers without a gold answer; each citation's quote is "
+            "highlighted inside its source text. " + escape(judge_reliability(report)[1]) + ".</p>" + examples(report)
+        )
+        if full
+        else ""
+    }
 <h2>Questions whose gold document was not ranked first</h2>
 {_worst(report)}
 </body>

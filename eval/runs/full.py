@@ -19,24 +19,25 @@ Design:
 Limits: questions run one at a time, so latency is per question, not throughput; a question whose answering
 raises an :class:`AssistantError` is recorded with ``error`` and scored as an abstention.
 """
+
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Sequence
 
 from assistant.answer.answerer import Answer, Answerer, AnswerOptions
 from assistant.errors import AssistantError
 from assistant.store.library import Library
-from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
-from eval.reports.blocks import build_full_report
-from eval.metrics.ranking import distinct
-from eval.runs.progress import ProgressLog
-from eval.runs.retrieval import Progress, index_dataset
-from eval.metrics.scoring import score_question
 from assistant.text.arabic import detect_language
 from assistant.text.chunking import DEFAULT_MAX_CHARS
+from eval.datasets.records import DatasetError, EvalDataset, EvalQuestion
+from eval.metrics.ranking import distinct
+from eval.metrics.scoring import score_question
+from eval.reports.blocks import build_full_report
+from eval.runs.progress import ProgressLog
+from eval.runs.retrieval import Progress, index_dataset
 from prompts import EVIDENCE_LINE
 
 
@@ -100,9 +101,18 @@ def _error_answer(q: EvalQuestion, message: str) -> Answer:
     return Answer(q.question, q.lang, "", True, [], [], {}, removed=[{"sentence": "", "reason": message}])
 
 
-def evaluate_full(dataset: EvalDataset, answerer: Answerer, library: Library, *, judge, recorder: RecordingLLM | None,
-                  questions: Sequence[EvalQuestion], count, log: ProgressLog | None = None,
-                  progress: Progress | None = None) -> tuple[list[dict], bool]:
+def evaluate_full(
+    dataset: EvalDataset,
+    answerer: Answerer,
+    library: Library,
+    *,
+    judge,
+    recorder: RecordingLLM | None,
+    questions: Sequence[EvalQuestion],
+    count,
+    log: ProgressLog | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[dict], bool]:
     """Ask and score ``questions`` (skipping those in ``log.done``); ``(records in question order, interrupted)``."""
     doc_lang = {d.id: d.lang or detect_language(d.text) for d in dataset.documents}
     done = dict(log.done) if log else {}
@@ -128,12 +138,26 @@ def evaluate_full(dataset: EvalDataset, answerer: Answerer, library: Library, *,
                 error = str(e)
                 answer = _error_answer(q, f"error: {e}")
             calls = recorder.calls if recorder is not None else []
-            tokens = {"in": sum(count(m.content) for msgs, _ in calls for m in msgs),
-                      "out": sum(count(r) for _, r in calls if r)} if calls else {"in": 0, "out": 0}
+            tokens = (
+                {
+                    "in": sum(count(m.content) for msgs, _ in calls for m in msgs),
+                    "out": sum(count(r) for _, r in calls if r),
+                }
+                if calls
+                else {"in": 0, "out": 0}
+            )
             texts = library.articles.texts(c.doc_id for c in answer.citations)
             gold_lang = doc_lang.get(q.gold_docs[0]) if q.gold_docs else None
-            record = score_question(q, answer, ranked, texts=texts, gold_lang=gold_lang, judge=judge, tokens=tokens,
-                                    raw_reply=calls[-1][1] if calls else None)
+            record = score_question(
+                q,
+                answer,
+                ranked,
+                texts=texts,
+                gold_lang=gold_lang,
+                judge=judge,
+                tokens=tokens,
+                raw_reply=calls[-1][1] if calls else None,
+            )
             record["offered_evidence"] = offered_evidence(calls[-1][0]) if calls else {}
             if error:
                 record["error"] = error
@@ -147,10 +171,22 @@ def evaluate_full(dataset: EvalDataset, answerer: Answerer, library: Library, *,
     return records, interrupted
 
 
-def run_full_eval(dataset: EvalDataset, *, embedder, llm, judge, options: AnswerOptions | None = None,
-                  limit: int | None = None, progress: Progress | None = None, out_dir: str | Path | None = None,
-                  resume: bool = False, store_dir: str | Path | None = None, chunk_chars: int = DEFAULT_MAX_CHARS,
-                  calibrate=None, meta: dict | None = None) -> dict:
+def run_full_eval(
+    dataset: EvalDataset,
+    *,
+    embedder,
+    llm,
+    judge,
+    options: AnswerOptions | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    store_dir: str | Path | None = None,
+    chunk_chars: int = DEFAULT_MAX_CHARS,
+    calibrate=None,
+    meta: dict | None = None,
+) -> dict:
     """Index, ask, score; the full report dict (``partial`` when interrupted). ``calibrate(judge)`` returns the
     judge's agreement block, or is None to skip it; ``out_dir`` receives progress.jsonl."""
     options = options or AnswerOptions()
@@ -159,8 +195,9 @@ def run_full_eval(dataset: EvalDataset, *, embedder, llm, judge, options: Answer
     method, count = token_counter(llm, embedder)
     with ExitStack() as stack:
         if store_dir is None:
-            store_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-",
-                                                                        ignore_cleanup_errors=True))
+            store_dir = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True)
+            )
         library = Library(Path(store_dir), collection="eval")
         answerer = Answerer(library=library, embedder=embedder, llm=recorder, options=options)
         config = answerer.config() | {"judge": judge.name}
@@ -168,8 +205,11 @@ def run_full_eval(dataset: EvalDataset, *, embedder, llm, judge, options: Answer
             config["judge_note"] = judge.note
         log = None
         if out_dir is not None:
-            log = ProgressLog(out_dir, {"dataset": dataset.name, "n_questions": len(questions), "config": config,
-                                        **(meta or {})}, resume=resume)
+            log = ProgressLog(
+                out_dir,
+                {"dataset": dataset.name, "n_questions": len(questions), "config": config, **(meta or {})},
+                resume=resume,
+            )
             stack.callback(log.close)
         interrupted = False
         stats = log.extras.get("ingest") if log else None
@@ -182,17 +222,33 @@ def run_full_eval(dataset: EvalDataset, *, embedder, llm, judge, options: Answer
                 interrupted = True
         records: list[dict] = []
         if not interrupted:
-            records, interrupted = evaluate_full(dataset, answerer, library, judge=judge, recorder=recorder,
-                                                 questions=questions, count=count, log=log, progress=progress)
+            records, interrupted = evaluate_full(
+                dataset,
+                answerer,
+                library,
+                judge=judge,
+                recorder=recorder,
+                questions=questions,
+                count=count,
+                log=log,
+                progress=progress,
+            )
         calibration = None
         if calibrate is not None and not interrupted:
             try:
                 calibration = calibrate(judge)
             except KeyboardInterrupt:
                 interrupted = True
-        report = build_full_report(dataset.name, records, config=config, ingest=stats, calibration=calibration,
-                                   token_method=method, partial=interrupted or len(records) < len(questions),
-                                   n_planned=len(questions))
+        report = build_full_report(
+            dataset.name,
+            records,
+            config=config,
+            ingest=stats,
+            calibration=calibration,
+            token_method=method,
+            partial=interrupted or len(records) < len(questions),
+            n_planned=len(questions),
+        )
         if interrupted:
             report["interrupted"] = True
         return report

@@ -9,6 +9,7 @@ process died mid-write) is ignored.
 
 Limits: one writer per folder; records are trusted as written (no checksum).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,10 @@ class ProgressLog:
             old_meta, self.done, self.extras = read_progress(self.path, with_extras=True)
             if old_meta is not None and old_meta != meta:
                 diff = sorted(k for k in set(meta) | set(old_meta) if meta.get(k) != old_meta.get(k))
-                raise ConfigError(f"{self.path} belongs to a different run (differs in: {', '.join(diff)}); "
-                                  "run without --resume to start over, or use another --out folder")
+                raise ConfigError(
+                    f"{self.path} belongs to a different run (differs in: {', '.join(diff)}); "
+                    "run without --resume to start over, or use another --out folder"
+                )
             self._f = self.path.open("a", encoding="utf-8")
             if old_meta is None:
                 self._write({"_meta": meta})

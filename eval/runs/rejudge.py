@@ -11,13 +11,14 @@ The answer-level verdicts (``correct``, ``good``: :func:`eval.metrics.scoring.ju
 
 Limits: only shown sentences are judged (as in the run itself); a partial report stays partial.
 """
+
 from __future__ import annotations
 
 import copy
 
-from eval.reports.blocks import build_full_report
 from assistant.verify.form import form_problems
 from eval.metrics.scoring import judge_answer, judge_sentences, strip_markers
+from eval.reports.blocks import build_full_report
 
 
 def rejudge(report: dict, judge, *, calibrate=None) -> dict:
@@ -37,10 +38,15 @@ def rejudge(report: dict, judge, *, calibrate=None) -> dict:
     config = {k: v for k, v in old.items() if k != "judge_note"} | {"judge": judge.name}
     if getattr(judge, "note", None):
         config["judge_note"] = judge.note
-    out = build_full_report(report["dataset"], records, config=config,
-                            ingest=report.get("ingest"), calibration=calibrate(judge) if calibrate else None,
-                            token_method=(report.get("tokens") or {}).get("method", ""),
-                            partial=bool(report.get("partial")),
-                            n_planned=(report.get("counts") or {}).get("planned"))
+    out = build_full_report(
+        report["dataset"],
+        records,
+        config=config,
+        ingest=report.get("ingest"),
+        calibration=calibrate(judge) if calibrate else None,
+        token_method=(report.get("tokens") or {}).get("method", ""),
+        partial=bool(report.get("partial")),
+        n_planned=(report.get("counts") or {}).get("planned"),
+    )
     out["rejudged_from"] = old.get("judge")
     return out

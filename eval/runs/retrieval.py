@@ -17,19 +17,20 @@ The returned dict has the contract's ``report.json`` keys (``answer``, ``citatio
 Limits: metrics are computed on the first ``top_k`` distinct documents, so with ``top_k`` below 10 the @10 metrics
 only see ``top_k``; questions run one at a time (latency is per query, not throughput under load).
 """
+
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from time import perf_counter
-from typing import Callable, Sequence
 
 from assistant.retrieval.retriever import Retriever
 from assistant.store.library import Library
+from assistant.text.chunking import DEFAULT_MAX_CHARS
 from eval.datasets.records import DatasetError, EvalDataset
 from eval.metrics.ranking import distinct, first_rank, mean, ndcg_at_k, percentile, recall_at_k, reciprocal_rank
-from assistant.text.chunking import DEFAULT_MAX_CHARS
 from ingest.pipeline import Ingestor
 
 Progress = Callable[[str, int], None]
@@ -64,8 +65,14 @@ class _CountingEmbedder:
         return self.inner.count_tokens(text)
 
 
-def index_dataset(dataset: EvalDataset, library: Library, embedder, progress: Progress | None = None, *,
-                  chunk_chars: int = DEFAULT_MAX_CHARS) -> dict:
+def index_dataset(
+    dataset: EvalDataset,
+    library: Library,
+    embedder,
+    progress: Progress | None = None,
+    *,
+    chunk_chars: int = DEFAULT_MAX_CHARS,
+) -> dict:
     """Ingest the dataset's documents into ``library``; return ``{documents, chunks, seconds, tokens,
     tokens_per_s, errors}`` (``errors``: per-article ingest problems, normally empty)."""
     counting = _CountingEmbedder(embedder)
@@ -74,13 +81,25 @@ def index_dataset(dataset: EvalDataset, library: Library, embedder, progress: Pr
     result = ingestor.ingest_articles(dataset.documents, name=dataset.name)
     seconds = perf_counter() - t0
     tokens = sum(embedder.count_tokens(t) for t in counting.texts)
-    return {"documents": len(result.doc_ids), "chunks": ingestor.report.chunks, "seconds": round(seconds, 3),
-            "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1) if seconds > 0 else 0.0,
-            "errors": list(result.errors)}
+    return {
+        "documents": len(result.doc_ids),
+        "chunks": ingestor.report.chunks,
+        "seconds": round(seconds, 3),
+        "tokens": tokens,
+        "tokens_per_s": round(tokens / seconds, 1) if seconds > 0 else 0.0,
+        "errors": list(result.errors),
+    }
 
 
-def evaluate_retrieval(dataset: EvalDataset, retriever: Retriever, *, limit: int | None = None, top_k: int = 10,
-                       progress: Progress | None = None, ingest: dict | None = None) -> dict:
+def evaluate_retrieval(
+    dataset: EvalDataset,
+    retriever: Retriever,
+    *,
+    limit: int | None = None,
+    top_k: int = 10,
+    progress: Progress | None = None,
+    ingest: dict | None = None,
+) -> dict:
     """Score ``retriever`` on the dataset's answerable questions; the report dict (see the module docstring)."""
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
@@ -90,8 +109,9 @@ def evaluate_retrieval(dataset: EvalDataset, retriever: Retriever, *, limit: int
             raise ValueError(f"limit must be at least 1, got {limit}")
         questions = questions[:limit]
     if not questions:
-        raise DatasetError(f"{dataset.name}: no answerable questions with gold documents; "
-                           "retrieval mode has nothing to score")
+        raise DatasetError(
+            f"{dataset.name}: no answerable questions with gold documents; retrieval mode has nothing to score"
+        )
     per_question: list[dict] = []
     latencies: list[float] = []
     for q in questions:
@@ -99,16 +119,31 @@ def evaluate_retrieval(dataset: EvalDataset, retriever: Retriever, *, limit: int
         hits = retriever.retrieve(q.question, top_k=top_k * 3)
         latencies.append((perf_counter() - t0) * 1000.0)
         ranked = distinct(h.chunk.doc_id for h in hits)[:top_k]
-        per_question.append({"id": q.id, "question": q.question, "lang": q.lang, "gold": list(q.gold_docs),
-                             "ranked": ranked[:10], "rank": first_rank(ranked, q.gold_docs)})
+        per_question.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "lang": q.lang,
+                "gold": list(q.gold_docs),
+                "ranked": ranked[:10],
+                "rank": first_rank(ranked, q.gold_docs),
+            }
+        )
         if progress:
             progress("question", 1)
-    return build_report(dataset.name, per_question, latencies, embedder=getattr(retriever.embedder, "name", "?"),
-                        retriever=retriever.name, ingest=ingest)
+    return build_report(
+        dataset.name,
+        per_question,
+        latencies,
+        embedder=getattr(retriever.embedder, "name", "?"),
+        retriever=retriever.name,
+        ingest=ingest,
+    )
 
 
 def retrieval_block(per_question: list[dict]) -> dict:
     """The contract's ``retrieval`` block: means over ``per_question`` records (``ranked``, ``gold``)."""
+
     def avg(f) -> float:
         return round(mean([f(q["ranked"], q["gold"]) for q in per_question]), 4)
 
@@ -121,8 +156,15 @@ def retrieval_block(per_question: list[dict]) -> dict:
     }
 
 
-def build_report(dataset_name: str, per_question: list[dict], latencies_ms: list[float], *, embedder: str,
-                 retriever: str, ingest: dict | None = None) -> dict:
+def build_report(
+    dataset_name: str,
+    per_question: list[dict],
+    latencies_ms: list[float],
+    *,
+    embedder: str,
+    retriever: str,
+    ingest: dict | None = None,
+) -> dict:
     """The report dict from per-question results (``gold`` ids, ``ranked`` distinct doc ids, best first) and
     query latencies; metrics are means over ``per_question``, rounded to 4 decimals."""
     report = {
@@ -131,8 +173,10 @@ def build_report(dataset_name: str, per_question: list[dict], latencies_ms: list
         "n_questions": len(per_question),
         "retrieval": retrieval_block(per_question),
         **{block: None for block in QUALITY_BLOCKS},
-        "latency_ms": {"p50": round(percentile(latencies_ms, 50), 2) if latencies_ms else 0.0,
-                       "p95": round(percentile(latencies_ms, 95), 2) if latencies_ms else 0.0},
+        "latency_ms": {
+            "p50": round(percentile(latencies_ms, 50), 2) if latencies_ms else 0.0,
+            "p95": round(percentile(latencies_ms, 95), 2) if latencies_ms else 0.0,
+        },
         "config": {"embedder": embedder, "llm": None, "retriever": retriever},
     }
     if ingest is not None:
@@ -141,14 +185,23 @@ def build_report(dataset_name: str, per_question: list[dict], latencies_ms: list
     return report
 
 
-def run_retrieval_eval(dataset: EvalDataset, *, embedder, mode: str = "dense", limit: int | None = None,
-                       top_k: int = 10, progress: Progress | None = None, store_dir: str | Path | None = None,
-                       chunk_chars: int = DEFAULT_MAX_CHARS) -> dict:
+def run_retrieval_eval(
+    dataset: EvalDataset,
+    *,
+    embedder,
+    mode: str = "dense",
+    limit: int | None = None,
+    top_k: int = 10,
+    progress: Progress | None = None,
+    store_dir: str | Path | None = None,
+    chunk_chars: int = DEFAULT_MAX_CHARS,
+) -> dict:
     """Index ``dataset`` into a fresh Library (a temporary folder unless ``store_dir``), then score ``mode``."""
     with ExitStack() as stack:
         if store_dir is None:
-            store_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-",
-                                                                        ignore_cleanup_errors=True))
+            store_dir = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True)
+            )
         library = Library(Path(store_dir), collection="eval")
         retriever = Retriever(library, embedder, mode=mode)  # an unknown mode fails here, before indexing
         stats = index_dataset(dataset, library, embedder, progress, chunk_chars=chunk_chars)

@@ -27,6 +27,7 @@ detection is a simple rule (largest <article>, else <main>, else <body>), not a 
 HTML ``<meta charset>`` is not consulted (see :mod:`ingest.decode` for the encodings tried). Each format module
 states its own limits.
 """
+
 from __future__ import annotations
 
 from ingest.loaders.dispatch import SUPPORTED_EXTENSIONS, iter_articles
@@ -49,7 +50,24 @@ from ingest.loaders.html_pages import html_article, html_to_text
 from ingest.loaders.plain import _markdown_title
 
 __all__ = [
-    "SUPPORTED_EXTENSIONS", "iter_articles", "iter_files", "iter_named_files", "resolved", "MAX_CHARS_SETTING",
-    "normalize_published", "normalize_lang", "html_to_text", "html_article", "TEXT_KEYS", "TITLE_KEYS", "URL_KEYS",
-    "SOURCE_KEYS", "PUBLISHED_KEYS", "LANG_KEYS", "ID_KEYS", "MISSING_TEXT", "_MARKUP", "_markdown_title",
+    "SUPPORTED_EXTENSIONS",
+    "iter_articles",
+    "iter_files",
+    "iter_named_files",
+    "resolved",
+    "MAX_CHARS_SETTING",
+    "normalize_published",
+    "normalize_lang",
+    "html_to_text",
+    "html_article",
+    "TEXT_KEYS",
+    "TITLE_KEYS",
+    "URL_KEYS",
+    "SOURCE_KEYS",
+    "PUBLISHED_KEYS",
+    "LANG_KEYS",
+    "ID_KEYS",
+    "MISSING_TEXT",
+    "_MARKUP",
+    "_markdown_title",
 ]

@@ -7,16 +7,16 @@ number (``path#N``, 1-based, header excluded) and the other rows are kept.
 
 Limits: the encoding is detected from the first 64 KB only; a file without a text column fails as a whole.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.loaders.fields import TEXT_KEYS, FileContext
 from ingest.models import ItemError, LoadError, RawArticle
-
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
 """What ``surrogateescape`` makes of a byte the codec could not decode."""
@@ -43,8 +43,11 @@ def load_csv(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
             header = [h.strip().lstrip("\ufeff").lower() for h in next(reader, [])]
             text_col = next((i for i, h in enumerate(header) if h in TEXT_KEYS), None)
             if text_col is None:
-                raise LoadError(ctx.path, f"no text column (expected one of: {', '.join(TEXT_KEYS)}); "
-                                          f"header is: {', '.join(header) or '(empty)'}")
+                raise LoadError(
+                    ctx.path,
+                    f"no text column (expected one of: {', '.join(TEXT_KEYS)}); "
+                    f"header is: {', '.join(header) or '(empty)'}",
+                )
             for rownum, row in enumerate(reader, 1):
                 if not any(cell.strip() for cell in row):
                     continue
@@ -58,4 +61,3 @@ def load_csv(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
             raise LoadError(ctx.path, f"malformed CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise LoadError(ctx.path, f"invalid {codec} text in CSV: {exc.reason}") from exc
-

@@ -8,10 +8,11 @@ articles and item errors.
 
 Limits: the format is told by the extension alone, not by the content.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ingest.loaders.csv_rows import load_csv
 from ingest.loaders.feeds import load_feed
@@ -24,8 +25,9 @@ from ingest.models import ItemError, LoadError, RawArticle
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".xml", ".rss", ".atom"})
 
 
-def iter_articles(path: Path, *, lang: str | None = None, source: str | None = None, max_chars: int | None = None
-                  ) -> Iterator[RawArticle | ItemError]:
+def iter_articles(
+    path: Path, *, lang: str | None = None, source: str | None = None, max_chars: int | None = None
+) -> Iterator[RawArticle | ItemError]:
     """Yield the articles (and per-item errors) of one file; raise :class:`LoadError` for whole-file problems.
     ``max_chars``: a .txt/.md/.html file whose text is longer fails as a whole, before it is chunked (multi-article
     formats leave the check to the pipeline, per item)."""
@@ -33,8 +35,10 @@ def iter_articles(path: Path, *, lang: str | None = None, source: str | None = N
     ext = path.suffix.lower()
     loader = _LOADERS.get(ext)
     if loader is None:
-        raise LoadError(path, f"unsupported file type {ext or '(no extension)'!r} "
-                              f"(supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})")
+        raise LoadError(
+            path,
+            f"unsupported file type {ext or '(no extension)'!r} (supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})",
+        )
     if not path.exists():
         raise LoadError(path, "no such file or directory")
     if not path.is_file():
@@ -51,8 +55,15 @@ def iter_articles(path: Path, *, lang: str | None = None, source: str | None = N
         raise LoadError(path, "no articles found" + (f" ({failed} item(s) had errors)" if failed else ""))
 
 
-
 _LOADERS = {
-    ".txt": load_txt, ".md": load_md, ".html": load_html, ".htm": load_html, ".json": load_json,
-    ".jsonl": load_jsonl, ".csv": load_csv, ".xml": load_feed, ".rss": load_feed, ".atom": load_feed,
+    ".txt": load_txt,
+    ".md": load_md,
+    ".html": load_html,
+    ".htm": load_html,
+    ".json": load_json,
+    ".jsonl": load_jsonl,
+    ".csv": load_csv,
+    ".xml": load_feed,
+    ".rss": load_feed,
+    ".atom": load_feed,
 }

@@ -7,16 +7,16 @@ source when the user gives none; locators are ``path#N`` (0-based entry).
 Limits: the whole file is read into memory; an entry's text is what the feed carries (often a summary, not the
 full article).
 """
+
 from __future__ import annotations
 
 import re
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.loaders.fields import FileContext
 from ingest.loaders.html_pages import html_to_text
 from ingest.models import ItemError, LoadError, RawArticle
-
 
 _MARKUP = re.compile(r"<[A-Za-z!/][^<>]*>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 """Does a feed entry hold markup? ``[^<>]``, not ``[^>]``: a run of ``<a`` without ``>`` must not rescan the
@@ -51,8 +51,12 @@ def load_feed(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
         if detail.get("type") != "text/plain" and _MARKUP.search(value):
             value = html_to_text(value)
         yield ctx.article(
-            value, f"{ctx.path}#{i}", title=entry.get("title"), source=feed.get("title"), url=entry.get("link"),
-            published=_feed_time(entry), id=entry.get("id"),
+            value,
+            f"{ctx.path}#{i}",
+            title=entry.get("title"),
+            source=feed.get("title"),
+            url=entry.get("link"),
+            published=_feed_time(entry),
+            id=entry.get("id"),
             lang=detail.get("language") or entry.get("language") or feed.get("language"),
         )
-

@@ -14,13 +14,14 @@ Design:
 Limits: dates are parsed by a few fixed rules (ISO 8601, YYYY/MM/DD, RFC 2822, epoch seconds/ms), not by a general
 date parser; a language name other than Arabic or English must already be a 2-letter code to be kept.
 """
+
 from __future__ import annotations
 
 import email.utils
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingest.decode import detect_encoding
@@ -47,7 +48,7 @@ def normalize_published(value: object) -> str | None:
         return None
     if isinstance(value, (int, float)):
         try:
-            dt = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc)
+            dt = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return str(value)
         return dt.strftime("%Y-%m-%dT%H:%M:%S")
@@ -68,7 +69,7 @@ def normalize_published(value: object) -> str | None:
         except (TypeError, ValueError, IndexError):
             return text
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt.strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -135,16 +136,20 @@ class FileContext:
             if one_article and self.max_chars:
                 size = self.path.stat().st_size
                 if size > 4 * self.max_chars:
-                    raise LoadError(self.path, f"file is {size} bytes, too large for one article: the limit is "
-                                               f"{self.max_chars} characters ({MAX_CHARS_SETTING})")
+                    raise LoadError(
+                        self.path,
+                        f"file is {size} bytes, too large for one article: the limit is "
+                        f"{self.max_chars} characters ({MAX_CHARS_SETTING})",
+                    )
             return self.path.read_bytes()
         except OSError as exc:
             raise LoadError(self.path, f"cannot read file: {exc.strerror or exc}") from exc
 
     def check_length(self, text: str) -> str:
         if self.max_chars and len(text) > self.max_chars:
-            raise LoadError(self.path, f"article is {len(text)} characters; the limit is {self.max_chars} "
-                                       f"({MAX_CHARS_SETTING})")
+            raise LoadError(
+                self.path, f"article is {len(text)} characters; the limit is {self.max_chars} ({MAX_CHARS_SETTING})"
+            )
         return text
 
     def open_detected(self) -> tuple[str, io.BufferedReader]:
@@ -162,8 +167,19 @@ class FileContext:
             raise
         return codec, f
 
-    def article(self, text: object, locator: str, *, title=None, source=None, url=None, published=None,
-                lang=None, id=None, extra=None) -> RawArticle | ItemError:
+    def article(
+        self,
+        text: object,
+        locator: str,
+        *,
+        title=None,
+        source=None,
+        url=None,
+        published=None,
+        lang=None,
+        id=None,
+        extra=None,
+    ) -> RawArticle | ItemError:
         if not isinstance(text, str) or not text.strip():
             return ItemError(locator, "empty text")
         return RawArticle(
@@ -193,11 +209,19 @@ class FileContext:
         source = _first(fields, SOURCE_KEYS)
         if isinstance(source, dict):
             source = source.get("name")
-        extra = {k: v for k, v in fields.items()
-                 if k not in _KNOWN_KEYS and v not in (None, "") and isinstance(v, (str, int, float, bool))}
+        extra = {
+            k: v
+            for k, v in fields.items()
+            if k not in _KNOWN_KEYS and v not in (None, "") and isinstance(v, (str, int, float, bool))
+        }
         return self.article(
-            text, locator, title=_first(fields, TITLE_KEYS), source=source, url=_first(fields, URL_KEYS),
-            published=_first(fields, PUBLISHED_KEYS), lang=_first(fields, LANG_KEYS), id=_first(fields, ID_KEYS),
+            text,
+            locator,
+            title=_first(fields, TITLE_KEYS),
+            source=source,
+            url=_first(fields, URL_KEYS),
+            published=_first(fields, PUBLISHED_KEYS),
+            lang=_first(fields, LANG_KEYS),
+            id=_first(fields, ID_KEYS),
             extra=extra,
         )
-

@@ -8,10 +8,11 @@ walked once.
 
 Limits: a file's name depends on the folder walked (see :func:`iter_named_files`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ingest.loaders.dispatch import SUPPORTED_EXTENSIONS
 
@@ -72,8 +73,9 @@ def _name_in(file: Path, bases: tuple[Path, ...]) -> str:
     return real.name or file.name
 
 
-def _walk(folder: Path, seen: set[Path], bases: tuple[Path, ...]
-          ) -> Iterator[tuple[Path, str | None, tuple[Path, ...]]]:
+def _walk(
+    folder: Path, seen: set[Path], bases: tuple[Path, ...]
+) -> Iterator[tuple[Path, str | None, tuple[Path, ...]]]:
     real = resolved(folder)
     if real in seen:  # symlink loop
         return
@@ -97,4 +99,3 @@ def _walk(folder: Path, seen: set[Path], bases: tuple[Path, ...]
             yield from _walk(entry, seen, bases + (resolved(entry),) if linked else bases)
         elif entry.suffix.lower() in SUPPORTED_EXTENSIONS and is_file:
             yield entry, None, bases
-

@@ -9,10 +9,11 @@ Limits: main-content detection is a simple rule (largest <article>, else <main>,
 boilerplate remover; an HTML ``<meta charset>`` is not consulted (see :mod:`ingest.decode` for the encodings
 tried); the whole file is read into memory.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.decode import decode_bytes
 from ingest.loaders.fields import FileContext, normalize_lang
@@ -20,13 +21,43 @@ from ingest.models import ItemError, LoadError, RawArticle
 
 _WS = re.compile(r"\s+")
 
-_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-              "template"]
-_BLOCK_TAGS = frozenset({
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "div", "section", "article",
-    "main", "body", "ul", "ol", "dl", "dt", "dd", "table", "tr", "figure", "figcaption", "address", "hr", "br",
-    "caption", "details", "summary",
-})
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "template"]
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "blockquote",
+        "pre",
+        "td",
+        "th",
+        "div",
+        "section",
+        "article",
+        "main",
+        "body",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "figure",
+        "figcaption",
+        "address",
+        "hr",
+        "br",
+        "caption",
+        "details",
+        "summary",
+    }
+)
 
 
 def _parse_html(markup: str):
@@ -115,8 +146,13 @@ def html_article(markup: str) -> dict:
     meta = {
         "title": title or None,
         "url": _meta(tree, 'link[rel~="canonical"]', 'meta[property="og:url"]'),
-        "published": _meta(tree, 'meta[property="article:published_time"]', 'meta[name="article:published_time"]',
-                           'meta[itemprop="datePublished"]', "time[datetime]"),
+        "published": _meta(
+            tree,
+            'meta[property="article:published_time"]',
+            'meta[name="article:published_time"]',
+            'meta[itemprop="datePublished"]',
+            "time[datetime]",
+        ),
         "lang": lang or normalize_lang(_meta(tree, 'meta[property="og:locale"]')),
     }
     tree.strip_tags(_DROP_TAGS)
@@ -131,4 +167,3 @@ def load_html(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
         raise LoadError(ctx.path, "no text found in the HTML main content")
     ctx.check_length(page["text"])
     yield ctx.article(page.pop("text"), str(ctx.path), **page)
-

@@ -10,11 +10,12 @@ JSONL file.
 Limits: a .json file is read whole into memory (JSONL streams line by line); nesting deeper than Python's
 recursion limit is refused as invalid JSON.
 """
+
 from __future__ import annotations
 
 import io
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.decode import decode_bytes
 from ingest.loaders.fields import FileContext
@@ -34,14 +35,14 @@ def load_json(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
         return
     items = doc if isinstance(doc, list) else None
     if isinstance(doc, dict):
-        items = next((doc[k] for k in ("articles", "items", "documents", "data") if isinstance(doc.get(k), list)),
-                     None)
+        items = next((doc[k] for k in ("articles", "items", "documents", "data") if isinstance(doc.get(k), list)), None)
         if items is None:
             yield ctx.from_fields(doc, str(ctx.path))
             return
     if items is None:
-        raise LoadError(ctx.path, "unsupported JSON structure: expected an article object, a list of them, "
-                                  "or SQuAD-format data")
+        raise LoadError(
+            ctx.path, "unsupported JSON structure: expected an article object, a list of them, or SQuAD-format data"
+        )
     for i, obj in enumerate(items):
         yield ctx.from_fields(obj, f"{ctx.path}#{i}")
 
@@ -65,8 +66,9 @@ def _squad(ctx: FileContext, data: list) -> Iterator[RawArticle | ItemError]:
                 continue
             qas = para.get("qas") if isinstance(para.get("qas"), list) else []
             qids = [str(qa["id"]) for qa in qas if isinstance(qa, dict) and qa.get("id") is not None]
-            yield ctx.article(para["context"], locator, title=title,
-                              extra={"squad_title": raw_title, "question_ids": qids})
+            yield ctx.article(
+                para["context"], locator, title=title, extra={"squad_title": raw_title, "question_ids": qids}
+            )
 
 
 def load_jsonl(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
@@ -100,4 +102,3 @@ def load_jsonl(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
                 yield ctx.from_fields(obj, locator)
         except UnicodeDecodeError as exc:
             raise LoadError(ctx.path, f"invalid {codec} text after line {lineno}") from exc
-

@@ -7,10 +7,11 @@ heading, else the first line after any front matter.
 Limits: the whole file is read into memory (a file surely over the article limit is refused before it is read);
 Markdown is not rendered (the stored text keeps its markup) and setext headings (underlined) are not titles.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.decode import decode_bytes
 from ingest.loaders.fields import TITLE_MAX, FileContext, first_line
@@ -35,7 +36,7 @@ def _front_matter(text: str) -> tuple[str, int] | None:
     end = _FRONT_END.search(text, start.end())
     if not end:
         return None
-    inner = text[start.end():end.start()]
+    inner = text[start.end() : end.start()]
     stop = end.end()
     stop += 2 if text.startswith("\r\n", stop) else 1 if text.startswith("\n", stop) else 0
     return inner, stop
@@ -56,17 +57,16 @@ def _markdown_title(text: str) -> str | None:
     for line in text.splitlines():
         m = _HEADING.match(line)
         if m:
-            title = line[m.end():].strip(" \t")
+            title = line[m.end() :].strip(" \t")
             closed = title.rstrip("#")
             if closed != title and (not closed or closed[-1] in " \t"):
                 title = closed.rstrip(" \t")  # an optional closing sequence of #s
             if title:
                 return title.strip()[:TITLE_MAX]
-    body = text[front[1]:] if front else text
+    body = text[front[1] :] if front else text
     return first_line(body)
 
 
 def load_md(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
     text = ctx.check_length(decode_bytes(ctx.read_bytes(one_article=True), str(ctx.path)))
     yield ctx.article(text, str(ctx.path), title=_markdown_title(text))
-
