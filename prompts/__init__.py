@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+from assistant import package_data
+
 NOT_FOUND = "NOT_IN_ARTICLES"
 """The synthesized answer's reply when the evidence does not answer the question."""
 NO_ANSWER = "NONE"
@@ -21,10 +25,6 @@ EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.+?)\s*$", re.MULTILINE)
 """A numbered evidence line of the synthesized answer prompt: ``[n] text``."""
 UNIT_LINE = re.compile(r"^(?:Arabic|English) sentence: «(.+)»\s*$", re.MULTILINE)
 """The one unit of evidence in the attributed mode's prompt (``restate.user.j2``)."""
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
-
-from assistant import package_data
 
 
 @lru_cache(maxsize=1)

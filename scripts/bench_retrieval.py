@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from time import perf_counter
 
@@ -110,14 +111,14 @@ def _cell(key: str, value) -> str:
 def format_table(rows: list[dict]) -> str:
     cells = [[_cell(k, row[k]) for k in COLUMNS] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
-    line = lambda vals: (
-        "| "
-        + " | ".join(
-            v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
-            for i, (v, w) in enumerate(zip(vals, widths))
+
+    def line(vals: Sequence[str]) -> str:
+        return (
+            "| "
+            + " | ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True)))
+            + " |"
         )
-        + " |"
-    )
+
     sep = "|" + "|".join(("-" * (w + 2)) for w in widths) + "|"
     return "\n".join([line(COLUMNS), sep, *(line(r) for r in cells)])
 

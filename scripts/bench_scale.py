@@ -154,7 +154,7 @@ class ChromaServer:
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise SystemExit("the Chroma server did not start")
+                    raise SystemExit("the Chroma server did not start") from None
                 time.sleep(0.2)
 
     def peak_rss_mb(self) -> float:
@@ -253,7 +253,7 @@ def main() -> None:
         "chroma": "server" if server else "embedded",
         "rss_before_ingest_mb": round(peak_rss_mb()),
     }
-    for (path, a, b), label in zip(parts, ("checkpoint", "final")):
+    for (path, _a, _b), label in zip(parts, ("checkpoint", "final"), strict=False):
         stage = ingest(lib, emb, path)
         stage.update(
             total_articles=lib.articles.count(),

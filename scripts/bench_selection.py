@@ -87,8 +87,8 @@ def run(setting: str, fraction: float, limit: int | None, embedder) -> None:
         )
         for shift in (0.0, 0.01, 0.02, 0.03, 0.04):
             print(
-                f"{'':21} bar +{shift:.2f}: answerable gated out {rate(ans, lambda r: r[4] < shift):.3f}"
-                f"  unanswerable let through {rate(un, lambda r: r[4] >= shift):.3f}"
+                f"{'':21} bar +{shift:.2f}: answerable gated out {rate(ans, lambda r, shift=shift: r[4] < shift):.3f}"
+                f"  unanswerable let through {rate(un, lambda r, shift=shift: r[4] >= shift):.3f}"
             )
 
 

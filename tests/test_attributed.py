@@ -3,6 +3,8 @@ sentence checked against its own unit, quotes introduced in the question's langu
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -48,7 +50,7 @@ def test_clauses_are_verbatim_spans_inside_their_sentence(text):
             assert s <= a < b <= e
             piece = text[a:b]
             assert piece == piece.strip() and piece[0] not in "،,؛;“”«»" and piece[-1] not in "،,؛;“”«»"
-        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(clauses, clauses[1:]))  # in order, never overlapping
+        assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(clauses))  # in order, never overlapping
 
 
 def test_long_sentence_splits_at_quote_and_commas_short_pieces_merge():

@@ -175,8 +175,8 @@ def snapshot(home: Path) -> dict:
     bands = sorted(tuple(r) for r in lib.articles._conn().execute("SELECT key, doc_id FROM minhash_bands"))
     return {
         "articles": arts,
-        "chunks": sorted(zip(chunks["ids"], chunks["documents"], map(_canon, chunks["metadatas"]))),
-        "sentences": sorted(zip(sents["ids"], sents["documents"], map(_canon, sents["metadatas"]))),
+        "chunks": sorted(zip(chunks["ids"], chunks["documents"], map(_canon, chunks["metadatas"]), strict=True)),
+        "sentences": sorted(zip(sents["ids"], sents["documents"], map(_canon, sents["metadatas"]), strict=True)),
         "lexical": lex,
         "bands": bands,
         "intents": lib.articles.intents(),

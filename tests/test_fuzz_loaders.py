@@ -284,7 +284,7 @@ def test_a_tree_of_odd_names_encodings_and_bad_files_loses_no_article(tmp_path_f
     assert sorted(f.path for f in report.files) == sorted(files)  # one result per file, none lost or invented
     shown = report.to_dict()
     json.dumps(shown, ensure_ascii=False).encode("utf-8")  # the JSON report prints, whatever the names
-    for f, d in zip(report.files, shown["files"]):
+    for f, d in zip(report.files, shown["files"], strict=True):
         assert f.status in ("ok", "partial", "failed", "unchanged"), f
         for e in d["errors"]:
             assert e.startswith(d["path"]) and len(e) > len(d["path"]) + 2, (d["path"], e)

@@ -39,13 +39,13 @@ if os.geteuid() == 0:
     os.environ["ASSISTANT_HOME"] = warm_home  # load every module the ingest needs while still root
     runner.invoke(app, ["ingest", "-q", warm_folder])
     os.setgroups([])
-    os.setgid(%d)
-    os.setuid(%d)
+    os.setgid(NOBODY_ID)
+    os.setuid(NOBODY_ID)
 os.environ["ASSISTANT_HOME"] = home
 r = runner.invoke(app, ["ingest", "-q", folder])
 print(json.dumps({"euid": os.geteuid(), "uid": os.getuid(), "code": r.exit_code, "stdout": r.stdout,
                   "stderr": r.stderr, "exception": repr(r.exception)}))
-""" % (NOBODY, NOBODY)
+""".replace("NOBODY_ID", str(NOBODY))
 
 
 @pytest.fixture

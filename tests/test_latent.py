@@ -29,7 +29,7 @@ def vec(pairs: dict[int, float]):
 def test_pack_round_trip(vectors):
     back = unpack(pack(vectors))
     assert len(back) == len(vectors)
-    for (i, v), (bi, bv) in zip(vectors, back):
+    for (i, v), (bi, bv) in zip(vectors, back, strict=True):
         assert bi.tolist() == i.tolist()
         assert np.allclose(bv, v, rtol=1e-3)
 

@@ -273,8 +273,8 @@ if os.geteuid() == 0:  # load every module the commands need while still root, t
     for args in READERS + WRITERS:
         runner.invoke(app, args)
     os.setgroups([])
-    os.setgid(%d)
-    os.setuid(%d)
+    os.setgid(NOBODY_ID)
+    os.setuid(NOBODY_ID)
 out = {"euid": os.geteuid(), "uid": os.getuid(), "runs": {}}
 for part in parts:
     home = os.path.join(store, part.replace("/", "-"))
@@ -296,7 +296,7 @@ for part in parts:
                      else repr(r.exception)})
     out["runs"][part] = {"writable": writable, "runs": runs}
 print(json.dumps(out))
-""" % (NOBODY, NOBODY)
+""".replace("NOBODY_ID", str(NOBODY))
 
 READ_ONLY_PARTS = ["home", "articles.db", "lexical.db", "write.lock", "chroma", "chroma/chroma.sqlite3"]
 

@@ -6,6 +6,8 @@ chunk slices the original text verbatim, and no letter or digit of the text is l
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from assistant.text.arabic import (
@@ -227,7 +229,7 @@ def check_chunks(text: str, chunks: list[Chunk], max_chars: int) -> None:
         prev_end = c.end
         all_spans.extend(c.sentences)
     # Sentences are in order across chunks, and together they hold every letter and digit of the text.
-    assert all(a[1] <= b[0] for a, b in zip(all_spans, all_spans[1:]))
+    assert all(a[1] <= b[0] for a, b in pairwise(all_spans))
     assert alnum("".join(text[s:e] for s, e in all_spans)) == alnum(text)
     covered = set()
     for s, e in all_spans:
@@ -374,7 +376,7 @@ def test_normalization_leaves_stored_text_and_offsets_alone():
 def test_fold_digits_changes_only_digits(raw):
     folded = fold_digits(raw)
     assert len(folded) == len(raw)
-    for a, b in zip(raw, folded):
+    for a, b in zip(raw, folded, strict=True):
         assert a == b or (a.isdigit() and b.isascii() and int(a) == int(b))
     assert not any(ch.isdigit() and not ch.isascii() for ch in folded)
 

@@ -97,7 +97,7 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
     the spot for chunks indexed without sentence vectors)."""
     ids = [h.chunk.chunk_id for h in hits]
     recs, vecs = library.read(lambda: library.sentences.vectors_where({"chunk_id": {"$in": ids}}))
-    stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs)}
+    stored = {(r.metadata["chunk_id"], r.start): v for r, v in zip(recs, vecs, strict=True)}
     units: list[Unit] = []
     rows: list[np.ndarray | None] = []
     for h in hits:
@@ -119,7 +119,7 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
             rows.append(stored.get((c.chunk_id, s)))
     missing = [i for i, v in enumerate(rows) if v is None]
     if missing:
-        for i, v in zip(missing, embedder.embed_passages([units[i].text for i in missing])):
+        for i, v in zip(missing, embedder.embed_passages([units[i].text for i in missing]), strict=True):
             rows[i] = v
     dim = getattr(embedder, "dim", 0)
     return units, (np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32))
@@ -155,7 +155,7 @@ def clause_units(
         )
     if out:
         vecs = embedder.embed_passages([c.text for c in out])
-        for c, v in zip(out, vecs):
+        for c, v in zip(out, vecs, strict=True):
             c.score, c.vector = float(v @ qv), v
     return out
 
@@ -174,7 +174,7 @@ def rank_units(
     units, vecs = sentence_candidates(library, embedder, hits)
     if not units:
         return []
-    for u, v in zip(units, vecs):
+    for u, v in zip(units, vecs, strict=True):
         u.score, u.vector = float(v @ qv), v
     chunk_texts = {h.chunk.chunk_id: (h.chunk.start, h.chunk.text) for h in hits}
     units.sort(key=lambda u: -u.score)

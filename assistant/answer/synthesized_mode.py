@@ -156,14 +156,14 @@ class SynthesizedMode:
         # the sentence before each one in its chunk (candidates come chunk by chunk, in sentence order)
         prev = [
             a.start if k and a.chunk_id == b.chunk_id else None
-            for k, (a, b) in enumerate(zip([None] + cands[:-1], cands))
+            for k, (a, b) in enumerate(zip([None] + cands[:-1], cands, strict=False))
         ]
         scores = vecs @ qv
         order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]
         evidence = [as_evidence(replace(cands[i], score=float(scores[i])), n + 1) for n, i in enumerate(order)]
         offered = {(e.doc_id, e.start) for e in evidence}
         chunks = {h.chunk.chunk_id: h.chunk for h in hits}
-        for e, i in zip(evidence[: self.options.evidence_context], order):
+        for e, i in zip(evidence[: self.options.evidence_context], order, strict=False):
             c, start = chunks[e.chunk_id], prev[i]
             if start is not None and (e.doc_id, start) not in offered:
                 gap = c.text[start - c.start : e.start - c.start]
@@ -176,4 +176,6 @@ class SynthesizedMode:
         ok = quotes_match(self.library, best)
         best = [e for e in best if e.number in ok]
         cites = citations_for(self.library, best)
-        return render_with_markers([(neutralize_markers(e.text), [c.id]) for e, c in zip(best, cites)]), cites
+        return render_with_markers(
+            [(neutralize_markers(e.text), [c.id]) for e, c in zip(best, cites, strict=True)]
+        ), cites

@@ -131,7 +131,7 @@ def verify(
         return Verified(removed=removed, dropped=dropped)
     order = list(dict.fromkeys(n for _, ns, _, _ in final for n in ns))
     cites = citations_for(library, [by_number[n][0] for n in order])
-    new_id = {n: c.id for n, c in zip(order, cites)}
+    new_id = {n: c.id for n, c in zip(order, cites, strict=True)}
     shown, sentences = [], []
     for text, ns, score, why in final:
         ids = [new_id[n] for n in ns]

@@ -122,8 +122,7 @@ class FakeLLM:
     def stream(self, messages, *, max_tokens, temperature=0.0, json_schema=None, grammar=None) -> Iterator[str]:
         self.grammars.append(grammar)
         text = self._reply(messages, json_schema)
-        for piece in re.findall(r"\S+\s*|\s+", text):
-            yield piece
+        yield from re.findall(r"\S+\s*|\s+", text)
 
 
 def default_reply(messages: Sequence[Message]) -> str:

@@ -300,7 +300,9 @@ class Retriever:
         top = max(counts, default=0)
         if top == 0:
             return hits
-        boosted = [ChunkHit(h.chunk, h.score + self.weights.cross_script * c / top) for h, c in zip(hits, counts)]
+        boosted = [
+            ChunkHit(h.chunk, h.score + self.weights.cross_script * c / top) for h, c in zip(hits, counts, strict=True)
+        ]
         return sorted(boosted, key=lambda h: -h.score)
 
 

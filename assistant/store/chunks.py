@@ -206,7 +206,7 @@ class ChunkIndex:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
-        for ch, vec in zip(chunks, vectors):
+        for ch, vec in zip(chunks, vectors, strict=True):
             meta = dict(
                 ch.metadata,
                 doc_id=ch.doc_id,
@@ -251,7 +251,7 @@ class ChunkIndex:
         offset = 0
         while True:
             r = self.collection.get(include=["metadatas"], limit=page, offset=offset)
-            yield from zip(r["ids"], r["metadatas"])
+            yield from zip(r["ids"], r["metadatas"], strict=True)
             if len(r["ids"]) < page:
                 return
             offset += page
@@ -278,13 +278,17 @@ class ChunkIndex:
         r = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
         return {
             i: self._record(i, t, m)
-            for i, t, m in zip(r["ids"], r["documents"], r["metadatas"])
+            for i, t, m in zip(r["ids"], r["documents"], r["metadatas"], strict=True)
             if m is not None and t is not None
         }
 
     def vectors_where(self, where: dict) -> tuple[list[ChunkRecord], np.ndarray]:
         r = self.collection.get(where=where, include=["documents", "metadatas", "embeddings"])
-        keep = [k for k, (t, m) in enumerate(zip(r["documents"], r["metadatas"])) if m is not None and t is not None]
+        keep = [
+            k
+            for k, (t, m) in enumerate(zip(r["documents"], r["metadatas"], strict=True))
+            if m is not None and t is not None
+        ]
         recs = [self._record(r["ids"][k], r["documents"][k], r["metadatas"][k]) for k in keep]
         if not keep:  # nothing matched (or everything was deleted while reading)
             return [], np.zeros((0, 0), dtype=np.float32)
@@ -301,7 +305,7 @@ class ChunkIndex:
     def _matching(self, where: dict) -> Callable[[list[str]], set[str]]:
         def allowed(ids: list[str]) -> set[str]:
             r = self.collection.get(ids=ids, include=["metadatas"])
-            return {i for i, m in zip(r["ids"], r["metadatas"]) if where_matches(where, m)}
+            return {i for i, m in zip(r["ids"], r["metadatas"], strict=True) if where_matches(where, m)}
 
         return allowed
 
@@ -338,7 +342,7 @@ class ChunkIndex:
             if self.collection.count() == 0:
                 return []
             raise e
-        return [(i, 1.0 - float(d)) for i, d in zip(r["ids"][0], r["distances"][0])]
+        return [(i, 1.0 - float(d)) for i, d in zip(r["ids"][0], r["distances"][0], strict=True)]
 
 
 def sentence_records(chunks: Sequence[ChunkRecord]) -> list[ChunkRecord]:

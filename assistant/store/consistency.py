@@ -195,7 +195,7 @@ def read_entries(index: ChunkIndex) -> dict[str, dict]:
     while True:
         r = index.collection.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
         vectors = r["embeddings"]
-        for k, (entry_id, md) in enumerate(zip(r["ids"], r["metadatas"])):
+        for k, (entry_id, md) in enumerate(zip(r["ids"], r["metadatas"], strict=True)):
             if vectors is None or vectors[k] is None:
                 raise StoreDamaged(f"no vector for {entry_id}")
             out[entry_id] = md or {}

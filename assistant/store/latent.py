@@ -45,7 +45,7 @@ def unpack(blob: bytes) -> list[SparseVec]:
     idx = np.frombuffer(blob, dtype=np.int32, count=total, offset=4 + 4 * n)
     val = np.frombuffer(blob, dtype=np.float16, count=total, offset=4 + 4 * n + 4 * total).astype(np.float32)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
-    return [(idx[a:b], val[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(idx[a:b], val[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _norms(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -89,4 +89,4 @@ def scores(query: SparseVec, blobs: Mapping[str, bytes], dim: int) -> dict[str, 
     best = np.full(len(ids), -np.inf)
     np.maximum.at(best, np.asarray(chunk), sent_cos)
     present = c_g[c_starts]
-    return {ids[c]: (float(cc), float(best[c])) for c, cc in zip(present, chunk_cos)}
+    return {ids[c]: (float(cc), float(best[c])) for c, cc in zip(present, chunk_cos, strict=True)}

@@ -504,7 +504,10 @@ class Library:
             self.lexical.replace_docs(
                 {w.rec.id: [(c.chunk_id, c.doc_id, c.text, c.metadata) for c in w.chunks] for w in writes},
                 latent={
-                    c.chunk_id: blob for w in writes if w.latent is not None for c, blob in zip(w.chunks, w.latent)
+                    c.chunk_id: blob
+                    for w in writes
+                    if w.latent is not None
+                    for c, blob in zip(w.chunks, w.latent, strict=True)
                 },
             )
             self.articles.commit([(w.rec, w.bands) for w in writes])

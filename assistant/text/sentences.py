@@ -15,6 +15,7 @@ very long unpunctuated runs are left whole (the chunker cuts them).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 _TERMINATORS = ".!?؟…"
 _CLOSERS = "\"'”’»)]}›"
@@ -172,7 +173,7 @@ def split_clauses(
         elif ch in _HARD_CUTS or (soft and ch in _SOFT_CUTS):
             cuts.append(i + 1)
     cuts.append(end)
-    pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a and _trim(text, a, b)[1] > _trim(text, a, b)[0]]
+    pieces = [(a, b) for a, b in pairwise(cuts) if b > a and _trim(text, a, b)[1] > _trim(text, a, b)[0]]
     merged: list[list[int]] = []
     carry = None
     for a, b in pieces:

@@ -82,7 +82,7 @@ def cohen_kappa(truth: Sequence[bool], pred: Sequence[bool]) -> float:
     n = len(truth)
     if n == 0 or n != len(pred):
         raise ValueError("kappa needs two label lists of the same, non-zero length")
-    p_o = sum(t == p for t, p in zip(truth, pred)) / n
+    p_o = sum(t == p for t, p in zip(truth, pred, strict=True)) / n
     t1, p1 = sum(truth) / n, sum(pred) / n
     p_e = t1 * p1 + (1 - t1) * (1 - p1)
     if p_e == 1.0:
@@ -93,10 +93,10 @@ def cohen_kappa(truth: Sequence[bool], pred: Sequence[bool]) -> float:
 def scores(truth: Sequence[bool], pred: Sequence[bool]) -> dict:
     """``{n, accuracy, kappa, unsupported_recall}`` of predictions against labels (True = supported)."""
     n = len(truth)
-    unsup = [p for t, p in zip(truth, pred) if not t]
+    unsup = [p for t, p in zip(truth, pred, strict=True) if not t]
     return {
         "n": n,
-        "accuracy": round(sum(t == p for t, p in zip(truth, pred)) / n, 4) if n else None,
+        "accuracy": round(sum(t == p for t, p in zip(truth, pred, strict=True)) / n, 4) if n else None,
         "kappa": round(cohen_kappa(truth, pred), 4) if n else None,
         "unsupported_recall": round(sum(not p for p in unsup) / len(unsup), 4) if unsup else None,
     }
@@ -144,7 +144,7 @@ def agreement(judge, labels: list[dict] | None = None, split: str | None = "test
     truth = [row["label"] == "supported" for row in labels]
     pred = [judge.judge(row["sentence"], [row["cited_text"]]).supported for row in labels]
     by_lang: dict[str, tuple[list[bool], list[bool]]] = {}
-    for row, t, p in zip(labels, truth, pred):
+    for row, t, p in zip(labels, truth, pred, strict=True):
         tl, pl = by_lang.setdefault(row.get("lang", "?"), ([], []))
         tl.append(t)
         pl.append(p)
@@ -152,10 +152,10 @@ def agreement(judge, labels: list[dict] | None = None, split: str | None = "test
         **scores(truth, pred),
         "split": split or "all",
         "confusion": {
-            "tp": sum(t and p for t, p in zip(truth, pred)),
-            "fp": sum(p and not t for t, p in zip(truth, pred)),
-            "fn": sum(t and not p for t, p in zip(truth, pred)),
-            "tn": sum(not t and not p for t, p in zip(truth, pred)),
+            "tp": sum(t and p for t, p in zip(truth, pred, strict=True)),
+            "fp": sum(p and not t for t, p in zip(truth, pred, strict=True)),
+            "fn": sum(t and not p for t, p in zip(truth, pred, strict=True)),
+            "tn": sum(not t and not p for t, p in zip(truth, pred, strict=True)),
         },
         "by_lang": {k: scores(*v) for k, v in sorted(by_lang.items())},
     }

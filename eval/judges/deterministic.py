@@ -49,7 +49,7 @@ class DeterministicJudge:
     def _passage_vecs(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            for t, v in zip(missing, self.embedder.embed_passages(missing)):
+            for t, v in zip(missing, self.embedder.embed_passages(missing), strict=True):
                 self._cache[t] = v
         if len(self._cache) > 4096:  # bounded memory on long runs
             self._cache = {t: self._cache[t] for t in texts}

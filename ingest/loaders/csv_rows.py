@@ -54,7 +54,7 @@ def load_csv(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
                 if any(_UNDECODED.search(cell) for cell in row):
                     yield ItemError(f"{ctx.path}#{rownum}", f"data row {rownum} is not valid {codec} text")
                     continue
-                fields = {h: cell for h, cell in zip(header, row) if h}
+                fields = {h: cell for h, cell in zip(header, row, strict=False) if h}
                 fields.setdefault(header[text_col], "")
                 yield ctx.from_fields(fields, f"{ctx.path}#{rownum}", text_key=header[text_col])
         except csv.Error as exc:
