@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -40,12 +41,12 @@ BUSY_EXIT = 3
 """Exit status of a writer that gave up waiting for another process writing the same store."""
 
 
-def _fail(msg: str, code: int = 2):
+def _fail(msg: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code)
 
 
-def _fail_with(e: AssistantError, code: int = 2):
+def _fail_with(e: AssistantError, code: int = 2) -> NoReturn:
     from assistant.store.writelock import StoreBusy
 
     _fail(str(e), BUSY_EXIT if isinstance(e, StoreBusy) else code)
@@ -155,6 +156,7 @@ def ask(
             typer.echo("", err=True)
     except AssistantError as e:
         _fail(str(e))
+    assert answer is not None  # the stream always ends with its "final" event
     if as_json:
         _echo_json(answer.to_dict())
         return
@@ -395,6 +397,7 @@ def docs_check(
     else:
         typer.echo("\n".join(report.lines()))
     if repair:  # 0 when the store ends consistent (repaired or already so), 2 when it could not be repaired
+        assert report.repaired is not None  # repair always records what it did
         raise typer.Exit(0 if report.consistent or report.repaired.get("consistent_after") else 2)
     raise typer.Exit(0 if report.consistent else 1)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.backends import make_embedder, make_llm
+from assistant.backends.base import LLM, Embedder
 from assistant.settings import Settings
 from assistant.store.library import Library
 from ingest.pipeline import Ingestor
@@ -61,8 +62,8 @@ def make_answerer(settings: Settings, *, library: Library | None = None, embedde
 class Services:
     settings: Settings
     library: Library
-    embedder: object
-    llm: object | None
+    embedder: Embedder
+    llm: LLM | None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, embedder=None, llm=None) -> Services:

@@ -22,6 +22,7 @@ reported as unknown; a declared charset (HTML ``<meta charset>``, XML prolog) is
 from __future__ import annotations
 
 import codecs
+from typing import cast
 
 from ingest.models import LoadError
 
@@ -96,7 +97,9 @@ def _decode(data: bytes, path: str, *, final: bool) -> tuple[str, str]:
             raise LoadError(path, UNKNOWN_ENCODING + ": invalid UTF-8 after a UTF-8 byte-order mark")
         codec = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
-        codec = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _looks_utf16(data)
+        codec = (
+            "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else cast(str, _looks_utf16(data))
+        )
         text = attempt(codec)
         if text is None:
             if b"\x00" in data:

@@ -9,6 +9,7 @@ file (one broken JSONL line, one CSV row without text) is yielded as an :class:`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from os import PathLike
 
 
 @dataclass
@@ -37,7 +38,7 @@ class ItemError:
 class LoadError(Exception):
     """A whole file could not be read or parsed; the message names the file and the reason."""
 
-    def __init__(self, path: str, reason: str):
+    def __init__(self, path: str | PathLike[str], reason: str):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")

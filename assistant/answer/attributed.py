@@ -173,6 +173,7 @@ def mark_copied_names(sentence: str, unit: Unit, lang: str) -> str:
 def with_source_spellings(sentence: str, unit: Unit, lang: str) -> str:
     """``sentence`` with the unit's own spelling beside each name it transliterates: "Lavrentiev (لافرينتييف)" in
     English from Arabic, "لافرينتييف (Lavrentiev)" in Arabic from English; unchanged otherwise."""
+    pairs: list[tuple[str | None, str | None]]
     if lang == "en" and unit.lang == "ar":
         pairs = [(name, source_spelling(name, unit.text)) for name in dict.fromkeys(candidate_names(sentence))]
     elif lang == "ar" and unit.lang == "en":

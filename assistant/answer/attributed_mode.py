@@ -113,6 +113,7 @@ class AttributedMode:
                 or failure
                 or self.options.cross_language == "quote"
             )
+            entry: dict | None
             if not other or aopts.gate:  # the gate's quote is shown at once; its restatement may replace it later
                 entry = self._quote_entry(unit, lang, first)
             else:
@@ -177,10 +178,11 @@ class AttributedMode:
         """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
         fails here only costs the short answer."""
         complete = None
-        if self.llm is not None:
+        llm = self.llm
+        if llm is not None:
 
             def complete(msgs):
-                return self.llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
+                return llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
 
         try:
             return shortans.find_short_answer(question, lang, units, complete)
@@ -191,6 +193,7 @@ class AttributedMode:
         """One model call that states ``unit`` in ``lang``, and its checks (:func:`attributed.check_sentence`, then
         the entailment bar when set, which the gate policy requires): ``(sentence, why it fails or None,
         support)``."""
+        assert self.llm is not None  # restating is chosen only with a model (see answer's `other`)
         reply = self.llm.complete(
             attributed.messages(lang, unit), max_tokens=aopts.max_tokens, temperature=self.options.temperature
         )
@@ -216,6 +219,7 @@ class AttributedMode:
         quote when it is close enough to the question (else None); the failure is recorded in ``removed``."""
         sentence, why, support = self._restate(lang, unit, question, aopts)
         if why is None:  # the form check refused "[n]"; "[1, 2]" is shown as "(1, 2)"
+            assert support is not None  # None only with a reason (the model wrote nothing)
             return {
                 "sentence": neutralize_markers(sentence),
                 "citations": [],
@@ -232,6 +236,7 @@ class AttributedMode:
         ``translation``."""
         sentence, why, support = self._restate(lang, unit, question, aopts)
         if why is None:
+            assert support is not None  # None only with a reason (the model wrote nothing)
             entry.update(sentence=neutralize_markers(sentence), support=round(support, 3), kind="restated")
             return
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})

@@ -62,7 +62,8 @@ def parse_cited_answer(reply: str, offered: set[int]) -> list[ParsedSentence]:
     out = []
     for piece in pieces:
         nums = [int(fold_digits(n)) for group in _MARKER.findall(piece) for n in re.split(r"\s*[,،]\s*", group)]
-        cited, invented = [], []
+        cited: list[int] = []
+        invented: list[int] = []
         for n in nums:
             (cited if n in offered else invented).append(n)
         text = _MARKER.sub("", piece)
@@ -77,6 +78,7 @@ def parse_cited_answer(reply: str, offered: set[int]) -> list[ParsedSentence]:
 def split_final_punctuation(text: str) -> tuple[str, str]:
     """``("Text", ".")`` for ``"Text."``: the sentence body and its closing punctuation (possibly empty)."""
     m = re.match(r"^(.*?)([.!?؟…]*)$", text, re.S)
+    assert m is not None  # the pattern matches every string
     return m.group(1).rstrip(), m.group(2)
 
 

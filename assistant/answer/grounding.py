@@ -30,6 +30,7 @@ def citations_for(library: Library, evidence: list[Evidence]) -> list[Citation]:
     out = []
     for i, e in enumerate(evidence, 1):
         rec = library.articles.get(e.doc_id)
+        assert rec is not None  # quotes_match read this article's text
         out.append(
             Citation(
                 i, e.doc_id, rec.title, rec.source, e.start, e.end, texts[e.doc_id][e.start : e.end], rec.url, rec.lang

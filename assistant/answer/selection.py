@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -122,7 +123,8 @@ def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) ->
         for i, v in zip(missing, embedder.embed_passages([units[i].text for i in missing]), strict=True):
             rows[i] = v
     dim = getattr(embedder, "dim", 0)
-    return units, (np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32))
+    # every row is filled now: stored, or embedded just above
+    return units, (np.stack(cast(list[np.ndarray], rows)) if rows else np.zeros((0, dim), dtype=np.float32))
 
 
 def clause_units(

@@ -39,7 +39,7 @@ from assistant.answer.citations import neutralize_markers, render_with_markers
 from assistant.answer.grounding import abstain_text, citations_for, quotes_match
 from assistant.answer.options import AnswerOptions
 from assistant.answer.records import UNVERIFIED_REPLY, Citation, Evidence, StreamEvent, as_evidence, ms_since
-from assistant.answer.selection import bar, sentence_candidates
+from assistant.answer.selection import Unit, bar, sentence_candidates
 from assistant.answer.structured import JsonAnswerStream, answer_grammar, answer_schema
 from assistant.answer.verification import verify
 from assistant.backends.base import LLM, Embedder, Message
@@ -154,9 +154,9 @@ class SynthesizedMode:
         embedded on the spot for chunks indexed without them: :func:`assistant.answer.selection.sentence_candidates`)."""
         cands, vecs = sentence_candidates(self.library, self.embedder, hits)
         # the sentence before each one in its chunk (candidates come chunk by chunk, in sentence order)
+        before: list[Unit | None] = [None, *cands[:-1]]  # one longer than cands when cands is empty
         prev = [
-            a.start if k and a.chunk_id == b.chunk_id else None
-            for k, (a, b) in enumerate(zip([None] + cands[:-1], cands, strict=False))
+            a.start if a is not None and a.chunk_id == b.chunk_id else None for a, b in zip(before, cands, strict=False)
         ]
         scores = vecs @ qv
         order = np.argsort(-scores, kind="stable")[: self.options.max_evidence]

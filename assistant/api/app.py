@@ -60,7 +60,7 @@ def create_app(services: Services, *, ui: bool = False) -> FastAPI:
             return error_response(503, f"not ready: {type(e).__name__}: {e}", type="unavailable")
         return info
 
-    app.openapi = lambda: _openapi(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented schema override
     return app
 
 

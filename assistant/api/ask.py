@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -26,7 +27,7 @@ from assistant.retrieval.retriever import Filters
 
 router = APIRouter(tags=["questions"])
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"description": d}
     for s, d in [
         (401, "API key missing"),

@@ -132,9 +132,9 @@ async def _upload(request: Request, services) -> list[dict]:
     s = services.settings
     form = await request.form(max_files=s.api_max_upload_files, max_fields=20, max_part_size=64 * 1024)
     try:
-        files = [(k, v) for k, v in form.multi_items() if k == "files"]
-        bad = [k for k, v in files if not isinstance(v, UploadFile)]
-        if bad or not files:
+        sent = [v for k, v in form.multi_items() if k == "files"]
+        files = [v for v in sent if isinstance(v, UploadFile)]
+        if len(files) < len(sent) or not files:
             raise ApiError(422, "send one or more files in the 'files' field", field="files")
         lang = form.get("lang") or None
         if lang not in (None, "ar", "en"):
@@ -142,7 +142,7 @@ async def _upload(request: Request, services) -> list[dict]:
         source = form.get("source") or None
         if source is not None and (not isinstance(source, str) or len(source) > 500):
             raise ApiError(422, "source must be a short text", field="source")
-        for i, (_, f) in enumerate(files):
+        for i, f in enumerate(files):
             if (f.size or 0) > s.api_max_upload_bytes:
                 raise ApiError(
                     413,
@@ -154,7 +154,7 @@ async def _upload(request: Request, services) -> list[dict]:
         staging.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="upload-", dir=staging) as tmp:
             names: dict[str, str] = {}
-            for i, (_, f) in enumerate(files):
+            for i, f in enumerate(files):
                 name = safe_filename(f.filename, i)
                 if name in {Path(p).name for p in names}:
                     name = f"{i}-{name}"

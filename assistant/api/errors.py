@@ -112,7 +112,7 @@ def validation_response(errors) -> JSONResponse:
     details = _validation_details(errors)
     first = details[0] if details else {"field": None, "message": "invalid request"}
     field = first["field"]
-    message = f"{field}: {first['message']}" if field else first["message"]
+    message = f"{field}: {first['message']}" if field else str(first["message"])
     return error_response(422, message, field=field, type="validation_error", details=details)
 
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.errors import ApiError, error_body
 
@@ -57,7 +57,7 @@ class BodyLimitMiddleware:
                 return
         seen = 0
 
-        async def limited() -> dict:
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":

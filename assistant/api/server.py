@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+from typing import Literal
 
 from assistant.errors import AssistantError, ConfigError
 from assistant.settings import Settings
@@ -116,7 +117,7 @@ class BackgroundServer:
         host: str = "127.0.0.1",
         port: int | None = None,
         log_level: str = "warning",
-        lifespan: str = "off",
+        lifespan: Literal["auto", "on", "off"] = "off",
     ):
         import uvicorn
 

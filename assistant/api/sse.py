@@ -92,7 +92,7 @@ class ThreadedEvents:
 
     def _close_iterator(self) -> None:
         try:
-            self._it.close()
+            self._it.close()  # type: ignore[attr-defined]  # a generator's; other iterators: AttributeError
         except (ValueError, AttributeError):
             pass
 

@@ -153,7 +153,7 @@ class Retriever:
         once) and the index searches (the bundled one runs one pass at a time behind a lock, so starting it after
         the query embedding instead would gain nothing: see docs/benchmarks.md, 'Fusion weights')."""
         latent = None
-        if self.mode == "hybrid" and getattr(self.embedder, "latent_dim", 0) and self.weights.latent:
+        if self.mode == "hybrid" and bool(getattr(self.embedder, "latent_dim", 0)) and self.weights.latent:
             latent = _BACKGROUND.submit(self.embedder.embed_latent, [question], top_k=QUERY_TERMS)
         qv = self.embedder.embed_query(question) if query_vector is None else query_vector
         return PreparedQuery(qv, latent)
@@ -246,7 +246,7 @@ class Retriever:
             for sid, score in self.library.sentences.nearest(vector, share * 3, where, allowed=allowed):
                 cid = chunk_id_of(sid)
                 best_sent[cid] = max(best_sent.get(cid, -1.0), score + offset)
-        lex = []
+        lex: list[tuple[str, str, float]] = []
         if filters.lang in (None, lang):
             lex = self.library.lexical.search(
                 question,

@@ -28,6 +28,7 @@ shell built with ``sqlite_dbpage``, which the Debian ``sqlite3`` 3.40 is not, so
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -232,7 +233,7 @@ class ArticleTable:
         with self._conn() as c:
             c.execute("DELETE FROM intents WHERE doc_id=?", (doc_id,))
 
-    def intents(self) -> list[Intent]:
+    def intents(self) -> builtins.list[Intent]:
         return [
             Intent(*r)
             for r in self._conn().execute(
@@ -263,18 +264,18 @@ class ArticleTable:
         rows = self._rows_in("SELECT id, lang, source, published FROM articles WHERE id IN ({ids})", ids)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    def _rows_in(self, sql: str, ids: Iterable[str]) -> list[tuple]:
+    def _rows_in(self, sql: str, ids: Iterable[str]) -> builtins.list[tuple]:
         """Rows of ``sql`` whose ``{ids}`` placeholder takes the distinct ``ids``, in parts of 900 (SQLite's
         bound-parameter limit)."""
         ids = list(set(ids))
-        rows: list[tuple] = []
+        rows: builtins.list[tuple] = []
         for i in range(0, len(ids), 900):
             part = ids[i : i + 900]
             rows.extend(self._conn().execute(sql.format(ids=",".join("?" * len(part))), part))
         return rows
 
     # -- near-duplicate bands ---------------------------------------------------------------------------------
-    def band_candidates(self, keys: Sequence[int]) -> list[tuple[str, int]]:
+    def band_candidates(self, keys: Sequence[int]) -> builtins.list[tuple[str, int]]:
         """``(doc_id, shared keys)`` for the articles sharing at least one LSH band key with ``keys``."""
         if not keys:
             return []
@@ -314,7 +315,7 @@ def salvage(src: Path, dst: Path, *, max_skips: int = 24) -> tuple[int, str | No
                         d = dict(r)
                         last = d.pop("_rowid")
                         if table == "articles":
-                            out.put(ArticleRecord(**{k: d.get(k) for k in _COLUMNS if k in d}))
+                            out.put(ArticleRecord(**{k: d[k] for k in _COLUMNS if k in d}))
                             copied += 1
                         else:
                             with out._conn() as c:

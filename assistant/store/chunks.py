@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,7 +156,7 @@ class ChunkIndex:
     ):
         self._home = home
         self._name = collection
-        self._remote = dict(host=host, port=port, ssl=ssl, token=token)
+        self._remote: dict[str, Any] = dict(host=host, port=port, ssl=ssl, token=token)
         self._max_batch: int | None = None
         self.reopen(generation)
 
@@ -203,9 +204,9 @@ class ChunkIndex:
         return self._max_batch
 
     def add(self, chunks: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-        nodes = []
+        nodes: list[BaseNode] = []
         for ch, vec in zip(chunks, vectors, strict=True):
             meta = dict(
                 ch.metadata,

@@ -454,6 +454,7 @@ def repair(
             if advice:
                 before.repaired = {"rebuilt": [], "consistent_after": False, "advice": advice}
                 return before
+            assert note is not None  # no advice: the articles were salvaged
             rebuilt.append(note)
         mid = again()
         everything = bool(mid.unreadable)  # a rebuilt part is empty: every ready article goes back in

@@ -62,19 +62,24 @@ def scores(query: SparseVec, blobs: Mapping[str, bytes], dim: int) -> dict[str, 
     if qn == 0:
         return {}
     q /= qn
-    ids, idx, val, sent, chunk = [], [], [], [], []  # per sentence: its terms, weights, length, chunk number
+    # per sentence: its terms, weights, length, chunk number
+    ids: list[str] = []
+    idx_parts: list[np.ndarray] = []
+    val_parts: list[np.ndarray] = []
+    sent: list[int] = []
+    chunk: list[int] = []
     for cid, blob in blobs.items():
         vectors = [(i, v) for i, v in unpack(blob) if len(i)]
         if vectors:
             for i, v in vectors:
-                idx.append(i)
-                val.append(v)
+                idx_parts.append(i)
+                val_parts.append(v)
                 sent.append(len(i))
                 chunk.append(len(ids))
             ids.append(cid)
     if not ids:
         return {}
-    idx, val = np.concatenate(idx).astype(np.int64), np.concatenate(val)
+    idx, val = np.concatenate(idx_parts).astype(np.int64), np.concatenate(val_parts)
     chunk_of = np.repeat(np.asarray(chunk), sent)
     starts = np.concatenate([[0], np.cumsum(sent)[:-1]])
     sent_cos = np.add.reduceat(q[idx] * val, starts) / _norms(val, starts)

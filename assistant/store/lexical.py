@@ -164,7 +164,8 @@ class LexicalIndex:
 
     def latent(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
         """The packed latent terms of these chunks (those that have them)."""
-        out, c = {}, self._conn()
+        out: dict[str, bytes] = {}
+        c = self._conn()
         for part, marks in _batches(dict.fromkeys(chunk_ids)):
             out.update(c.execute(f"SELECT chunk_id, terms FROM latent WHERE chunk_id IN ({marks})", part).fetchall())
         return out

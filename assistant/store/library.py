@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -79,6 +79,8 @@ class StoreReadOnly(ConfigError):
 
 class StoreDamaged(AssistantError):
     """A part of the store cannot be read (a copy taken while a write ran, a truncated file)."""
+
+    reason: str  # set by Unreadable.failure (declared only: getattr(e, "reason", None) stays None otherwise)
 
 
 _SQLITE_FILES = (
@@ -123,8 +125,9 @@ def read_only_part(home: Path) -> Path | None:
 def short_reason(e: BaseException) -> str:
     """The gist of a library error, for one line: ``Error finding id`` for chromadb's ``Error executing plan:
     Internal error: Error finding id``, SQLite's ``(code: 11)`` left out, an OS error's own words."""
-    if getattr(e, "reason", None):  # a StoreDamaged raised by an Unreadable part: its own gist
-        return e.reason
+    reason = getattr(e, "reason", None)
+    if reason:  # a StoreDamaged raised by an Unreadable part: its own gist
+        return reason
     if isinstance(e, OSError) and e.strerror:
         return e.strerror
     text = re.sub(r"\(code: \d+\)\s*", "", str(e)).strip()
@@ -170,7 +173,8 @@ class _OnFirstUse:
     """Stands for a part opened on its first use (a read-only store's vectors: copied only when they are read)."""
 
     def __init__(self, load: Callable[[], object]):
-        self._load, self._part = load, None
+        self._load = load
+        self._part: object | None = None
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
@@ -286,7 +290,7 @@ class Library:
         self._dirty = threading.local()
         self._sync_lock = threading.Lock()
         self._collection = collection
-        self._remote = dict(host=chroma_host, port=chroma_port, ssl=chroma_ssl, token=chroma_token)
+        self._remote: dict[str, Any] = dict(host=chroma_host, port=chroma_port, ssl=chroma_ssl, token=chroma_token)
         self._vector_home = home
         if not chroma_host and self.read_only is not None and _first_unwritable(_chroma_parts(home / "chroma")):
             copying = threading.Lock()
@@ -301,14 +305,16 @@ class Library:
 
                 return load
 
-            self.index, self.sentences = _OnFirstUse(first_use("index")), _OnFirstUse(first_use("sentences"))
+            # stand-ins that open the ChunkIndex on first use and forward every attribute to it
+            self.index = cast(ChunkIndex, _OnFirstUse(first_use("index")))
+            self.sentences = cast(ChunkIndex, _OnFirstUse(first_use("sentences")))
         else:
             self.reopen_vectors(self._generation)
 
     def _open_sqlite(self) -> tuple[ArticleTable | Unreadable, LexicalIndex | Unreadable]:
         """The article table and the lexical index; a file SQLite finds damaged (not one it may not open, which
         raises) becomes an :class:`Unreadable` placeholder."""
-        parts = []
+        parts: list[ArticleTable | LexicalIndex | Unreadable] = []
         for what, cls, name in (
             ("article table", ArticleTable, "articles.db"),
             ("lexical index", LexicalIndex, "lexical.db"),
@@ -319,7 +325,7 @@ class Library:
                 raise
             except sqlite3.DatabaseError as e:  # "file is not a database", "database disk image is malformed"
                 parts.append(Unreadable(what, self.home / name, e))
-        return parts[0], parts[1]
+        return cast("ArticleTable | Unreadable", parts[0]), cast("LexicalIndex | Unreadable", parts[1])
 
     def reopen_vectors(self, generation: str | None = None) -> None:
         """Open both Chroma collections; a fresh ``generation`` token makes this process load them from disk

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.retrieval.retriever import Filters
@@ -148,7 +149,7 @@ class ChatHandlers:
 
     def open_citation(self, state, evt=None) -> str:
         """The article viewer for the chip that was clicked (its data: ``{"turn", "citation"}``)."""
-        data = getattr(evt, "_data", None) or {}
+        data: Any = getattr(evt, "_data", None) or {}
         try:
             turn, n = int(data.get("turn")), int(data.get("citation"))
         except (TypeError, ValueError):

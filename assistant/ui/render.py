@@ -307,7 +307,8 @@ def render_trace(retrieved: Sequence[Mapping], chunks: Mapping[str, Mapping] | N
     chunks = chunks or {}
     rows = []
     for i, r in enumerate(retrieved, 1):
-        info = chunks.get(r.get("chunk_id")) or {}
+        chunk_id = r.get("chunk_id")
+        info = (chunks.get(chunk_id) if chunk_id is not None else None) or {}
         snippet = " ".join(str(info.get("text") or "").split())
         snippet = snippet[:160] + ("…" if len(snippet) > 160 else "")
         rows.append(

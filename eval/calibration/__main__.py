@@ -25,7 +25,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from assistant.package_data import data_file, data_path
 
@@ -47,7 +47,7 @@ def layer_table(
     full = EntailmentJudge(llm, bar=bar, slope=slope)
     full._cache.update(cache or {})
     rising = f" rising with length (slope {slope:g})" if slope else ""
-    judges = [
+    judges: list[tuple[str, Any]] = [
         ("deterministic similarity (old default)", DeterministicJudge(embedder)),
         ("verbatim + facts (numbers, names)", EntailmentJudge(llm, layers=("facts",))),
         ("verbatim + facts + form", EntailmentJudge(llm, layers=("facts", "form"))),
@@ -139,6 +139,7 @@ def _fit_bars(parts: list[Part], per_pair: bool, slopes: tuple[float, ...] = (0.
         score = kappa(bars, k)
         if best is None or score > best[0]:
             best = (score, bars, k)
+    assert best is not None  # slopes is never empty: its first value sets best
     return (*best[1], best[2])
 
 
@@ -169,7 +170,8 @@ def cross_validate(
 
     from eval.calibration import scores
 
-    runs, by_lang = [], {}
+    runs: list[dict] = []
+    by_lang: dict[str, list[float]] = {}
     truth = [x.supported for x in parts]
     for seed in range(shuffles):
         order = list(range(len(parts)))
@@ -182,7 +184,7 @@ def cross_validate(
                 pred[i] = _predict([parts[i]], (same, cross), k)[0]
         runs.append(scores(truth, pred))
         for lang in sorted(set(langs or [])):
-            idx = [i for i, g in enumerate(langs) if g == lang]
+            idx = [i for i, g in enumerate(langs or []) if g == lang]
             by_lang.setdefault(lang, []).append(scores([truth[i] for i in idx], [pred[i] for i in idx])["kappa"])
     mean = lambda k: round(statistics.mean(r[k] for r in runs), 3)  # noqa: E731
     out = {
@@ -254,10 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         judge = EntailmentJudge(llm)
         keep(judge)
-        fit = select(labels, "fit")
-        parts = _parts(fit, judge)
+        fit_labels = select(labels, "fit")
+        parts = _parts(fit_labels, judge)
         save(judge)
-        langs = [r.get("lang") for r in fit]
+        langs = [r.get("lang") for r in fit_labels]
         for name, per_pair, slopes in (
             ("one bar", False, (0.0,)),
             ("a bar per language pair", True, (0.0,)),
@@ -282,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         bars = json.loads(data_file("eval.calibration", "bars.json").read_text(encoding="utf-8"))
         from eval.calibration import labels_digest
 
+        assert llm is not None  # made for --fit
         bars[llm.name] = {
             "bar": bar,
             "length_slope": slope,
@@ -304,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{f(r['unsupported_recall']):>9}"
             )
         return 0
-    judge = make_judge(
+    chosen = make_judge(
         args.judge,
         embedder=embedder,
         llm=llm,
@@ -312,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         json.dumps(
-            {"judge": judge.name, **agreement(judge, labels, split=_split(args.split))}, ensure_ascii=False, indent=2
+            {"judge": chosen.name, **agreement(chosen, labels, split=_split(args.split))}, ensure_ascii=False, indent=2
         )
     )
     return 0

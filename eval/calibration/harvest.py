@@ -57,7 +57,7 @@ def candidates(report: dict) -> list[dict]:
         by_id = {c["id"]: c for c in r.get("citations") or []}
         if not r.get("abstained"):
             for s in r.get("sentences") or []:
-                cited = " ".join(by_id[i]["quote"] for i in s.get("citations") or [] if i in by_id)
+                cited: str | None = " ".join(by_id[i]["quote"] for i in s.get("citations") or [] if i in by_id)
                 if cited:
                     out.append(
                         dict(

@@ -189,7 +189,9 @@ def _evidence(ev: object, i: int, docs: Corpus) -> tuple[str, tuple[int, int] | 
     start, end = ev.get("start"), ev.get("end")
     if start is None and end is None:
         return doc_id, None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+    if not (
+        isinstance(start, int) and not isinstance(start, bool) and isinstance(end, int) and not isinstance(end, bool)
+    ):
         raise ValueError(f"evidence[{i}] needs integer 'start' and 'end' (or neither)")
     n = len(docs.texts[doc_id])
     if not 0 <= start <= end <= n:

@@ -89,6 +89,7 @@ def load_squad(path: str | Path, *, unanswerable_fraction: float = 0.0) -> EvalD
                 paragraph_qids[doc_id].append(q.id)
                 questions.append(q)
     for d in documents:
+        assert d.id is not None  # each document was made above with its paragraph's id
         d.extra["question_ids"] = list(paragraph_qids[d.id])
     held = _held_out(paragraph_qids, unanswerable_fraction) if unanswerable_fraction else set()
     if held:
@@ -124,7 +125,7 @@ def _squad_question(qa: object, where: str, doc_id: str, context: str) -> EvalQu
             raise DatasetError(f"{where}: answer_start {start!r} is not an offset into the context")
         answers.append(a["text"])
         evidence.append((doc_id, start, min(start + len(a["text"]), len(context))))
-    lang = qa.get("lang") if qa.get("lang") in ("ar", "en") else detect_language(text)
+    lang = qa["lang"] if qa.get("lang") in ("ar", "en") else detect_language(text)
     raw_ql = qa.get("question_lang_answers")
     if raw_ql is None:
         ql_answers = list(answers)

@@ -28,6 +28,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from assistant.package_data import data_file, data_path
 
@@ -84,7 +85,8 @@ def run_subset(embedder, shared: Path = SHARED, progress=None) -> dict:
     for name, spec in subset_specs(shared).items():
         data = load_dataset(spec["dataset"], corpus=spec["corpus"], unanswerable_fraction=spec["unanswerable_fraction"])
         if spec["articles"]:
-            data.documents = [d for d in data.documents if d.id.split("-")[0] in spec["articles"]]
+            # SQuAD documents all carry their paragraph id (p<article>-<paragraph>)
+            data.documents = [d for d in data.documents if cast(str, d.id).split("-")[0] in spec["articles"]]
         judge = DeterministicJudge(embedder)
         with tempfile.TemporaryDirectory(prefix="eval-gate-") as out:
             report = run_full_eval(

@@ -27,6 +27,8 @@ docs/benchmarks.md, 'Eval run costs').
 
 from __future__ import annotations
 
+from typing import Any
+
 from eval.metrics.ranking import mean, percentile
 from eval.runs.retrieval import retrieval_block
 
@@ -85,12 +87,12 @@ def build_full_report(
     for r in records:
         for k, v in (r.get("timings_ms") or {}).items():
             stages.setdefault(k, []).append(float(v))
-    first = [
-        float((r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")))
-        for r in records
-        if not r["abstained"]
-        and (r.get("timings_ms") or {}).get("first_sentence", (r.get("timings_ms") or {}).get("total")) is not None
-    ]
+
+    def first_ms(r: dict) -> Any:
+        timings = r.get("timings_ms") or {}
+        return timings.get("first_sentence", timings.get("total"))
+
+    first = [float(ms) for r in records if not r["abstained"] and (ms := first_ms(r)) is not None]
     tok_in = [r["tokens"]["in"] for r in records if r.get("tokens")]
     tok_out = [r["tokens"]["out"] for r in records if r.get("tokens")]
     faith = {

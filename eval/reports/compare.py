@@ -110,7 +110,7 @@ def compare(
             kind = _kind(metric)
             worse = (vb - va) if (kind != "rate" or metric.split(":", 1)[-1] in LOWER_IS_BETTER) else (va - vb)
             if kind == "rate":
-                limit = tolerance
+                limit: float | None = tolerance
             else:
                 rel = latency_tolerance if kind == "latency" else token_tolerance
                 limit = None if rel is None else rel * abs(va)

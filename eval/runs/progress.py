@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import ConfigError
 
@@ -25,7 +26,7 @@ class ProgressLog:
         self.path = Path(out_dir) / FILENAME
         self.meta = meta
         self.done: dict[str, dict] = {}
-        self.extras: dict[str, object] = {}
+        self.extras: dict[str, Any] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self.path.is_file():
             old_meta, self.done, self.extras = read_progress(self.path, with_extras=True)

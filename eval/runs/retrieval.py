@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from assistant.retrieval.retriever import Retriever
 from assistant.store.library import Library
@@ -167,7 +168,7 @@ def build_report(
 ) -> dict:
     """The report dict from per-question results (``gold`` ids, ``ranked`` distinct doc ids, best first) and
     query latencies; metrics are means over ``per_question``, rounded to 4 decimals."""
-    report = {
+    report: dict[str, Any] = {
         "dataset": dataset_name,
         "mode": "retrieval",
         "n_questions": len(per_question),

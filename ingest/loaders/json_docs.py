@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 from ingest.decode import decode_bytes
 from ingest.loaders.fields import FileContext
@@ -64,7 +65,7 @@ def _squad(ctx: FileContext, data: list) -> Iterator[RawArticle | ItemError]:
             if not isinstance(para, dict) or not isinstance(para.get("context"), str):
                 yield ItemError(locator, "SQuAD paragraph without a 'context' string")
                 continue
-            qas = para.get("qas") if isinstance(para.get("qas"), list) else []
+            qas = para["qas"] if isinstance(para.get("qas"), list) else []
             qids = [str(qa["id"]) for qa in qas if isinstance(qa, dict) and qa.get("id") is not None]
             yield ctx.article(
                 para["context"], locator, title=title, extra={"squad_title": raw_title, "question_ids": qids}
@@ -74,13 +75,14 @@ def _squad(ctx: FileContext, data: list) -> Iterator[RawArticle | ItemError]:
 def load_jsonl(ctx: FileContext) -> Iterator[RawArticle | ItemError]:
     codec, f = ctx.open_detected()
     with f:
+        lines: Iterable[str | bytes]
         if codec.startswith("utf-16"):  # newline bytes are two wide: let a text wrapper split the lines
             lines = io.TextIOWrapper(f, encoding=codec, newline="\n")
         else:
             lines = f
         lineno = 0
         try:
-            for lineno, raw in enumerate(lines, 1):
+            for lineno, raw in enumerate(cast("Iterable[str | bytes]", lines), 1):
                 locator = f"{ctx.path}#{lineno}"
                 if isinstance(raw, bytes):
                     try:
