@@ -133,6 +133,7 @@ def lib(tmp_path):
 
 
 def answerer(lib, llm, **opts) -> Answerer:
+    opts.setdefault("short_answers", True)  # off by default; these tests are about them
     o = AnswerOptions(
         answer_mode="attributed",
         unit_min_relevance=-1.0,
