@@ -38,7 +38,7 @@ from assistant.text.arabic import fold_digits, normalize_for_search
 from assistant.text.names import candidate_names, name_in_evidence
 from assistant.text.questions import (
     DIGITS,
-    EN_NUMBER_WORDS,
+    EN_NUMBER_NAMES,
     MONTHS,
     YEAR,
     can_hold,
@@ -230,7 +230,7 @@ def _number_text(copy: str, lang: str) -> str | None:
         if len(words) != 1:
             return None
         n = words[0]
-        value = (EN_NUMBER_WORDS[n] if n < len(EN_NUMBER_WORDS) else str(n)) if lang == "en" else str(n)
+        value = (EN_NUMBER_NAMES[n] if n < len(EN_NUMBER_NAMES) else str(n)) if lang == "en" else str(n)
         rest = ""
     parts = [value]
     scale = _scale(copy)

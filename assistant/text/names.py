@@ -348,7 +348,7 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-_EN_NUMBER_WORDS = (
+EN_NUMBER_VALUES = (
     {
         w: i
         for i, w in enumerate(
@@ -373,7 +373,7 @@ _EN_NUMBER_WORDS = (
 )
 # Arabic cardinals (masculine and feminine forms, both forms of two, the -un/-in endings of the tens), compared
 # after normalize_for_search.
-_AR_NUMBER_WORDS = {
+AR_CARDINALS = {
     normalize_for_search(w): v
     for w, v in {
         "واحد": 1,
@@ -388,7 +388,9 @@ _AR_NUMBER_WORDS = {
         "أربعة": 4,
         "خمس": 5,
         "خمسة": 5,
+        "ست": 6,
         "ستة": 6,
+        "سبع": 7,
         "سبعة": 7,
         "ثماني": 8,
         "ثمانية": 8,
@@ -408,6 +410,11 @@ _AR_NUMBER_WORDS = {
         "مائة": 100,
         "ألف": 1000,
         "مليون": 1000000,
+    }.items()
+}
+AR_ORDINALS = {
+    normalize_for_search(w): v
+    for w, v in {
         # ordinals (القرن الثاني = the 2nd century), masculine and feminine
         "أول": 1,
         "أولى": 1,
@@ -431,6 +438,7 @@ _AR_NUMBER_WORDS = {
         "عاشرة": 10,
     }.items()
 }
+AR_NUMBER_WORDS = AR_CARDINALS | AR_ORDINALS
 
 
 def spelled_numbers(text: str) -> set[str]:
@@ -438,11 +446,11 @@ def spelled_numbers(text: str) -> set[str]:
     "الثاني"), as :func:`numbers` writes them, so an answer's "4" or "2nd" counts as found in evidence that
     spells it. Single words only ("twenty-one" gives 20, not 21);
     "one" and "أحد" are left out (mostly pronouns). Only ever makes the number check more lenient."""
-    out = {str(_EN_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _EN_NUMBER_WORDS}
+    out = {str(EN_NUMBER_VALUES[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in EN_NUMBER_VALUES}
     for w in ARABIC_WORD.findall(normalize_for_search(text)):
         for form in arabic_forms(w):
-            if form in _AR_NUMBER_WORDS:
-                out.add(str(_AR_NUMBER_WORDS[form]))
+            if form in AR_NUMBER_WORDS:
+                out.add(str(AR_NUMBER_WORDS[form]))
                 break
     return out
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.arabic import fold_digits, normalize_for_search
-from assistant.text.names import ARABIC_WORD, arabic_forms
+from assistant.text.names import AR_CARDINALS, ARABIC_WORD, EN_NUMBER_VALUES, arabic_forms
 
 _EN_TYPES = [
     (
@@ -88,7 +88,7 @@ MONTHS = {
 """Gregorian month names: Arabic (both the Egyptian-Gulf and the Levantine series, read; the first is written) and
 English. One table, read both ways."""
 
-EN_NUMBER_WORDS = [
+EN_NUMBER_NAMES = [
     "zero",
     "one",
     "two",
@@ -103,52 +103,9 @@ EN_NUMBER_WORDS = [
     "eleven",
     "twelve",
 ]
-_AR_NUMBER_VALUES = {
-    normalize_for_search(w): v
-    for w, v in {
-        "واحد": 1,
-        "واحدة": 1,
-        "اثنان": 2,
-        "اثنين": 2,
-        "اثنتان": 2,
-        "اثنتين": 2,
-        "ثلاث": 3,
-        "ثلاثة": 3,
-        "أربع": 4,
-        "أربعة": 4,
-        "خمس": 5,
-        "خمسة": 5,
-        "ست": 6,
-        "ستة": 6,
-        "سبع": 7,
-        "سبعة": 7,
-        "ثماني": 8,
-        "ثمانية": 8,
-        "تسع": 9,
-        "تسعة": 9,
-        "عشر": 10,
-        "عشرة": 10,
-        "إحدى عشرة": 11,
-        "أحد عشر": 11,
-        "اثنا عشر": 12,
-        "اثني عشر": 12,
-        "عشرون": 20,
-        "عشرين": 20,
-        "ثلاثون": 30,
-        "ثلاثين": 30,
-        "أربعون": 40,
-        "أربعين": 40,
-        "خمسون": 50,
-        "خمسين": 50,
-        "مئة": 100,
-        "مائة": 100,
-        "ألف": 1000,
-        "فريقين": 2,
-        "مرتين": 2,
-        "عامين": 2,
-        "يومين": 2,
-    }.items()
-}
+"""English names of the numbers 0-12, for writing a value as a word (numbers are read with
+:data:`assistant.text.names.EN_NUMBER_VALUES` and :data:`~assistant.text.names.AR_NUMBER_WORDS`)."""
+
 """Arabic number words, normalized (one word each; duals of common nouns count two)."""
 
 DIGITS = re.compile(r"\d+(?:[.,٫٬]\d+)*")
@@ -168,15 +125,23 @@ def has_number(text: str) -> bool:
     return bool(DIGITS.search(fold_digits(text))) or bool(number_words(text))
 
 
+_EN_ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"}
+
+
 def number_words(text: str) -> list[int]:
-    """The values of the number words of ``text`` (Arabic, and English up to twelve), in order."""
+    """The values of the cardinal number words of ``text`` (Arabic and English), in order; ordinals ("sixth",
+    "السادس") are ranks, not counts."""
     values = []
     for w in ARABIC_WORD.findall(normalize_for_search(text)):
         for form in arabic_forms(w):
-            if form in _AR_NUMBER_VALUES:
-                values.append(_AR_NUMBER_VALUES[form])
+            if form in AR_CARDINALS:
+                values.append(AR_CARDINALS[form])
                 break
-    values += [i for i, w in enumerate(EN_NUMBER_WORDS) for t in re.findall(r"[a-z]+", text.lower()) if t == w]
+    values += [
+        EN_NUMBER_VALUES[t]
+        for t in re.findall(r"[a-z]+", text.lower())
+        if t in EN_NUMBER_VALUES and not t.endswith(("st", "nd", "rd", "th"))
+    ]  # cardinals: "four", not "fourth"
     return values
 
 
