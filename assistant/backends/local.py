@@ -14,19 +14,21 @@ template, evaluates the prompt once (re-reading only what differs from the cache
 reads the next-token logits directly, so the model needs no ``logits_all`` (llama-cpp-python refuses
 ``logprobs`` without it) and nothing is sampled.
 """
+
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
 import threading
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from assistant.backends.base import Message, l2_normalize
-from assistant.backends.registry import check_model_requests, register_embedder, register_llm
 from assistant.backends.centering import QueryCentering
+from assistant.backends.registry import check_model_requests, register_embedder, register_llm
 from assistant.errors import BackendError, ConfigError
 from assistant.package_data import data_file, data_path
 from assistant.text.arabic import strip_marks
@@ -111,7 +113,7 @@ class LlamaCppLLM:
         self.name = f"local:{self.model_path.rsplit('/', 1)[-1]}"
         self._n_ctx = n_ctx
         self._n_threads = n_threads
-        self._llm = None
+        self._llm: Any = None  # a llama_cpp.Llama once loaded (the package is an optional extra)
         self._lock = threading.Lock()
         self._grammars: dict = {}  # compiled GBNF grammars by source (the answer grammar varies with the numbers)
 
@@ -124,8 +126,9 @@ class LlamaCppLLM:
                     "llama-cpp-python is not installed; install the local extra (pip install -e '.[local]') "
                     "or use ASSISTANT_LLM=openai|none."
                 ) from e
-            self._llm = Llama(model_path=self.model_path, n_ctx=self._n_ctx, n_threads=self._n_threads,
-                              verbose=False, seed=0)
+            self._llm = Llama(
+                model_path=self.model_path, n_ctx=self._n_ctx, n_threads=self._n_threads, verbose=False, seed=0
+            )
         return self._llm
 
     def _grammar(self, gbnf: str):
@@ -169,11 +172,14 @@ class LlamaCppLLM:
         if not template:
             raise BackendError(f"local model {self.model_path} has no chat template in its GGUF metadata")
         eos, bos = llm.token_eos(), llm.token_bos()
-        fmt = Jinja2ChatFormatter(template=template,
-                                  eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
-                                  bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
-                                  add_generation_prompt=True)
-        prompt = fmt(messages=[{"role": m.role, "content": m.content} for m in messages]).prompt
+        fmt = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+            add_generation_prompt=True,
+        )
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]  # llama_cpp's message dicts
+        prompt = fmt(messages=chat).prompt
         return llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def _answer_ids(self, llm, words: Sequence[str]) -> list[int]:
@@ -184,17 +190,24 @@ class LlamaCppLLM:
                 ids.append(toks[0])
         return ids
 
-    def yes_probability(self, messages: Sequence[Message], *, yes: Sequence[str] = ("yes", "Yes", " yes", " Yes"),
-                        no: Sequence[str] = ("no", "No", " no", " No")) -> float:
+    def yes_probability(
+        self,
+        messages: Sequence[Message],
+        *,
+        yes: Sequence[str] = ("yes", "Yes", " yes", " Yes"),
+        no: Sequence[str] = ("no", "No", " no", " No"),
+    ) -> float:
         """P(yes) / (P(yes) + P(no)) for the model's next token after ``messages`` (the assistant turn opened):
         one forward pass over the prompt, no sampling; the answer words are those that are one token each."""
         with self._calling() as llm:
             tokens = self._prompt_tokens(llm, messages)
             if len(tokens) >= self._n_ctx:
-                raise BackendError(f"local model {self.model_path}: judge prompt of {len(tokens)} tokens exceeds "
-                                   f"the context of {self._n_ctx}")
+                raise BackendError(
+                    f"local model {self.model_path}: judge prompt of {len(tokens)} tokens exceeds "
+                    f"the context of {self._n_ctx}"
+                )
             prefix = 0
-            for a, b in zip(llm.input_ids[:llm.n_tokens], tokens):
+            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):  # stops at the shorter
                 if a != b:
                     break
                 prefix += 1
@@ -207,7 +220,7 @@ class LlamaCppLLM:
                 raise BackendError(f"local model {self.model_path}: 'yes'/'no' are not single tokens")
             chosen = np.array([logits[i] for i in yes_ids + no_ids], dtype=np.float64)
             p = np.exp(chosen - chosen.max())
-            return float(p[:len(yes_ids)].sum() / p.sum())
+            return float(p[: len(yes_ids)].sum() / p.sum())
 
     def warm(self, messages: Sequence[Message]) -> None:
         """Load the model and read ``messages`` (a prompt's fixed start, e.g. the system prompt) into llama.cpp's
@@ -215,17 +228,32 @@ class LlamaCppLLM:
         with self._calling() as llm:
             llm.create_chat_completion(**self._kwargs(messages, 1, 0.0, None))
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-                 json_schema: dict | None = None, grammar: str | None = None) -> str:
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> str:
         with self._calling() as llm:
             out = llm.create_chat_completion(**self._kwargs(messages, max_tokens, temperature, json_schema, grammar))
         return out["choices"][0]["message"]["content"] or ""
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
-               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        json_schema: dict | None = None,
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         with self._calling() as llm:
             for ch in llm.create_chat_completion(
-                    stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema, grammar)):
+                stream=True, **self._kwargs(messages, max_tokens, temperature, json_schema, grammar)
+            ):
                 piece = ch["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
