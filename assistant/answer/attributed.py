@@ -7,10 +7,10 @@ unit says, in the question's language, citing that unit by construction (no cita
 - A unit in the question's language is shown as a verbatim quote, introduced in the question's language ("The
   article says: «…»", ``prompts/quote.*.j2``): no model call, nothing that can be misstated.
 - A unit in the other language is restated by the model: one short call that translates that unit alone
-  (``prompts/restate.*.j2``). Translation is a task a small model does far better than answering: with the
-  bundled 1.5B model, asked instead to answer the question from the gold sentence, it wrote NONE for 11 of 16
-  gold sentences and the gold answer in none, while writing fluent answers from its own knowledge for
-  sentences that do not hold the answer.
+  (``prompts/restate.*.j2``). Translation is a task a small model does far better than answering: the bundled
+  1.5B model, asked instead to answer the question from the gold sentence, mostly wrote NONE and never the gold
+  answer, while writing fluent answers from its own knowledge for sentences that do not hold the answer (see
+  docs/benchmarks.md, 'Attributed answers').
 - Each restatement is checked, deterministically, against its own unit (:func:`check_sentence`): form
   (:func:`assistant.verify.form.form_problems`: the question's script, no word mixing Arabic and Latin letters, no
   prompt words, one sentence); every number and name found in the unit (or the question), across scripts
@@ -52,9 +52,9 @@ _LEAD_IN = re.compile(
 )
 _WRAPPING_QUOTES = "\"'«»“”"
 _LENGTH_RATIO = {("ar", "en"): (0.6, 2.0), ("en", "ar"): (0.5, 1.65)}
-"""Plausible character-length ratios of a translation to its unit: on the XQuAD dev parallel paragraphs English
-runs 1.14 times the Arabic length (median; 0.74-1.41 over all 120); single sentences vary more, so the bounds are
-wider. Outside them a restatement is a loop, a truncation or a summary."""
+"""Plausible character-length ratios of a translation to its unit, set around the ratios of the XQuAD dev parallel
+paragraphs (English runs a little longer than Arabic; see docs/benchmarks.md, 'Attributed answers'); single
+sentences vary more, so the bounds are wider. Outside them a restatement is a loop, a truncation or a summary."""
 
 
 GATE_ENTAILMENT = 0.95

@@ -78,9 +78,8 @@ class SelectionOptions:
     min_relevance_cross: float = 0.77
     chunk_weight: float = 0.5
     """A unit's score is lowered by this much times how far its chunk's retrieval score is below the best
-    chunk's (the fused retrieval ranking reads more signals than one sentence vector). With 0.5, on XQuAD dev
-    (``scripts/bench_selection.py``, 200 questions each) the best unit held the gold answer more often: AR->AR
-    0.634 -> 0.662, EN->EN 0.731 -> 0.738, EN->AR 0.510 -> 0.531, AR->EN 0.531 -> 0.552."""
+    chunk's (the fused retrieval ranking reads more signals than one sentence vector). With 0.5 the best unit held
+    the gold answer more often in every XQuAD dev setting: see docs/benchmarks.md, 'Evidence selection'."""
     type_penalty: float = 0.03
     """Lowers a unit that cannot hold what the question asks for (:func:`assistant.text.questions.can_hold`: no
     number for a "how many" question, no year or month for a "when" question) by this much."""
@@ -89,8 +88,9 @@ class SelectionOptions:
     across scripts (:func:`assistant.text.names.cross_script_keys`: consonant skeletons, digits folded)."""
     centre_cross: bool = False
     """Score units in the other language than the question's with the centred question vector (plus its offset),
-    as retrieval scores other-language chunks (:mod:`assistant.backends.centering`). Off: on EN->AR dev it lifted the best
-    unit's hit rate 0.510 -> 0.524 but, against the same bar, lowered evidence recall 0.634 -> 0.538."""
+    as retrieval scores other-language chunks (:mod:`assistant.backends.centering`). Off: it lifted the best unit's
+    hit rate a little but, against the same bar, lowered evidence recall much more (see docs/benchmarks.md,
+    'Evidence selection')."""
 
 
 def sentence_candidates(library: Library, embedder, hits: Sequence[ChunkHit]) -> tuple[list[Unit], np.ndarray]:

