@@ -1,4 +1,5 @@
-"""Full-mode report: the contract's report.json blocks, aggregated from per-question records (:mod:`eval.metrics.scoring`).
+"""Full-mode report: the report.json blocks (docs/eval.md, 'The report'), aggregated from per-question records
+(:mod:`eval.metrics.scoring`).
 
 Every metric is a mean of per-question (or per-sentence, per-citation) values over a stated population; a metric
 whose population is empty is ``null`` (not measured), never 0. Rates are rounded to 4 decimals.

@@ -1,4 +1,4 @@
-"""Writing an eval report: DIR/report.json (the contract's shape) and DIR/report.html (for people).
+"""Writing an eval report: DIR/report.json (its fields: docs/eval.md, 'The report') and DIR/report.html (for people).
 
 Design: both files are written atomically (a temporary file in the same folder, then ``os.replace``), so a reader
 never sees half a report and an interrupted run leaves the previous one intact. The HTML page is self-contained:

@@ -11,7 +11,7 @@ Design:
 - :func:`run_retrieval_eval` does both on a fresh Library in a temporary folder (or ``store_dir``), so an eval
   never touches the user's articles. Splitting the two lets the benchmark compare modes on one index.
 
-The returned dict has the contract's ``report.json`` keys (``answer``, ``citations``, ``faithfulness`` and
+The returned dict has the ``report.json`` keys of docs/eval.md (``answer``, ``citations``, ``faithfulness`` and
 ``abstention`` are ``None`` in this mode) plus ``ingest`` and ``per_question``.
 
 Limits: metrics are computed on the first ``top_k`` distinct documents, so with ``top_k`` below 10 the @10 metrics
@@ -143,7 +143,7 @@ def evaluate_retrieval(
 
 
 def retrieval_block(per_question: list[dict]) -> dict:
-    """The contract's ``retrieval`` block: means over ``per_question`` records (``ranked``, ``gold``)."""
+    """The report's ``retrieval`` block: means over ``per_question`` records (``ranked``, ``gold``)."""
 
     def avg(f) -> float:
         return round(mean([f(q["ranked"], q["gold"]) for q in per_question]), 4)
