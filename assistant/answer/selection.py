@@ -83,7 +83,7 @@ class SelectionOptions:
     type_penalty: float = 0.03
     """Lowers a unit that cannot hold what the question asks for (:func:`assistant.text.questions.can_hold`: no
     number for a "how many" question, no year or month for a "when" question) by this much."""
-    anchor_weight: float = 0.03
+    anchor_weight: float = 0.0
     """Raises a unit by this much times the share of the question's anchors it holds: names and numbers, matched
     across scripts (:func:`assistant.text.names.cross_script_keys`: consonant skeletons, digits folded)."""
     centre_cross: bool = False
