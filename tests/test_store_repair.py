@@ -256,6 +256,49 @@ def test_an_article_table_that_cannot_be_read_at_all_says_to_restore_it(moments,
     assert (home / "chroma").is_dir() and not any(p.name.startswith("chroma.broken") for p in home.iterdir())
 
 
+def test_a_chroma_write_that_fails_during_the_repair_rebuilds_the_vectors_and_ends_consistent(moments, tmp_path,
+                                                                                             monkeypatch):
+    from chromadb.errors import InternalError
+
+    from assistant.store.chunks import ChunkIndex
+
+    home = tmp_path / "copy"
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    torn_copy(moments, "articles-wal-missing", home)  # orphan chunks to delete
+    real, calls = ChunkIndex.delete_ids, []
+
+    def fails_once(self, ids):
+        calls.append(len(ids))
+        if len(calls) == 1:
+            raise InternalError("Error executing plan: Internal error: Error finding id")
+        return real(self, ids)
+
+    monkeypatch.setattr(ChunkIndex, "delete_ids", fails_once)
+    r = run("docs", "check", "--repair")
+    assert r.exit_code == 0, r.output
+    assert "a repair write failed: Error finding id" in r.stdout and "collection dropped" in r.stdout, r.stdout
+    monkeypatch.setattr(ChunkIndex, "delete_ids", real)
+    assert run("docs", "check").exit_code == 0
+    assert len(Library(home).articles.summary()) == N1  # the rows of moment 1 (main file without its -wal)
+
+
+def test_an_embedder_that_fails_during_the_repair_leaves_the_vectors_alone(moments, tmp_path, monkeypatch):
+    from assistant.errors import BackendError
+
+    home = tmp_path / "copy"
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    torn_copy(moments, "lexical-truncated", home)
+
+    def down(self, texts):
+        raise BackendError("the embedder is down")
+
+    monkeypatch.setattr(FakeEmbedder, "embed_passages", down)
+    r = run("docs", "check", "--repair")
+    assert r.exit_code == 2 and r.stderr.strip() == "error: the embedder is down", r.output
+    lib = Library(home)
+    assert lib.index.count() == N2 and lib.sentences.count() == 3 * N2  # not dropped for the embedder's fault
+
+
 # ------------------------------------------------------------------------------------------------ read-only
 NOBODY = 65534
 CHILD = """

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -430,11 +431,12 @@ def _rebuild(library: Library, unreadable: dict[str, str], *, force_vectors: boo
     return notes
 
 
-def repair(
-    library: Library, embedder=None, *, chunk_chars: int = 1000, embedder_factory: Callable[[], object] | None = None
-) -> Report:
+def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
+           embedder_factory: Callable[[], object] | None = None) -> Report:
     """Check, then rebuild what cannot be read, recover intents, delete orphans and re-index broken articles; the
-    report is the check's, with what was done in ``repaired`` (``consistent_after`` from a fresh check)."""
+    report is the check's, with what was done in ``repaired`` (``consistent_after`` from a fresh check). A write
+    that fails inside an index that read fine (chromadb can fail on a delete in a torn segment) has the vector
+    collections rebuilt and the write run once more; a second failure is reported, not raised."""
     with library.writing(damaged_ok=True):
         before = _check(library)
         if before.consistent:
@@ -447,14 +449,17 @@ def repair(
             lost.update({d: t for d, t in r.lost.items() if t or d not in lost})
             return r
 
+        def cannot(advice: str) -> Report:
+            before.repaired = {"rebuilt": rebuilt, "not_kept": _named(lost), "consistent_after": False,
+                               "advice": advice}
+            return before
+
         rebuilt: list[str] = []
         if ARTICLES in before.unreadable:
             note, advice = _salvage_articles(library)
             library.reopen()
             if advice:
-                before.repaired = {"rebuilt": [], "consistent_after": False, "advice": advice}
-                return before
-            assert note is not None  # no advice: the articles were salvaged
+                return cannot(advice)
             rebuilt.append(note)
         mid = again()
         everything = bool(mid.unreadable)  # a rebuilt part is empty: every ready article goes back in
@@ -465,49 +470,63 @@ def repair(
                 rebuilt += _rebuild(library, mid.unreadable, force_vectors=True)  # dropping was not enough
                 mid = again()
         if mid.unreadable:
-            before.repaired = {
-                "rebuilt": rebuilt,
-                "consistent_after": False,
-                "advice": "; ".join(f"the {k} is still unreadable ({v})" for k, v in mid.unreadable.items()),
-            }
-            return before
+            return cannot("; ".join(f"the {k} is still unreadable ({v})" for k, v in mid.unreadable.items()))
         if embedder is None and embedder_factory is not None and (mid.reindex or mid.pending or everything):
             embedder = embedder_factory()
-        rows_before = set(library.articles.summary())
-        recovered = recover(library, embedder, chunk_chars=chunk_chars)
-        lost.update(
-            {
-                p["doc_id"]: ""
-                for p in mid.pending  # new articles whose write never committed
-                if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost
-            }
-        )
-        mid = again()
-        if everything:
-            mid.reindex = sorted(library.articles.summary().keys() - {i.doc_id for i in library.articles.intents()})
-        library.mark_written()
-        library.index.delete_ids(mid.orphan_chunks)
-        library.sentences.delete_ids(mid.orphan_sentences)
-        library.lexical.delete_chunks(mid.orphan_lexical + mid.doubled_lexical)
-        library.articles.delete_bands(mid.orphan_bands)
-        reindexed = []
-        if embedder is None and embedder_factory is not None and mid.reindex:
-            embedder = embedder_factory()
-        if embedder is not None:
-            recs = [rec for rec in (library.articles.get(d) for d in mid.reindex) if rec is not None]
-            reindex_many(library, embedder, recs, chunk_chars=chunk_chars)
-            reindexed = [rec.id for rec in recs]
+        try:
+            done = _write_fixes(library, embedder, mid, lost, everything, chunk_chars)
+        except sqlite3.DatabaseError as e:
+            return cannot(f"a write to the store failed ({short_reason(e)}); run `assistant docs check --repair` "
+                          "again, or restore the store from a backup")
+        except BaseException as e:  # noqa: BLE001 - only chromadb's own failures are handled here
+            if not _from_chroma(e):
+                raise  # an embedder's failure (one clear line from the CLI), or a bug
+            why = f"a repair write failed: {short_reason(e)}"
+            rebuilt += _rebuild(library, {CHUNKS: why, SENTENCES: why})
+            mid = again()
+            if mid.unreadable:
+                return cannot("; ".join(f"the {k} is still unreadable ({v})" for k, v in mid.unreadable.items()))
+            if embedder is None and embedder_factory is not None:
+                embedder = embedder_factory()
+            done, why = _attempt(lambda: _write_fixes(library, embedder, mid, lost, True, chunk_chars))
+            if why:
+                return cannot(f"a write failed twice, the second time after the vectors were rebuilt ({why}); "
+                              "run `assistant docs check --repair` again, or restore the store from a backup")
+        recovered, fixed, reindexed = done
         after = _check(library)
-        before.repaired = {
-            "rebuilt": rebuilt,
-            "recovered": recovered,
-            "deleted_chunks": len(mid.orphan_chunks),
-            "deleted_sentences": len(mid.orphan_sentences),
-            "deleted_lexical_rows": len(mid.orphan_lexical) + len(mid.doubled_lexical),
-            "reindexed": reindexed,
-            "not_kept": _named(lost),
-            "consistent_after": after.consistent,
-        }
+        before.repaired = {"rebuilt": rebuilt, "recovered": recovered, "deleted_chunks": len(fixed.orphan_chunks),
+                           "deleted_sentences": len(fixed.orphan_sentences),
+                           "deleted_lexical_rows": len(fixed.orphan_lexical) + len(fixed.doubled_lexical),
+                           "reindexed": reindexed, "not_kept": _named(lost), "consistent_after": after.consistent}
         if not after.consistent:
             before.repaired["advice"] = "; ".join(line.strip() for line in after.lines()[1:4])
         return before
+
+
+def _from_chroma(e: BaseException) -> bool:
+    """Whether ``e`` comes from chromadb (its errors, or a panic of its Rust core)."""
+    return type(e).__module__.startswith("chromadb") or type(e).__name__ == "PanicException"
+
+
+def _write_fixes(library: Library, embedder, mid: Report, lost: dict[str, str], everything: bool,
+                 chunk_chars: int) -> tuple[list[str], Report, list[str]]:
+    """Recover the intents, delete the orphans and re-index (every ready article when ``everything``); returns
+    ``(recovered doc ids, the check the deletions came from, re-indexed doc ids)``."""
+    rows_before = set(library.articles.summary())
+    recovered = recover(library, embedder, chunk_chars=chunk_chars)
+    lost.update({p["doc_id"]: "" for p in mid.pending  # new articles whose write never committed
+                 if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost})
+    mid = _check(library)
+    if everything:
+        mid.reindex = sorted(library.articles.summary().keys() - {i.doc_id for i in library.articles.intents()})
+    library.mark_written()
+    library.index.delete_ids(mid.orphan_chunks)
+    library.sentences.delete_ids(mid.orphan_sentences)
+    library.lexical.delete_chunks(mid.orphan_lexical + mid.doubled_lexical)
+    library.articles.delete_bands(mid.orphan_bands)
+    reindexed: list[str] = []
+    if embedder is not None:
+        recs = [rec for rec in (library.articles.get(d) for d in mid.reindex) if rec is not None]
+        reindex_many(library, embedder, recs, chunk_chars=chunk_chars)
+        reindexed = [rec.id for rec in recs]
+    return recovered, mid, reindexed
