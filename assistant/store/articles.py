@@ -22,8 +22,8 @@ alone: the transactions still only in a ``-wal`` file are then not seen.
 Damage (a copy taken while a write ran, a truncated file): :func:`sqlite_problem` runs ``PRAGMA quick_check``;
 :func:`salvage` copies every row that can still be read into a fresh file (``PRAGMA writable_schema`` lets
 SQLite read a file shorter than its header says; rows are read in rowid order, restarting past a damaged page;
-what sits on pages that cannot be read is lost, and the caller names it). SQLite's own ``.recover`` needs the
-shell built with ``sqlite_dbpage``, which the Debian ``sqlite3`` 3.40 is not, so it is not used.
+what sits on pages that cannot be read is lost, and the caller names it). The ``sqlite3`` shell's ``.recover``
+is not used: the Debian 3.40 shell answered "SQL logic error" on such a file, and the shell may be missing.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class ArticleTable:
         self.read_only = read_only
         self._local = threading.local()
         if read_only:
-            self._conn().execute("SELECT count(*) FROM articles").fetchone()  # a store, not an empty file
+            self._conn().execute("SELECT 1 FROM articles LIMIT 1").fetchone()  # a store, not an empty file
             return
         with self._conn() as c:
             c.executescript(_SCHEMA)
