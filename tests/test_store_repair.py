@@ -256,8 +256,9 @@ def test_an_article_table_that_cannot_be_read_at_all_says_to_restore_it(moments,
     assert (home / "chroma").is_dir() and not any(p.name.startswith("chroma.broken") for p in home.iterdir())
 
 
-def test_a_chroma_write_that_fails_during_the_repair_rebuilds_the_vectors_and_ends_consistent(moments, tmp_path,
-                                                                                             monkeypatch):
+def test_a_chroma_write_that_fails_during_the_repair_rebuilds_the_vectors_and_ends_consistent(
+    moments, tmp_path, monkeypatch
+):
     from chromadb.errors import InternalError
 
     from assistant.store.chunks import ChunkIndex

@@ -381,9 +381,9 @@ def _move_aside(path: Path, stem: str, suffix: str = "") -> Path:
     return dst
 
 
-def _salvage_articles(library: Library) -> tuple[str | None, str | None]:
-    """Replace a damaged ``articles.db`` with the rows that can still be read: ``(note, None)``, or ``(None,
-    advice)`` when no row could be read (nothing is changed then)."""
+def _salvage_articles(library: Library) -> tuple[bool, str]:
+    """Replace a damaged ``articles.db`` with the rows that can still be read: ``(True, what was done)``, or
+    ``(False, advice)`` when no row could be read (nothing is changed then)."""
     path = library.home / "articles.db"
     library.articles.close()
     fresh = path.with_name("articles.salvage.db")
@@ -392,14 +392,14 @@ def _salvage_articles(library: Library) -> tuple[str | None, str | None]:
     kept, error = salvage(path, fresh)
     if kept == 0 and error:
         fresh.unlink(missing_ok=True)
-        return None, (
+        return False, (
             f"{path} cannot be read ({error}) and no article could be salvaged from it: restore "
             "articles.db from a backup (the indexes were left as they are), then run `assistant docs "
             "check --repair` again"
         )
     aside = _move_aside(path, "articles", ".db")
     os.replace(fresh, path)
-    return f"articles.db: {kept} articles salvaged from the damaged file ({error}), kept as {aside.name}", None
+    return True, f"articles.db: {kept} articles salvaged from the damaged file ({error}), kept as {aside.name}"
 
 
 def _rebuild(library: Library, unreadable: dict[str, str], *, force_vectors: bool = False) -> list[str]:
@@ -431,8 +431,9 @@ def _rebuild(library: Library, unreadable: dict[str, str], *, force_vectors: boo
     return notes
 
 
-def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
-           embedder_factory: Callable[[], object] | None = None) -> Report:
+def repair(
+    library: Library, embedder=None, *, chunk_chars: int = 1000, embedder_factory: Callable[[], object] | None = None
+) -> Report:
     """Check, then rebuild what cannot be read, recover intents, delete orphans and re-index broken articles; the
     report is the check's, with what was done in ``repaired`` (``consistent_after`` from a fresh check). A write
     that fails inside an index that read fine (chromadb can fail on a delete in a torn segment) has the vector
@@ -450,16 +451,20 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
             return r
 
         def cannot(advice: str) -> Report:
-            before.repaired = {"rebuilt": rebuilt, "not_kept": _named(lost), "consistent_after": False,
-                               "advice": advice}
+            before.repaired = {
+                "rebuilt": rebuilt,
+                "not_kept": _named(lost),
+                "consistent_after": False,
+                "advice": advice,
+            }
             return before
 
         rebuilt: list[str] = []
         if ARTICLES in before.unreadable:
-            note, advice = _salvage_articles(library)
+            salvaged, note = _salvage_articles(library)
             library.reopen()
-            if advice:
-                return cannot(advice)
+            if not salvaged:
+                return cannot(note)
             rebuilt.append(note)
         mid = again()
         everything = bool(mid.unreadable)  # a rebuilt part is empty: every ready article goes back in
@@ -476,8 +481,10 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
         try:
             done = _write_fixes(library, embedder, mid, lost, everything, chunk_chars)
         except sqlite3.DatabaseError as e:
-            return cannot(f"a write to the store failed ({short_reason(e)}); run `assistant docs check --repair` "
-                          "again, or restore the store from a backup")
+            return cannot(
+                f"a write to the store failed ({short_reason(e)}); run `assistant docs check --repair` "
+                "again, or restore the store from a backup"
+            )
         except BaseException as e:  # noqa: BLE001 - only chromadb's own failures are handled here
             if not _from_chroma(e):
                 raise  # an embedder's failure (one clear line from the CLI), or a bug
@@ -490,14 +497,22 @@ def repair(library: Library, embedder=None, *, chunk_chars: int = 1000,
                 embedder = embedder_factory()
             done, why = _attempt(lambda: _write_fixes(library, embedder, mid, lost, True, chunk_chars))
             if why:
-                return cannot(f"a write failed twice, the second time after the vectors were rebuilt ({why}); "
-                              "run `assistant docs check --repair` again, or restore the store from a backup")
+                return cannot(
+                    f"a write failed twice, the second time after the vectors were rebuilt ({why}); "
+                    "run `assistant docs check --repair` again, or restore the store from a backup"
+                )
         recovered, fixed, reindexed = done
         after = _check(library)
-        before.repaired = {"rebuilt": rebuilt, "recovered": recovered, "deleted_chunks": len(fixed.orphan_chunks),
-                           "deleted_sentences": len(fixed.orphan_sentences),
-                           "deleted_lexical_rows": len(fixed.orphan_lexical) + len(fixed.doubled_lexical),
-                           "reindexed": reindexed, "not_kept": _named(lost), "consistent_after": after.consistent}
+        before.repaired = {
+            "rebuilt": rebuilt,
+            "recovered": recovered,
+            "deleted_chunks": len(fixed.orphan_chunks),
+            "deleted_sentences": len(fixed.orphan_sentences),
+            "deleted_lexical_rows": len(fixed.orphan_lexical) + len(fixed.doubled_lexical),
+            "reindexed": reindexed,
+            "not_kept": _named(lost),
+            "consistent_after": after.consistent,
+        }
         if not after.consistent:
             before.repaired["advice"] = "; ".join(line.strip() for line in after.lines()[1:4])
         return before
@@ -508,14 +523,20 @@ def _from_chroma(e: BaseException) -> bool:
     return type(e).__module__.startswith("chromadb") or type(e).__name__ == "PanicException"
 
 
-def _write_fixes(library: Library, embedder, mid: Report, lost: dict[str, str], everything: bool,
-                 chunk_chars: int) -> tuple[list[str], Report, list[str]]:
+def _write_fixes(
+    library: Library, embedder, mid: Report, lost: dict[str, str], everything: bool, chunk_chars: int
+) -> tuple[list[str], Report, list[str]]:
     """Recover the intents, delete the orphans and re-index (every ready article when ``everything``); returns
     ``(recovered doc ids, the check the deletions came from, re-indexed doc ids)``."""
     rows_before = set(library.articles.summary())
     recovered = recover(library, embedder, chunk_chars=chunk_chars)
-    lost.update({p["doc_id"]: "" for p in mid.pending  # new articles whose write never committed
-                 if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost})
+    lost.update(
+        {
+            p["doc_id"]: ""
+            for p in mid.pending  # new articles whose write never committed
+            if p["state"] != "deleting" and p["doc_id"] not in rows_before and p["doc_id"] not in lost
+        }
+    )
     mid = _check(library)
     if everything:
         mid.reindex = sorted(library.articles.summary().keys() - {i.doc_id for i in library.articles.intents()})
