@@ -47,3 +47,18 @@ def test_upload_folders_left_by_a_crash_are_removed_at_start(tmp_path):
     assert not left.exists()
     r = c.post("/v1/documents", files={"files": ("b.txt", b"Some text here. More text.")})
     assert r.status_code == 200 and list((home / "upload-tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("error,kind", [("read_only", "store_read_only"), ("damaged", "store_damaged")])
+def test_a_store_the_server_cannot_write_is_503_not_the_callers_fault(tmp_path, monkeypatch, error, kind):
+    from assistant.store.library import StoreDamaged, StoreReadOnly
+
+    c = api_client(tmp_path / "home")
+    exc = StoreReadOnly("/x/articles.db is read-only") if error == "read_only" else StoreDamaged("chroma is damaged")
+
+    def refuse(doc_id):
+        raise exc
+
+    monkeypatch.setattr(c.app.state.services.library, "delete", refuse)
+    r = c.delete("/v1/documents/some-id")
+    assert r.status_code == 503 and r.json()["error"]["type"] == kind and str(exc) in r.json()["error"]["message"]

@@ -3,7 +3,7 @@
 Mapping: :class:`ApiError` carries its own status and field; FastAPI validation errors become 422 naming the
 first failing field as a dotted path (``filters.lang``, ``history[3].role``) with every error under
 ``details``; Starlette HTTP errors (404 route, 405 method, 413) keep their status; library errors map by kind
-(:class:`NotFound` 404 naming ``doc_id``, :class:`BackendError` 502, :class:`ModelRequestsBlocked` 503, :class:`StoreBusy` 503 with ``Retry-After``, other
+(:class:`NotFound` 404 naming ``doc_id``, :class:`BackendError` 502, :class:`ModelRequestsBlocked` 503, :class:`StoreBusy` 503 with ``Retry-After``, a read-only or damaged store 503 (the server's fault, not the request's), other
 :class:`AssistantError` 400); failures of the Chroma client or transport are 502 naming the vector store. Anything
 else is a bug: 500 with a JSON body, logged with its traceback. Limits: only the first validation error names
 ``field``; the rest are listed in ``details``.
@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Host, Match, Mount
 
 from assistant.errors import AssistantError, BackendError, ModelRequestsBlocked, NotFound
+from assistant.store.library import StoreDamaged, StoreReadOnly
 from assistant.store.writelock import StoreBusy
 
 log = logging.getLogger("assistant.api")
@@ -159,6 +160,10 @@ def install(app: FastAPI) -> None:
             return error_response(503, str(exc), type="unavailable")
         if isinstance(exc, StoreBusy):  # another process writes the store: try again later
             return error_response(503, str(exc), type="store_busy", headers={"Retry-After": "30"})
+        if isinstance(exc, StoreReadOnly | StoreDamaged):  # the server's store, not the request, is at fault
+            return error_response(
+                503, str(exc), type="store_read_only" if isinstance(exc, StoreReadOnly) else "store_damaged"
+            )
         return error_response(400, str(exc))
 
     @app.exception_handler(Exception)
