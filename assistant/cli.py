@@ -161,6 +161,15 @@ def ask(
         _echo_json(answer.to_dict())
         return
     typer.echo(display_text(answer.answer))
+    translations = [
+        (s["citations"][0], s["translation"]["text"])
+        for s in answer.sentences or []
+        if s.get("translation") and s.get("citations")
+    ]
+    if translations:  # labelled and apart: an unchecked translation is never part of the answer
+        typer.echo("\nMachine translations of the quotes (not verified; the quotes are what the articles say):")
+        for n, text in translations:
+            typer.echo(f"  [{n}] {display_text(text)}")
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:

@@ -79,3 +79,37 @@ def test_an_unreadable_path_on_the_command_line_is_reported_and_the_rest_ingeste
     r = cli("ingest", "-q", bad, good, codes=(1,))
     assert "locked.txt" in r.stderr and "Permission denied" in r.stderr
     assert Library.from_settings(Settings()).articles.count() == 1
+
+
+def test_ask_shows_unverified_translations_apart_and_labelled(tmp_path, monkeypatch):
+    from assistant.answer.answerer import Answer, Citation, StreamEvent
+
+    quote = "أكد الجانب الروسي دعمه للجيش."
+    sentence = {
+        "sentence": f"The article says, in Arabic: «{quote}»",
+        "citations": [1],
+        "kind": "quoted",
+        "verified": True,
+        "translation": {"text": "The Russian side\x1b[31m stressed its support.", "verified": False},
+    }
+    answer = Answer(
+        "What did Russia say?",
+        "en",
+        sentence["sentence"] + " [1]",
+        False,
+        [Citation(1, "d", "t", "s", 0, len(quote), quote)],
+        [],
+        {},
+        sentences=[sentence],
+    )
+
+    class Stub:
+        def stream(self, *a, **kw):
+            yield StreamEvent("final", answer=answer)
+
+    monkeypatch.setattr("assistant.services.make_answerer", lambda settings: Stub())
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    out = cli("ask", "What did Russia say?", "--no-stream").output
+    head, _, rest = out.partition("Machine translations of the quotes (not verified")
+    assert "«" in head and "stressed" not in head  # the answer itself is the quote
+    assert "[1] The Russian side stressed its support." in rest and "\x1b" not in rest
