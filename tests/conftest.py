@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,16 @@ def sample_library(tmp_path_factory, local_embedder):
     report = Ingestor(lib, local_embedder).ingest_paths([SAMPLE])
     assert report.ok, report.to_dict()
     return lib
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder outside pytest's root-only temp tree that ``nobody`` can enter (for tests that drop to a user who
+    is not root); made writable again and removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="nqa-nobody-"))
+    os.chmod(base, 0o755)
+    yield base
+    for p in (base, *base.rglob("*")):
+        if not p.is_symlink():
+            os.chmod(p, 0o700)
+    shutil.rmtree(base)

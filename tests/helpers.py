@@ -8,6 +8,9 @@ call, so two clients on one home are two readers of one store, as two processes 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -66,3 +69,49 @@ def api_client(home, **over) -> TestClient:
 
     settings = Settings(home=home, llm="fake", embedder="fake", **over)
     return TestClient(create_app(Services(settings, Library(home), FakeEmbedder(), FakeLLM())))
+
+
+NOBODY = 65534
+"""The uid and gid tests drop to, to see what a user who is not root sees (root reads and writes everything)."""
+
+
+def give_to_nobody(root: Path) -> None:
+    """Make ``root`` and everything below it belong to :data:`NOBODY` (when the tests run as root)."""
+    if os.geteuid() == 0:
+        for p in (root, *root.rglob("*")):
+            os.chown(p, NOBODY, NOBODY)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""The system Chromium (Debian package) the browser tests drive; playwright downloads no browser."""
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Headless flags: root in CI, no GPU, and no background connections (this machine's network refuses them)."""
+
+
+def open_attributed(lib, llm, **opts):
+    """An attributed answerer over ``lib`` where every unit clears every bar: the fake embedder is not
+    cross-lingual and scores too closely for the real bars (``opts`` are further :class:`AnswerOptions`)."""
+    from assistant.answer.answerer import Answerer, AnswerOptions
+    from assistant.answer.selection import SelectionOptions
+    from assistant.backends.fake import FakeEmbedder
+
+    o = AnswerOptions(
+        answer_mode="attributed",
+        unit_min_relevance=-1.0,
+        unit_min_relevance_cross=-1.0,
+        min_support=-1.0,
+        min_quote_relevance_cross=-1.0,
+        **opts,
+    )
+    answerer = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
+    answerer._selection_options = lambda: SelectionOptions(
+        max_units=o.max_units, min_relevance=-1.0, min_relevance_cross=-1.0, margin=2.0
+    )
+    return answerer

@@ -11,7 +11,6 @@ import pytest
 
 from assistant.answer.answerer import Answerer, AnswerOptions
 from assistant.answer.citations import neutralize_markers, parse_cited_answer
-from assistant.answer.selection import SelectionOptions
 from assistant.answer.structured import JsonAnswerStream, to_text
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.store.library import Library
@@ -19,6 +18,7 @@ from assistant.ui.render import answer_text_html
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 from prompts import UNIT_LINE
+from tests.helpers import open_attributed
 
 EN_MARKED = (
     "The museum opened in 1852 [2] and was enlarged in 1899 [99].\n"
@@ -47,23 +47,10 @@ def synthesized(lib, llm, **opts) -> Answerer:
 
 
 def attributed(lib, llm, **opts) -> Answerer:
-    # The fake embedder is not cross-lingual and scores too closely for the real bars: every unit clears them.
-    # Restatements that pass the deterministic checks are shown; the scripted replies are the restatements'.
+    # Every unit clears the bars (tests.helpers.open_attributed). Restatements that pass the deterministic checks are shown; the scripted replies are the restatements'.
     opts.setdefault("cross_language", "translate")
     opts.setdefault("short_answers", False)
-    o = AnswerOptions(
-        answer_mode="attributed",
-        unit_min_relevance=-1.0,
-        unit_min_relevance_cross=-1.0,
-        min_support=-1.0,
-        min_quote_relevance_cross=-1.0,
-        **opts,
-    )
-    answerer = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
-    answerer._selection_options = lambda: SelectionOptions(
-        max_units=o.max_units, min_relevance=-1.0, min_relevance_cross=-1.0, margin=2.0
-    )
-    return answerer
+    return open_attributed(lib, llm, **opts)
 
 
 def assert_only_own_markers(ans, lib) -> None:

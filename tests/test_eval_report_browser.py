@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from test_eval_full import fake_settings  # tests/ is on sys.path (rootdir, no package)
-from test_ui_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from test_ui_browser import ARTIFACTS
 
 from assistant.backends.fake import FakeLLM
 from eval.cli import eval_command
+from tests.helpers import CHROMIUM, LAUNCH_ARGS
 
 pytestmark = pytest.mark.integration
 

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from assistant.settings import Settings
 from assistant.store.library import Library
+from tests.helpers import NOBODY, give_to_nobody
 
 pytestmark = pytest.mark.slow  # runs the CLI in a fresh interpreter as another user
 
-NOBODY = 65534
 CHILD = """
 import json, os, sys
 from typer.testing import CliRunner
@@ -48,18 +45,6 @@ print(json.dumps({"euid": os.geteuid(), "uid": os.getuid(), "code": r.exit_code,
 """.replace("NOBODY_ID", str(NOBODY))
 
 
-@pytest.fixture
-def shared_tmp():
-    """A folder outside pytest's root-only temp tree, owned by the user the ingest runs as."""
-    base = Path(tempfile.mkdtemp(prefix="nqa-unreadable-"))
-    os.chmod(base, 0o755)
-    yield base
-    for p in (base, *base.rglob("*")):
-        if not p.is_symlink():
-            os.chmod(p, 0o700)
-    shutil.rmtree(base)
-
-
 def test_an_unreadable_file_among_good_ones_fails_by_name_as_a_non_root_user(shared_tmp, monkeypatch):
     monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
     monkeypatch.setenv("ASSISTANT_LLM", "fake")
@@ -73,9 +58,7 @@ def test_an_unreadable_file_among_good_ones_fails_by_name_as_a_non_root_user(sha
     warm = shared_tmp / "warm"
     warm.mkdir()
     (warm / "w.txt").write_text("Warm-up article. Loads the modules.", encoding="utf-8")
-    if os.geteuid() == 0:
-        for p in (shared_tmp, *shared_tmp.rglob("*")):
-            os.chown(p, NOBODY, NOBODY)
+    give_to_nobody(shared_tmp)
     os.chmod(folder / "locked.txt", 0o000)
     os.chmod(folder / "closed", 0o000)
     home = shared_tmp / "home"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answerer import Answerer, AnswerOptions
-from assistant.answer.selection import SelectionOptions, Unit
+from assistant.answer.answerer import Answerer
+from assistant.answer.selection import Unit
 from assistant.answer.short import carry_over, find_short_answer, find_span, locate, question_type
 from assistant.backends.fake import FakeEmbedder, FakeLLM
 from assistant.store.library import Library
@@ -16,6 +16,7 @@ from assistant.ui import render
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 from prompts import UNIT_LINE
+from tests.helpers import open_attributed
 
 
 def unit(text: str, lang: str = "ar", start: int = 100) -> Unit:
@@ -134,20 +135,7 @@ def lib(tmp_path):
 
 def answerer(lib, llm, **opts) -> Answerer:
     opts.setdefault("short_answers", True)  # off by default; these tests are about them
-    o = AnswerOptions(
-        answer_mode="attributed",
-        unit_min_relevance=-1.0,
-        unit_min_relevance_cross=-1.0,
-        min_support=-1.0,
-        min_quote_relevance_cross=-1.0,
-        max_units=1,
-        **opts,
-    )
-    a = Answerer(library=lib, embedder=FakeEmbedder(), llm=llm, options=o)
-    a._selection_options = lambda: SelectionOptions(
-        max_units=1, min_relevance=-1.0, min_relevance_cross=-1.0, margin=2.0
-    )  # the fake embedder is not cross-lingual
-    return a
+    return open_attributed(lib, llm, max_units=1, **opts)
 
 
 def short_then(copy: str, restatement: str):

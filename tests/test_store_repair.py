@@ -33,7 +33,7 @@ from assistant.backends.fake import FakeEmbedder
 from assistant.retrieval.retriever import Retriever
 from assistant.store.library import Library, StoreReadOnly
 from ingest.pipeline import Ingestor
-from tests.helpers import runner
+from tests.helpers import NOBODY, give_to_nobody, runner
 
 pytestmark = pytest.mark.usefixtures("fake_backends")
 
@@ -301,7 +301,6 @@ def test_an_embedder_that_fails_during_the_repair_leaves_the_vectors_alone(momen
 
 
 # ------------------------------------------------------------------------------------------------ read-only
-NOBODY = 65534
 CHILD = """
 import json, os, sys
 from typer.testing import CliRunner
@@ -345,18 +344,6 @@ print(json.dumps(out))
 READ_ONLY_PARTS = ["home", "articles.db", "lexical.db", "write.lock", "chroma", "chroma/chroma.sqlite3"]
 
 
-@pytest.fixture
-def shared_tmp():
-    """A folder outside pytest's root-only temp tree, that ``nobody`` can enter."""
-    base = Path(tempfile.mkdtemp(prefix="nqa-readonly-"))
-    os.chmod(base, 0o755)
-    yield base
-    for p in (base, *base.rglob("*")):
-        if not p.is_symlink():
-            os.chmod(p, 0o700)
-    shutil.rmtree(base)
-
-
 def test_a_read_only_store_is_read_and_each_writer_fails_in_one_line_naming_the_part(shared_tmp, monkeypatch):
     source = shared_tmp / "source"
     lib = Library(source)
@@ -369,9 +356,7 @@ def test_a_read_only_store_is_read_and_each_writer_fails_in_one_line_naming_the_
     store = shared_tmp / "store"
     for part in READ_ONLY_PARTS:
         shutil.copytree(source, store / part.replace("/", "-"))
-    if os.geteuid() == 0:
-        for p in (shared_tmp, *shared_tmp.rglob("*")):
-            os.chown(p, NOBODY, NOBODY)
+    give_to_nobody(shared_tmp)
     for part in READ_ONLY_PARTS:
         home = store / part.replace("/", "-")
         targets = [home, *home.rglob("*")] if part == "home" else [home / part]

@@ -5,23 +5,13 @@ the guillemets and of the quote's first and last words (``Range.getClientRects``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.ui import render
+from tests.helpers import CHROMIUM, LAUNCH_ARGS
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 AR_QUOTE = "«أكد الجانب الروسي ضرورة إعادة الاستقرار إلى إدلب مع مواصلة محاربة الإرهابيين»"
 EN_QUOTE = "«Russia stressed the need to restore stability in Idlib while fighting the terrorists»"

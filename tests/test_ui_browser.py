@@ -15,18 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import CHROMIUM, LAUNCH_ARGS
+
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EN_QUESTION = "What did Russia say about Idlib?"
 AR_QUESTION = "من ترأس الوفد الروسي الذي استقبله الأسد؟"
 ANSWER_DONE = "#nqa-chat .nqa-answer, #nqa-chat .nqa-abstain, #nqa-chat .nqa-error"

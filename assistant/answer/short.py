@@ -142,11 +142,6 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def fits(copy: str, kind: str) -> bool:
-    """Whether a copy can answer a question of type ``kind`` (:func:`assistant.text.questions.can_hold`)."""
-    return can_hold(copy, kind)
-
-
 def find_span(
     question: str,
     unit: Unit,
@@ -167,7 +162,7 @@ def find_span(
             if (
                 where
                 and _words(unit.text[where[0] : where[1]]) <= MAX_WORDS
-                and fits(unit.text[where[0] : where[1]], kind)
+                and can_hold(unit.text[where[0] : where[1]], kind)
             ):
                 return unit.start + where[0], unit.start + where[1]
     where = rule_span(question, unit.text, kind)
