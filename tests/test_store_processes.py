@@ -244,3 +244,50 @@ def test_a_cli_ingest_beside_a_server_taking_uploads(server, tmp_path):
         f"\nCLI ingest beside a server: {PER_RUN} by the CLI + {uploaded} uploaded in {k} requests -> "
         f"{docs_count(home)} articles; docs check: {check.stdout.strip().splitlines()[0]}"
     )
+
+
+WRITE_MORE = """
+import sys
+from pathlib import Path
+from assistant.backends.fake import FakeEmbedder
+from assistant.store.library import Library
+from ingest.models import RawArticle
+from ingest.pipeline import Ingestor
+arts = [RawArticle(text=f"Ferry {i} left the harbour of Tartus on day {i}.", locator=f"m{i}", id=f"more-{i}")
+        for i in range(300)]
+Ingestor(Library(Path(sys.argv[1])), FakeEmbedder()).ingest_articles(arts)
+"""
+
+
+def test_a_read_that_fails_on_a_store_written_meanwhile_is_retried_on_a_fresh_client(tmp_path):
+    """A reader loaded before another process wrote, with the generation not yet replaced (that writer still at
+    work): Chroma's filtered search fails on the stale client, and Library.read retries it on a fresh one."""
+    from chromadb.errors import ChromaError
+
+    from assistant.backends.fake import FakeEmbedder
+    from assistant.store.library import Library
+    from ingest.models import RawArticle
+    from ingest.pipeline import Ingestor
+
+    home = tmp_path / "home"
+    lib = Library(home)
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [RawArticle(text=f"A first article number {i}.", locator=f"a{i}", id=f"first-{i}") for i in range(3)]
+    )
+    generation = (home / "generation").read_text(encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-c", WRITE_MORE, str(home)], env=env_for(home), capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr
+    (home / "generation").write_text(generation, encoding="utf-8")  # as if that write session had not ended
+    vector = FakeEmbedder().embed_query("Ferry left the harbour of Tartus")
+
+    def filtered():
+        return lib.index.collection.query(
+            query_embeddings=[vector], n_results=50, where={"doc_id": {"$ne": "nothing"}}, include=[]
+        )
+
+    with pytest.raises(ChromaError):
+        filtered()  # the stale client: what the retry is for
+    found = lib.read(filtered)["ids"][0]
+    assert len(found) == 50 and any(i.startswith("more-") for i in found)

@@ -127,15 +127,15 @@ keeps one system per path per process (``SharedSystemClient``), so its staleness
 _OPENED_LOCK = threading.Lock()
 
 
-def _drop_stale_system(path: str, generation: str) -> None:
-    """Forget chromadb's cached system for ``path`` unless it was opened at ``generation``; the next client for
-    the path then loads the store from disk. The old system is not stopped: a thread may still be reading
-    through it (it is freed when its last client goes)."""
+def _drop_stale_system(path: str, generation: str, *, force: bool = False) -> None:
+    """Forget chromadb's cached system for ``path`` unless it was opened at ``generation`` (always with ``force``);
+    the next client for the path then loads the store from disk. The old system is not stopped: a thread may
+    still be reading through it (it is freed when its last client goes)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
     with _OPENED_LOCK:
         cache = SharedSystemClient._identifier_to_system
-        if _OPENED_AT.get(path) != generation:
+        if force or _OPENED_AT.get(path) != generation:
             cache.pop(path, None)
         _OPENED_AT[path] = generation
 
@@ -164,15 +164,15 @@ class ChunkIndex:
     def embedded(self) -> bool:
         return not self._remote["host"]
 
-    def reopen(self, generation: str | None = None) -> None:
+    def reopen(self, generation: str | None = None, *, force: bool = False) -> None:
         """(Re)open the collection. Embedded: with ``generation`` (the store's, see
-        :mod:`assistant.store.writelock`), a cached client opened at another generation is dropped first, so the
-        collection is read from disk as another process left it."""
+        :mod:`assistant.store.writelock`), a cached client opened at another generation, or any with ``force``, is
+        dropped first, so the collection is read from disk as another process left it."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         r = self._remote
         if self.embedded and generation is not None:
-            _drop_stale_system(str(self._home / "chroma"), generation)
+            _drop_stale_system(str(self._home / "chroma"), generation, force=force)
         self._client = _chroma_client(self._home, r["host"], r["port"], ssl=r["ssl"], token=r["token"])
         self.collection = self._client.get_or_create_collection(
             self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}

@@ -414,11 +414,12 @@ class Library:
                 if self._dirty.value:
                     self._wrote()
 
-    def _sync(self, generation: str) -> None:
-        """Reopen the Chroma clients when the store's generation is not the one they were loaded at."""
+    def _sync(self, generation: str, *, force: bool = False) -> None:
+        """Reopen the Chroma clients when the store's generation is not the one they were loaded at, or always
+        with ``force`` (the process's cached client is dropped once, and both collections open the fresh one)."""
         with self._sync_lock:
-            if generation != self._generation:
-                self.index.reopen(generation)
+            if force or generation != self._generation:
+                self.index.reopen(generation, force=force)
                 self.sentences.reopen(generation)
                 self._generation = generation
 
@@ -455,9 +456,7 @@ class Library:
         except ChromaError:
             if not self.index.embedded:
                 raise
-        with self._sync_lock:
-            self._generation = ""  # force the reopen
-        self._sync(read_generation(self.home))
+        self._sync(read_generation(self.home), force=True)  # the same generation: a writer is still at work
         try:
             return fn()
         except ChromaError as e:
