@@ -195,10 +195,10 @@ def quote_sentence(unit: Unit, lang: str, *, first: bool = True) -> str:
 
 
 def quotable(unit: Unit, lang: str, opts: AttributedOptions) -> bool:
-    """Whether a unit in the other language is quoted when its restatement failed: always under the gate policy
-    (the quote is the answer's backbone across languages; selection already judged the unit relevant), else when
-    it is close enough to the question (units in the question's language are always quoted)."""
-    return opts.gate or unit.lang == lang or unit.score >= opts.min_quote_relevance_cross
+    """Whether a unit in the other language is quoted when its restatement failed under the ``translate`` policy:
+    when it is close enough to the question (units in the question's language are always quoted; the ``gate``
+    policy shows every selected unit's quote first)."""
+    return unit.lang == lang or unit.score >= opts.min_quote_relevance_cross
 
 
 def similarity(embedder, sentence: str, unit_vector: np.ndarray | None) -> float | None:
