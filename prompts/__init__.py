@@ -25,6 +25,9 @@ EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.+?)\s*$", re.MULTILINE)
 """A numbered evidence line of the synthesized answer prompt: ``[n] text``."""
 UNIT_LINE = re.compile(r"^(?:Arabic|English) sentence: «(.+)»\s*$", re.MULTILINE)
 """The one unit of evidence in the attributed mode's prompt (``restate.user.j2``)."""
+QUOTED = re.compile(r"«([^«»]*)»")
+"""The article's words inside a quoted sentence (``quote.*.j2``); a sentence's ``marked`` offsets count from the
+start of this group."""
 
 
 @lru_cache(maxsize=1)

@@ -339,7 +339,7 @@ def find_short_answer(
 def marked_in(sentence: str, unit: Unit, short: ShortAnswer | None) -> list[dict]:
     """The answering words inside the quote «…» of a shown sentence of ``unit``, as offsets into the quote's text
     (empty when the short answer is from another unit or the quote does not hold it verbatim)."""
-    m = re.search(r"«([^«»]*)»", sentence)
+    m = prompts.QUOTED.search(sentence)
     if short is None or short.unit is not unit or m is None:
         return []
     i = m.group(1).find(neutralize_markers(short.source))

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from assistant.text.safe import display_text
+from prompts import QUOTED
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -142,7 +143,7 @@ def sentence_html(entry: Mapping, turn: int) -> str:
     one, folded under it and labelled as such."""
     text = str(entry.get("sentence") or "")
     chips = "".join(chip(int(n), turn) for n in entry.get("citations") or [])
-    m = re.search(r"«([^«»]*)»", text) if entry.get("kind") == "quoted" else None
+    m = QUOTED.search(text) if entry.get("kind") == "quoted" else None
     if m:
         body = (
             isolated_quotes(text[: m.start()]) + f'<bdi class="nqa-q" dir="auto">«'
