@@ -435,3 +435,23 @@ def test_entailment_judgement_rejects_a_restatement_its_unit_does_not_state(lib,
         for r in ans.removed
         if "does not state it" in r["reason"]
     )
+
+
+def test_question_signals_lower_units_that_cannot_answer_and_raise_anchored_ones():
+    from assistant.answer.selection import _question_signals
+
+    def units():
+        return [
+            Unit("d", "c", 0, 30, "The council met in the harbour.", 0.80, "en", 0),
+            Unit("d", "c", 31, 70, "It voted 12 times on the plan.", 0.80, "en", 31),
+            Unit("d", "c", 71, 120, "وقال لافرينتييف إن الوفد وصل.", 0.80, "ar", 71),
+        ]
+
+    plain = units()
+    _question_signals(plain, "How many times did the council vote?", "en", SelectionOptions(type_penalty=0.03))
+    assert [round(u.score, 2) for u in plain] == [0.77, 0.80, 0.77]  # no number: cannot answer "how many"
+    anchored = units()
+    _question_signals(
+        anchored, "What did Lavrentiev say?", "en", SelectionOptions(type_penalty=0.03, anchor_weight=0.03)
+    )
+    assert [round(u.score, 2) for u in anchored] == [0.80, 0.80, 0.83]  # the question's name, across scripts

@@ -203,18 +203,12 @@ def rank_units(
 def _question_signals(units: Sequence[Unit], question: str, q_lang: str, opts: SelectionOptions) -> None:
     """The type and anchor signals (see :class:`SelectionOptions`), in place."""
     kind = question_type(question, q_lang)
-    anchors = _anchors(question)
+    anchors = cross_script_keys(question) if opts.anchor_weight else set()  # names and numbers, across scripts
     for u in units:
         if opts.type_penalty and not can_hold(u.text, kind):
             u.score -= opts.type_penalty
-        if opts.anchor_weight and anchors:
-            u.score += opts.anchor_weight * len(anchors & _anchors(u.text)) / len(anchors)
-
-
-def _anchors(text: str) -> set[str]:
-    """Names and numbers of ``text`` as keys that match across scripts (numbers, and skeletons of capitalized Latin
-    words and of Arabic words)."""
-    return cross_script_keys(text)
+        if anchors:
+            u.score += opts.anchor_weight * len(anchors & cross_script_keys(u.text)) / len(anchors)
 
 
 def bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:
