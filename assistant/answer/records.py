@@ -42,6 +42,8 @@ class Citation:
     quote: str
     url: str | None = None
     lang: str | None = None
+    published: str | None = None
+    """The article's publication date as ``YYYY-MM-DD``, None when it is undated."""
 
 
 @dataclass
@@ -72,6 +74,12 @@ class Answer:
     evidence: list[dict] = field(default_factory=list)
     """The units of evidence considered, best first: ``{"doc_id", "start", "end", "text", "score", "lang",
     "clause", "selected"}`` (selected: answered from, or offered to the model)."""
+    time_range: dict | None = None
+    """The dates a time expression in the question became, applied as the date filter
+    (:meth:`assistant.text.when.TimeRange.to_dict`: ``{"from", "to", "reference", "expression"}``); None when the
+    question holds none, the caller gave its own date filter, or no article in the store is dated."""
+    undated_excluded: int = 0
+    """Undated articles the date filter (the question's or the caller's) left out of the search."""
     config: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -264,6 +264,22 @@ class ArticleTable:
         rows = self._rows_in("SELECT id, lang, source, published FROM articles WHERE id IN ({ids})", ids)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
+    def dated_counts(self, *, lang: str | None = None, source: str | None = None) -> tuple[int, int]:
+        """``(dated, undated)``: ready articles (of ``lang`` and ``source`` when given) whose ``published`` starts
+        with a ``YYYY-MM-DD`` date, and those without one (missing or unreadable), which a date filter leaves out."""
+        sql = (
+            "SELECT COALESCE(SUM(d), 0), COUNT(*) - COALESCE(SUM(d), 0) FROM (SELECT "
+            "(a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*') AS d FROM articles a "
+            "LEFT JOIN intents i ON i.doc_id = a.id WHERE i.doc_id IS NULL"
+        )
+        params: builtins.list[str] = []
+        for column, value in (("lang", lang), ("source", source)):
+            if value is not None:
+                sql += f" AND a.{column} = ?"
+                params.append(value)
+        dated, undated = self._conn().execute(sql + ")", params).fetchone()
+        return int(dated), int(undated)
+
     def _rows_in(self, sql: str, ids: Iterable[str]) -> builtins.list[tuple]:
         """Rows of ``sql`` whose ``{ids}`` placeholder takes the distinct ``ids``, in parts of 900 (SQLite's
         bound-parameter limit)."""
