@@ -129,6 +129,12 @@ def ask(
     stream: bool = typer.Option(
         True, "--stream/--no-stream", help="Show the model's draft on stderr as it is generated (not with --json)."
     ),
+    reference_date: str | None = typer.Option(
+        None,
+        "--reference-date",
+        help="YYYY-MM-DD: the 'today' that a time expression in the question ('last week', 'أمس') is read against "
+        "(default: the current date).",
+    ),
 ):
     """Answer one question from the indexed articles.
 
@@ -139,12 +145,13 @@ def ask(
 
     if not question.strip():
         _fail("the question is empty")
+    reference = _reference_date(reference_date)
     settings = _settings()
     try:
         filters = Filters.from_pairs(filter_)
         answer = None
         drafting = False
-        for event in make_answerer(settings).stream(question, top_k=top_k, filters=filters):
+        for event in make_answerer(settings).stream(question, top_k=top_k, filters=filters, reference_date=reference):
             if event.type == "token" and stream and not as_json:
                 if not drafting:
                     typer.echo("draft: ", err=True, nl=False)
@@ -160,6 +167,12 @@ def ask(
     if as_json:
         _echo_json(answer.to_dict())
         return
+    if answer.time_range:
+        r = answer.time_range
+        typer.echo(
+            f"(dates {r['from']} to {r['to']}, read from “{_printable(r['expression'])}” against {r['reference']})",
+            err=True,
+        )
     typer.echo(display_text(answer.answer))
     translations = [
         (s["citations"][0], s["translation"]["text"])
@@ -175,7 +188,7 @@ def ask(
         for c in answer.citations:
             typer.echo(
                 f"[{c.id}] {_printable(_short(c.title or c.doc_id))} "
-                f"({_printable(c.source or 'unknown source')}), chars {c.start}-{c.end}:"
+                f"({_printable(c.source or 'unknown source')}, {c.published or 'undated'}), chars {c.start}-{c.end}:"
             )
             typer.echo(f"    “{display_text(c.quote)}”")
     for r in answer.removed:
@@ -188,6 +201,21 @@ def ask(
             typer.echo(
                 f"  - {_printable(_short(s['title'] or s['doc_id']))} ({_printable(s['source'] or 'unknown source')})"
             )
+
+
+def _reference_date(value: str | None):
+    """``--reference-date`` as a date, or exit naming the option."""
+    import datetime
+    import re
+
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--reference-date must be a calendar date as YYYY-MM-DD, got {value!r}")
 
 
 @app.command()
@@ -285,6 +313,12 @@ def eval_(
     model: str | None = typer.Option(
         None, "--model", help="With --llm openai: the model name sent to the server; overrides ASSISTANT_LLM_MODEL."
     ),
+    reference_date: str | None = typer.Option(
+        None,
+        "--reference-date",
+        help="YYYY-MM-DD: the 'today' that time words (yesterday, last week) are read against, for questions "
+        "without their own reference_date; default: the current date.",
+    ),
 ):
     """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html, or
     compare two reports with --compare A B."""
@@ -316,6 +350,7 @@ def eval_(
                 unanswerable_fraction=unanswerable_fraction,
                 resume=resume,
                 calibration=calibration,
+                reference_date=reference_date,
             )
     except AssistantError as e:
         _fail(str(e))

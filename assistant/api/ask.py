@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -53,15 +54,18 @@ def ask_kwargs(
     *,
     question_field: str = "question",
     history_field: str = "history",
+    reference_date: str | None = None,
 ) -> dict:
-    """Checked arguments for ``Answerer.ask``/``stream`` (settings-based limits, filters as the library's)."""
+    """Checked arguments for ``Answerer.ask``/``stream`` (settings-based limits, filters as the library's, the
+    reference date as a ``datetime.date``, already validated by the schema)."""
     check_question(question, settings, field=question_field)
     check_history(history, settings, field=history_field)
     try:
         flt = Filters.from_mapping(filters.model_dump(exclude_none=True) if filters else None)
     except ConfigError as e:
         raise ApiError(422, str(e), field="filters") from None
-    return {"question": question, "top_k": top_k, "filters": flt, "history": history or None}
+    ref = date.fromisoformat(reference_date) if reference_date else None
+    return {"question": question, "top_k": top_k, "filters": flt, "history": history or None, "reference_date": ref}
 
 
 def error_payload(exc: BaseException) -> dict:
@@ -79,7 +83,12 @@ def error_payload(exc: BaseException) -> dict:
 async def ask(body: AskRequest, request: Request):
     services = services_of(request)
     kwargs = ask_kwargs(
-        services.settings, body.question, body.top_k, body.filters, [t.model_dump() for t in body.history]
+        services.settings,
+        body.question,
+        body.top_k,
+        body.filters,
+        [t.model_dump() for t in body.history],
+        reference_date=body.reference_date,
     )
     answerer = services.answerer()
     timeout = services.settings.llm_timeout_s

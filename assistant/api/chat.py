@@ -109,6 +109,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
                 "usage": usage,
                 "citations": [c for c in answer.to_dict()["citations"]],
                 "abstained": answer.abstained,
+                "time_range": answer.time_range,
+                "undated_excluded": answer.undated_excluded,
             }
         )
     events = ThreadedEvents(answerer.stream(**kwargs), timeout)
@@ -155,6 +157,8 @@ async def _chunks(meta: dict, first, events: ThreadedEvents) -> AsyncIterator[by
                     final_answer=data["answer"],
                     citations=data["citations"],
                     abstained=data["abstained"],
+                    time_range=data["time_range"],
+                    undated_excluded=data["undated_excluded"],
                 )
             try:
                 event = await events.__anext__()

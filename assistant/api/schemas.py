@@ -102,6 +102,12 @@ class AskRequest(Strict):
         default_factory=list, description="Earlier turns, oldest first (at most api_max_history_turns, default 20)."
     )
     stream: bool = Field(False, description="Answer as Server-Sent Events: retrieved, token..., final, done.")
+    reference_date: Annotated[str | None, AfterValidator(_real_date)] = Field(
+        None,
+        pattern=DATE_PATTERN,
+        description="YYYY-MM-DD: the 'today' a time expression in the question ('last week', 'أمس') is read "
+        "against (default: the current date).",
+    )
 
 
 class DocumentIn(Strict):

@@ -214,7 +214,8 @@ def render_answer(answer, turn: int) -> str:
             else ""
         )
         parts = " ".join(sentence_html(s, turn) for s in answer.sentences)
-        body = f'<div class="nqa-answer" dir="auto">{lead}{parts}</div>'
+        body = f'<div class="nqa-answer" dir="auto">{_dates_html(answer, "lead")}{lead}{parts}</div>'
+        body += _dates_html(answer, "undated")
     else:
         ids = [c.id for c in answer.citations]
         body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'
@@ -225,6 +226,20 @@ def render_answer(answer, turn: int) -> str:
         else ""
     )
     return body + _removed_html(answer.removed or []) + note
+
+
+def _dates_html(answer, part: str) -> str:
+    """For an attributed answer (drawn from its sentences, not its text): the date range the question's time
+    expression became (``part="lead"``) or the undated articles it left out (``"undated"``), as the text says them."""
+    from assistant.answer.grounding import time_range_text, undated_text
+
+    lang = getattr(answer, "language", "en")
+    if part == "lead" and getattr(answer, "time_range", None):
+        return f'<div class="nqa-range" dir="auto">{_e(time_range_text(lang, answer.time_range))}</div>'
+    undated = getattr(answer, "undated_excluded", None) or 0
+    if part == "undated" and undated:
+        return f'<div class="nqa-note nqa-undated" dir="auto">{_e(undated_text(lang, undated))}</div>'
+    return ""
 
 
 def _meta_line(meta: Mapping) -> str:
@@ -253,6 +268,7 @@ def render_sources(answer, metas: Mapping[str, Mapping], turn: int) -> str:
         first = cites[0]
         meta = dict(metas.get(doc_id) or {})
         meta.setdefault("source", first.source)
+        meta.setdefault("published", getattr(first, "published", None))
         meta.setdefault("lang", first.lang)
         quotes = "".join(
             f'<div class="nqa-cited">{chip(c.id, turn)} '
