@@ -1,13 +1,16 @@
 """HTML pages (.html, .htm): the page's main text as one article, and HTML-to-text for feed entries.
 
-Design: metadata (title, canonical URL, publication time, language) is read before boilerplate removal; then
-scripts, navigation, headers, footers, forms and the like are dropped and the main content is turned into plain
-text with one block element (paragraph, heading, list item, ...) per line and whitespace collapsed inside a line.
-selectolax (lexbor) is imported on first use.
+Design: metadata (title, canonical URL, publication time, language) is read before boilerplate removal (the
+publication time from the ``article:published_time`` / ``datePublished`` meta tags or a ``<time datetime>``, else
+from ``htmldate``'s cheap pass: other meta names, JSON-LD, dated links, ISO-like timestamps in the markup; not its
+extensive search of the text); then scripts, navigation, headers, footers, forms and the like are dropped and the
+main content is turned into plain text with one block element (paragraph, heading, list item, ...) per line and
+whitespace collapsed inside a line. selectolax (lexbor) and htmldate are imported on first use.
 
 Limits: main-content detection is a simple rule (largest <article>, else <main>, else <body>), not a learned
 boilerplate remover; an HTML ``<meta charset>`` is not consulted (see :mod:`ingest.decode` for the encodings
-tried); the whole file is read into memory.
+tried); the whole file is read into memory; htmldate may take an ISO-like date written in the page for its
+publication date (and, by its default, no date after today or before 1995).
 """
 
 from __future__ import annotations
@@ -131,6 +134,18 @@ def _meta(tree, *selectors: str) -> str | None:
     return None
 
 
+def _htmldate(markup: str) -> str | None:
+    """The page's original publication date by ``htmldate`` (its cheap pass: markup, meta tags, JSON-LD, no
+    extensive text search), ``YYYY-MM-DD`` or None. Given bytes, never a string: htmldate downloads a string that
+    looks like a URL."""
+    from htmldate import find_date
+
+    try:
+        return find_date(markup.encode("utf-8"), extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):  # markup lxml cannot read: no date rather than no article
+        return None
+
+
 def html_article(markup: str) -> dict:
     """``{"text", "title", "url", "published", "lang"}`` of an HTML page (metadata read before boilerplate removal)."""
     tree = _parse_html(markup)
@@ -152,7 +167,8 @@ def html_article(markup: str) -> dict:
             'meta[name="article:published_time"]',
             'meta[itemprop="datePublished"]',
             "time[datetime]",
-        ),
+        )
+        or _htmldate(markup),
         "lang": lang or normalize_lang(_meta(tree, 'meta[property="og:locale"]')),
     }
     tree.strip_tags(_DROP_TAGS)
