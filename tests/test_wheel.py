@@ -28,6 +28,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("assistant", "ingest", "prompts", "eval")
+NOT_SHIPPED = ("eval/datasets/news/",)
+"""Package folders that hold files the wheel must not ship: the SaudiNewsNet questions are CC BY-NC-SA, research
+use only (eval/datasets/news/LICENSE); the wheel leaves them out and tests/test_eval_news.py checks it does."""
 CHECKOUT_BARS = ROOT / "eval" / "calibration" / "bars.json"
 CHECKOUT_LABELS = ROOT / "eval" / "calibration" / "labels.jsonl"
 REFERENCE = ROOT / "assistant" / "sample_corpus" / "idlib-talks.ar.txt"
@@ -161,7 +164,11 @@ def tiny_squad(path: Path) -> Path:
 @pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
 def test_the_wheel_holds_every_file_of_the_package_folders(fresh):
     names = set(zipfile.ZipFile(fresh.wheel).namelist())
-    expected = {p for p in working_tree_files() if p.split("/")[0] in PACKAGES and "__pycache__" not in p}
+    expected = {
+        p
+        for p in working_tree_files()
+        if p.split("/")[0] in PACKAGES and "__pycache__" not in p and not p.startswith(NOT_SHIPPED)
+    }
     assert {
         "eval/calibration/bars.json",
         "eval/calibration/labels.jsonl",
@@ -171,6 +178,7 @@ def test_the_wheel_holds_every_file_of_the_package_folders(fresh):
         "assistant/sample_corpus/idlib-talks.ar.txt",
     } <= expected
     assert sorted(expected - names) == [], "left out of the wheel: add them to [tool.setuptools.package-data]"
+    assert not [n for n in names if n.startswith(NOT_SHIPPED)], "the research-only news questions must not ship"
 
 
 @pytest.mark.slow  # builds the wheel and a fresh environment, runs the CLI from it
