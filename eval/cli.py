@@ -10,6 +10,9 @@ already in DIR/progress.jsonl. :func:`compare_command` is ``assistant eval --com
 Problems are raised as :class:`assistant.errors.AssistantError` subclasses (:class:`eval.datasets.records.DatasetError`
 for the dataset, :class:`ConfigError` for options) for the CLI to show.
 
+``reference_date`` (``--reference-date YYYY-MM-DD``) is the "today" of the questions that carry no
+``reference_date`` of their own (JSONL news questions do); the answerer reads time words against it.
+
 Limits: ``--limit`` counts answerable questions in retrieval mode and all questions (file order) in full mode;
 the judge's calibration agreement is computed at the end of a full run (with an LLM judge that is one model call
 per labelled sentence; ``calibration=False`` skips it).
@@ -17,6 +20,8 @@ per labelled sentence; ``calibration=False`` skips it).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -27,6 +32,18 @@ from eval.datasets.records import DatasetError
 
 MODES = ("retrieval", "full")
 JUDGES = ("deterministic", "llm", "entail", "auto")
+
+
+def parse_reference_date(value: str | dt.date | None) -> dt.date | None:
+    """``--reference-date`` as a date; :class:`ConfigError` naming the option for anything but ``YYYY-MM-DD``."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--reference-date must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def _bars(n_chunks: int, n_questions: int):
@@ -55,11 +72,13 @@ def eval_command(
     unanswerable_fraction: float = 0.0,
     resume: bool = False,
     calibration: bool = True,
+    reference_date: str | dt.date | None = None,
     embedder=None,
     llm=None,
 ) -> int:
     """Run the eval suite on ``dataset`` and write ``out``/report.json and report.html; return the exit code.
-    ``embedder`` / ``llm`` override the configured backends (tests)."""
+    ``reference_date`` is the default "today" of questions without their own; ``embedder`` / ``llm`` override the
+    configured backends (tests)."""
     from assistant.backends import make_embedder
     from assistant.text.chunking import chunk_text
     from eval.reports.write import write_reports
@@ -72,7 +91,12 @@ def eval_command(
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     if not 0.0 <= unanswerable_fraction < 1.0:
         raise ConfigError(f"--unanswerable-fraction must be in [0, 1), got {unanswerable_fraction}")
+    ref = parse_reference_date(reference_date)
     data = load_dataset(dataset, corpus=corpus, unanswerable_fraction=unanswerable_fraction)
+    if ref is not None:
+        for q in data.questions:
+            if q.reference_date is None:
+                q.reference_date = ref
     pool = data.answerable() if mode == "retrieval" else data.questions
     n_questions = len(pool) if limit is None else min(limit, len(pool))
     if n_questions == 0:

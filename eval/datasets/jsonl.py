@@ -9,6 +9,10 @@ Design:
   ``feed.jsonl#3``) or by its file name; a name that fits several articles is an error that says how to be exact.
 - Each line is validated strictly (types, offsets within the document text); the first problem raises
   :class:`DatasetError` with the file name and line number. ``answerable`` defaults to "has evidence".
+- Optional fields kept on :class:`EvalQuestion`: ``question_lang_answers`` (gold in the question's language when
+  ``answers`` are spans of an article in the other language) and the news fields (:mod:`eval.metrics.news`):
+  ``reference_date`` (``YYYY-MM-DD``), ``time_range`` (``{"from", "to"}``, ``from <= to``), ``speaker`` (``{"text",
+  "aliases"}``), ``sources`` (a list of source names) and ``kind`` (``speaker``, ``time``, ``sources``, ``mixed``).
 
 Limits: offsets are checked against the text as the loader returns it (for .txt, the decoded file unchanged);
 an article whose text repeats an earlier one is indexed once and evidence naming it points at the first copy.
@@ -16,6 +20,7 @@ an article whose text repeats an earlier one is indexed once and evidence naming
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -27,6 +32,7 @@ from ingest.loaders import iter_articles, iter_files
 from ingest.models import ItemError, LoadError, RawArticle
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _doc_id(key: str) -> str:
@@ -170,6 +176,9 @@ def _question(line: str, lineno: int, docs: Corpus) -> EvalQuestion:
         raise ValueError("'answerable' must be true or false")
     if not answerable and gold:
         raise ValueError("'answerable' is false but evidence is given")
+    ql_answers = obj.get("question_lang_answers", answers)
+    if not isinstance(ql_answers, list) or not all(isinstance(a, str) for a in ql_answers):
+        raise ValueError("'question_lang_answers' must be a list of strings")
     return EvalQuestion(
         id=str(qid),
         question=text,
@@ -178,8 +187,58 @@ def _question(line: str, lineno: int, docs: Corpus) -> EvalQuestion:
         answers=list(answers),
         gold_docs=gold,
         evidence=evidence,
-        question_lang_answers=list(answers),
+        question_lang_answers=list(ql_answers),
+        **news_fields(obj),
     )
+
+
+KINDS = ("speaker", "time", "sources", "mixed")
+
+
+def _day(value: object, field: str) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError(f"{field!r} must be a date string YYYY-MM-DD, got {value!r}")
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field!r} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def news_fields(obj: dict) -> dict:
+    """The optional news fields of a question line, validated (see the module docstring); ValueError names the
+    field."""
+    out: dict = {}
+    if obj.get("reference_date") is not None:
+        out["reference_date"] = _day(obj["reference_date"], "reference_date")
+    tr = obj.get("time_range")
+    if tr is not None:
+        if not isinstance(tr, dict) or "from" not in tr or "to" not in tr:
+            raise ValueError('\'time_range\' must be an object {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}')
+        first, last = _day(tr["from"], "time_range.from"), _day(tr["to"], "time_range.to")
+        if first > last:
+            raise ValueError(f"'time_range' starts after it ends ({first} > {last})")
+        out["time_range"] = {"from": first.isoformat(), "to": last.isoformat()}
+    sp = obj.get("speaker")
+    if sp is not None:
+        if not isinstance(sp, dict) or not isinstance(sp.get("text"), str) or not sp["text"].strip():
+            raise ValueError("'speaker' must be an object with a non-empty 'text' (and optional 'aliases')")
+        aliases = sp.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ValueError("'speaker.aliases' must be a list of non-empty strings")
+        out["speaker"] = {"text": sp["text"], "aliases": list(aliases)}
+    sources = obj.get("sources")
+    if sources is not None:
+        if not isinstance(sources, list) or not sources or not all(isinstance(x, str) and x for x in sources):
+            raise ValueError("'sources' must be a non-empty list of source names")
+        out["sources"] = list(sources)
+    kind = obj.get("kind")
+    if kind is not None:
+        if kind not in KINDS:
+            raise ValueError(f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+        out["kind"] = kind
+    return out
 
 
 def _evidence(ev: object, i: int, docs: Corpus) -> tuple[str, tuple[int, int] | None]:

@@ -4,10 +4,16 @@ and the one error every loader raises (:class:`DatasetError`, naming the file an
 ``documents`` are :class:`ingest.models.RawArticle` records ready for :class:`ingest.pipeline.Ingestor` (each with
 an explicit, safe, deterministic ``id``); questions refer to them by that id in ``gold_docs`` and ``evidence``
 (``(doc_id, start, end)`` in code points of the document text).
+
+A news question (:mod:`eval.metrics.news`) also carries its gold for who said it, when and which sources:
+``reference_date`` (the "today" its time words are read against, passed to the answerer), ``time_range``
+(``{"from", "to"}``, inclusive ``YYYY-MM-DD``), ``speaker`` (``{"text", "aliases"}``), ``sources`` (source names that
+report the event) and ``kind`` (``speaker``, ``time``, ``sources`` or ``mixed``); all optional.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from assistant.errors import AssistantError
@@ -32,6 +38,16 @@ class EvalQuestion:
     question_lang_answers: list[str] = field(default_factory=list)
     """Gold answers in the question's language: SQuAD ``question_lang_answers`` (cross-lingual XQuAD, from the
     parallel file), else the same as ``answers`` (already in the question's language)."""
+    reference_date: dt.date | None = None
+    """The question's "today": relative time words ("yesterday") are read against it."""
+    time_range: dict | None = None
+    """Gold date range of the question's time expression: ``{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}``."""
+    speaker: dict | None = None
+    """Gold speaker: ``{"text": the span as the article writes it, "aliases": [other forms that count]}``."""
+    sources: list[str] = field(default_factory=list)
+    """Gold sources: the source names of the articles that report the event (multi-source questions)."""
+    kind: str | None = None
+    """``speaker``, ``time``, ``sources`` or ``mixed`` (descriptive; the metrics follow the gold fields present)."""
 
 
 @dataclass

@@ -21,6 +21,10 @@ correct = contains a gold answer in the question's language, or the judge's ``co
 it gives it; good = answerable, answered, correct, in the question's language, every shown sentence well formed and
 judged supported).
 
+News (:mod:`eval.metrics.news`): each citation also keeps its article's ``source`` and ``published``, each shown
+sentence its ``speaker`` (copied with the sentence), and the record a ``news`` part read from ``Answer.to_dict()``
+(the gold speaker, time range and sources, what the answer showed, the per-question news scores).
+
 Limits: precision asks whether each citation *alone* supports its sentence (a citation needed only in
 combination with another counts as imprecise); a one-citation sentence reuses its sentence verdict.
 """
@@ -32,6 +36,7 @@ from assistant.answer.short import question_type
 from assistant.verify.form import form_problems, in_language, other_language_quotes
 from eval.datasets.records import EvalQuestion
 from eval.metrics.answers import contains_gold, exact_match, strip_markers, token_f1
+from eval.metrics.news import news_record
 from eval.metrics.ranking import first_rank
 
 CONTEXT_CHARS = 160
@@ -135,6 +140,18 @@ def judge_sentences(sentences: list[dict], citations: list[dict], judge) -> None
             }
 
 
+def _as_dict(answer) -> dict:
+    """``Answer.to_dict()``, or the attributes of an answer-like object without it (tests' stand-ins)."""
+    to_dict = getattr(answer, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return {
+        "abstained": answer.abstained,
+        "sentences": list(getattr(answer, "sentences", None) or []),
+        "citations": [vars(c) if not isinstance(c, dict) else c for c in answer.citations],
+    }
+
+
 def score_question(
     q: EvalQuestion,
     answer,
@@ -157,6 +174,8 @@ def score_question(
                 "start": c.start,
                 "end": c.end,
                 "quote": c.quote,
+                "source": getattr(c, "source", None),
+                "published": getattr(c, "published", None),
                 "valid": texts.get(c.doc_id, "")[c.start : c.end] == c.quote,
                 "before": texts.get(c.doc_id, "")[max(0, c.start - CONTEXT_CHARS) : c.start],
                 "after": texts.get(c.doc_id, "")[c.end : c.end + CONTEXT_CHARS],
@@ -238,6 +257,7 @@ def score_question(
         "tokens": tokens,
         "raw_reply": raw_reply,
         "scores": scores,
+        "news": news_record(q, _as_dict(answer)),
     }
     judge_answer(record, judge)
     return record

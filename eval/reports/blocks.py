@@ -21,6 +21,8 @@ whose population is empty is ``null`` (not measured), never 0. Rates are rounded
 - ``latency_ms``: p50/p95 of ``timings_ms.total``; ``first_sentence_p50``/``_p95``: of
   ``timings_ms.first_sentence`` (else ``total``) over answers that show a sentence; ``latency_by_stage``: the same for each stage present.
 - ``tokens``: totals and per-question means of the estimated prompt (``in``) and reply (``out``) tokens.
+- ``attribution``, ``time``, ``sources``: the news metrics (:func:`eval.metrics.news.news_blocks`), null when no
+  question carries the gold they need; their populations go into ``counts``.
 
 Limits: ``per_question`` holds everything, so report.json grows linearly with the dataset (size per question:
 docs/benchmarks.md, 'Eval run costs').
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eval.metrics.news import news_blocks
 from eval.metrics.ranking import mean, percentile
 from eval.runs.retrieval import retrieval_block
 
@@ -103,6 +106,7 @@ def build_full_report(
     }
     if config.get("judge_note"):
         faith["judge_note"] = config["judge_note"]
+    news = news_blocks(records)
     if calibration is not None:
         faith["calibration"] = calibration
     report = {
@@ -139,6 +143,9 @@ def build_full_report(
             "accuracy_unanswerable": _rate([1.0 if r["abstained"] else 0.0 for r in unanswerable]),
             "false_abstention_rate": _rate([1.0 if r["abstained"] else 0.0 for r in answerable]),
         },
+        "attribution": news["attribution"],
+        "time": news["time"],
+        "sources": news["sources"],
         "latency_ms": dict(
             _pcts(stages.get("total", [])), **{f"first_sentence_{k}": v for k, v in _pcts(first).items()}
         ),
@@ -161,6 +168,7 @@ def build_full_report(
             "citations": len(citations),
             "removed_sentences": sum(len(r["removed"]) for r in records),
             "errors": sum(1 for r in records if r.get("error")),
+            **news["counts"],
         },
         "config": config,
     }

@@ -1,13 +1,14 @@
 """Comparing two eval reports metric by metric: ``assistant eval --compare A.json B.json``.
 
 Design: :func:`flatten` turns a report into ``{"block.metric": number}`` for every scored metric (retrieval,
-answer, citations, faithfulness incl. calibration accuracy/kappa, abstention, latency, latency by stage, tokens
-per question; counts, names and per-question data are not metrics). :func:`compare` pairs A's and B's values and
-marks each row:
+answer, citations, faithfulness incl. calibration accuracy/kappa, abstention, the news blocks attribution / time /
+sources, latency, latency by stage, tokens per question; counts, names and per-question data are not metrics).
+:func:`compare` pairs A's and B's values and marks each row:
 
 - ``regression``: B is worse than A by more than the tolerance: ``tolerance`` absolute for rates (default 0.02;
-  worse = lower, except ``faithfulness.unsupported_rate`` and ``abstention.false_abstention_rate`` where higher
-  is worse), ``latency_tolerance`` relative for latency and ``token_tolerance`` relative for tokens (both off by
+  worse = lower, except ``faithfulness.unsupported_rate``, ``abstention.false_abstention_rate``,
+  ``attribution.wrong_party`` (a count), ``attribution.wrong_party_rate`` and ``time.spurious_filter_rate`` where
+  higher is worse), ``latency_tolerance`` relative for latency and ``token_tolerance`` relative for tokens (both off by
   default: timings on a shared machine are noise, so they are shown but never fail a gate unless asked);
 - ``missing``: measured in A, not in B (``null`` or absent) — counted as a regression, since a metric that stops
   being measured hides whatever happened to it;
@@ -27,8 +28,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-RATE_BLOCKS = ("retrieval", "answer", "evidence", "citations", "abstention")
-LOWER_IS_BETTER = {"faithfulness.unsupported_rate", "abstention.false_abstention_rate"}
+RATE_BLOCKS = ("retrieval", "answer", "evidence", "citations", "abstention", "attribution", "time", "sources")
+LOWER_IS_BETTER = {
+    "faithfulness.unsupported_rate",
+    "abstention.false_abstention_rate",
+    "attribution.wrong_party",
+    "attribution.wrong_party_rate",
+    "time.spurious_filter_rate",
+}
 
 
 @dataclass

@@ -103,8 +103,32 @@ DEFINITIONS = {
     "latency_ms.first_sentence_p50": "Median time to the first verified sentence of answers that show one "
     "(timings_ms.first_sentence, else the whole answer), ms.",
     "latency_ms.first_sentence_p95": "95th-percentile time to the first verified sentence, ms.",
+    "attribution.speaker_accuracy": "Of the answered, answerable questions with a gold speaker, the share where a "
+    "shown sentence carries a speaker that is the gold speaker or one of its aliases (normalized; a shorter or "
+    "longer mention of the gold span counts). null when no question has a gold speaker.",
+    "attribution.wrong_party": "Number of shown sentences, in answered questions with a gold speaker, credited to "
+    "a speaker that is not the gold one: statements attributed to a party that did not make them (target 0).",
+    "attribution.wrong_party_rate": "wrong_party divided by the shown sentences of those questions that carry a "
+    "speaker.",
+    "time.filter_accuracy": "Of the questions with a gold time range, the share whose answer applied exactly that "
+    "date range (time_range from and to equal the gold); no time range applied scores 0.",
+    "time.spurious_filter_rate": "Of the questions without a time expression in the gold, the share whose answer "
+    "applied a date filter anyway (lower is better).",
+    "sources.recall": "Of the answerable questions with gold sources (events reported by several sources), the mean "
+    "share of gold sources among the sources of the answer's citations; an abstention scores 0.",
 }
-BLOCKS = ("retrieval", "answer", "evidence", "citations", "faithfulness", "abstention", "latency_ms")
+BLOCKS = (
+    "retrieval",
+    "answer",
+    "evidence",
+    "citations",
+    "faithfulness",
+    "abstention",
+    "attribution",
+    "time",
+    "sources",
+    "latency_ms",
+)
 JUDGED = {
     "answer.correct",
     "answer.good_rate",

@@ -16,12 +16,17 @@ Design:
 - Tokens are estimated: the LLM's own ``count_tokens`` when it has one, else the embedder's tokenizer (a
   different vocabulary from the generator's), else characters / 4; the method is named in the report.
 
+- A question's ``reference_date`` (its "today", for time words such as "yesterday") is passed to
+  ``Answerer.ask(reference_date=...)`` when the answerer takes one (:func:`ask_kwargs`); an answerer without it
+  answers against the current date.
+
 Limits: questions run one at a time, so latency is per question, not throughput; a question whose answering
 raises an :class:`AssistantError` is recorded with ``error`` and scored as an abstention.
 """
 
 from __future__ import annotations
 
+import inspect
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -101,6 +106,18 @@ def _error_answer(q: EvalQuestion, message: str) -> Answer:
     return Answer(q.question, q.lang, "", True, [], [], {}, removed=[{"sentence": "", "reason": message}])
 
 
+def ask_kwargs(answerer: Answerer, q: EvalQuestion) -> dict:
+    """``{"reference_date": q.reference_date}`` when the question has one and ``answerer.ask`` takes it, else {}."""
+    ref = getattr(q, "reference_date", None)
+    if ref is None:
+        return {}
+    try:
+        params = inspect.signature(answerer.ask).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"reference_date": ref} if "reference_date" in params else {}
+
+
 def evaluate_full(
     dataset: EvalDataset,
     answerer: Answerer,
@@ -133,7 +150,7 @@ def evaluate_full(
                 recorder.reset()
             error = None
             try:
-                answer = answerer.ask(q.question)
+                answer = answerer.ask(q.question, **ask_kwargs(answerer, q))
             except AssistantError as e:
                 error = str(e)
                 answer = _error_answer(q, f"error: {e}")
