@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer import attributed
+from assistant.answer import attributed, sources
 from assistant.answer import short as shortans
 from assistant.answer.citations import neutralize_markers, render_with_markers
 from assistant.answer.grounding import abstain_text, citations_for, quotes_match
@@ -161,16 +161,24 @@ class AttributedMode:
                 entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
             if short is not None and short.unit is unit:
                 lead = short.to_dict(citation.id)
-        parts = [(e["sentence"], [c.id]) for _, c, e in shown]
-        if lead is not None:  # the checked fact first, citing the unit it was found in
-            parts.insert(0, (lead["text"] + ".", [lead["citation"]]))
+        citations = [c for _, c, _ in shown]
+        composed = sources.compose(  # the checked fact first, then the sentences, by source when there are several
+            question,
+            lang,
+            [(e["sentence"], [c.id]) for _, c, e in shown],
+            citations,
+            [(u.text, c.id) for u, c, _ in shown],
+            lead=(lead["text"] + ".", [lead["citation"]]) if lead is not None else None,
+        )
         yield finish(
-            render_with_markers(parts),
-            [c for _, c, _ in shown],
+            composed.text,
+            citations,
             False,
             removed=removed,
-            short_answer=lead,
+            short_answer=lead if composed.lead_kept else None,
             sentences=[e for _, _, e in shown],
+            source_groups=[g.to_dict() for g in composed.groups],
+            conflicts=[c.to_dict() for c in composed.conflicts],
             **extra,
         )
 

@@ -81,6 +81,12 @@ class Answer:
     undated_excluded: int = 0
     """Undated articles the date filter (the question's or the caller's) left out of the search."""
     config: dict = field(default_factory=dict)
+    source_groups: list[dict] = field(default_factory=list)
+    """When the shown sentences cite two or more sources: ``{"source", "published", "citations"}`` per source, in
+    the order the answer text gives them (:mod:`assistant.answer.sources`)."""
+    conflicts: list[dict] = field(default_factory=list)
+    """Where the sources give different values for what the question asks: ``{"kind", "values": [{"source",
+    "value", "citations"}]}``; the answer text says so and cites each."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,182 @@
+"""Answers drawn from several sources: grouped by source with their dates, and a note where the sources disagree.
+
+Design:
+
+- **Grouping** (:func:`group_by_source`): when the shown sentences cite articles of two or more sources, the answer
+  text is written source by source, in the order the sources first appear (the best unit's source first), each
+  group headed by the source's name and its articles' dates in the question's language
+  ("SANA, 10 Sep 2019: … [1] — Reuters, 11 Sep 2019: … [2]"; ``prompts/source_group.*.j2``). A source's name is
+  shown as the article's metadata writes it (a name, not translated); a date is written from the citation's
+  ``published`` with month names from :data:`assistant.text.questions.MONTHS`, "undated" when the article has
+  none. One source, or none named, leaves the answer as it is.
+- **Disagreement** (:func:`find_conflicts`): for a question that asks for a number or a date
+  (:func:`assistant.text.questions.question_type`), each source's shown units are read for the values they give
+  that the question does not already hold (:func:`assistant.answer.short.candidates`: digits in any script,
+  number words, years). When two sources each give exactly one value and the values differ, the answer says so
+  and cites both (``prompts/conflict.*.j2``: "The sources differ: SANA gives 12 [1]; Reuters gives 15 [2]."),
+  and no single short answer leads it.
+
+Limits: values are compared as written numbers (12 and "twelve" agree; 1.5 million and 1,500,000 do not); a
+source whose units give several values is left out of the comparison (it cannot be told which one answers); names
+are not compared (two spellings of one name would read as a conflict); the synthesized mode's sentences, which may
+cite several sources at once, are not grouped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import prompts
+from assistant.answer.citations import render_with_markers
+from assistant.answer.records import Citation
+from assistant.answer.short import candidates
+from assistant.text.questions import MONTHS, question_type
+
+_SHORT_MONTHS_EN = [m[:3] for m in MONTHS["en"]]
+UNDATED = {"en": "undated", "ar": "بلا تاريخ"}
+"""How a group heading names an article without a date."""
+
+
+@dataclass
+class SourceGroup:
+    """The shown sentences of one source: ``(sentence, citation ids)`` in answer order, and the dates of the cited
+    articles (``YYYY-MM-DD``; None for an undated one)."""
+
+    source: str
+    parts: list[tuple[str, list[int]]]
+    dates: list[str | None]
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "published": sorted({d for d in self.dates if d}),
+            "citations": [i for _, ids in self.parts for i in ids],
+        }
+
+
+@dataclass
+class Conflict:
+    """Two or more sources that give different values for what the question asks: ``(source, value, citation
+    ids)`` each."""
+
+    kind: str
+    values: list[tuple[str, str, list[int]]]
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "values": [{"source": s, "value": v, "citations": ids} for s, v, ids in self.values],
+        }
+
+
+def _source(citation: Citation) -> str | None:
+    name = (citation.source or "").strip()
+    return name or None
+
+
+def _published(citation: Citation) -> str | None:
+    value = getattr(citation, "published", None)
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
+
+
+def format_date(published: str | None, lang: str) -> str:
+    """``YYYY-MM-DD`` as the question's language writes a date ("10 Sep 2019", "10 سبتمبر 2019"); "undated" or
+    "بلا تاريخ" for None."""
+    if not published:
+        return UNDATED[lang]
+    year, month, day = published[:10].split("-")
+    names = _SHORT_MONTHS_EN if lang == "en" else MONTHS["ar"]
+    return f"{int(day)} {names[int(month) - 1]} {year}"
+
+
+def group_by_source(parts: Sequence[tuple[str, list[int]]], citations: Sequence[Citation]) -> list[SourceGroup]:
+    """The answer's ``parts`` (each a sentence and the ids it cites) grouped by the source of their first citation;
+    empty when they come from fewer than two named sources (the answer is then written as it is)."""
+    by_id = {c.id: c for c in citations}
+    groups: dict[str, SourceGroup] = {}
+    for sentence, ids in parts:
+        cited = [by_id[i] for i in ids if i in by_id]
+        name = _source(cited[0]) if cited else None
+        if name is None:
+            return []  # an unnamed source cannot be placed in a group: leave the answer as it is
+        group = groups.setdefault(name, SourceGroup(name, [], []))
+        group.parts.append((sentence, list(ids)))
+        group.dates.extend(_published(c) for c in cited)
+    return list(groups.values()) if len(groups) >= 2 else []
+
+
+def render_groups(groups: Sequence[SourceGroup], lang: str) -> str:
+    """The grouped answer text: each source's heading ("SANA, 10 Sep 2019") and its sentences with markers."""
+    out = []
+    for g in groups:
+        dates = sorted({d for d in g.dates if d})
+        shown = ", ".join(format_date(d, lang) for d in dates) if dates else format_date(None, lang)
+        out.append(
+            prompts.render(f"source_group.{lang}.j2", source=g.source, dates=shown, text=render_with_markers(g.parts))
+        )
+    return " — ".join(out)
+
+
+def find_conflicts(
+    question: str, lang: str, units_texts: Sequence[tuple[str, int]], citations: Sequence[Citation]
+) -> list[Conflict]:
+    """Where sources disagree on the number or date the question asks for. ``units_texts``: each shown unit's text
+    with the citation id it is shown under."""
+    kind = question_type(question, lang)
+    if kind not in ("number", "date"):
+        return []
+    by_id = {c.id: c for c in citations}
+    values: dict[str, set[str]] = {}
+    cited: dict[str, list[int]] = {}
+    for text, cid in units_texts:
+        citation = by_id.get(cid)
+        name = _source(citation) if citation is not None else None
+        if name is None:
+            continue
+        found = candidates(question, text, kind)
+        if found:
+            values.setdefault(name, set()).update(found)
+            cited.setdefault(name, []).append(cid)
+    single = [(name, next(iter(v)), cited[name]) for name, v in values.items() if len(v) == 1]
+    if len(single) < 2 or len({v for _, v, _ in single}) < 2:
+        return []
+    return [Conflict(kind, single)]
+
+
+def conflict_text(conflicts: Sequence[Conflict], lang: str) -> str:
+    """The note that names each source's value and cites it, in the question's language."""
+    notes = []
+    for c in conflicts:
+        items = [{"source": s, "value": v, "marks": "".join(f"[{i}]" for i in ids)} for s, v, ids in c.values]
+        notes.append(prompts.render(f"conflict.{lang}.j2", items=items))
+    return " ".join(notes)
+
+
+@dataclass
+class Composed:
+    """The answer text written over its sources, and what the structure carries beside it."""
+
+    text: str
+    groups: list[SourceGroup]
+    conflicts: list[Conflict]
+    lead_kept: bool
+    """False when the sources disagree on the asked value: no single short answer leads the answer."""
+
+
+def compose(
+    question: str,
+    lang: str,
+    parts: Sequence[tuple[str, list[int]]],
+    citations: Sequence[Citation],
+    units_texts: Sequence[tuple[str, int]],
+    lead: tuple[str, list[int]] | None = None,
+) -> Composed:
+    """The answer's text: the lead fact (unless the sources disagree on it), then the sentences, grouped by source
+    when there are several, then the note on what the sources disagree about."""
+    conflicts = find_conflicts(question, lang, units_texts, citations)
+    groups = group_by_source(parts, citations)
+    head = [lead] if lead is not None and not conflicts else []
+    body = render_groups(groups, lang) if groups else render_with_markers(list(parts))
+    text = " ".join(x for x in (render_with_markers(head) if head else "", body, conflict_text(conflicts, lang)) if x)
+    return Composed(text, groups, conflicts, lead_kept=lead is None or not conflicts)

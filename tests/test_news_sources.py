@@ -1,0 +1,174 @@
+"""Answers from several sources: grouping by source with dates, and the note where sources disagree
+(:mod:`assistant.answer.sources`)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.records import Citation
+from assistant.answer.sources import compose, find_conflicts, format_date, group_by_source
+
+
+def _citation(i: int, source: str | None, published: str | None, quote: str = "…") -> Citation:
+    c = Citation(id=i, doc_id=f"d{i}", title=None, source=source, start=0, end=len(quote), quote=quote)
+    c.published = published  # type: ignore[attr-defined]  # a field once citations carry dates
+    return c
+
+
+@pytest.mark.parametrize(
+    ("published", "lang", "expected"),
+    [
+        ("2019-09-10", "en", "10 Sep 2019"),
+        ("2015-07-21", "ar", "21 يوليو 2015"),
+        ("2015-08-01T10:00:00", "en", "1 Aug 2015"),
+        (None, "en", "undated"),
+        (None, "ar", "بلا تاريخ"),
+    ],
+)
+def test_dates_are_written_in_the_question_language(published, lang, expected):
+    assert format_date(published, lang) == expected
+
+
+def test_sentences_from_two_sources_are_grouped_with_their_dates_in_first_seen_order():
+    cites = [
+        _citation(1, "SANA", "2019-09-10"),
+        _citation(2, "Reuters", "2019-09-11"),
+        _citation(3, "SANA", "2019-09-10"),
+    ]
+    parts = [("The talks ended.", [1]), ("Talks were held in Nur-Sultan.", [2]), ("A statement was issued.", [3])]
+    composed = compose("How did SANA and Reuters report the talks?", "en", parts, cites, [])
+    assert composed.text == (
+        "SANA, 10 Sep 2019: The talks ended [1]. A statement was issued [3]. — "
+        "Reuters, 11 Sep 2019: Talks were held in Nur-Sultan [2]."
+    )
+    assert [g.to_dict() for g in composed.groups] == [
+        {"source": "SANA", "published": ["2019-09-10"], "citations": [1, 3]},
+        {"source": "Reuters", "published": ["2019-09-11"], "citations": [2]},
+    ]
+
+
+def test_an_arabic_question_gets_arabic_headings_and_undated_said():
+    cites = [_citation(1, "sabq", "2015-07-22"), _citation(2, "okaz", None)]
+    parts = [("يقول المقال: «…»", [1]), ("ويقول أيضا: «…»", [2])]
+    text = compose("ماذا قالت الصحف؟", "ar", parts, cites, []).text
+    assert text.startswith("sabq، 22 يوليو 2015: ")
+    assert "okaz، بلا تاريخ: " in text
+
+
+@pytest.mark.parametrize("sources", [("SANA", "SANA"), ("SANA", None), (None, None)])
+def test_one_source_or_an_unnamed_one_leaves_the_answer_as_it_is(sources):
+    cites = [_citation(1, sources[0], "2019-09-10"), _citation(2, sources[1], "2019-09-11")]
+    parts = [("First.", [1]), ("Second.", [2])]
+    assert group_by_source(parts, cites) == []
+    assert compose("What happened?", "en", parts, cites, []).text == "First [1]. Second [2]."
+
+
+def test_two_sources_giving_different_numbers_are_both_cited_and_no_single_fact_leads():
+    cites = [_citation(1, "SANA", "2019-09-10"), _citation(2, "Reuters", "2019-09-10")]
+    units = [("قتل ١٢ شخصا في الهجوم", 1), ("At least 15 people were killed in the attack", 2)]
+    parts = [("The Arabic article says: «…»", [1]), ("The article says: «…»", [2])]
+    composed = compose("How many people were killed in the attack?", "en", parts, cites, units, lead=("12.", [1]))
+    assert not composed.lead_kept
+    assert composed.text.endswith("The sources differ: SANA gives 12 [1]; Reuters gives 15 [2].")
+    assert not composed.text.startswith("12.")
+    assert set(re.findall(r"\[(\d+)\]", composed.text)) == {"1", "2"}
+    assert composed.conflicts[0].to_dict()["values"][1] == {"source": "Reuters", "value": "15", "citations": [2]}
+
+
+def test_arabic_note_and_agreeing_sources():
+    cites = [_citation(1, "sabq", "2015-07-22"), _citation(2, "okaz", "2015-07-22")]
+    differ = [("أعلنت الوزارة تسجيل 5 إصابات جديدة", 1), ("سجلت الوزارة سبع إصابات جديدة", 2)]
+    note = compose("كم عدد الإصابات الجديدة؟", "ar", [("«…»", [1]), ("«…»", [2])], cites, differ).text
+    assert note.endswith("تختلف المصادر: sabq يذكر 5 [1]؛ okaz يذكر 7 [2].")
+    agree = [("أعلنت الوزارة تسجيل 5 إصابات جديدة", 1), ("سجلت الوزارة خمس إصابات جديدة", 2)]
+    assert find_conflicts("كم عدد الإصابات الجديدة؟", "ar", agree, cites) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [
+        # not a number or date question: values are not compared
+        ("What did the ministry say?", [("5 cases", 1), ("7 cases", 2)]),
+        # a source that gives two values cannot be compared
+        ("How many cases?", [("5 cases in Riyadh and 3 in Jeddah", 1), ("7 cases", 2)]),
+        # the number the question holds is not an answer
+        ("How many of the 20 patients died?", [("20 patients, 4 died", 1), ("of 20 patients 4 died", 2)]),
+    ],
+)
+def test_no_conflict_note_where_the_values_cannot_be_told_apart(question, units):
+    cites = [_citation(1, "A", "2015-07-22"), _citation(2, "B", "2015-07-23")]
+    assert find_conflicts(question, "en", units, cites) == []
+
+
+def test_dates_differing_between_sources_are_a_conflict_for_a_date_question():
+    cites = [_citation(1, "A", "2015-07-22"), _citation(2, "B", "2015-07-23")]
+    units = [("The plant opened in 2009.", 1), ("The plant, opened in 2010, ...", 2)]
+    [conflict] = find_conflicts("When did the plant open?", "en", units, cites)
+    assert conflict.kind == "date"
+    assert [v for _, v, _ in conflict.values] == ["2009", "2010"]
+
+
+# --- end to end, attributed answers with fakes -------------------------------------------------------------------
+def _two_source_answerer(tmp_path, texts):
+    from assistant.answer.answerer import Answerer, AnswerOptions
+    from assistant.answer.selection import SelectionOptions
+    from assistant.backends.fake import FakeEmbedder, FakeLLM
+    from assistant.store.library import Library
+    from ingest.models import RawArticle
+    from ingest.pipeline import Ingestor
+
+    lib = Library(tmp_path / "h")
+    Ingestor(lib, FakeEmbedder()).ingest_articles(
+        [RawArticle(text=t, locator=s, id=s, title=s, source=s, lang="en", published=p) for s, p, t in texts]
+    )
+    opts = AnswerOptions(
+        answer_mode="attributed",
+        unit_min_relevance=0.0,
+        unit_min_relevance_cross=0.0,
+        short_answers=False,
+        max_units=2,
+        min_support=-1.0,
+    )
+    answerer = Answerer(library=lib, embedder=FakeEmbedder(), llm=FakeLLM(), options=opts)
+    # the fake embedder's scores are not the real one's: every unit clears the bar and the margin
+    answerer._selection_options = lambda: SelectionOptions(  # type: ignore[method-assign]
+        max_units=2, min_relevance=0.0, min_relevance_cross=0.0, margin=2.0
+    )
+    return lib, answerer
+
+
+def test_an_answer_over_two_sources_is_grouped_and_their_disagreement_said(tmp_path):
+    lib, ans = _two_source_answerer(
+        tmp_path,
+        [
+            ("SANA", "2019-09-10", "At least 12 people were killed in the attack on the village."),
+            ("Reuters", "2019-09-11", "The attack on the village killed 15 people, officials said."),
+        ],
+    )
+    answer = ans.ask("How many people were killed in the attack on the village?")
+    assert not answer.abstained and len(answer.citations) == 2
+    assert {g["source"] for g in answer.source_groups} == {"SANA", "Reuters"}
+    for c in answer.citations:  # each group heading sits right before its own quote
+        heading = f"{c.source}, {format_date('2019-09-10' if c.source == 'SANA' else '2019-09-11', 'en')}: "
+        assert heading + "The article says" in answer.answer or heading + "It also says" in answer.answer
+    [conflict] = answer.conflicts
+    values = {v["source"]: (v["value"], v["citations"]) for v in conflict["values"]}
+    ids = {c.source: c.id for c in answer.citations}
+    assert values == {"SANA": ("12", [ids["SANA"]]), "Reuters": ("15", [ids["Reuters"]])}
+    assert "The sources differ:" in answer.answer and answer.short_answer is None
+    assert set(re.findall(r"\[(\d+)\]", answer.answer)) == {str(c.id) for c in answer.citations}
+
+
+def test_one_source_answer_keeps_its_plain_form(tmp_path):
+    lib, ans = _two_source_answerer(
+        tmp_path,
+        [
+            ("SANA", "2019-09-10", "At least 12 people were killed in the attack on the village."),
+            ("SANA", "2019-09-11", "The attack on the village killed 15 people, officials said."),
+        ],
+    )
+    answer = ans.ask("How many people were killed in the attack on the village?")
+    assert answer.source_groups == [] and answer.conflicts == []
+    assert answer.answer.startswith("The article says: «")
