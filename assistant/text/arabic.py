@@ -18,8 +18,9 @@ import unicodedata
 
 DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 """Arabic-Indic and Extended (Persian) digits to ASCII, as a ``str.translate`` table (the one table of them)."""
-# Harakat, tanween, shadda, sukun, superscript alef, Quranic marks.
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+ARABIC_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+"""Harakat, tanween, shadda, sukun, superscript alef, Quranic marks (a character-class body)."""
+_DIACRITICS = re.compile(f"[{ARABIC_MARKS}]")
 _TATWEEL = "\u0640"
 _CHAR_MAP = str.maketrans(
     {
