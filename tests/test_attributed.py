@@ -277,7 +277,11 @@ def test_a_failed_restatement_is_dropped_or_quoted_in_the_question_language(lib)
     )
     quotes = [s["sentence"] for s in ans.sentences if s["kind"] == "quoted"]
     assert any(
-        q.startswith("The article says, in Arabic: «") or q.startswith("It also says, in Arabic: «") for q in quotes
+        q.startswith(
+            ("The article says, in Arabic: «", "It also says, in Arabic: «", "The envoy (المبعوث لافرينتييف) said")
+        )
+        and ", in Arabic: «" in q
+        for q in quotes
     )
 
 
@@ -320,7 +324,9 @@ def test_cross_language_quote_policy_shows_the_articles_words_without_a_model_ca
         for s in ans.sentences:
             cite = ans.citations[s["citations"][0] - 1]
             assert lib.get(cite.doc_id).text[cite.start : cite.end] == cite.quote and f"«{cite.quote}»" in s["sentence"]
-            assert s["sentence"].startswith(("The article says, in Arabic: «", "It also says, in Arabic: «"))
+            assert s["sentence"].startswith(("The article says, in Arabic: «", "It also says, in Arabic: «")) or (
+                s["sentence"].startswith("The envoy Lavrentiev (المبعوث لافرينتييف) said, in Arabic: «")  # who said it
+            )
     else:
         assert llm.history and "restated" in kinds
 

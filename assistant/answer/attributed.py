@@ -187,10 +187,26 @@ def with_source_spellings(sentence: str, unit: Unit, lang: str) -> str:
     return out
 
 
-def quote_sentence(unit: Unit, lang: str, *, first: bool = True) -> str:
-    """The unit quoted verbatim (its own bracket numbers in parentheses), introduced in the question's language."""
+def quote_sentence(
+    unit: Unit,
+    lang: str,
+    *,
+    first: bool = True,
+    speaker: str | None = None,
+    verb: str | None = None,
+    reporter: str | None = None,
+) -> str:
+    """The unit quoted verbatim (its own bracket numbers in parentheses), introduced in the question's language;
+    with ``speaker`` (and ``verb``, ``reporter``: :func:`assistant.answer.speakers.intro`) the introduction says who
+    said it ("The Russian side (الجانب الروسي) stressed, in Arabic: «…»")."""
     return prompts.render(
-        f"quote.{lang}.j2", quote=neutralize_markers(unit.text), unit_lang=unit.lang or lang, first=first
+        f"quote.{lang}.j2",
+        quote=neutralize_markers(unit.text),
+        unit_lang=unit.lang or lang,
+        first=first,
+        speaker=speaker,
+        verb=verb,
+        reporter=reporter,
     )
 
 

@@ -9,7 +9,9 @@ is restated by the model and checked against it (:mod:`assistant.answer.attribut
 also judged entailed at the calibrated bar), else quoted with a well-formed restatement riding along as an
 unverified ``translation``. Each sentence is re-read from the store and sent as a ``sentence`` event as soon as
 it passes; the citation is its unit by construction. No unit left means an abstention in the question's
-language; a model that fails turns the rest of the units into quotes (``fallback`` says why).
+language; a model that fails turns the rest of the units into quotes (``fallback`` says why). A unit that is
+reported speech carries its ``speaker`` (a span of its article) and its quote's introduction says who said it,
+and who reported it, where rules can carry that into the question's language (:mod:`assistant.answer.speakers`).
 
 Design: :class:`AttributedMode` is a mixin of :class:`assistant.answer.answerer.Answerer`; it reads the
 answerer's ``library``, ``embedder``, ``llm`` and ``options`` and nothing else of it. The selection options come
@@ -27,7 +29,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer import attributed, sources
+from assistant.answer import attributed, sources, speakers
 from assistant.answer import short as shortans
 from assistant.answer.citations import neutralize_markers, render_with_markers
 from assistant.answer.grounding import abstain_text, citations_for, quotes_match
@@ -76,6 +78,7 @@ class AttributedMode:
         sel = self._selection_options()
         ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
         chosen = select(ranked, lang, sel)
+        said = speakers.describe(self.library, question, lang, chosen)  # who said each unit, when it is speech
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]
         trace += [c.to_dict(True) for c in chosen if not any(c is u for u in ranked[:10])]
@@ -92,6 +95,7 @@ class AttributedMode:
         judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
         for unit in chosen:
             first = not shown
+            speaker, intro = said.get(id(unit), (None, speakers.Intro()))
             if judge is not None and not failure:
                 try:
                     p = judge(attributed.relevance_messages(question, unit))
@@ -115,13 +119,15 @@ class AttributedMode:
             )
             entry: dict | None
             if not other or aopts.gate:  # the gate's quote is shown at once; its restatement may replace it later
-                entry = self._quote_entry(unit, lang, first)
+                entry = self._quote_entry(unit, lang, first, intro)
             else:
                 try:
-                    entry = self._restated_entry(lang, unit, question, aopts, removed, first)
+                    entry = self._restated_entry(lang, unit, question, aopts, removed, first, intro)
                 except AssistantError as e:
                     failure = str(e)
-                    entry = self._quote_entry(unit, lang, first)
+                    entry = self._quote_entry(unit, lang, first, intro)
+            if entry is not None and speaker is not None:
+                entry["speaker"] = speaker
             if entry is None or any(_same_sentence(entry["sentence"], e["sentence"]) for _, _, e in shown):
                 continue
             if not quotes_match(self.library, [as_evidence(unit, 0)]):
@@ -221,7 +227,14 @@ class AttributedMode:
         return sentence, why, support
 
     def _restated_entry(
-        self, lang: str, unit: Unit, question: str, aopts, removed: list[dict], first: bool
+        self,
+        lang: str,
+        unit: Unit,
+        question: str,
+        aopts,
+        removed: list[dict],
+        first: bool,
+        intro: speakers.Intro | None = None,
     ) -> dict | None:
         """The ``translate`` policy: a ``restated`` entry when the restatement passes its checks, else the unit's
         quote when it is close enough to the question (else None); the failure is recorded in ``removed``."""
@@ -236,7 +249,7 @@ class AttributedMode:
                 "verified": True,
             }
         removed.append({"sentence": sentence, "reason": why, "unit": [unit.start, unit.end]})
-        return self._quote_entry(unit, lang, first) if attributed.quotable(unit, lang, aopts) else None
+        return self._quote_entry(unit, lang, first, intro) if attributed.quotable(unit, lang, aopts) else None
 
     def _gate(self, lang: str, unit: Unit, question: str, aopts, removed: list[dict], entry: dict) -> None:
         """The ``gate`` policy, on a quote already shown: a restatement that passes replaces it (``restated``);
@@ -251,9 +264,13 @@ class AttributedMode:
         if not why.startswith(("malformed", "the model wrote nothing")):
             entry["translation"] = {"text": neutralize_markers(sentence), "verified": False, "why": why}
 
-    def _quote_entry(self, unit: Unit, lang: str, first: bool) -> dict:
+    def _quote_entry(self, unit: Unit, lang: str, first: bool, intro: speakers.Intro | None = None) -> dict:
+        """The unit quoted, introduced in ``lang``; ``intro`` names who said it (:func:`speakers.intro`)."""
+        who = intro or speakers.Intro()
         return {
-            "sentence": attributed.quote_sentence(unit, lang, first=first),
+            "sentence": attributed.quote_sentence(
+                unit, lang, first=first, speaker=who.speaker, verb=who.verb, reporter=who.reporter
+            ),
             "citations": [],
             "support": None,
             "kind": "quoted",
