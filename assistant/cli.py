@@ -313,6 +313,12 @@ def eval_(
     model: str | None = typer.Option(
         None, "--model", help="With --llm openai: the model name sent to the server; overrides ASSISTANT_LLM_MODEL."
     ),
+    reference_date: str | None = typer.Option(
+        None,
+        "--reference-date",
+        help="YYYY-MM-DD: the 'today' that time words (yesterday, last week) are read against, for questions "
+        "without their own reference_date; default: the current date.",
+    ),
 ):
     """Run the eval suite on a dataset (in a fresh temporary store) and write report.json and report.html, or
     compare two reports with --compare A B."""
@@ -344,6 +350,7 @@ def eval_(
                 unanswerable_fraction=unanswerable_fraction,
                 resume=resume,
                 calibration=calibration,
+                reference_date=reference_date,
             )
     except AssistantError as e:
         _fail(str(e))
