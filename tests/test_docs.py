@@ -77,7 +77,11 @@ def test_readme_quick_start_is_what_ci_runs():
     ci_tests = [c for c in ci if "pytest" in c]
     assert ci_setup == [setup], f".ci/run sets up with {ci_setup}, the README with {setup!r}"
     assert ci_tests == [tests], f".ci/run tests with {ci_tests}, the README with {tests!r}"
-    assert setup == 'python3 -m venv .venv && .venv/bin/pip install -e ".[local,dev]"'
+    assert setup == (
+        'python3 -m venv .venv && CMAKE_ARGS="-DLLAVA_BUILD=OFF '
+        '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$PWD/scripts/lean-llama.cmake" .venv/bin/pip install -e ".[local,dev]"'
+    )
+    assert (ROOT / "scripts" / "lean-llama.cmake").is_file()
     assert tests == ".venv/bin/python -m pytest"
     assert "assistant ingest assistant/sample_corpus" in main_job and "assistant ask" in main_job
     assert (ROOT / "assistant" / "sample_corpus").is_dir()
