@@ -5,6 +5,9 @@ results. Errors from the library (:class:`AssistantError`) are shown as one clea
 an ingest in which some files failed exits with status 1 after finishing the rest. A writer (ingest, docs delete,
 docs check) that finds another process writing the same store says who, waits, and past ``lock_timeout_s`` exits
 with status 3 (:class:`assistant.store.writelock.StoreBusy`).
+
+Why one module of about 450 lines: one Typer app whose subcommands share options, help wording and exit codes; each
+command only parses, calls its stage and prints, so the length is option declarations, not logic.
 """
 
 from __future__ import annotations

@@ -177,3 +177,35 @@ def test_the_script_and_digit_table_is_written_once():
     ]
     assert not found, "script ranges or digit tables written outside assistant/text/arabic.py: " + ", ".join(found)
     assert written.search(home.read_text(encoding="utf-8"))  # the check would see them there
+
+
+LONG_MODULE = 400
+"""A module longer than this many lines says why at the top (the house rule: read in one sitting)."""
+
+
+def long_modules_without_a_reason(root: Path) -> list[str]:
+    found = []
+    for top in ("assistant", "ingest", "eval", "prompts"):
+        for path in sorted((root / top).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") <= LONG_MODULE:
+                continue
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if "Why one module of" not in doc:
+                found.append(f"{path.relative_to(root)} ({text.count(chr(10))} lines)")
+    return found
+
+
+def test_a_long_module_says_why_at_its_top():
+    assert long_modules_without_a_reason(ROOT) == []
+
+
+def test_the_long_module_check_finds_one_without_a_reason(tmp_path):
+    pkg = tmp_path / "assistant"
+    pkg.mkdir()
+    (pkg / "short.py").write_text('"""Short."""\n', encoding="utf-8")
+    (pkg / "long.py").write_text('"""Long, no reason."""\n' + "x = 1\n" * 401, encoding="utf-8")
+    (pkg / "kept.py").write_text(
+        '"""Long.\n\nWhy one module of 400 lines: tables."""\n' + "x = 1\n" * 401, encoding="utf-8"
+    )
+    assert long_modules_without_a_reason(tmp_path) == ["assistant/long.py (402 lines)"]

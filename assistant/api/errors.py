@@ -18,6 +18,9 @@ top-level keys (``detail``, ...) are kept beside ``error``, because the Gradio c
 response that already started (a stream that fails midway) cannot be rewritten; a body over 1 MiB or in an
 unknown content encoding is passed through or replaced by a message built from the status alone; a
 Gradio function error's ``error`` string becomes ``error.message``.
+
+Why one module of about 410 lines: every error the API can send, its status table and the handlers that shape them,
+kept together so that a new error is added in one place and the error contract is read in one sitting.
 """
 
 from __future__ import annotations

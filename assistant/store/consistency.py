@@ -41,6 +41,9 @@ rows on SQLite pages that cannot be read are lost (named when their chunks are s
 part re-embeds every article; an HNSW segment file shorter than its header says (found by the library before
 chromadb reads it, see :mod:`assistant.store.library`) has the whole ``chroma/`` moved aside, the other
 collection included.
+
+Why one module of about 550 lines: each check of a store part sits next to its repair, so that what `docs check`
+reports and what `--repair` rebuilds cannot drift apart.
 """
 
 from __future__ import annotations

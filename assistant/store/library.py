@@ -34,6 +34,10 @@ says) is an :class:`Unreadable` placeholder: any use raises :class:`StoreDamaged
 Limits: ``flock`` is POSIX only; a reader that finds a writer active sees the store as it was until that writer
 finishes; a process reading a read-only store does not see later writes by others (restart it), and its copy of
 ``chroma/`` costs that folder's size in the temporary folder.
+
+Why one module of about 550 lines: the store's one facade over the articles table, the Chroma collections, the
+lexical index and the write lock; its methods are short and delegate, and splitting it would split the order of
+writes that crash safety relies on.
 """
 
 from __future__ import annotations

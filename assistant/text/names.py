@@ -15,6 +15,9 @@ Limits: names in Arabic-script text are not found (Arabic has no capitals to fin
 transliteration skeleton is approximate (exact for skeletons of 2-3 classes, similarity >= 0.8 with the same
 first class above) and can accept a different name of similar sound or miss an unusual spelling; spelled-out
 numbers are read one word at a time ("twenty-one" is 20).
+
+Why one module of about 610 lines: about half of it is tables (number words, title words, letter classes for
+transliteration) that the rules beside them read.
 """
 
 from __future__ import annotations
