@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -74,6 +75,7 @@ def stub_server() -> tuple[FastAPI, list[dict]]:
     return app, seen
 
 
+@pytest.mark.slow  # a served OpenAI-compatible fake and a whole eval run: about 10 s
 def test_eval_measures_an_openai_compatible_model_in_one_command(tmp_path):
     app, seen = stub_server()
     dataset = _squad(tmp_path / "tiny.json")

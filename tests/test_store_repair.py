@@ -35,7 +35,10 @@ from assistant.store.library import Library, StoreReadOnly
 from ingest.pipeline import Ingestor
 from tests.helpers import NOBODY, give_to_nobody, runner
 
-pytestmark = pytest.mark.usefixtures("fake_backends")
+pytestmark = [
+    pytest.mark.usefixtures("fake_backends"),
+    pytest.mark.slow,  # real Chroma folders copied and torn, many seconds in all: the full suite runs them
+]
 
 N1, N2 = 100, 400
 """Articles after moments 1 and 2 (3 sentences each: 1,200 sentence vectors in moment 2, past Chroma's HNSW
