@@ -321,3 +321,42 @@ def test_a_plain_question_keeps_the_speaker_field_without_a_party_bonus(idlib_an
     first = ans.sentences[0]
     assert first["speaker"]["text"].startswith("الرئيس السوري")  # reported speech: the speaker field is there
     assert first["sentence"].startswith("يقول المقال: «")  # same language, the quote names its speaker itself
+
+
+@pytest.mark.parametrize(
+    "text,speaker",
+    [
+        # the one spoken to is not the speaker (SaudiNewsNet sentences, shortened)
+        ("وقال اردوغان للصحفيين في اسطنبول إن على الجماعات أن تلقي أسلحتها.", "اردوغان"),
+        ("وقال كاميرون لتلاميذ مدرسة في مدينة برمنجهام: أريد المضي.", "كاميرون"),
+        ('وقال كاميرون لشبكة "ان.بي.سي" الاميركية "أود أن تبذل بريطانيا".', "كاميرون"),
+        (
+            "كشف لـ«عكاظ» وكيل وزارة الصحة الدكتور عبدالعزيز بن سعيد أن الحالات تراجعت.",
+            "وكيل وزارة الصحة الدكتور عبدالعزيز بن سعيد",
+        ),
+        ("صرح لـ «نيويورك تايمز» بأن «داعش» لا يقارن.", None),
+        # the verb's object or its إلى complement is not the speaker
+        (
+            "أوضح ذلك المتحدث الرسمي لوزارة الصحة خالد المرغلاني، وقال: إن الوزارة تتابع.",
+            "المتحدث الرسمي لوزارة الصحة خالد المرغلاني",
+        ),
+        ("كما أشار التركي إلى أن المجموعة الثالثة تمثل البنية.", "التركي"),
+        ("وأشار أردوغان إلى لقائه بنظيره الأمريكي باراك أوباما.", "أردوغان"),
+        ("وصل العدد إلى 36، حسبما أعلنت عنه الوزارة.", "الوزارة"),
+        (
+            "وقال رئيس الوزراء البريطاني ديفيد كاميرون أول أمس إن التطرف صراع جيلنا.",
+            "رئيس الوزراء البريطاني ديفيد كاميرون",
+        ),
+        # ... while ل after a definite word is "of", and إلى after other verbs belongs to the title
+        (
+            "وقال المتحدث الأمني لوزارة الداخلية اللواء منصور التركي إن العملية نجحت.",
+            "المتحدث الأمني لوزارة الداخلية اللواء منصور التركي",
+        ),
+        ("وأكد المبعوث الخاص للرئيس الروسي إلى سوريا ضرورة الاستقرار.", "المبعوث الخاص للرئيس الروسي إلى سوريا"),
+    ],
+)
+def test_the_speaker_span_ends_before_the_addressee_and_the_complement(text, speaker):
+    first = find_statements(text, lang="ar")[0]
+    assert first.speaker == speaker
+    if speaker is not None:
+        assert text[first.speaker_start : first.speaker_end] == speaker

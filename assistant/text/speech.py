@@ -195,12 +195,66 @@ def _is_ar_opener(tok: Token) -> bool:
     return False
 
 
-def _ar_subject(toks: Sequence[Token], i: int, *, commas: bool = True) -> tuple[int, int] | None:
+_AR_OBJECT_LEAD = {normalize_for_search(w) for w in "ذلك هذا ذاك عنه عنها عنهم فيه فيها".split()}
+"""A word between the verb and its subject that is the verb's object ("أوضح ذلك المتحدث", "أعلنت عنه الوزارة")."""
+_AR_TO_VERBS = {"اشار", "لفت", "دعا", "نوه"}
+"""Verbs whose complement opens with إلى ("أشار التركي إلى أن ...", "لفت عسيري إلى ..."): إلى ends their subject."""
+_AR_ADDRESSEES = {
+    normalize_for_search(w)
+    for w in "للصحفيين للصحافيين لصحيفة لشبكة لقناة لوكالة للتلفزيون لتلفزيون لإذاعة للإذاعة لوسائل لتلاميذ".split()
+}
+"""Words that open the one spoken to ("قال كاميرون للصحفيين", "صرح لشبكة ..."), never part of the speaker."""
+
+
+def _is_ar_addressee(toks: Sequence[Token], j: int, i: int) -> bool:
+    """Whether token ``j`` (inside a subject starting at ``i``) opens the phrase of the one spoken to: an
+    addressee word, a bare ``لـ`` (before a quoted name: "كشف لـ«عكاظ»"), or a ل-word right after a name
+    without the article ("قال كاميرون لتلاميذ مدرسة"; after a definite word ل is "of": "المتحدث الرسمي لوزارة")."""
+    n = toks[j].norm
+    if n in _AR_ADDRESSEES or toks[j].text.startswith("لـ") or toks[j].text == "ل":
+        return True
+    if not n.startswith("ل") or n.startswith("لا") or j == i or len(n) < 4:
+        return False
+    prev = toks[j - 1]
+    return prev.word and not prev.norm.startswith(("ال", "وال")) and prev.norm not in ("بن", "ابن", "ابو", "ابي")
+
+
+def _skip_addressee(toks: Sequence[Token], i: int) -> int:
+    """The first token after an addressee phrase or object word that stands between a verb and its subject
+    ("كشف لـ«عكاظ» وكيل الوزارة", "أوضح ذلك المتحدث"); ``i`` itself when there is none."""
+    if i < len(toks) and toks[i].word and toks[i].norm in _AR_OBJECT_LEAD:
+        return i + 1
+    if i < len(toks) and (toks[i].text.startswith("لـ") or toks[i].text == "ل"):
+        j = i + 1
+        if j < len(toks) and toks[j].text in '«“"':  # a quoted name, of one word or several: to its closing mark
+            close = {"«": "»", "“": "”", '"': '"'}[toks[j].text]
+            k = j + 1
+            while k < len(toks) and toks[k].text != close and k - j <= 8:
+                k += 1
+            return k + 1 if k < len(toks) and toks[k].text == close else i
+        return j + 1 if j < len(toks) and toks[j].word else i
+    return i
+
+
+def _ar_subject(
+    toks: Sequence[Token], i: int, *, commas: bool = True, stem: str | None = None
+) -> tuple[int, int] | None:
     """Token range ``[i, j)`` of the subject starting at token ``i`` (see the module docstring), None if empty;
-    ``commas``: an apposition after a comma continues it (a verb's subject), else a comma ends it (a source)."""
+    ``commas``: an apposition after a comma continues it (a verb's subject), else a comma ends it (a source);
+    ``stem``: the verb's, when the subject follows a verb (an addressee or an object word before the subject is
+    skipped, and إلى ends the subject of a verb in :data:`_AR_TO_VERBS`)."""
+    if stem is not None:
+        i = _skip_addressee(toks, i)
     j, words = i, 0
     while j < len(toks) and words < _AR_SPEAKER_MAX:
         t = toks[j]
+        if t.word and stem is not None and j > i:
+            if _is_ar_addressee(toks, j, i):
+                break
+            if stem in _AR_TO_VERBS and t.norm == normalize_for_search("إلى"):
+                break
+            if t.norm == "اول" and j + 1 < len(toks) and toks[j + 1].norm == "امس":
+                break
         if not t.word:
             if commas and t.text in "،," and j + 1 < len(toks) and toks[j + 1].word:
                 nxt = toks[j + 1].norm
@@ -250,7 +304,7 @@ def _arabic(text: str, toks: list[Token], end: int) -> list[Statement]:
             continue
         stem = AR_VERBS.get(t.norm)
         if stem is not None and t.start not in claimed:
-            subj = _ar_subject(toks, i + 1)
+            subj = _ar_subject(toks, i + 1, stem=stem)
             if subj is None:
                 s, e = _content_after(toks, i + 1, end, text)
                 out.append(Statement(t.text, t.start, t.end, None, None, None, s, e, "ar", stem))
@@ -285,8 +339,14 @@ def _arabic(text: str, toks: list[Token], end: int) -> list[Statement]:
             if k >= len(toks) or toks[k].norm != two[1]:
                 continue
             k += 1
-        if t.norm in ("حسبما",) and k < len(toks) and toks[k].norm.startswith(("نقل", "اورد", "ذكر", "افاد")):
-            k += 1  # حسبما نقلته X
+        if (
+            t.norm in ("حسبما",)
+            and k < len(toks)
+            and (toks[k].norm.startswith(("نقل", "اورد", "ذكر", "افاد")) or toks[k].norm in AR_VERBS)
+        ):
+            k += 1  # حسبما نقلته X, حسبما أعلنت (عنه) X
+            if k < len(toks) and toks[k].norm in _AR_OBJECT_LEAD:
+                k += 1
         if k >= len(toks) or not toks[k].word:
             continue
         subj = _ar_subject(toks, k, commas=False)
