@@ -11,10 +11,14 @@ re-judged report (:mod:`eval.runs.rejudge`) recomputes them the same way. Defini
 - ``attribution.speaker_accuracy``: over answered, answerable questions with a gold speaker: 1 when at least one
   shown sentence carries a ``speaker`` that matches the gold (:func:`speaker_matches`), else 0 (an answer whose
   sentences carry no speaker scores 0).
-- ``attribution.wrong_party``: the number of shown sentences, over answered questions with a gold speaker
-  (answerable or not), whose ``speaker`` is present and does not match the gold: statements credited to a party
-  that did not make them; ``attribution.wrong_party_rate``: the same over the shown sentences of those questions
-  that carry a speaker.
+- ``attribution.wrong_party``: the number of shown sentences, over answered questions with a gold speaker,
+  that cite a gold evidence span (the gold speaker's statement) and carry a ``speaker`` that does not match the
+  gold: statements credited to a party that did not make them; ``attribution.wrong_party_rate``: the same over
+  the shown sentences citing a gold span that carry a speaker. A sentence citing another span cannot be checked
+  this way (its true speaker is not labelled).
+- ``attribution.other_party_rate``: over the shown sentences with a ``speaker`` of those questions, the share
+  whose speaker is not the asked party (another party's statement shown for "what did X say"; not an error of
+  attribution, a unit that does not answer).
 - ``time.filter_accuracy``: over questions with a gold ``time_range`` (answered or not): the answer's
   ``time_range.from`` and ``to`` equal the gold's; no ``time_range`` scores 0. ``time.spurious_filter_rate``: over
   questions without a gold ``time_range``: the answer applied a date filter anyway.
@@ -23,9 +27,10 @@ re-judged report (:mod:`eval.runs.rejudge`) recomputes them the same way. Defini
 
 A speaker *matches* when, normalized (:func:`eval.metrics.answers.normalize_answer`: both scripts' letter
 variants folded, case and punctuation dropped, the article al- stripped), it equals the gold ``text`` or one of
-its ``aliases``, or its tokens are a contiguous run of the gold text's tokens or hold the gold text's tokens as a
-contiguous run (a shorter or a longer mention of the same span: "اللواء التركي" within "المتحدث الأمني ...
-اللواء منصور التركي").
+its ``aliases``, or its tokens are a contiguous run of the gold text's tokens (a shorter mention), or end with
+the gold text's tokens (a title before it: "معالي وزير الخارجية ..."), or are all words of the gold text or of
+one alias (a mention in another order: "اللواء منصور التركي، المتحدث الأمني"). A longer mention that adds words
+after the gold ("وزارة الصحة العامة والرعاية الاجتماعية" for "وزارة الصحة") is another party.
 
 Limits: fields the answer does not have yet (an answerer from before the news issue) read as absent: the rates
 are then 0, not null, because the population is the question's gold; ``news.fields`` in the per-question record
@@ -56,7 +61,11 @@ def speaker_matches(speaker: str, gold: dict) -> bool:
     if any(said == _tokens(f) for f in forms if f):
         return True
     text = _tokens(gold.get("text") or "")
-    return _contains(text, said) or _contains(said, text)
+    if _contains(text, said) or (text and said[-len(text) :] == text):
+        return True  # a shorter mention, or a longer one with a title before it ("معالي وزير الخارجية ...")
+    # the same words in another order or with some left out ("اللواء منصور التركي، المتحدث الأمني" for
+    # "المتحدث الأمني لوزارة الداخلية اللواء منصور التركي"): every word of the mention is a word of one form
+    return any(set(said) <= set(_tokens(f)) for f in forms if f)
 
 
 def _speaker_text(sentence: dict) -> str | None:
@@ -66,6 +75,20 @@ def _speaker_text(sentence: dict) -> str | None:
     if isinstance(sp, str) and sp.strip():
         return sp
     return None
+
+
+def _cites_gold(sentence: dict, citations: list[dict], evidence: list) -> bool:
+    """Whether one of the sentence's citations overlaps a gold evidence span (``(doc, start, end)``): the span is
+    the gold speaker's statement, so a speaker shown for it must be the gold one."""
+    by_id = {c.get("id"): c for c in citations}
+    for cid in sentence.get("citations") or []:
+        c = by_id.get(cid)
+        if not c:
+            continue
+        for doc, start, end in evidence:
+            if c.get("doc_id") == doc and c.get("start", 0) < end and start < c.get("end", 0):
+                return True
+    return False
 
 
 def _norm_source(name: object) -> str:
@@ -94,11 +117,18 @@ def news_record(q, answer: dict) -> dict:
     }
     if gold_speaker and not abstained:
         shown = [s for s in speakers if s]
-        wrong = [s for s in shown if not speaker_matches(s, gold_speaker)]
-        scores["wrong_party"] = len(wrong)
+        other = [s for s in shown if not speaker_matches(s, gold_speaker)]
+        on_gold = [
+            sp
+            for sentence, sp in zip(sentences, speakers, strict=True)
+            if sp and _cites_gold(sentence, citations, getattr(q, "evidence", None) or [])
+        ]
+        scores["wrong_party"] = sum(1 for sp in on_gold if not speaker_matches(sp, gold_speaker))
+        scores["gold_span_sentences"] = len(on_gold)
+        scores["other_party"] = len(other)
         scores["speaker_sentences"] = len(shown)
         if q.answerable:
-            scores["speaker_correct"] = 1.0 if len(shown) > len(wrong) else 0.0
+            scores["speaker_correct"] = 1.0 if len(shown) > len(other) else 0.0
     if gold_range:
         same = tr is not None and (tr.get("from"), tr.get("to")) == (gold_range["from"], gold_range["to"])
         scores["time_filter"] = 1.0 if same else 0.0
@@ -138,12 +168,15 @@ def news_blocks(records: list[dict]) -> dict:
     populations under ``counts`` (see the module docstring)."""
     news = [r["news"]["scores"] for r in records if isinstance(r.get("news"), dict)]
     wrong = [s["wrong_party"] for s in news if s.get("wrong_party") is not None]
+    on_gold = sum(s.get("gold_span_sentences") or 0 for s in news)
+    other = [s["other_party"] for s in news if s.get("other_party") is not None]
     with_speaker = sum(s["speaker_sentences"] for s in news if s.get("speaker_sentences") is not None)
     return {
         "attribution": {
             "speaker_accuracy": _rate([s.get("speaker_correct") for s in news]),
             "wrong_party": sum(wrong) if wrong else None,
-            "wrong_party_rate": round(sum(wrong) / with_speaker, 4) if with_speaker else None,
+            "wrong_party_rate": round(sum(wrong) / on_gold, 4) if on_gold else None,
+            "other_party_rate": round(sum(other) / with_speaker, 4) if with_speaker else None,
         },
         "time": {
             "filter_accuracy": _rate([s.get("time_filter") for s in news]),
@@ -153,6 +186,7 @@ def news_blocks(records: list[dict]) -> dict:
         "counts": {
             "speaker_questions": sum(1 for s in news if s.get("speaker_correct") is not None),
             "speaker_sentences": with_speaker,
+            "gold_span_speaker_sentences": on_gold,
             "time_questions": sum(1 for s in news if s.get("time_filter") is not None),
             "source_questions": sum(1 for s in news if s.get("sources_recall") is not None),
         },

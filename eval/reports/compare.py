@@ -7,7 +7,8 @@ sources, latency, latency by stage, tokens per question; counts, names and per-q
 
 - ``regression``: B is worse than A by more than the tolerance: ``tolerance`` absolute for rates (default 0.02;
   worse = lower, except ``faithfulness.unsupported_rate``, ``abstention.false_abstention_rate``,
-  ``attribution.wrong_party`` (a count), ``attribution.wrong_party_rate`` and ``time.spurious_filter_rate`` where
+  ``attribution.wrong_party`` (a count), ``attribution.wrong_party_rate``, ``attribution.other_party_rate`` and
+  ``time.spurious_filter_rate`` where
   higher is worse), ``latency_tolerance`` relative for latency and ``token_tolerance`` relative for tokens (both off by
   default: timings on a shared machine are noise, so they are shown but never fail a gate unless asked);
 - ``missing``: measured in A, not in B (``null`` or absent) — counted as a regression, since a metric that stops
@@ -34,6 +35,7 @@ LOWER_IS_BETTER = {
     "abstention.false_abstention_rate",
     "attribution.wrong_party",
     "attribution.wrong_party_rate",
+    "attribution.other_party_rate",
     "time.spurious_filter_rate",
 }
 

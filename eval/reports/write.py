@@ -106,10 +106,13 @@ DEFINITIONS = {
     "attribution.speaker_accuracy": "Of the answered, answerable questions with a gold speaker, the share where a "
     "shown sentence carries a speaker that is the gold speaker or one of its aliases (normalized; a shorter or "
     "longer mention of the gold span counts). null when no question has a gold speaker.",
-    "attribution.wrong_party": "Number of shown sentences, in answered questions with a gold speaker, credited to "
-    "a speaker that is not the gold one: statements attributed to a party that did not make them (target 0).",
-    "attribution.wrong_party_rate": "wrong_party divided by the shown sentences of those questions that carry a "
+    "attribution.wrong_party": "Number of shown sentences, in answered questions with a gold speaker, that cite a "
+    "gold evidence span (the gold speaker's statement) and are credited to another speaker: statements attributed "
+    "to a party that did not make them (target 0).",
+    "attribution.wrong_party_rate": "wrong_party divided by the shown sentences that cite a gold span and carry a "
     "speaker.",
+    "attribution.other_party_rate": "Of the shown sentences with a speaker in questions with a gold speaker, the "
+    "share whose speaker is not the asked party: another party's statement shown (lower is better).",
     "time.filter_accuracy": "Of the questions with a gold time range, the share whose answer applied exactly that "
     "date range (time_range from and to equal the gold); no time range applied scores 0.",
     "time.spurious_filter_rate": "Of the questions without a time expression in the gold, the share whose answer "
