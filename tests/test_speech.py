@@ -167,6 +167,15 @@ def test_no_party_without_a_speech_question(question):
         ("the Saudi health ministry", "Saudi Health Minister Tawfiq al-Rabiah", True),  # its minister speaks for it
         ("the Saudi health ministry", "Saudi Foreign Minister Adel al-Jubeir", False),
         ("the president", "الرئيس السوري", True),
+        # a prime minister is one role of two words: not a president, not another minister
+        ("the British prime minister", "رئيس الوزراء البريطاني ديفيد كاميرون", True),
+        ("the British prime minister", "وزير الدفاع البريطاني مايكل فالون", False),
+        ("رئيس الوزراء التركي", "الرئيس التركي رجب طيب اردوغان", False),
+        ("رئيس الوزراء التركي", "رئيس الحكومة التركية", True),
+        ("the Turkish president", "رئيس الوزراء التركي أحمد داود أوغلو", False),
+        # a country's media or reports do not speak for the country
+        ("روسيا", "أجهزة إعلام روسية", False),
+        ("Turkey", "تقارير إخبارية تركية", False),
     ],
 )
 def test_alias_resolution(party, speaker, ok):

@@ -11,7 +11,10 @@ Design (rules and one small table, written once):
 - :data:`ROLES`: the role words of a speaker (side, delegation, ministry, foreign, health, president, envoy ...)
   with their Arabic forms. A role the question names narrows the match ("the Saudi health ministry" needs a
   speaker with وزارة الصحة or الصحة); generic ones (side, delegation, government, officials) do not, since "the
-  Russian side" speaks for Russia.
+  Russian side" speaks for Russia. "Prime minister" / رئيس الوزراء / رئيس الحكومة is one role of two words
+  (``prime_minister``), so the British prime minister is not the British defence minister and the Turkish prime
+  minister is not the Turkish president. A speaker with a media role (media, agency, reports, sources / إعلام،
+  وكالة، تقارير، مصادر) does not speak for the country it is tied to ("أجهزة إعلام روسية" is not Russia).
 - Persons: a name the question spells in Latin is matched to the speaker with the cross-script skeleton of
   :func:`assistant.text.names.name_in_evidence` (Lavrentiev ~ لافرينتييف); an Arabic name of an Arabic question by
   its normalized forms, or against Latin names of the speaker by the same skeleton.
@@ -134,6 +137,13 @@ _ROLE_ROWS = [
     ("army", "army|military", "جيش", False),
     ("statement", "statement", "بيان", True),
     ("deputy", "deputy", "نائب", False),
+    ("prime_minister", "premier", "", False),
+    (
+        "media",
+        "media|newspaper|agency|reports|press|sources|channel",
+        "إعلام|صحيفة|صحف|وكالة|تقارير|مصادر|قناة",
+        False,
+    ),  # two words in both languages: read by roles_in's phrase rule
 ]
 
 
@@ -146,7 +156,7 @@ class Role:
 
 
 ROLES = [
-    Role(k, frozenset(en.split("|")), frozenset(_bare(w) for w in ar.split("|")), g) for k, en, ar, g in _ROLE_ROWS
+    Role(k, frozenset(en.split("|")), frozenset(_bare(w) for w in ar.split("|") if w), g) for k, en, ar, g in _ROLE_ROWS
 ]
 """The role words (see the module docstring)."""
 _AR_ROLE = {f: r for r in ROLES for f in r.ar}
@@ -183,9 +193,30 @@ def countries_in(text: str) -> set[str]:
     return found
 
 
+_PRIME_MINISTER = re.compile(
+    r"(?i)\b(?:prime\s+minister|premier)\b|"
+    + "(?:{})\\s+(?:ال)?(?:{})".format(
+        "|".join(normalize_for_search(w) for w in ("رئيس", "رئيسة")),
+        "|".join(normalize_for_search(w) for w in ("وزراء", "حكومة")),
+    )
+)
+"""The head of a government, one role of two words in both languages: not a president, not a minister
+("the British prime minister" is not the British defence minister; رئيس الوزراء is not رئيس الجمهورية)."""
+
+
+_PRIME_MINISTER_WORDS = {normalize_for_search(w) for w in ("prime", "premier", "الوزراء", "وزراء", "الحكومة", "حكومة")}
+"""Words of the prime minister's role that are not names."""
+
+
 def roles_in(text: str) -> set[str]:
-    """Keys of the role words in ``text`` (a bare الخارجية is also a ministry)."""
-    found = {r.key for w in tokens(text) if w.word and (r := _word_role(w.text)) is not None}
+    """Keys of the role words in ``text`` (a bare الخارجية is also a ministry; "prime minister" and رئيس الوزراء
+    are the one role ``prime_minister``)."""
+    found: set[str] = set()
+    norm = normalize_for_search(text) if detect_language(text, default="en") == "ar" else text
+    if _PRIME_MINISTER.search(norm):
+        found.add("prime_minister")
+        text = _PRIME_MINISTER.sub(" ", norm)
+    found |= {r.key for w in tokens(text) if w.word and (r := _word_role(w.text)) is not None}
     if found & {"foreign", "interior", "defence", "health"}:
         found.add("ministry")
     return found
@@ -227,6 +258,8 @@ def make_party(text: str, lang: str | None = None) -> Party | None:
     names: list[str] = []
     for w in tokens(text):
         if not w.word or w.norm in _FUNCTION_WORDS or _word_country(w.text) or _word_role(w.text):
+            continue
+        if "prime_minister" in roles and w.norm in _PRIME_MINISTER_WORDS:
             continue
         if lang == "en" and not w.text[0].isupper():
             continue
@@ -326,6 +359,8 @@ def speaks_for(party: Party, speaker: str, *, affiliations: Iterable[str] = ()) 
         return True
     if party.names and not party.countries:
         return False
+    if "media" in roles_in(speaker) and "media" not in party.roles:
+        return False  # "Russian media" or "Turkish reports" do not speak for Russia or Turkey
     if party.countries and not party.countries & (countries_in(speaker) | set(affiliations)):
         return False
     return party.roles <= roles_in(speaker)
