@@ -251,6 +251,25 @@ def test_an_implicit_speaker_comes_from_the_sentence_before():
     assert text[speech.speaker.start : speech.speaker.end] == speech.speaker.text
 
 
+@pytest.mark.parametrize(
+    "piece",
+    [
+        # the whole sentence: the statement that holds most of it is the ministry's
+        "ماجد الرفاعي- سبق- جدة: أعلنت وزارة الصحة اليوم عن تسجيل حالة وفاة في الرياض، وأكدت عدم تماثل أي مرضى للشفاء.",
+        # the clause of a second verb without a subject: the subject of the verb before it, in the same sentence
+        "وأكدت عدم تماثل أي مرضى للشفاء.",
+    ],
+)
+def test_a_later_verb_without_a_subject_takes_the_speaker_of_the_one_before_it(piece):
+    text = (
+        " ماجد الرفاعي- سبق- جدة: أعلنت وزارة الصحة اليوم عن تسجيل حالة وفاة في الرياض، وأكدت عدم تماثل أي مرضى "
+        "للشفاء. وأوضحت الوزارة أن الحالة مستقرة."
+    )
+    speech = ArticleSpeech("d", text).unit_speech(_U(text, piece))
+    assert speech is not None and speech.speaker.text == "وزارة الصحة"
+    assert text[speech.speaker.start : speech.speaker.end] == "وزارة الصحة"
+
+
 def test_mentioned_but_not_speaking_is_not_the_partys_statement():
     art = ArticleSpeech("d", IDLIB)
     russia = asked_party("What did Russia say about Idlib?")

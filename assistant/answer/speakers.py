@@ -124,13 +124,20 @@ class ArticleSpeech:
         hit = [st for st in sts if st.scope[0] < unit.end and unit.start < st.scope[1]]
         if not hit:
             return None
-        st = min(hit, key=lambda x: x.scope[1] - x.scope[0])
+        # of the statements that hold most of the unit (at least 4/5 of the best overlap), the innermost: a clause
+        # inside a reported statement is the inner speaker's; a whole sentence "X announced …, and stressed …" is X's
+        overlap = {id(x): min(unit.end, x.scope[1]) - max(unit.start, x.scope[0]) for x in hit}
+        best = max(overlap.values())
+        st = min((x for x in hit if overlap[id(x)] >= 0.8 * best), key=lambda x: x.scope[1] - x.scope[0])
         speaker: Span | None = None
         if st.speaker is not None and not is_pronoun(st.speaker):
             assert st.speaker_start is not None and st.speaker_end is not None
             speaker = Span(st.speaker_start, st.speaker_end, st.speaker)
-        elif i > 0:  # "وأضاف أن …", "He added that …": the speaker of the sentence before
-            prev = implicit_speaker([p for p in self.statements(i - 1) if not is_pronoun(p.speaker)])
+        else:  # "… ، وأكدت …", "وأضاف أن …": the speaker of an earlier statement, in this sentence or the one before
+            earlier = [p for p in sts if p.verb_start < st.verb_start and not is_pronoun(p.speaker)]
+            prev = implicit_speaker(earlier) if earlier else None
+            if prev is None and i > 0:
+                prev = implicit_speaker([p for p in self.statements(i - 1) if not is_pronoun(p.speaker)])
             if prev is not None and prev.speaker_start is not None and prev.speaker_end is not None:
                 speaker = Span(prev.speaker_start, prev.speaker_end, prev.speaker or "")
         if speaker is None:
