@@ -8,7 +8,14 @@ import re
 import pytest
 
 from assistant.answer.records import Citation
-from assistant.answer.sources import compose, find_conflicts, format_date, group_by_source
+from assistant.answer.sources import (
+    asks_for_sources,
+    compose,
+    find_conflicts,
+    format_date,
+    group_by_source,
+    one_per_source,
+)
 
 
 def _citation(i: int, source: str | None, published: str | None, quote: str = "…") -> Citation:
@@ -121,7 +128,10 @@ def _two_source_answerer(tmp_path, texts):
 
     lib = Library(tmp_path / "h")
     Ingestor(lib, FakeEmbedder()).ingest_articles(
-        [RawArticle(text=t, locator=s, id=s, title=s, source=s, lang="en", published=p) for s, p, t in texts]
+        [
+            RawArticle(text=t, locator=f"{s}-{i}", id=f"{s}-{i}", title=s, source=s, lang="en", published=p)
+            for i, (s, p, t) in enumerate(texts)
+        ]
     )
     opts = AnswerOptions(
         answer_mode="attributed",
@@ -172,3 +182,48 @@ def test_one_source_answer_keeps_its_plain_form(tmp_path):
     answer = ans.ask("How many people were killed in the attack on the village?")
     assert answer.source_groups == [] and answer.conflicts == []
     assert answer.answer.startswith("The article says: «")
+
+
+# --- questions about sources ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "lang", "asks"),
+    [
+        ("Which newspapers reported the arrest of 431 people?", "en", True),
+        ("How did SANA and Reuters report the talks?", "en", True),
+        ("How did the different newspapers report the announcement?", "en", True),
+        ("What sources said the talks ended?", "en", True),
+        ("كيف نقلت الصحف إعلان وزارة الصحة؟", "ar", True),
+        ("ما الصحف التي نشرت الخبر؟", "ar", True),
+        ("ماذا قالت وسائل الإعلام الروسية عن إدلب؟", "ar", True),
+        ("What did Russia say about Idlib?", "en", False),
+        ("How did the ministry report the new cases?", "en", False),
+        ("ماذا أعلنت وزارة الصحة أمس؟", "ar", False),
+    ],
+)
+def test_questions_about_sources_are_recognized(question, lang, asks):
+    assert asks_for_sources(question, lang) is asks
+
+
+def test_one_unit_per_source_in_ranking_order():
+    from assistant.answer.selection import Unit
+
+    units = [Unit(d, "c", i, i + 5, "x", 1.0 - i / 10, "ar", i) for i, d in enumerate(["a1", "a2", "b1", "x", "c1"])]
+    source = {"a1": "A", "a2": "A", "b1": "B", "c1": "C"}.get
+    assert [u.doc_id for u in one_per_source(units, source)] == ["a1", "b1", "x", "c1"]
+    assert [u.doc_id for u in one_per_source(units, source, limit=2)] == ["a1", "b1"]
+
+
+def test_a_question_about_sources_is_answered_from_each_source(tmp_path):
+    texts = [
+        ("SANA", "2019-09-10", "The talks in Nur-Sultan ended with a joint statement on Idlib."),
+        ("SANA", "2019-09-10", "The talks in Nur-Sultan ended; the joint statement covered Idlib."),
+        ("SANA", "2019-09-11", "The joint statement on Idlib closed the talks in Nur-Sultan."),
+        ("Reuters", "2019-09-11", "Talks in Nur-Sultan on Idlib ended without a breakthrough."),
+        ("TASS", "2019-09-11", "Moscow welcomed the Nur-Sultan talks on Idlib."),
+    ]
+    lib, ans = _two_source_answerer(tmp_path, texts)
+    plain = ans.ask("What happened at the talks in Nur-Sultan on Idlib?")
+    asked = ans.ask("Which newspapers reported the talks in Nur-Sultan on Idlib?")
+    assert len(plain.citations) == 2  # max_units of the plain question
+    assert len({c.doc_id for c in asked.citations}) == len(asked.citations) > 2
+    assert len({c.source for c in asked.citations}) == len(asked.citations)  # one unit per source

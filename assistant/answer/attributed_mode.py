@@ -22,6 +22,7 @@ checked for names, numbers, length and similarity, not for relations.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -54,6 +55,10 @@ class AttributedMode:
             max_units=o.max_units, min_relevance=o.unit_min_relevance, min_relevance_cross=o.unit_min_relevance_cross
         )
 
+    def _source_of(self):
+        """``doc_id → source`` of the stored articles, read once per article."""
+        return functools.lru_cache(maxsize=None)(lambda doc_id: self.library.get(doc_id).source)
+
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
         gate = o.cross_language == "gate"
@@ -78,6 +83,9 @@ class AttributedMode:
         sel = self._selection_options()
         ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
         chosen = select(ranked, lang, sel)
+        if chosen and sources.asks_for_sources(question, lang):  # one unit per source, among all that pass
+            passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
+            chosen = sources.one_per_source(passing, self._source_of())
         said = speakers.describe(self.library, question, lang, chosen)  # who said each unit, when it is speech
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]

@@ -16,6 +16,11 @@ Design:
   and cites both (``prompts/conflict.*.j2``: "The sources differ: SANA gives 12 [1]; Reuters gives 15 [2]."),
   and no single short answer leads it.
 
+- **Questions about sources** (:func:`asks_for_sources`: "Which newspapers reported …?", "How did SANA and
+  Reuters report …?", "كيف نقلت الصحف …؟"): the answer comes from the best unit of each source among the units
+  that pass selection's bars (:func:`one_per_source`, up to :data:`SOURCES_MAX_UNITS`), instead of the best few
+  units, which often come from one or two sources.
+
 Limits: values are compared as written numbers (12 and "twelve" agree; 1.5 million and 1,500,000 do not); a
 source whose units give several values is left out of the comparison (it cannot be told which one answers); names
 are not compared (two spellings of one name would read as a conflict); the synthesized mode's sentences, which may
@@ -24,13 +29,16 @@ cite several sources at once, are not grouped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import prompts
 from assistant.answer.citations import render_with_markers
 from assistant.answer.records import Citation
+from assistant.answer.selection import Unit
 from assistant.answer.short import candidates
+from assistant.text.arabic import normalize_for_search
 from assistant.text.questions import MONTHS, question_type
 
 _SHORT_MONTHS_EN = [m[:3] for m in MONTHS["en"]]
@@ -180,3 +188,47 @@ def compose(
     body = render_groups(groups, lang) if groups else render_with_markers(list(parts))
     text = " ".join(x for x in (render_with_markers(head) if head else "", body, conflict_text(conflicts, lang)) if x)
     return Composed(text, groups, conflicts, lead_kept=lead is None or not conflicts)
+
+
+SOURCES_MAX_UNITS = 5
+"""How many sources a question about sources is answered from, one unit each."""
+
+_EN_SOURCES_QUESTION = re.compile(
+    r"(?i)\b(?:which|what)\s+(?:newspapers?|papers|sources|outlets|media|news\s+agencies|agencies|channels)\b"
+    r"|\bhow\s+did\s+(?:the\s+)?(?:different\s+|various\s+|other\s+)?(?:newspapers|papers|sources|media|outlets"
+    r"|agencies)\b"
+    r"|\bhow\s+did\s+[\w.-]+(?:\s+[\w.-]+)?\s+and\s+[\w.-]+(?:\s+[\w.-]+)?\s+(?:report|cover|describe)\b"
+)
+_AR_SOURCES_QUESTION = re.compile(
+    "|".join(
+        normalize_for_search(w)
+        for w in ("الصحف", "المصادر", "وسائل الإعلام", "وكالات الأنباء", "الصحيفتان", "الصحيفتين", "أي صحيفة")
+    )
+)
+
+
+def asks_for_sources(question: str, lang: str) -> bool:
+    """Whether the question asks which sources reported something, or how several did ("Which newspapers
+    reported …?", "How did SANA and Reuters report …?", "كيف نقلت الصحف …؟"): its answer should then come from as
+    many sources as the evidence has, one unit each."""
+    if lang == "ar":
+        return bool(_AR_SOURCES_QUESTION.search(normalize_for_search(question)))
+    return bool(_EN_SOURCES_QUESTION.search(question))
+
+
+def one_per_source(
+    units: Sequence[Unit], source_of: Callable[[str], str | None], limit: int = SOURCES_MAX_UNITS
+) -> list[Unit]:
+    """The best unit of each source, in the units' order (best first), at most ``limit``; units of an article
+    without a source count as one source each."""
+    kept: list[Unit] = []
+    seen: set[str] = set()
+    for u in units:
+        key = source_of(u.doc_id) or f"doc:{u.doc_id}"
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(u)
+        if len(kept) == limit:
+            break
+    return kept
