@@ -163,14 +163,15 @@ _AR_OPENERS = {
     normalize_for_search(w)
     for w in (
         "على عن في خلال أمام عقب بعد قبل لدى اليوم أمس مساء صباح الاثنين الثلاثاء الأربعاء الخميس الجمعة السبت "
-        "الأحد اثناء أثناء خلال قائلا قائلة حول بشأن إزاء تجاه من ما أيضا كذلك مجددا مؤخرا الذي التي الذين"
+        "الأحد اثناء أثناء خلال قائلا قائلة حول بشأن إزاء تجاه من ما أيضا كذلك مجددا مؤخرا الذي التي الذين "
+        "ردا مع"
     ).split()
 }
 _AR_MASDARS = tuple(
     normalize_for_search(w)
     for w in (
         "ضرورة أهمية دعم رفض استعداد حرص ترحيب تمسك التزام عزم أمل ثقة قلق إدانة تأييد حق موقف وجود عدم "
-        "استمرار مواصلة تضامن"
+        "استمرار مواصلة تضامن قبض تسجيل إطلاق بدء ارتفاع انخفاض"
     ).split()
 )
 _AR_PRONOUN_SUFFIXES = ("", "ه", "ها", "هم", "هما", "نا")
@@ -253,8 +254,8 @@ def _ar_subject(
                 break
             if stem in _AR_TO_VERBS and t.norm == normalize_for_search("إلى"):
                 break
-            if t.norm == "اول" and j + 1 < len(toks) and toks[j + 1].norm == "امس":
-                break
+            if t.norm == "اول" and any(toks[k].norm == "امس" for k in range(j + 1, min(j + 3, len(toks)))):
+                break  # أول أمس, أول من أمس: the day before yesterday
         if not t.word:
             if commas and t.text in "،," and j + 1 < len(toks) and toks[j + 1].word:
                 nxt = toks[j + 1].norm
