@@ -270,6 +270,26 @@ def test_a_later_verb_without_a_subject_takes_the_speaker_of_the_one_before_it(p
     assert text[speech.speaker.start : speech.speaker.end] == "وزارة الصحة"
 
 
+@pytest.mark.parametrize(
+    "text,piece,speaker",
+    [
+        ("، أجاب كيري: «لا أستطيع التحدث نيابة عن إيران».", "لا أستطيع التحدث نيابة عن إيران", "كيري"),
+        ("وأبانت الوزارة أنه تم فحص 644 عينة.", "تم فحص 644 عينة", "الوزارة"),
+        ("ونفى المتحدث وجود أي إصابات جديدة.", "وجود أي إصابات جديدة", "المتحدث"),
+        # a participle reports more of what the sentence's speaker said
+        (
+            'وقال عسيري إن الحدود آمنة، مضيفاً: "عمليات المناوشات نحن نعي دورها".',
+            "عمليات المناوشات نحن نعي دورها",
+            "عسيري",
+        ),
+    ],
+)
+def test_more_speech_verbs_and_participles(text, piece, speaker):
+    speech = ArticleSpeech("d", text).unit_speech(_U(text, piece))
+    assert speech is not None and speech.speaker.text == speaker
+    assert text[speech.speaker.start : speech.speaker.end] == speaker
+
+
 def test_mentioned_but_not_speaking_is_not_the_partys_statement():
     art = ArticleSpeech("d", IDLIB)
     russia = asked_party("What did Russia say about Idlib?")

@@ -133,8 +133,40 @@ _AR_STEMS = {
     "كشف": "revealed",
     "حذر": "warned",
     "طالب": "demanded",
+    "نفى": "denied",
+    "اجاب": "answered",
+    "ابان": "explained",
 }
-_AR_PRESENT = {"يقول": "قال", "تقول": "قال", "يقولون": "قال", "يوكد": "اكد", "توكد": "اكد", "يشير": "اشار"}
+_AR_PRESENT = {
+    "يقول": "قال",
+    "تقول": "قال",
+    "يقولون": "قال",
+    "يوكد": "اكد",
+    "توكد": "اكد",
+    "يشير": "اشار",
+    # forms the regular inflection misses: بيّن (its bare form is also "between"), نفى (it ends in ى)
+    "بينت": "ابان",
+    "بينوا": "ابان",
+    "نفي": "نفى",
+    "نفت": "نفى",
+    "نفوا": "نفى",
+}
+_AR_PARTICIPLES = {
+    normalize_for_search(w): stem
+    for stem, words in (
+        ("اضاف", "مضيفا مضيفة"),
+        ("اشار", "مشيرا مشيرة"),
+        ("اكد", "مؤكدا مؤكدة"),
+        ("اوضح", "موضحا موضحة"),
+        ("لفت", "لافتا لافتة"),
+        ("شدد", "مشددا مشددة"),
+        ("نوه", "منوها منوهة"),
+        ("قال", "قائلا قائلة"),
+    )
+    for w in words.split()
+}
+"""Adverbial participles that report more of what the subject of the sentence said ("..., مضيفا: «...»"): a
+statement whose speaker is that of an earlier verb (:func:`implicit_speaker`)."""
 
 
 def _ar_forms() -> dict[str, str]:
@@ -302,6 +334,11 @@ def _arabic(text: str, toks: list[Token], end: int) -> list[Statement]:
     claimed: set[int] = set()  # verbs read already as the verb of a subject-verb clause
     for i, t in enumerate(toks):
         if not t.word:
+            continue
+        part = _AR_PARTICIPLES.get(t.norm)
+        if part is not None:  # "..., مضيفا: «...»": more of what an earlier speaker said
+            s, e = _content_after(toks, i + 1, end, text)
+            out.append(Statement(t.text, t.start, t.end, None, None, None, s, e, "ar", part))
             continue
         stem = AR_VERBS.get(t.norm)
         if stem is not None and t.start not in claimed:
