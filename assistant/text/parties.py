@@ -31,7 +31,7 @@ capital is a party only by its name; an Arabic person name in an English questio
 every speaker the article ties to Russia, which is what "what did Russia say" asks, but it cannot tell an official
 from a private Russian citizen.
 
-Why one module of about 460 lines: the country and role tables take a third of it; the alias rules that read them
+Why one module of about 500 lines: the country and role tables take a third of it; the alias rules that read them
 are kept beside them.
 """
 
