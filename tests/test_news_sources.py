@@ -227,3 +227,41 @@ def test_a_question_about_sources_is_answered_from_each_source(tmp_path):
     assert len(plain.citations) == 2  # max_units of the plain question
     assert len({c.doc_id for c in asked.citations}) == len(asked.citations) > 2
     assert len({c.source for c in asked.citations}) == len(asked.citations)  # one unit per source
+
+
+# --- the chat UI ---------------------------------------------------------------------------------------------------
+def test_the_chat_shows_each_sources_heading_and_the_disagreement(tmp_path):
+    from assistant.ui.render import render_answer
+
+    _, ans = _two_source_answerer(
+        tmp_path,
+        [
+            ("SANA", "2019-09-10", "At least 12 people were killed in the attack on the village."),
+            ("<b>Wire</b>", "2019-09-11", "The attack on the village killed 15 people, officials said."),
+        ],
+    )
+    answer = ans.ask("How many people were killed in the attack on the village?")
+    html = render_answer(answer, turn=3)
+    assert html.count('class="nqa-source-heading"') == 2
+    assert "SANA, 10 Sep 2019" in html and "&lt;b&gt;Wire&lt;/b&gt;, 11 Sep 2019" in html and "<b>Wire" not in html
+    note = html[html.index("nqa-conflict") :]
+    assert "The sources differ: SANA gives 12" in note
+    assert 'data-citation="1" data-turn="3"' in note and 'data-citation="2" data-turn="3"' in note
+    # each quote sits under its own source's heading
+    sana = html.index("SANA, 10 Sep 2019")
+    wire = html.index("Wire&lt;/b&gt;, 11 Sep 2019")
+    assert sana < html.index("At least 12 people") < wire < html.index("killed 15 people") < html.index("nqa-conflict")
+
+
+def test_a_one_source_answer_has_no_heading_in_the_chat(tmp_path):
+    from assistant.ui.render import render_answer
+
+    _, ans = _two_source_answerer(
+        tmp_path,
+        [
+            ("SANA", "2019-09-10", "At least 12 people were killed in the attack on the village."),
+            ("SANA", "2019-09-11", "The attack on the village killed 15 people, officials said."),
+        ],
+    )
+    html = render_answer(ans.ask("How many people were killed in the attack on the village?"), turn=1)
+    assert "nqa-source-heading" not in html and "nqa-conflict" not in html

@@ -114,16 +114,17 @@ def group_by_source(parts: Sequence[tuple[str, list[int]]], citations: Sequence[
     return list(groups.values()) if len(groups) >= 2 else []
 
 
+def heading(source: str, dates: Sequence[str | None], lang: str) -> str:
+    """A source's heading in the question's language: its name and its cited articles' dates ("SANA, 10 Sep
+    2019", "sabq، 22 يوليو 2015", "okaz, undated")."""
+    shown = sorted({d[:10] for d in dates if d})
+    label = ", ".join(format_date(d, lang) for d in shown) if shown else format_date(None, lang)
+    return prompts.render(f"source_group.{lang}.j2", source=source, dates=label)
+
+
 def render_groups(groups: Sequence[SourceGroup], lang: str) -> str:
     """The grouped answer text: each source's heading ("SANA, 10 Sep 2019") and its sentences with markers."""
-    out = []
-    for g in groups:
-        dates = sorted({d for d in g.dates if d})
-        shown = ", ".join(format_date(d, lang) for d in dates) if dates else format_date(None, lang)
-        out.append(
-            prompts.render(f"source_group.{lang}.j2", source=g.source, dates=shown, text=render_with_markers(g.parts))
-        )
-    return " — ".join(out)
+    return " — ".join(f"{heading(g.source, g.dates, lang)}: {render_with_markers(g.parts)}" for g in groups)
 
 
 def find_conflicts(
@@ -152,11 +153,16 @@ def find_conflicts(
     return [Conflict(kind, single)]
 
 
-def conflict_text(conflicts: Sequence[Conflict], lang: str) -> str:
-    """The note that names each source's value and cites it, in the question's language."""
+def conflict_text(conflicts: Sequence[Conflict | dict], lang: str) -> str:
+    """The note that names each source's value and cites it, in the question's language (from the conflicts or
+    their ``to_dict()`` form, as an answer carries them)."""
     notes = []
     for c in conflicts:
-        items = [{"source": s, "value": v, "marks": "".join(f"[{i}]" for i in ids)} for s, v, ids in c.values]
+        d = c.to_dict() if isinstance(c, Conflict) else c
+        items = [
+            {"source": v["source"], "value": v["value"], "marks": "".join(f"[{i}]" for i in v["citations"])}
+            for v in d["values"]
+        ]
         notes.append(prompts.render(f"conflict.{lang}.j2", items=items))
     return " ".join(notes)
 

@@ -53,6 +53,9 @@ button.nqa-chip.nqa-chip:hover,button.nqa-chip.nqa-chip:focus{background:#0969da
 .nqa-removed summary{cursor:pointer}
 .nqa-removed s{color:#8c959f}
 .nqa-note{margin-top:.4em;font-size:.82em;color:#57606a}
+.nqa-source-group{margin:.2em 0 .5em}
+.nqa-source-heading{font-weight:600;font-size:.9em;color:#24292f}
+.nqa-conflict{color:#9a6700;font-size:.9em}
 .nqa-sources{display:flex;flex-direction:column;gap:.6em}
 .nqa-source{border:1px solid #d0d7de;border-radius:6px;padding:.5em .7em}
 .nqa-source .nqa-title{font-weight:600}
@@ -213,9 +216,9 @@ def render_answer(answer, turn: int) -> str:
             if short
             else ""
         )
-        parts = " ".join(sentence_html(s, turn) for s in answer.sentences)
+        parts = _sentences_html(answer, turn)
         body = f'<div class="nqa-answer" dir="auto">{_dates_html(answer, "lead")}{lead}{parts}</div>'
-        body += _dates_html(answer, "undated")
+        body += _conflicts_html(answer, turn) + _dates_html(answer, "undated")
     else:
         ids = [c.id for c in answer.citations]
         body = f'<div class="nqa-answer" dir="auto">{answer_text_html(answer.answer, turn, ids)}</div>'
@@ -226,6 +229,39 @@ def render_answer(answer, turn: int) -> str:
         else ""
     )
     return body + _removed_html(answer.removed or []) + note
+
+
+def _sentences_html(answer, turn: int) -> str:
+    """An attributed answer's sentences; when they come from several sources (``source_groups``), under each
+    source's heading with its dates, in the question's language, as the answer text gives them."""
+    groups = getattr(answer, "source_groups", None) or []
+    if not groups:
+        return " ".join(sentence_html(s, turn) for s in answer.sentences)
+    from assistant.answer.sources import heading
+
+    lang = getattr(answer, "language", "en")
+    by_citation = {int(c): s for s in answer.sentences for c in (s.get("citations") or [])[:1]}
+    out = []
+    for g in groups:
+        shown = " ".join(sentence_html(by_citation[int(i)], turn) for i in g["citations"] if int(i) in by_citation)
+        title = _e(heading(str(g["source"]), list(g.get("published") or []), lang))
+        out.append(
+            f'<div class="nqa-source-group" dir="auto"><div class="nqa-source-heading" dir="auto">{title}</div>'
+            f"{shown}</div>"
+        )
+    return "".join(out)
+
+
+def _conflicts_html(answer, turn: int) -> str:
+    """Where the sources give different values for what was asked: the note that names each and cites it."""
+    conflicts = getattr(answer, "conflicts", None) or []
+    if not conflicts:
+        return ""
+    from assistant.answer.sources import conflict_text
+
+    text = conflict_text(conflicts, getattr(answer, "language", "en"))
+    ids = [c.id for c in answer.citations]
+    return f'<div class="nqa-note nqa-conflict" role="note" dir="auto">{answer_text_html(text, turn, ids)}</div>'
 
 
 def _dates_html(answer, part: str) -> str:
