@@ -41,6 +41,7 @@ from assistant.backends.base import LLM, Embedder
 from assistant.errors import AssistantError
 from assistant.store.library import ChunkHit, Library
 from assistant.text.arabic import normalize_for_search
+from assistant.text.boilerplate import is_boilerplate
 
 
 class AttributedMode:
@@ -82,6 +83,7 @@ class AttributedMode:
         t = time.perf_counter()
         sel = self._selection_options()
         ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
+        ranked = [u for u in ranked if not is_boilerplate(u.text)]  # a link line or navigation is never evidence
         chosen = select(ranked, lang, sel)
         if chosen and sources.asks_for_sources(question, lang):  # one unit per source, among all that pass
             passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
