@@ -224,6 +224,23 @@ def test_coordinated_speakers_split_into_conjuncts():
     assert parts == ["الرئيس السوري، بشار الأسد", "المبعوث الخاص للرئيس الروسي إلى سوريا، ألكسندر لافرينتييف"]
 
 
+@pytest.mark.parametrize(
+    "speaker,parts",
+    [
+        ("بشار الأسد ووزير الخارجية الروسي", ["بشار الأسد", "وزير الخارجية الروسي"]),
+        ("الرئيس الأمريكي ورئيس الوزراء البريطاني", ["الرئيس الأمريكي", "رئيس الوزراء البريطاني"]),
+        # a و that is a word's own first letter, or joins two nouns of one title: one speaker
+        (
+            "وكيل وزارة الصحة للصحة العامة رئيس مركز القيادة والتحكم الدكتور عبدالعزيز بن سعيد",
+            ["وكيل وزارة الصحة للصحة العامة رئيس مركز القيادة والتحكم الدكتور عبدالعزيز بن سعيد"],
+        ),
+        ("وزارة الصحة العامة والرعاية الاجتماعية", ["وزارة الصحة العامة والرعاية الاجتماعية"]),
+    ],
+)
+def test_only_a_second_role_is_a_second_speaker(speaker, parts):
+    assert [speaker[a:b] for a, b in conjuncts(speaker)] == parts
+
+
 # --- units: speaker from the whole sentence, mentioned is not speaking -----------------------------------------
 class _U:
     def __init__(self, text: str, piece: str, lang: str = "ar", doc_id: str = "d") -> None:

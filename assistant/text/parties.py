@@ -378,7 +378,11 @@ def _name_matches(name: str, speaker: str) -> bool:
 def conjuncts(speaker: str, start: int = 0) -> list[tuple[int, int]]:
     """The coordinated parts of a speaker phrase ("الرئيس السوري، بشار الأسد، والمبعوث الخاص ..." → the president
     and the envoy; "X and Y"), as absolute spans (``start`` is the phrase's offset)."""
-    cuts = [m.start() for m in re.finditer(r"(?:^|[\s،,])(?=و(?:ال|[^\s]{3,}))|\s+and\s+", speaker)]
+    cuts = [
+        m.start()
+        for m in re.finditer(r"(?:^|[\s،,])(?=و(?:ال|[^\s]{3,}))|\s+and\s+", speaker)
+        if "and" in m.group(0) or _conjoins(speaker[m.end() :])
+    ]
     parts, last = [], 0
     for c in cuts:
         if c > last:
@@ -398,6 +402,14 @@ def conjuncts(speaker: str, start: int = 0) -> list[tuple[int, int]]:
         if b > a:
             out.append((start + a, start + b))
     return out if len(out) > 1 else [(start, start + len(speaker))]
+
+
+def _conjoins(rest: str) -> bool:
+    """Whether the و that opens ``rest`` joins a second speaker: the word after it is a role ("والمبعوث",
+    "ووزير", "ورئيس"). A و that is the word's own first letter (وزارة، وكيل، وفد) or joins two nouns of one name
+    ("القيادة والتحكم", "الصحة والرعاية") does not."""
+    word = rest.split()[0] if rest.split() else ""
+    return len(word) > 2 and _word_role(word[1:]) is not None
 
 
 def _word_is_conjoined(rest: str) -> bool:
