@@ -22,6 +22,7 @@ from assistant.text.parties import (
 )
 from assistant.text.sentences import split_sentences
 from assistant.text.speech import find_statements, reporter_of
+from assistant.verify.form import form_problems
 from ingest.models import RawArticle
 from ingest.pipeline import Ingestor
 from tests.conftest import REFERENCE_ARTICLE
@@ -363,6 +364,11 @@ def test_flagship_what_did_russia_say_selects_the_russian_sides_statements(idlib
     assert any(
         s["sentence"].startswith("According to the Syrian presidency (الرئاسة السورية), the Russian side") for s in side
     )
+    # every introduction reads as English: a source spelling beside a rendering is a short name, never a title
+    # of eight words ("Russia (المبعوث الخاص للرئيس الروسي إلى سوريا، ألكسندر لافرينتييف)" failed the form check)
+    assert all(form_problems(s["sentence"], "en") == [] for s in ans.sentences), [s["sentence"] for s in ans.sentences]
+    envoy = [s for s in ans.sentences if "لافرينتييف" in s["speaker"]["text"]]
+    assert envoy and all("(ألكسندر لافرينتييف)" in s["sentence"] for s in envoy)
 
 
 def test_flagship_arabic_question_names_the_speaker_in_arabic(idlib_answerer):

@@ -25,6 +25,7 @@ question's spelling of the party.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,6 +50,7 @@ from assistant.text.speech import (
     sentence_statements,
     verb_wording,
 )
+from assistant.verify.form import SOURCE_SPELLING_MAX_WORDS
 
 
 class UnitLike(Protocol):
@@ -205,18 +207,35 @@ class Intro:
     reporter: str | None = None
 
 
+def _spelling(text: str) -> str | None:
+    """The source spelling shown beside a rendering: the phrase itself when short enough to be read as a name
+    (:data:`assistant.verify.form.SOURCE_SPELLING_MAX_WORDS`), else its last comma-separated part that is (the
+    name after a title: "المبعوث الخاص ...، ألكسندر لافرينتييف" → "ألكسندر لافرينتييف"), else None."""
+    for part in [text, *reversed(re.split(r"[،,]", text))]:
+        part = part.strip()
+        if part and len(part.split()) <= SOURCE_SPELLING_MAX_WORDS:
+            return part
+    return None
+
+
+def _beside(words: str, spelling_of: str) -> str:
+    spelling = _spelling(spelling_of)
+    return f"{words} ({spelling})" if spelling else words
+
+
 def _named(span: Span, resolved: Span | None, q_lang: str, unit_lang: str, party_text: str | None) -> str | None:
     """Words naming ``span`` in ``q_lang`` (``resolved``: the earlier phrase a bare role refers to): verbatim in
     the same language; in English the phrase carried over by rule with its source spelling beside, else the
-    question's spelling of the party; None when nothing checkable names it."""
+    question's spelling of the party (its source spelling beside when short: :func:`_spelling`); None when
+    nothing checkable names it."""
     if q_lang == unit_lang:
         return (resolved or span).text
     if q_lang == "en" and unit_lang == "ar":
         for sp in (resolved, span):
             if sp is not None and (english := english_phrase(sp.text)) is not None:
-                return f"{english} ({sp.text})"
+                return _beside(english, sp.text)
     if party_text:
-        return f"{party_text} ({span.text})"
+        return _beside(party_text, span.text)
     return None
 
 
@@ -237,7 +256,7 @@ def intro(
     reporter = None
     if speech.reporter is not None and speech.verb != "according to":
         rep = speech.reporter
-        reporter = _named(rep, speech.reporter_resolved, q_lang, unit_lang, None) or rep.text  # else as written
+        reporter = _named(rep, speech.reporter_resolved, q_lang, unit_lang, None)  # None: not named by rule
         if q_lang == unit_lang and unit.start <= rep.start < unit.end and speech.reporter_resolved is None:
             reporter = None  # the quote names it
     inside = unit.start <= span.start and span.end <= unit.end

@@ -53,6 +53,11 @@ def _script(word: str) -> str | None:
     return "other" if any(ch.isalpha() for ch in word) else None
 
 
+SOURCE_SPELLING_MAX_WORDS = 4
+"""A parenthesized name in the other script beside its rendering ("the Russian side (الجانب الروسي)") is the
+source's spelling, not the sentence's own words, up to this many words."""
+
+
 def own_words(sentence: str, lang: str) -> list[str]:
     """The sentence's words in its own voice: quotes removed, and short parenthesized names in the other
     script (source spellings) removed."""
@@ -60,7 +65,11 @@ def own_words(sentence: str, lang: str) -> list[str]:
 
     def source_spelling(m: re.Match) -> str:
         words = _WORD.findall(m.group(1))
-        other = words and len(words) <= 4 and all(_script(w) not in (lang, "mixed", "other") for w in words)
+        other = (
+            words
+            and len(words) <= SOURCE_SPELLING_MAX_WORDS
+            and all(_script(w) not in (lang, "mixed", "other") for w in words)
+        )
         return " " if other else m.group(0)
 
     text = _SOURCE_NAME.sub(source_spelling, text)
