@@ -420,6 +420,8 @@ def test_a_plain_question_keeps_the_speaker_field_without_a_party_bonus(idlib_an
         ),
         ("أعلن رئيس الوزراء البريطاني ديفيد كاميرون أول من أمس الإطار العام.", "رئيس الوزراء البريطاني ديفيد كاميرون"),
         ('وقال كيري ردا على سؤال في هذا الخصوص "دعوني أقول".', "كيري"),
+        ('وشدد "عسيري" على أن الحدود السعودية آمنة ومستقرة.', "عسيري"),  # a name in quotation marks
+        ('وقال "إن الحدود آمنة ومستقرة تماما وستبقى كذلك".', None),  # a quotation, not a name
         ("والتي أعلنت وزارة الداخلية السعودية القبض عليها أول من أمس.", "وزارة الداخلية السعودية"),
         # ... while ل after a definite word is "of", and إلى after other verbs belongs to the title
         (

@@ -269,6 +269,20 @@ def _skip_addressee(toks: Sequence[Token], i: int) -> int:
     return i
 
 
+def _quoted_name(toks: Sequence[Token], i: int) -> tuple[int, int] | None:
+    """A subject written in quotation marks right after its verb (وشدد "عسيري" على ...): the token range of the
+    words inside, at most three; None when token ``i`` opens no such short quote."""
+    if i >= len(toks) or toks[i].text not in '"“«':
+        return None
+    close = {"«": "»", "“": "”", '"': '"'}[toks[i].text]
+    k = i + 1
+    while k < len(toks) and toks[k].word and k - i <= 3:
+        k += 1
+    if k > i + 1 and k < len(toks) and toks[k].text == close and k - i <= 4:
+        return i + 1, k
+    return None
+
+
 def _ar_subject(
     toks: Sequence[Token], i: int, *, commas: bool = True, stem: str | None = None
 ) -> tuple[int, int] | None:
@@ -278,6 +292,9 @@ def _ar_subject(
     skipped, and إلى ends the subject of a verb in :data:`_AR_TO_VERBS`)."""
     if stem is not None:
         i = _skip_addressee(toks, i)
+        quoted = _quoted_name(toks, i)
+        if quoted is not None:
+            return quoted
     j, words = i, 0
     while j < len(toks) and words < _AR_SPEAKER_MAX:
         t = toks[j]
