@@ -139,6 +139,13 @@ def test_every_flagship_speaker_is_a_verbatim_span():
         ),
         ("What was Russia's position on Idlib?", "Russia", {"russia"}, set(), ()),
         ("ما الذي أعلنته وزارة الصحة السعودية؟", "وزارة الصحة السعودية", {"saudi"}, {"health", "ministry"}, ()),
+        (  # a hyphen inside a name does not end the party (it did: no party at all)
+            "What did Saudi Foreign Minister Adel al-Jubeir say Iran should do?",
+            "Saudi Foreign Minister Adel al-Jubeir",
+            {"saudi"},
+            {"foreign", "minister", "ministry"},
+            ("Adel", "Jubeir"),
+        ),
     ],
 )
 def test_asked_party(question, text, countries, roles, names):

@@ -328,7 +328,12 @@ def asked_party(question: str, lang: str | None = None) -> Party | None:
             if t.norm not in _EN_ASK_VERBS or i == 0:
                 continue
             j = i - 1
-            while j >= 0 and toks[j].word and toks[j].norm not in _EN_AUX and toks[j].norm not in ("what", "how"):
+            while (
+                j >= 0
+                and (toks[j].word or toks[j].text in "-'’.")  # al-Jubeir, O'Brien, U.S.
+                and toks[j].norm not in _EN_AUX
+                and toks[j].norm not in ("what", "how")
+            ):
                 j -= 1
             if j < 0 or j == i - 1 or not (toks[j].norm in _EN_AUX or toks[j].norm == "what"):
                 continue
