@@ -265,3 +265,12 @@ def test_a_one_source_answer_has_no_heading_in_the_chat(tmp_path):
     )
     html = render_answer(ans.ask("How many people were killed in the attack on the village?"), turn=1)
     assert "nqa-source-heading" not in html and "nqa-conflict" not in html
+
+
+def test_a_question_about_sources_retrieves_a_wider_pool(tmp_path):
+    texts = [(f"S{i}", "2019-09-10", f"Talks in Nur-Sultan on Idlib ended, paper {i} reported.") for i in range(8)]
+    _, ans = _two_source_answerer(tmp_path, texts)
+    plain = ans.ask("What happened at the talks in Nur-Sultan on Idlib?", top_k=2)
+    asked = ans.ask("Which newspapers reported the talks in Nur-Sultan on Idlib?", top_k=2)
+    assert len(plain.retrieved) == 2 and len(asked.retrieved) == 2 * 3
+    assert len({c.source for c in asked.citations}) == len(asked.citations) >= 3

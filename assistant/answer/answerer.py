@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer import attributed
+from assistant.answer import attributed, sources
 from assistant.answer.attributed_mode import AttributedMode
 from assistant.answer.followup import condense
 from assistant.answer.grounding import abstain_text, closest_sources, time_range_text, undated_text
@@ -112,7 +112,10 @@ class Answerer(AttributedMode, SynthesizedMode):
         t = time.perf_counter()
         prepared = self.retriever.prepare(standalone)
         qv = prepared.vector
-        hits = self.retriever.retrieve(standalone, top_k=top_k or opts.top_k, filters=filters, prepared=prepared)
+        k = top_k or opts.top_k
+        if opts.answer_mode == "attributed" and sources.asks_for_sources(standalone, lang):
+            k *= sources.SOURCES_RETRIEVAL_FACTOR  # "which newspapers …": a wider pool, one unit per source
+        hits = self.retriever.retrieve(standalone, top_k=k, filters=filters, prepared=prepared)
         timings["retrieve"] = ms_since(t)
         retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)} for h in hits]
         yield StreamEvent("retrieved", retrieved=retrieved)

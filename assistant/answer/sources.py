@@ -18,8 +18,9 @@ Design:
 
 - **Questions about sources** (:func:`asks_for_sources`: "Which newspapers reported …?", "How did SANA and
   Reuters report …?", "كيف نقلت الصحف …؟"): the answer comes from the best unit of each source among the units
-  that pass selection's bars (:func:`one_per_source`, up to :data:`SOURCES_MAX_UNITS`), instead of the best few
-  units, which often come from one or two sources.
+  that pass selection's bars (:func:`one_per_source`, up to :data:`SOURCES_MAX_UNITS`), out of a retrieval
+  :data:`SOURCES_RETRIEVAL_FACTOR` times the usual size, instead of the best few units, which often come from one
+  or two sources.
 
 Limits: values are compared as written numbers (12 and "twelve" agree; 1.5 million and 1,500,000 do not); a
 source whose units give several values is left out of the comparison (it cannot be told which one answers); names
@@ -198,6 +199,9 @@ def compose(
 
 SOURCES_MAX_UNITS = 5
 """How many sources a question about sources is answered from, one unit each."""
+SOURCES_RETRIEVAL_FACTOR = 3
+"""A question about sources retrieves this many times the usual chunks: the usual few often hold one or two
+sources' copies of the same story."""
 
 _EN_SOURCES_QUESTION = re.compile(
     r"(?i)\b(?:which|what)\s+(?:newspapers?|papers|sources|outlets|media|news\s+agencies|agencies|channels)\b"
