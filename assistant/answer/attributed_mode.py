@@ -56,10 +56,6 @@ class AttributedMode:
             max_units=o.max_units, min_relevance=o.unit_min_relevance, min_relevance_cross=o.unit_min_relevance_cross
         )
 
-    def _source_of(self):
-        """``doc_id → source`` of the stored articles, read once per article."""
-        return functools.lru_cache(maxsize=None)(lambda doc_id: self.library.get(doc_id).source)
-
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
         gate = o.cross_language == "gate"
@@ -87,7 +83,8 @@ class AttributedMode:
         chosen = select(ranked, lang, sel)
         if chosen and sources.asks_for_sources(question, lang):  # one unit per source, among all that pass
             passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
-            chosen = sources.one_per_source(passing, self._source_of())
+            fields = self.library.articles.filter_fields({u.doc_id for u in passing})  # (lang, source, published)
+            chosen = sources.one_per_source(passing, lambda doc_id: fields.get(doc_id, (None, None, None))[1])
         said = speakers.describe(self.library, question, lang, chosen)  # who said each unit, when it is speech
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]
