@@ -19,9 +19,9 @@ from assistant.answer.sources import (
 
 
 def _citation(i: int, source: str | None, published: str | None, quote: str = "…") -> Citation:
-    c = Citation(id=i, doc_id=f"d{i}", title=None, source=source, start=0, end=len(quote), quote=quote)
-    c.published = published  # type: ignore[attr-defined]  # a field once citations carry dates
-    return c
+    return Citation(
+        id=i, doc_id=f"d{i}", title=None, source=source, start=0, end=len(quote), quote=quote, published=published
+    )
 
 
 @pytest.mark.parametrize(

@@ -85,8 +85,8 @@ def _source(citation: Citation) -> str | None:
 
 
 def _published(citation: Citation) -> str | None:
-    value = getattr(citation, "published", None)
-    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
+    value = citation.published
+    return value[:10] if value and len(value) >= 10 else None
 
 
 def format_date(published: str | None, lang: str) -> str:
