@@ -133,7 +133,7 @@ _AR_STEMS = {
     "كشف": "revealed",
     "حذر": "warned",
     "طالب": "demanded",
-    "نفى": "denied",
+    "نفي": "denied",  # نفى, normalized
     "اجاب": "answered",
     "ابان": "explained",
 }
@@ -144,12 +144,9 @@ _AR_PRESENT = {
     "يوكد": "اكد",
     "توكد": "اكد",
     "يشير": "اشار",
-    # forms the regular inflection misses: بيّن (its bare form is also "between"), نفى (it ends in ى)
+    # بيّن: its bare form is also "between", so only its inflected forms
     "بينت": "ابان",
     "بينوا": "ابان",
-    "نفي": "نفى",
-    "نفت": "نفى",
-    "نفوا": "نفى",
 }
 _AR_PARTICIPLES = {
     normalize_for_search(w): stem
@@ -172,7 +169,7 @@ statement whose speaker is that of an earlier verb (:func:`implicit_speaker`).""
 def _ar_forms() -> dict[str, str]:
     forms: dict[str, str] = {}
     for stem in _AR_STEMS:
-        if stem.endswith("ا"):  # دعا: دعت، دعوا، دعتا
+        if stem.endswith(("ا", "ي")):  # دعا: دعت، دعوا، دعتا; نفى (normalized نفي): نفت، نفوا
             inflected = [stem, stem[:-1] + "ت", stem[:-1] + "وا", stem[:-1] + "تا"]
         else:
             inflected = [stem + s for s in ("", "ت", "وا", "ا", "تا")]
@@ -239,12 +236,17 @@ _AR_ADDRESSEES = {
 """Words that open the one spoken to ("قال كاميرون للصحفيين", "صرح لشبكة ..."), never part of the speaker."""
 
 
+def _is_bare_li(tok: Token) -> bool:
+    """The preposition لـ written apart from the name it governs ("لـ«عكاظ»", "لـ الحياة")."""
+    return tok.text.startswith("لـ") or tok.text == "ل"
+
+
 def _is_ar_addressee(toks: Sequence[Token], j: int, i: int) -> bool:
     """Whether token ``j`` (inside a subject starting at ``i``) opens the phrase of the one spoken to: an
     addressee word, a bare ``لـ`` (before a quoted name: "كشف لـ«عكاظ»"), or a ل-word right after a name
     without the article ("قال كاميرون لتلاميذ مدرسة"; after a definite word ل is "of": "المتحدث الرسمي لوزارة")."""
     n = toks[j].norm
-    if n in _AR_ADDRESSEES or toks[j].text.startswith("لـ") or toks[j].text == "ل":
+    if n in _AR_ADDRESSEES or _is_bare_li(toks[j]):
         return True
     if not n.startswith("ل") or n.startswith("لا") or j == i or len(n) < 4:
         return False
@@ -257,7 +259,7 @@ def _skip_addressee(toks: Sequence[Token], i: int) -> int:
     ("كشف لـ«عكاظ» وكيل الوزارة", "أوضح ذلك المتحدث"); ``i`` itself when there is none."""
     if i < len(toks) and toks[i].word and toks[i].norm in _AR_OBJECT_LEAD:
         return i + 1
-    if i < len(toks) and (toks[i].text.startswith("لـ") or toks[i].text == "ل"):
+    if i < len(toks) and _is_bare_li(toks[i]):
         j = i + 1
         if j < len(toks) and toks[j].text in '«“"':  # a quoted name, of one word or several: to its closing mark
             close = {"«": "»", "“": "”", '"': '"'}[toks[j].text]
