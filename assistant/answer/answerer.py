@@ -113,7 +113,8 @@ class Answerer(AttributedMode, SynthesizedMode):
         prepared = self.retriever.prepare(standalone)
         qv = prepared.vector
         k = top_k or opts.top_k
-        if opts.answer_mode == "attributed" and sources.asks_for_sources(standalone, lang):
+        by_source = opts.answer_mode == "attributed" and sources.asks_for_sources(standalone, lang)
+        if by_source:
             k *= sources.SOURCES_RETRIEVAL_FACTOR  # "which newspapers …": a wider pool, one unit per source
         hits = self.retriever.retrieve(standalone, top_k=k, filters=filters, prepared=prepared)
         timings["retrieve"] = ms_since(t)
@@ -150,7 +151,7 @@ class Answerer(AttributedMode, SynthesizedMode):
             yield finish(abstain_text(lang), [], True)
             return
         if opts.answer_mode == "attributed":
-            yield from self._stream_attributed(standalone, lang, hits, qv, t0, timings, finish)
+            yield from self._stream_attributed(standalone, lang, hits, qv, t0, timings, finish, by_source=by_source)
         else:
             yield from self._stream_synthesized(standalone, lang, hits, qv, t0, timings, finish)
 

@@ -70,18 +70,28 @@ class AttributedMode:
         )
 
     def _stream_attributed(
-        self, question: str, lang: str, hits: list[ChunkHit], qv: np.ndarray, t0: float, timings: dict, finish
+        self,
+        question: str,
+        lang: str,
+        hits: list[ChunkHit],
+        qv: np.ndarray,
+        t0: float,
+        timings: dict,
+        finish,
+        *,
+        by_source: bool = False,
     ) -> Iterator[StreamEvent]:
         """The attributed answer (:mod:`assistant.answer.attributed`): units selected, each stated in the question's
         language (quoted, or restated by the model and checked against the unit), each yielded as a
         ``sentence`` event as soon as it passes (``t0``: when the question arrived, for the time to the first
-        sentence)."""
+        sentence). ``by_source``: the question asks about sources (:func:`assistant.answer.sources.asks_for_sources`,
+        decided once by the answerer, which also retrieved a wider pool for it)."""
         t = time.perf_counter()
         sel = self._selection_options()
         ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
         ranked = [u for u in ranked if not is_boilerplate(u.text)]  # a link line or navigation is never evidence
         chosen = select(ranked, lang, sel)
-        if chosen and sources.asks_for_sources(question, lang):  # one unit per source, among all that pass
+        if chosen and by_source:  # a question about sources: one unit per source, among all that pass
             passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
             fields = self.library.articles.filter_fields({u.doc_id for u in passing})  # (lang, source, published)
             chosen = sources.one_per_source(passing, lambda doc_id: fields.get(doc_id, (None, None, None))[1])
