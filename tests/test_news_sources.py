@@ -11,6 +11,7 @@ from assistant.answer.records import Citation
 from assistant.answer.sources import (
     asks_for_sources,
     compose,
+    corroborated,
     find_conflicts,
     format_date,
     group_by_source,
@@ -51,8 +52,8 @@ def test_sentences_from_two_sources_are_grouped_with_their_dates_in_first_seen_o
         "Reuters, 11 Sep 2019: Talks were held in Nur-Sultan [2]."
     )
     assert [g.to_dict() for g in composed.groups] == [
-        {"source": "SANA", "published": ["2019-09-10"], "citations": [1, 3]},
-        {"source": "Reuters", "published": ["2019-09-11"], "citations": [2]},
+        {"source": "SANA", "published": ["2019-09-10"], "citations": [1, 3], "also": []},
+        {"source": "Reuters", "published": ["2019-09-11"], "citations": [2], "also": []},
     ]
 
 
@@ -274,3 +275,77 @@ def test_a_question_about_sources_retrieves_a_wider_pool(tmp_path):
     asked = ans.ask("Which newspapers reported the talks in Nur-Sultan on Idlib?", top_k=2)
     assert len(plain.retrieved) == 2 and len(asked.retrieved) == 2 * 3
     assert len({c.source for c in asked.citations}) == len(asked.citations) >= 3
+
+
+def test_a_unit_under_the_bar_is_kept_when_another_source_says_the_same():
+    import numpy as np
+
+    from assistant.answer.selection import Unit
+
+    def unit(doc: str, lead: float, vector) -> Unit:
+        v = np.asarray(vector, dtype=np.float32)
+        return Unit(doc, "c", 0, 5, doc, lead, "ar", 0, vector=v / np.linalg.norm(v))
+
+    story, other = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
+    top = unit("a1", 0.05, story)  # clears the bar
+    copy_b = unit("b1", -0.02, [1.0, 0.05, 0.0])  # another source, the same words: under the bar, corroborated
+    copy_a = unit("a2", -0.01, [1.0, 0.0, 0.05])  # the same source again: corroborates nothing by itself
+    alone = unit("c1", -0.01, other)  # under the bar, no other source repeats it
+    far = unit("d1", -0.30, story)  # a copy, but far under the bar
+    source = {"a1": "A", "a2": "A", "b1": "B", "c1": "C", "d1": "D"}.get
+    kept = corroborated([top, copy_a, alone, copy_b, far], [top], lambda u: u.score, source, slack=0.04)
+    assert [u.doc_id for u in kept] == ["a1", "a2", "b1"]  # best lead first; a2 is kept because b1 repeats it
+    kept = corroborated([top, alone, far], [top], lambda u: u.score, source, slack=0.04)
+    assert [u.doc_id for u in kept] == ["a1"]
+
+
+def test_two_sources_with_the_same_words_are_one_sentence_citing_both(tmp_path):
+    wire = "The talks in Nur-Sultan on Idlib ended with a joint statement."
+    texts = [
+        ("SANA", "2019-09-10", wire),
+        ("Reuters", "2019-09-11", f"{wire} Reporting by a correspondent."),  # a copy: same sentence, other article
+        ("TASS", "2019-09-11", "Moscow welcomed the talks in Nur-Sultan on Idlib."),
+    ]
+    _, ans = _two_source_answerer(tmp_path, texts)
+    plain = ans.ask("What happened at the talks in Nur-Sultan on Idlib?", top_k=3)
+    assert sum(wire[:-1] in s["sentence"] for s in plain.sentences) == 1
+    assert len({c.source for c in plain.citations} & {"SANA", "Reuters"}) == 1  # a plain question: one copy
+    asked = ans.ask("Which newspapers reported the talks in Nur-Sultan on Idlib?", top_k=3)
+    assert {c.source for c in asked.citations} == {"SANA", "Reuters", "TASS"}
+    [both] = [s for s in asked.sentences if wire[:-1] in s["sentence"]]
+    by_id = {c.id: c for c in asked.citations}
+    assert {by_id[i].source for i in both["citations"]} == {"SANA", "Reuters"}
+    for i in both["citations"]:  # each citation is its own article's verbatim span
+        assert by_id[i].quote == wire[: len(by_id[i].quote)]
+    first, second = (by_id[i].source for i in both["citations"])
+    date = {"SANA": "10 Sep 2019", "Reuters": "11 Sep 2019"}
+    assert f"{first}, {date[first]} and {second}, {date[second]}: " in asked.answer
+    [group] = [g for g in asked.source_groups if g["also"]]
+    assert (group["source"], [a["source"] for a in group["also"]]) == (first, [second])
+    assert set(re.findall(r"\[(\d+)\]", asked.answer)) == {str(c.id) for c in asked.citations}
+
+
+def test_the_chat_heading_names_every_source_that_printed_the_words(tmp_path):
+    from assistant.ui.render import render_answer
+
+    wire = "The talks in Nur-Sultan on Idlib ended with a joint statement."
+    _, ans = _two_source_answerer(
+        tmp_path,
+        [
+            ("SANA", "2019-09-10", wire),
+            ("Reuters", "2019-09-11", f"{wire} Reporting by a correspondent."),
+            ("TASS", "2019-09-11", "Moscow welcomed it."),
+        ],
+    )
+    html = render_answer(ans.ask("Which newspapers reported the talks in Nur-Sultan on Idlib?", top_k=3), turn=1)
+    assert "SANA, 10 Sep 2019 and Reuters, 11 Sep 2019" in html or "Reuters, 11 Sep 2019 and SANA, 10 Sep 2019" in html
+
+
+def test_arabic_headings_of_sources_with_the_same_words_are_joined_with_waw():
+    from assistant.answer.sources import group_heading
+
+    group = {"source": "سبق", "published": ["2015-07-22"], "also": [{"source": "الرياض", "published": []}]}
+    assert group_heading(group, "ar") == "سبق، 22 يوليو 2015 والرياض، بلا تاريخ"
+    group = {"source": "sabq", "published": ["2015-07-22"], "also": [{"source": "okaz", "published": ["2015-07-23"]}]}
+    assert group_heading(group, "ar") == "sabq، 22 يوليو 2015 و okaz، 23 يوليو 2015"
+    assert group_heading(group, "en") == "sabq, 22 Jul 2015 and okaz, 23 Jul 2015"

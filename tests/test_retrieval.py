@@ -101,6 +101,21 @@ def test_near_identical_chunks_are_deduplicated(tmp_path):
     assert len(hits) == 1
 
 
+def test_each_sources_copy_is_kept_when_asked(tmp_path):
+    lib, emb = Library(tmp_path), FakeEmbedder()
+    ingest(
+        lib,
+        emb,
+        RawArticle(text="Assad met the Russian envoy in Damascus.", locator="1", id="x", source="SANA"),
+        RawArticle(text="Assad  met the Russian envoy in Damascus. ", locator="2", id="y", source="TASS"),
+        RawArticle(text="Assad met the Russian envoy in Damascus.  ", locator="3", id="z", source="SANA"),
+    )
+    retriever = Retriever(lib, emb)
+    assert len(retriever.retrieve("Russian envoy Damascus", top_k=5)) == 1
+    hits = retriever.retrieve("Russian envoy Damascus", top_k=5, copies=True)
+    assert sorted(h.chunk.metadata["source"] for h in hits) == ["SANA", "TASS"]  # one copy per source
+
+
 @pytest.mark.integration
 def test_fused_ranking_no_worse_than_dense_across_languages(tmp_path, local_embedder):
     """English questions over Arabic paragraphs (and Arabic over English): hybrid recall@1 >= dense recall@1."""

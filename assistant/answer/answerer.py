@@ -116,7 +116,7 @@ class Answerer(AttributedMode, SynthesizedMode):
         by_source = opts.answer_mode == "attributed" and sources.asks_for_sources(standalone, lang)
         if by_source:
             k *= sources.SOURCES_RETRIEVAL_FACTOR  # "which newspapers …": a wider pool, one unit per source
-        hits = self.retriever.retrieve(standalone, top_k=k, filters=filters, prepared=prepared)
+        hits = self.retriever.retrieve(standalone, top_k=k, filters=filters, prepared=prepared, copies=by_source)
         timings["retrieve"] = ms_since(t)
         retrieved = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 4)} for h in hits]
         yield StreamEvent("retrieved", retrieved=retrieved)

@@ -37,6 +37,7 @@ from assistant.answer.grounding import abstain_text, citations_for, quotes_match
 from assistant.answer.options import AnswerOptions
 from assistant.answer.records import Citation, StreamEvent, as_evidence, ms_since
 from assistant.answer.selection import SelectionOptions, Unit, rank_units, select
+from assistant.answer.selection import lead as unit_lead
 from assistant.backends.base import LLM, Embedder
 from assistant.errors import AssistantError
 from assistant.store.library import ChunkHit, Library
@@ -93,8 +94,15 @@ class AttributedMode:
         chosen = select(ranked, lang, sel)
         if chosen and by_source:  # a question about sources: one unit per source, among all that pass
             passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
-            fields = self.library.articles.filter_fields({u.doc_id for u in passing})  # (lang, source, published)
-            chosen = sources.one_per_source(passing, lambda doc_id: fields.get(doc_id, (None, None, None))[1])
+            fields = self.library.articles.filter_fields({u.doc_id for u in ranked})  # (lang, source, published)
+
+            def source_of(doc_id: str) -> str | None:
+                return fields.get(doc_id, (None, None, None))[1]
+
+            passing = sources.corroborated(
+                ranked, passing, lambda u: unit_lead(u, lang, sel), source_of, sel.keep_slack
+            )
+            chosen = sources.one_per_source(passing, source_of)
         said = speakers.describe(self.library, question, lang, chosen)  # who said each unit, when it is speech
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]
@@ -107,6 +115,7 @@ class AttributedMode:
         shown: list[tuple[Unit, Citation, dict]] = []
         gated: list[tuple[Unit, dict]] = []  # quotes shown first, restated afterwards if the gate passes
         removed: list[dict] = []
+        reprinted: list[Citation] = []  # citations of other sources' copies of a shown sentence (by_source)
         failure = None
         t = time.perf_counter()
         judge = getattr(self.llm, "yes_probability", None) if aopts.min_answer_probability is not None else None
@@ -145,15 +154,29 @@ class AttributedMode:
                     entry = self._quote_entry(unit, lang, first, intro)
             if entry is not None and speaker is not None:
                 entry["speaker"] = speaker
-            if entry is None or any(_same_sentence(entry["sentence"], e["sentence"]) for _, _, e in shown):
+            if entry is None:
+                continue
+            twin = next(  # the same words again (quoted with another introduction, or restated alike)
+                (
+                    e
+                    for u, _, e in shown
+                    if _same_sentence(unit.text, u.text) or _same_sentence(entry["sentence"], e["sentence"])
+                ),
+                None,
+            )
+            if twin is not None and not by_source:
                 continue
             if not quotes_match(self.library, [as_evidence(unit, 0)]):
                 removed.append(
                     {"sentence": entry["sentence"], "reason": "cited quote does not match the stored article"}
                 )
                 continue
-            citation = citations_for(self.library, [as_evidence(unit, len(shown) + 1)])[0]
-            citation.id = len(shown) + 1
+            citation = citations_for(self.library, [as_evidence(unit, len(shown) + len(reprinted) + 1)])[0]
+            citation.id = len(shown) + len(reprinted) + 1
+            if twin is not None:  # another source printed the same words: the shown sentence cites it too
+                twin["citations"].append(citation.id)
+                reprinted.append(citation)
+                continue
             entry["citations"] = [citation.id]
             shown.append((unit, citation, entry))
             if other and aopts.gate:
@@ -184,11 +207,11 @@ class AttributedMode:
                 entry["marked"] = shortans.marked_in(entry["sentence"], unit, short)
             if short is not None and short.unit is unit:
                 lead = short.to_dict(citation.id)
-        citations = [c for _, c, _ in shown]
+        citations = sorted([c for _, c, _ in shown] + reprinted, key=lambda c: c.id)
         composed = sources.compose(  # the checked fact first, then the sentences, by source when there are several
             question,
             lang,
-            [(e["sentence"], [c.id]) for _, c, e in shown],
+            [(e["sentence"], list(e["citations"])) for _, _, e in shown],
             citations,
             [(u.text, c.id) for u, c, _ in shown],
             lead=(lead["text"] + ".", [lead["citation"]]) if lead is not None else None,

@@ -311,6 +311,11 @@ def bar(q_lang: str, doc_lang: str | None, same: float, cross: float) -> float:
     return same if doc_lang is None or doc_lang == q_lang else cross
 
 
+def lead(u: Unit, q_lang: str, opts: SelectionOptions) -> float:
+    """How far ``u``'s score is over the bar of its language pair (negative: under it)."""
+    return u.score - bar(q_lang, u.lang, opts.min_relevance, opts.min_relevance_cross)
+
+
 def select(ranked: Sequence[Unit], q_lang: str, opts: SelectionOptions) -> list[Unit]:
     """The units to answer from, best first, or none when no unit clears its own bar by its embedding score (the
     gate). Each unit kept clears its bar, or is at most ``keep_slack`` under it in an article that opened the gate;
@@ -318,24 +323,24 @@ def select(ranked: Sequence[Unit], q_lang: str, opts: SelectionOptions) -> list[
     ``widen``, a sentence replaces its kept clauses); at most ``max_units``. Leads, not raw scores, are compared,
     so units of both languages compete on the same footing; lexical bonuses (``Unit.bonus``) only reorder."""
 
-    def lead(u: Unit) -> float:
-        return u.score - bar(q_lang, u.lang, opts.min_relevance, opts.min_relevance_cross)
+    def lead_of(u: Unit) -> float:
+        return lead(u, q_lang, opts)
 
-    opened = {u.doc_id for u in ranked if lead(u) - u.bonus >= 0}  # lexical bonuses never open the gate
+    opened = {u.doc_id for u in ranked if lead_of(u) - u.bonus >= 0}  # lexical bonuses never open the gate
     if not opened:
         return []
     passing = sorted(
-        (u for u in ranked if lead(u) - u.bonus >= (-opts.keep_slack if u.doc_id in opened else 0)),
-        key=lambda u: -lead(u),
+        (u for u in ranked if lead_of(u) - u.bonus >= (-opts.keep_slack if u.doc_id in opened else 0)),
+        key=lambda u: -lead_of(u),
     )
     if not passing:
         return []
-    top = max(lead(u) - u.bonus for u in passing)  # the margin by embedding scores: bonuses only reorder
+    top = max(lead_of(u) - u.bonus for u in passing)  # the margin by embedding scores: bonuses only reorder
     kept: list[Unit] = []
     for u in passing:
         if len(kept) == opts.max_units:
             break
-        if lead(u) - u.bonus < top - opts.margin:
+        if lead_of(u) - u.bonus < top - opts.margin:
             continue
         inside = [k for k in kept if u.overlaps(k)]
         if not inside:

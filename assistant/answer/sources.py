@@ -19,8 +19,12 @@ Design:
 - **Questions about sources** (:func:`asks_for_sources`: "Which newspapers reported …?", "How did SANA and
   Reuters report …?", "كيف نقلت الصحف …؟"): the answer comes from the best unit of each source among the units
   that pass selection's bars (:func:`one_per_source`, up to :data:`SOURCES_MAX_UNITS`), out of a retrieval
-  :data:`SOURCES_RETRIEVAL_FACTOR` times the usual size, instead of the best few units, which often come from one
-  or two sources.
+  :data:`SOURCES_RETRIEVAL_FACTOR` times the usual size that keeps each source's copy of a story, instead of the
+  best few units, which often come from one or two sources. Another paper's copy of the story scores a little
+  under the bar as often as over it, so a unit up to the keep slack under its bar counts when another source
+  prints the same words (:func:`corroborated`: passage vectors at :data:`CORROBORATION_COSINE` or closer); and
+  where two sources print the very same sentence, it is shown once and cites both, under a heading that names
+  both (:func:`group_heading`: "aleqtisadiya, 23 Jul 2015 and alweeam, 23 Jul 2015: «…» [2][3]").
 
 Limits: values are compared as written numbers (12 and "twelve" agree; 1.5 million and 1,500,000 do not); a
 source whose units give several values is left out of the comparison (it cannot be told which one answers); names
@@ -32,7 +36,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 import prompts
 from assistant.answer.citations import render_with_markers
@@ -40,6 +46,7 @@ from assistant.answer.records import Citation
 from assistant.answer.selection import Unit
 from assistant.answer.short import candidates
 from assistant.text.arabic import normalize_for_search
+from assistant.text.names import ARABIC_WORD
 from assistant.text.questions import MONTHS, question_type
 
 _SHORT_MONTHS_EN = [m[:3] for m in MONTHS["en"]]
@@ -55,12 +62,15 @@ class SourceGroup:
     source: str
     parts: list[tuple[str, list[int]]]
     dates: list[str | None]
+    also: dict[str, list[str | None]] = field(default_factory=dict)
+    """Other sources that printed the same words as one of the parts (a part citing them too), with their dates."""
 
     def to_dict(self) -> dict:
         return {
             "source": self.source,
             "published": sorted({d for d in self.dates if d}),
             "citations": [i for _, ids in self.parts for i in ids],
+            "also": [{"source": name, "published": sorted({d for d in ds if d})} for name, ds in self.also.items()],
         }
 
 
@@ -111,8 +121,14 @@ def group_by_source(parts: Sequence[tuple[str, list[int]]], citations: Sequence[
             return []  # an unnamed source cannot be placed in a group: leave the answer as it is
         group = groups.setdefault(name, SourceGroup(name, [], []))
         group.parts.append((sentence, list(ids)))
-        group.dates.extend(_published(c) for c in cited)
-    return list(groups.values()) if len(groups) >= 2 else []
+        for c in cited:
+            other = _source(c)
+            if other is None or other == name:
+                group.dates.append(_published(c))
+            else:  # the same words in another source's article
+                group.also.setdefault(other, []).append(_published(c))
+    named = set(groups) | {o for g in groups.values() for o in g.also}
+    return list(groups.values()) if len(named) >= 2 else []
 
 
 def heading(source: str, dates: Sequence[str | None], lang: str) -> str:
@@ -123,9 +139,27 @@ def heading(source: str, dates: Sequence[str | None], lang: str) -> str:
     return prompts.render(f"source_group.{lang}.j2", source=source, dates=label)
 
 
+_AND = {"en": " and ", "ar": " و"}
+"""Joins the headings of sources that printed the same words ("alriyadh, 24 Jul 2015 and SANA, 24 Jul 2015"); the
+Arabic و is written on the next word, and apart from a name in Latin letters ("و okaz")."""
+
+
+def group_heading(group: SourceGroup | dict, lang: str) -> str:
+    """A group's heading: its source's (:func:`heading`), then those of the sources that printed the same words
+    (``also``), joined with "and" in the question's language; from a :class:`SourceGroup` or its ``to_dict``."""
+    g = group.to_dict() if isinstance(group, SourceGroup) else group
+    named = [(str(g["source"]), list(g.get("published") or []))]
+    named += [(str(a["source"]), list(a.get("published") or [])) for a in g.get("also") or []]
+    out = heading(*named[0], lang)
+    for name, dates in named[1:]:
+        joiner = _AND[lang] if lang == "en" or ARABIC_WORD.match(name) else f"{_AND[lang]} "
+        out += joiner + heading(name, dates, lang)
+    return out
+
+
 def render_groups(groups: Sequence[SourceGroup], lang: str) -> str:
     """The grouped answer text: each source's heading ("SANA, 10 Sep 2019") and its sentences with markers."""
-    return " — ".join(f"{heading(g.source, g.dates, lang)}: {render_with_markers(g.parts)}" for g in groups)
+    return " — ".join(f"{group_heading(g, lang)}: {render_with_markers(g.parts)}" for g in groups)
 
 
 def find_conflicts(
@@ -202,6 +236,10 @@ SOURCES_MAX_UNITS = 5
 SOURCES_RETRIEVAL_FACTOR = 3
 """A question about sources retrieves this many times the usual chunks: the usual few often hold one or two
 sources' copies of the same story."""
+CORROBORATION_COSINE = 0.95
+"""Two units of different sources whose passage vectors are at least this close say the same thing (copies of one
+wire story or of one statement, a word or a dateline changed). Unrelated units on the same topic sit at 0.86-0.93
+with multilingual-e5 (docs/benchmarks.md, 'Questions about sources')."""
 
 _EN_SOURCES_QUESTION = re.compile(
     r"(?i)\b(?:which|what)\s+(?:newspapers?|papers|sources|outlets|media|news\s+agencies|agencies|channels)\b"
@@ -224,6 +262,32 @@ def asks_for_sources(question: str, lang: str) -> bool:
     if lang == "ar":
         return bool(_AR_SOURCES_QUESTION.search(normalize_for_search(question)))
     return bool(_EN_SOURCES_QUESTION.search(question))
+
+
+def corroborated(
+    ranked: Sequence[Unit],
+    passing: Sequence[Unit],
+    lead: Callable[[Unit], float],
+    source_of: Callable[[str], str | None],
+    slack: float,
+) -> list[Unit]:
+    """``passing`` (the units that clear selection's bars) plus each unit of ``ranked`` at most ``slack`` under
+    its bar (``lead``: its score over its bar) that a unit of another source, as close to its bar, says again
+    (:data:`CORROBORATION_COSINE`), best lead first. Another paper's copy of the story scores a little under the
+    bar as often as over it; that a second source prints the same words is the evidence that it belongs, so a
+    unit under the bar that no other source repeats stays out."""
+    near = [u for u in ranked if lead(u) >= -slack and u.vector is not None]
+    kept = list(passing)
+    have = {id(u) for u in passing}
+    if len(near) > 1:
+        vectors = np.stack([u.vector for u in near if u.vector is not None])
+        close = vectors @ vectors.T >= CORROBORATION_COSINE
+        names = [source_of(u.doc_id) or f"doc:{u.doc_id}" for u in near]
+        for i, u in enumerate(near):
+            if id(u) not in have and any(close[i, j] and names[j] != names[i] for j in range(len(near))):
+                kept.append(u)
+                have.add(id(u))
+    return sorted(kept, key=lambda u: -lead(u))
 
 
 def one_per_source(

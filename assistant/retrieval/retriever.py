@@ -4,7 +4,7 @@
 YYYY-MM-DD) to a Chroma ``where`` clause; filtering happens inside each index search and top-k is taken among
 matching chunks (vector searches check candidates against the article table, falling back to Chroma's own
 filtered search when too few match: :mod:`assistant.store.chunks`; BM25 filters in its SQL). Results are deduplicated: a chunk whose normalized text equals a better-ranked chunk's is dropped (the
-same wire story stored under two ids).
+same wire story stored under two ids), unless the caller keeps each source's copy (``copies``).
 
 Hybrid scoring: multilingual-e5 scores a question against a whole chunk and against each of its sentences (the
 best sentence often carries the answer where the chunk's average meaning drifts); BM25 over Arabic-normalized,
@@ -159,15 +159,25 @@ class Retriever:
         return PreparedQuery(qv, latent)
 
     def retrieve(
-        self, question: str, *, top_k: int, filters: Filters | None = None, prepared: PreparedQuery | None = None
+        self,
+        question: str,
+        *,
+        top_k: int,
+        filters: Filters | None = None,
+        prepared: PreparedQuery | None = None,
+        copies: bool = False,
     ) -> list[ChunkHit]:
         """Top ``top_k`` chunks for ``question``; ``prepared`` (from :meth:`prepare` for the same question, which
-        also takes a vector computed elsewhere) skips embedding it here. The indexes are read through
-        :meth:`Library.read` (what another process wrote is picked up; a store being written never crashes it)."""
+        also takes a vector computed elsewhere) skips embedding it here. ``copies``: keep a chunk whose text
+        another source's better-ranked chunk already has (for a question about which sources carried a story);
+        by default it is dropped. The indexes are read through :meth:`Library.read` (what another process wrote
+        is picked up; a store being written never crashes it)."""
         prepared = prepared or self.prepare(question)
-        return self.library.read(lambda: self._retrieve(question, top_k, filters, prepared))
+        return self.library.read(lambda: self._retrieve(question, top_k, filters, prepared, copies))
 
-    def _retrieve(self, question: str, top_k: int, filters: Filters | None, prepared: PreparedQuery) -> list[ChunkHit]:
+    def _retrieve(
+        self, question: str, top_k: int, filters: Filters | None, prepared: PreparedQuery, copies: bool = False
+    ) -> list[ChunkHit]:
         qv = prepared.vector
         filters = filters or Filters()
         pool = max(top_k * 4, 40)
@@ -178,7 +188,7 @@ class Retriever:
         else:
             hits = self._hybrid(question, prepared, pool, filters, keep=top_k * 2)
         hits = self.library.visible(hits)  # only chunks of ready articles with the chunk's content hash
-        hits = _dedupe(hits, pool)
+        hits = _dedupe(hits, pool, by_source=copies)
         if self.reranker is not None:
             hits = self.reranker.rerank(question, hits)
         return hits[:top_k]
@@ -313,12 +323,14 @@ def _and(where: dict | None, clause: dict) -> dict:
     return {"$and": [*parts, clause]}
 
 
-def _dedupe(hits: list[ChunkHit], k: int) -> list[ChunkHit]:
-    """Drop a chunk whose normalized text equals a better-ranked chunk's (the same story stored twice)."""
-    seen: set[str] = set()
+def _dedupe(hits: list[ChunkHit], k: int, by_source: bool = False) -> list[ChunkHit]:
+    """Drop a chunk whose normalized text equals a better-ranked chunk's (the same story stored twice); with
+    ``by_source``, only a better-ranked chunk of the same source counts (each source's copy is kept)."""
+    seen: set[tuple[str, str]] = set()
     out = []
     for h in hits:
-        key = normalize_for_search(" ".join(h.chunk.text.split()))
+        text = normalize_for_search(" ".join(h.chunk.text.split()))
+        key = (str(h.chunk.metadata.get("source") or "") if by_source else "", text)
         if key in seen:
             continue
         seen.add(key)

@@ -237,14 +237,14 @@ def _sentences_html(answer, turn: int) -> str:
     groups = getattr(answer, "source_groups", None) or []
     if not groups:
         return " ".join(sentence_html(s, turn) for s in answer.sentences)
-    from assistant.answer.sources import heading
+    from assistant.answer.sources import group_heading
 
     lang = getattr(answer, "language", "en")
     by_citation = {int(c): s for s in answer.sentences for c in (s.get("citations") or [])[:1]}
     out = []
     for g in groups:
         shown = " ".join(sentence_html(by_citation[int(i)], turn) for i in g["citations"] if int(i) in by_citation)
-        title = _e(heading(str(g["source"]), list(g.get("published") or []), lang))
+        title = _e(group_heading(g, lang))
         out.append(
             f'<div class="nqa-source-group" dir="auto"><div class="nqa-source-heading" dir="auto">{title}</div>'
             f"{shown}</div>"
