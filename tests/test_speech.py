@@ -14,6 +14,7 @@ from assistant.store.library import Library
 from assistant.text.parties import (
     antecedent,
     article_affiliations,
+    article_titles,
     asked_party,
     conjuncts,
     english_phrase,
@@ -195,6 +196,43 @@ def test_title_and_name_apposition_elsewhere_in_the_article_ties_a_name_to_its_c
     assert "russia" in article_affiliations(IDLIB, "لافرينتييف")
     assert speaks_for(make_party("Russia"), "لافرينتييف", affiliations=article_affiliations(IDLIB, "لافرينتييف"))
     assert "russia" not in article_affiliations(IDLIB, "الأسد")
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("ماذا أعلنت وزارة الصحة أمس بشأن فيروس كورونا؟", "وزارة الصحة"),  # "أمس" was read as a name of the party
+        ("ماذا أعلنت وزارة الصحة الأسبوع الماضي؟", "وزارة الصحة"),
+        ("ماذا قال وزير الخارجية يوم 25 يوليو؟", "وزير الخارجية"),
+        ("ماذا قالت وزارة الصحة أول أمس؟", "وزارة الصحة"),
+        ("What did the Health Ministry yesterday say about MERS?", "the Health Ministry"),
+    ],
+)
+def test_the_asked_party_ends_before_the_questions_time_words(question, text):
+    p = asked_party(question)
+    assert p is not None and p.text == text and p.names == ()
+
+
+ARTICLE_PM = (
+    "دشن رئيس الوزراء البريطاني ديفيد كاميرون امس حملة ضد الآراء المتطرفة. "
+    "وقال وزير الدفاع مايكل فالون إن الحملة ستطول. "
+    "وقال كاميرون إنه يجب على بريطانيا أن تواجه حقيقة مؤلمة."
+)
+
+
+def test_a_title_before_one_mention_of_a_name_gives_its_role_to_a_bare_mention():
+    pm = make_party("the British prime minister")
+    assert pm is not None
+    titles = article_titles(ARTICLE_PM, "كاميرون")
+    assert titles == {"prime_minister"}
+    assert speaks_for(pm, "كاميرون", affiliations=article_affiliations(ARTICLE_PM, "كاميرون"), titles=titles)
+    assert not speaks_for(pm, "كاميرون")  # the bare name alone carries no role
+    assert article_titles("واستقبل الأسد وفدا برئاسة ألكسندر لافرينتييف.", "لافرينتييف") == set()  # headed by
+    assert article_titles("ذكرت الرئاسة السورية أن الأسد استقبل لافرينتييف.", "لافرينتييف") == set()
+    assert article_titles("Prime Minister David Cameron spoke. Cameron said so.", "Cameron") == {"prime_minister"}
+    other = article_titles(ARTICLE_PM, "فالون")  # another person's title stays his
+    assert "prime_minister" not in other
+    assert not speaks_for(pm, "فالون", affiliations=article_affiliations(ARTICLE_PM, "فالون"), titles=other)
 
 
 def test_a_bare_role_refers_back_to_its_fuller_phrase():

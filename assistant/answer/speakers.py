@@ -35,6 +35,7 @@ from assistant.text.parties import (
     Party,
     antecedent,
     article_affiliations,
+    article_titles,
     asked_party,
     conjuncts,
     countries_in,
@@ -100,6 +101,7 @@ class ArticleSpeech:
         self.sentences = split_sentences(text)
         self._statements: dict[int, list[Statement]] = {}
         self._affiliations: dict[str, set[str]] = {}
+        self._titles: dict[str, set[str]] = {}
 
     def statements(self, index: int) -> list[Statement]:
         if index not in self._statements:
@@ -117,6 +119,11 @@ class ArticleSpeech:
         if speaker not in self._affiliations:
             self._affiliations[speaker] = article_affiliations(self.text, speaker)
         return self._affiliations[speaker]
+
+    def titles(self, speaker: str) -> set[str]:
+        if speaker not in self._titles:
+            self._titles[speaker] = article_titles(self.text, speaker)
+        return self._titles[speaker]
 
     def unit_speech(self, unit: UnitLike) -> UnitSpeech | None:
         i = self.sentence_index(unit.sentence_start)
@@ -173,10 +180,12 @@ class ArticleSpeech:
         """The part of the speaker (a conjunct, or the phrase it refers to) that is ``party``, or None."""
         spans = [Span(a, b, self.text[a:b]) for a, b in conjuncts(speech.speaker.text, speech.speaker.start)]
         for sp in spans:
-            if speaks_for(party, sp.text, affiliations=self.affiliations(sp.text)):
+            if speaks_for(party, sp.text, affiliations=self.affiliations(sp.text), titles=self.titles(sp.text)):
                 return sp
         r = speech.resolved
-        if r is not None and speaks_for(party, r.text, affiliations=self.affiliations(r.text)):
+        if r is not None and speaks_for(
+            party, r.text, affiliations=self.affiliations(r.text), titles=self.titles(r.text)
+        ):
             return speech.speaker
         return None
 

@@ -45,6 +45,7 @@ from assistant.text.arabic import detect_language, normalize_for_search
 from assistant.text.names import arabic_forms, candidate_names, name_in_evidence
 from assistant.text.sentences import split_sentences
 from assistant.text.speech import AR_VERBS, EN_VERBS, find_statements, reporter_of, tokens
+from assistant.text.when import expression_starts
 
 # key: English names | adjectives (and plural) | capital ; Arabic names | nisba stem | capital
 _COUNTRY_ROWS = [
@@ -320,6 +321,11 @@ def asked_party(question: str, lang: str | None = None) -> Party | None:
     party): "What did Russia say about Idlib?" → Russia; "ماذا قالت روسيا عن إدلب" → روسيا; None otherwise."""
     lang = lang or detect_language(question)
     toks = tokens(question)
+    times = expression_starts(question, lang)  # a party's name never runs into the question's time words
+
+    def upto(s: int, e: int) -> str:
+        return question[s : min([e, *(t for t in times if s < t < e)])].strip()
+
     if lang == "en":
         m = _EN_STANCE.search(question)
         if m:
@@ -340,26 +346,27 @@ def asked_party(question: str, lang: str | None = None) -> Party | None:
             if j > 0 and toks[j].norm in _EN_AUX and toks[j - 1].norm not in ("what", "how", "and"):
                 continue
             s, e = toks[j + 1].start, toks[i - 1].end
-            return make_party(question[s:e], "en")
+            return make_party(upto(s, e), "en") if upto(s, e) else None
         return None
     for i, t in enumerate(toks):
         if not t.word or not (_ar_ask_verb(t.norm) or t.norm in _AR_STANCE):
             continue
         j = i + 1
-        while j < len(toks) and toks[j].word and toks[j].norm not in _AR_STOPS:
+        while j < len(toks) and toks[j].word and toks[j].norm not in _AR_STOPS and toks[j].start not in times:
             j += 1
         if j == i + 1:
             continue
-        return make_party(question[toks[i + 1].start : toks[j - 1].end], "ar")
+        return make_party(upto(toks[i + 1].start, toks[j - 1].end), "ar")
     return None
 
 
 # --- the speaker side ---------------------------------------------------------------------------------------------
-def speaks_for(party: Party, speaker: str, *, affiliations: Iterable[str] = ()) -> bool:
+def speaks_for(party: Party, speaker: str, *, affiliations: Iterable[str] = (), titles: Iterable[str] = ()) -> bool:
     """Whether ``speaker`` (a speaker span's text, in either script) is ``party`` or speaks for it: one of its
     names, or one of its countries (in the speaker's words or in ``affiliations``, the countries the article ties
     the speaker to) with every specific role it names, or, for a party named by roles alone ("the president"),
-    every one of those roles."""
+    every one of those roles; a role counts in the speaker's words or in ``titles`` (the roles the article's title
+    before another mention of the name gives: :func:`article_titles`)."""
     if party.names and any(_name_matches(n, speaker) for n in party.names):
         return True
     if party.names and not party.countries:
@@ -368,7 +375,7 @@ def speaks_for(party: Party, speaker: str, *, affiliations: Iterable[str] = ()) 
         return False  # "Russian media" or "Turkish reports" do not speak for Russia or Turkey
     if party.countries and not party.countries & (countries_in(speaker) | set(affiliations)):
         return False
-    return party.roles <= roles_in(speaker)
+    return party.roles <= roles_in(speaker) | set(titles)
 
 
 def _name_matches(name: str, speaker: str) -> bool:
@@ -422,10 +429,15 @@ def _word_is_conjoined(rest: str) -> bool:
     return word.startswith("وال") or (len(word) > 4 and _word_role(word[1:]) is not None)
 
 
-def article_affiliations(article: str, speaker: str) -> set[str]:
-    """Countries the article ties the names of ``speaker`` to: another mention of one of its name words preceded,
-    in the same sentence and within eight words, by a title and a country ("المبعوث الخاص للرئيس الروسي إلى سوريا،
-    ألكسندر لافرينتييف" makes "لافرينتييف" Russian)."""
+TITLE_WORDS = 5
+"""How many words right before a name are read as its title ("رئيس الوزراء البريطاني ديفيد كاميرون")."""
+
+
+def _titled_mentions(article: str, speaker: str):
+    """For each mention, in the article, of one of the name words of ``speaker`` (not its country or role words):
+    the eight words before it in its sentence, and its title (:func:`_title_before`, within :data:`TITLE_WORDS`
+    words: after "المبعوث الخاص للرئيس الروسي إلى سوريا، ألكسندر" none touches the name, since the president there
+    is not the envoy's title)."""
     names = [
         w
         for w in tokens(speaker)
@@ -433,17 +445,62 @@ def article_affiliations(article: str, speaker: str) -> set[str]:
     ]
     names = [w for w in names if w.norm not in _FUNCTION_WORDS]
     if not names:
-        return set()
-    out: set[str] = set()
+        return
     for s, e in split_sentences(article):
         toks = [t for t in tokens(article, s, e) if t.word]
         for i, t in enumerate(toks):
-            if not any(t.norm == n.norm for n in names):
-                continue
-            window = toks[max(0, i - 8) : i]
-            roles = {r.key for w in window if (r := _word_role(w.text)) is not None}
-            if roles & _TITLES:
-                out |= {c.key for w in window if (c := _word_country(w.text)) is not None}
+            if any(t.norm == n.norm for n in names):
+                yield toks[max(0, i - 8) : i], _title_before(article, toks[max(0, i - TITLE_WORDS) : i], t.start)
+
+
+_NOT_IN_TITLE = _FUNCTION_WORDS | {normalize_for_search(w) for w in "أن إن أنه إنه الذي التي that who which".split()}
+
+
+def _title_before(article: str, near: list, name_start: int) -> str:
+    """The title right before a name, from ``near`` (its word tokens before it): after the last punctuation or
+    function word, from the first word that starts a role (not one behind a preposition: "وفدا برئاسة ألكسندر
+    لافرينتييف" is a delegation headed by him), with at most two words (first names) between the title's last
+    role or country word and the name; "" when there is none. Limits: a verb between a role and a name is not
+    told from a first name ("الرئيس استقبل لافرينتييف" reads as a title)."""
+    cut = 0
+    for k, w in enumerate(near):
+        tail = article[w.end : near[k + 1].start if k + 1 < len(near) else name_start]
+        if w.norm in _NOT_IN_TITLE:
+            cut = k + 1
+        elif re.search(r"[،,:؛;.()«»\"]", tail):
+            cut = k + 1
+    words = near[cut:]
+    if any(w.text[:1] in "بلك" and _word_role(w.text[1:]) is not None for w in words):
+        return ""  # "وفدا برئاسة ألكسندر": the name completes a role behind a preposition (headed by him)
+    for k, w in enumerate(words):
+        two = article[w.start : words[k + 1].end] if k + 1 < len(words) else w.text
+        if _word_role(w.text) is None and not roles_in(two):
+            continue
+        titled = [j for j, x in enumerate(words) if _word_role(x.text) or _word_country(x.text)]
+        if len(words) - 1 - max(titled, default=k) > 2:
+            return ""
+        return article[w.start : name_start]
+    return ""
+
+
+def article_affiliations(article: str, speaker: str) -> set[str]:
+    """Countries the article ties the names of ``speaker`` to: another mention of one of its name words preceded,
+    in the same sentence and within eight words, by a title and a country ("المبعوث الخاص للرئيس الروسي إلى سوريا،
+    ألكسندر لافرينتييف" makes "لافرينتييف" Russian)."""
+    out: set[str] = set()
+    for window, _ in _titled_mentions(article, speaker):
+        roles = {r.key for w in window if (r := _word_role(w.text)) is not None}
+        if roles & _TITLES:
+            out |= {c.key for w in window if (c := _word_country(w.text)) is not None}
+    return out
+
+
+def article_titles(article: str, speaker: str) -> set[str]:
+    """Roles the article gives the names of ``speaker`` in a title right before another mention of them
+    ("رئيس الوزراء البريطاني ديفيد كاميرون" makes a later bare "كاميرون" the prime minister)."""
+    out: set[str] = set()
+    for _, title in _titled_mentions(article, speaker):
+        out |= roles_in(title)
     return out
 
 

@@ -268,6 +268,13 @@ def _candidates(q: str, lang: str, ref: dt.date) -> list[_Found]:
     return found
 
 
+def expression_starts(question: str, lang: str) -> list[int]:
+    """Where each time expression of ``question`` starts (offsets into it), whatever day it names: lets other
+    readers of the question stop before its time words ("ماذا أعلنت وزارة الصحة أمس" → the party ends before
+    "أمس")."""
+    return sorted({f.start for f in _candidates(fold_digits(question), lang, dt.date.today())})
+
+
 def read_time_range(question: str, lang: str, reference: dt.date) -> TimeRange | None:
     """The range of dates the first time expression of ``question`` (in ``lang``, ``ar`` or ``en``) names, read
     against ``reference``; None when it holds none. Of overlapping readings the longest wins (``25 July 2015``
