@@ -279,6 +279,19 @@ class Settings(BaseSettings):
         "question, and answer from it only when P(yes) reaches this (unset: not asked). Needs a backend with "
         "yes_probability; ~2-4 s more per unit with the bundled model.",
     )
+    rescue_margin: float | None = Field(
+        0.02,
+        ge=0.0,
+        le=0.2,
+        description="Attributed mode: when no unit clears its bar, the model is asked (one token each) whether the "
+        "two best units in the question's own language, if within this much of their bar, answer the question; "
+        "a P(yes) of rescue_probability or more opens the answer with that bar lowered by this much (unset: "
+        "never; needs a backend with yes_probability; one or two model passes, ~1-2 s, only for such near "
+        "misses). Measured with scripts/bench_answerability.py (docs/benchmarks.md).",
+    )
+    rescue_probability: float = Field(
+        0.5, ge=0.0, le=1.0, description="Attributed mode: the P(yes) that lets rescue_margin open an answer."
+    )
     answer_mode: Literal["auto", "attributed", "synthesized"] = Field(
         "auto",
         description="How an answer is written: 'attributed' (the evidence units are chosen first, the model "

@@ -461,3 +461,41 @@ def test_question_signals_lower_units_that_cannot_answer_and_raise_anchored_ones
         anchored, "What did Lavrentiev say?", "en", SelectionOptions(type_penalty=0.03, anchor_weight=0.03)
     )
     assert [round(u.score, 2) for u in anchored] == [0.80, 0.80, 0.83]  # the question's name, across scripts
+
+
+def _best_score(lib, question: str, lang: str) -> float:
+    """The best score of a ``lang`` unit for ``question`` (fake embedder), as selection ranks them."""
+    from assistant.answer.selection import rank_units
+
+    answer = answerer(lib, FakeLLM())
+    hits = answer.retriever.retrieve(question, top_k=5)
+    ranked = rank_units(lib, answer.embedder, hits, FakeEmbedder().embed_query(question), SelectionOptions())
+    return max(u.score for u in ranked if u.lang == lang)
+
+
+def test_a_near_miss_of_the_gate_is_answered_when_the_model_says_a_unit_answers(lib):
+    question = "Who was the first director of the museum?"
+    bar = _best_score(lib, question, "en") + 0.01  # every English unit just under its bar: the gate stays shut
+    shut = answerer(lib, JudgingLLM(), bar=bar, rescue_margin=None).ask(question)
+    assert shut.abstained
+    llm = JudgingLLM()
+    ans = answerer(lib, llm, bar=bar, rescue_margin=0.02, rescue_probability=0.5).ask(question)
+    assert 1 <= len(llm.judged) <= 2 and not ans.abstained  # at most the two best units are put to the model
+    assert any("director" in c.quote for c in ans.citations) and "rescue" in ans.timings_ms
+    llm = JudgingLLM()
+    no = answerer(lib, llm, bar=bar, rescue_margin=0.02, rescue_probability=0.95).ask(question)
+    assert no.abstained and llm.judged  # asked, but the model's 0.9 is under the bar
+    far = answerer(lib, JudgingLLM(), bar=bar + 0.05, rescue_margin=0.02, rescue_probability=0.5).ask(question)
+    assert far.abstained  # further under the bar than the margin: not put to the model
+
+
+def test_no_rescue_across_languages_nor_without_a_judging_model(lib):
+    question = "What did the envoy لافرينتييف stress?"  # English, answered by Arabic units only
+    bar = max(_best_score(lib, question, "ar"), _best_score(lib, question, "en")) + 0.01
+    llm = JudgingLLM()
+    ans = answerer(lib, llm, bar=bar, rescue_margin=0.02, rescue_probability=0.5).ask(
+        question, filters=Filters(lang="ar")
+    )
+    assert ans.abstained and llm.judged == []  # the Arabic units keep their bar for an English question
+    plain = FakeLLM()  # no yes_probability: nothing to ask
+    assert answerer(lib, plain, bar=bar, rescue_margin=0.02).ask(question, filters=Filters(lang="ar")).abstained

@@ -57,6 +57,34 @@ class AttributedMode:
             max_units=o.max_units, min_relevance=o.unit_min_relevance, min_relevance_cross=o.unit_min_relevance_cross
         )
 
+    def _rescue(
+        self, question: str, lang: str, ranked: list[Unit], sel: SelectionOptions, timings: dict
+    ) -> tuple[SelectionOptions, list[Unit]]:
+        """A near miss of the gate, judged by the model: when the best units of the question's own language are
+        within ``rescue_margin`` of their bar, the model's P(yes) that one of the two best answers it
+        (:func:`attributed.relevance_messages`) reaching ``rescue_probability`` selects with that bar lowered by
+        the margin (``timings["rescue"]`` records the call). Across languages the bar stays (the model's judgement
+        did not separate answerable questions there: docs/benchmarks.md, 'Answerability'). ``(sel, [])`` when
+        nothing is rescued."""
+        margin, judge = self.options.rescue_margin, getattr(self.llm, "yes_probability", None)
+        if margin is None or judge is None:
+            return sel, []
+        near = [u for u in ranked if u.lang in (lang, None) and unit_lead(u, lang, sel) - u.bonus >= -margin]
+        near = sorted(near, key=lambda u: -(unit_lead(u, lang, sel) - u.bonus))[:2]
+        if not near:
+            return sel, []
+        t = time.perf_counter()
+        try:
+            p = max(judge(attributed.relevance_messages(question, u)) for u in near)
+        except AssistantError:
+            return sel, []  # the model failed: the gate's answer (none) stands
+        finally:
+            timings["rescue"] = ms_since(t)
+        if p < self.options.rescue_probability:
+            return sel, []
+        lowered = dataclasses.replace(sel, min_relevance=sel.min_relevance - margin)
+        return lowered, select(ranked, lang, lowered)
+
     def _attributed_options(self) -> attributed.AttributedOptions:
         o = self.options
         gate = o.cross_language == "gate"
@@ -92,6 +120,8 @@ class AttributedMode:
         ranked = rank_units(self.library, self.embedder, hits, qv, sel, q_lang=lang, question=question)
         ranked = [u for u in ranked if not is_boilerplate(u.text)]  # a link line or navigation is never evidence
         chosen = select(ranked, lang, sel)
+        if not chosen:
+            sel, chosen = self._rescue(question, lang, ranked, sel, timings)
         if chosen and by_source:  # a question about sources: one unit per source, among all that pass
             passing = select(ranked, lang, dataclasses.replace(sel, max_units=len(ranked), margin=1.0))
             fields = self.library.articles.filter_fields({u.doc_id for u in ranked})  # (lang, source, published)

@@ -74,6 +74,8 @@ class AnswerOptions:
     short_answers: bool = _default("short_answers")
     min_entailment: float | None = _default("min_entailment")
     min_answer_probability: float | None = _default("min_answer_probability")
+    rescue_margin: float | None = _default("rescue_margin")
+    rescue_probability: float = _default("rescue_probability")
 
     def __post_init__(self) -> None:
         for value, allowed, what in (
