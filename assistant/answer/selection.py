@@ -33,7 +33,8 @@ Design (the attributed answer mode picks its evidence before any model writes a 
 
 Limits: the gate is one bar on one embedding score: on XQuAD dev it separates answerable from unanswerable
 questions at AUC 0.76-0.97 by setting, and the answerable questions it shuts out are most of what evidence recall
-still misses (docs/benchmarks.md, 'Evidence selection'). Scores are embedding similarities; a unit on the
+still misses (docs/benchmarks.md, 'Evidence selection'); the attributed answer may put a near miss of the
+question's own language to the model (``rescue_margin``: docs/benchmarks.md, 'Answerability'). Scores are embedding similarities; a unit on the
 question's topic that does not hold its answer can be selected, which is why every sentence written from a unit
 is checked against it (:mod:`assistant.answer.attributed`).
 """
