@@ -349,3 +349,10 @@ def test_arabic_headings_of_sources_with_the_same_words_are_joined_with_waw():
     group = {"source": "sabq", "published": ["2015-07-22"], "also": [{"source": "okaz", "published": ["2015-07-23"]}]}
     assert group_heading(group, "ar") == "sabq، 22 يوليو 2015 و okaz، 23 يوليو 2015"
     assert group_heading(group, "en") == "sabq, 22 Jul 2015 and okaz, 23 Jul 2015"
+
+
+def test_a_sources_several_dates_are_listed_with_the_languages_comma():
+    from assistant.answer.sources import heading
+
+    assert heading("almadina", ["2015-07-26", "2015-07-25"], "ar") == "almadina، 25 يوليو 2015، 26 يوليو 2015"
+    assert heading("SANA", ["2019-09-11", "2019-09-10"], "en") == "SANA, 10 Sep 2019, 11 Sep 2019"

@@ -50,6 +50,8 @@ from assistant.text.names import ARABIC_WORD
 from assistant.text.questions import MONTHS, question_type
 
 _SHORT_MONTHS_EN = [m[:3] for m in MONTHS["en"]]
+_COMMA = {"en": ", ", "ar": "، "}
+"""Separates the dates of one source's articles in a heading."""
 UNDATED = {"en": "undated", "ar": "بلا تاريخ"}
 """How a group heading names an article without a date."""
 
@@ -135,7 +137,7 @@ def heading(source: str, dates: Sequence[str | None], lang: str) -> str:
     """A source's heading in the question's language: its name and its cited articles' dates ("SANA, 10 Sep
     2019", "sabq، 22 يوليو 2015", "okaz, undated")."""
     shown = sorted({d[:10] for d in dates if d})
-    label = ", ".join(format_date(d, lang) for d in shown) if shown else format_date(None, lang)
+    label = _COMMA[lang].join(format_date(d, lang) for d in shown) if shown else format_date(None, lang)
     return prompts.render(f"source_group.{lang}.j2", source=source, dates=label)
 
 
