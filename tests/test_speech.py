@@ -220,6 +220,16 @@ ARTICLE_PM = (
 )
 
 
+def test_a_question_about_how_someone_described_statements_asks_for_the_describer():
+    p = asked_party("كيف وصف جون كيري تصريحات خامنئي الأخيرة؟")  # the statements are Khamenei's, asked is Kerry
+    assert p is not None and p.text == "جون كيري" and p.names == ("جون", "كيري")
+
+
+def test_played_down_is_reported_speech():
+    [st] = find_statements("وقلّل المتحدث باسم التحالف من أهمية المناوشات على الحدود.")
+    assert st.speaker == "المتحدث باسم التحالف"
+
+
 def test_a_title_before_one_mention_of_a_name_gives_its_role_to_a_bare_mention():
     pm = make_party("the British prime minister")
     assert pm is not None

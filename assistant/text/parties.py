@@ -310,8 +310,13 @@ _AR_STANCE = {normalize_for_search(w) for w in ("موقف", "رد", "تصريح�
 _AR_STOPS = {normalize_for_search(w) for w in "عن بشأن حول في حيال إزاء تجاه من بخصوص خلال مع".split()}
 
 
+_AR_ASK_ONLY = {normalize_for_search(w) for w in ("وصف", "وصفت")}
+"""Verbs that ask for a statement in a question ("كيف وصف كيري …") but are not read as speech in articles, where
+the described object sits between speaker and statement ("وصف كيري التصريحات بأنها …")."""
+
+
 def _ar_ask_verb(norm: str) -> bool:
-    if norm in AR_VERBS:
+    if norm in AR_VERBS or norm in _AR_ASK_ONLY:
         return True
     return any(norm.endswith(s) and norm[: -len(s)] in AR_VERBS for s in ("ه", "ته", "وه"))  # أعلنته
 
@@ -352,7 +357,8 @@ def asked_party(question: str, lang: str | None = None) -> Party | None:
         if not t.word or not (_ar_ask_verb(t.norm) or t.norm in _AR_STANCE):
             continue
         j = i + 1
-        while j < len(toks) and toks[j].word and toks[j].norm not in _AR_STOPS and toks[j].start not in times:
+        stops = _AR_STOPS | (_AR_STANCE if t.norm not in _AR_STANCE else set())  # "وصف كيري تصريحات خامنئي"
+        while j < len(toks) and toks[j].word and toks[j].norm not in stops and toks[j].start not in times:
             j += 1
         if j == i + 1:
             continue

@@ -136,6 +136,7 @@ _AR_STEMS = {
     "نفي": "denied",  # نفى, normalized
     "اجاب": "answered",
     "ابان": "explained",
+    "قلل": "played down",  # قلّل
 }
 _AR_PRESENT = {
     "يقول": "قال",
