@@ -356,3 +356,20 @@ def test_a_sources_several_dates_are_listed_with_the_languages_comma():
 
     assert heading("almadina", ["2015-07-26", "2015-07-25"], "ar") == "almadina، 25 يوليو 2015، 26 يوليو 2015"
     assert heading("SANA", ["2019-09-11", "2019-09-10"], "en") == "SANA, 10 Sep 2019, 11 Sep 2019"
+
+
+def test_a_question_that_names_a_place_keeps_the_reports_from_that_place():
+    from assistant.answer.selection import Unit
+    from assistant.answer.sources import in_the_places_asked
+
+    def unit(doc: str, text: str) -> Unit:
+        return Unit(doc, "c", 0, len(text), text, 0.9, "ar", 0)
+
+    korea = unit("a", "صرحت وزارة الصحة في كوريا الجنوبية بأنها لم تكتشف أي حالة إصابة جديدة بفيروس ميرس.")
+    riyadh = unit("b", "أعلنت وزارة الصحة وفاة وافد بفيروس كورونا في الرياض.")
+    saudi = unit("c", "سجلت المملكة حالة إصابة جديدة بالفيروس.")
+    question = "How did the newspapers report the MERS death in Riyadh?"
+    assert [u.doc_id for u in in_the_places_asked([korea, riyadh, saudi], question)] == ["b", "c"]
+    assert [u.doc_id for u in in_the_places_asked([korea], question)] == ["a"]  # none names it: all kept
+    unnamed = "How did the newspapers report the MERS death?"
+    assert [u.doc_id for u in in_the_places_asked([korea, riyadh], unnamed)] == ["a", "b"]

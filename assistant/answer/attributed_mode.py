@@ -132,7 +132,7 @@ class AttributedMode:
             passing = sources.corroborated(
                 ranked, passing, lambda u: unit_lead(u, lang, sel), source_of, sel.keep_slack
             )
-            chosen = sources.one_per_source(passing, source_of)
+            chosen = sources.one_per_source(sources.in_the_places_asked(passing, question), source_of)
         said = speakers.describe(self.library, question, lang, chosen)  # who said each unit, when it is speech
         timings["evidence"] = ms_since(t)
         trace = [u.to_dict(any(u is c for c in chosen)) for u in ranked[:10]]

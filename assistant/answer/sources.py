@@ -24,7 +24,9 @@ Design:
   under the bar as often as over it, so a unit up to the keep slack under its bar counts when another source
   prints the same words (:func:`corroborated`: passage vectors at :data:`CORROBORATION_COSINE` or closer); and
   where two sources print the very same sentence, it is shown once and cites both, under a heading that names
-  both (:func:`group_heading`: "aleqtisadiya, 23 Jul 2015 and alweeam, 23 Jul 2015: «…» [2][3]").
+  both (:func:`group_heading`: "aleqtisadiya, 23 Jul 2015 and alweeam, 23 Jul 2015: «…» [2][3]"). When the
+  question names a country or a capital ("… in Riyadh"), units that name none of them are left out
+  (:func:`in_the_places_asked`): the same kind of news from elsewhere is not a report of the asked event.
 
 Limits: values are compared as written numbers (12 and "twelve" agree; 1.5 million and 1,500,000 do not); a
 source whose units give several values is left out of the comparison (it cannot be told which one answers); names
@@ -47,6 +49,7 @@ from assistant.answer.selection import Unit
 from assistant.answer.short import candidates
 from assistant.text.arabic import normalize_for_search
 from assistant.text.names import ARABIC_WORD
+from assistant.text.parties import countries_in
 from assistant.text.questions import MONTHS, question_type
 
 _SHORT_MONTHS_EN = [m[:3] for m in MONTHS["en"]]
@@ -290,6 +293,18 @@ def corroborated(
                 kept.append(u)
                 have.add(id(u))
     return sorted(kept, key=lambda u: -lead(u))
+
+
+def in_the_places_asked(units: Sequence[Unit], question: str) -> list[Unit]:
+    """For a question that names countries or capitals ("… in Riyadh", "… في بريطانيا"): the units that name one
+    of them too (:func:`assistant.text.parties.countries_in`: names, adjectives, nisba forms, capitals), so that
+    the same news from elsewhere (MERS in South Korea for MERS in Riyadh) is not listed as a report of it; all of
+    ``units`` when the question names none, or when none of them names one."""
+    asked = countries_in(question)
+    if not asked:
+        return list(units)
+    kept = [u for u in units if asked & countries_in(u.text)]
+    return kept or list(units)
 
 
 def one_per_source(
