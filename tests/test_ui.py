@@ -193,6 +193,32 @@ def test_chat_handler_streams_then_shows_the_verified_answer_and_opens_citations
     assert "nqa-error" in outs[-1][0][-1]["content"] and "date_from" in outs[-1][0][-1]["content"]
 
 
+def test_the_chat_reads_yesterday_against_the_reference_date_it_is_given(services):
+    from assistant.ui.chat import ChatHandlers, new_state
+    from ingest.models import RawArticle
+
+    texts = {
+        "2015-07-24": "The health ministry announced two new cases in Riyadh.",
+        "2015-07-20": "The health ministry announced a new hospital in Jeddah.",
+    }
+    articles = [
+        RawArticle(text=t, locator=d, id=f"m-{d}", title="Ministry", source="sabq", lang="en", published=d)
+        for d, t in texts.items()
+    ]
+    assert services.ingestor().ingest_articles(articles).added == 2
+    chat = ChatHandlers(services)
+    question = "What did the health ministry announce yesterday?"
+    outs = list(chat.respond(question, [], new_state(), 5, "any", "", "", "", False, "2015-07-25"))
+    display, sources, _, state, _ = outs[-1]
+    answer = display[-1]["content"]
+    assert "24 July 2015" in unescape(answer) and "Riyadh" in answer and "Jeddah" not in answer
+    assert [c["doc_id"] for c in state["turns"][-1]] == ["m-2015-07-24"]
+    today = list(chat.respond(question, [], new_state(), 5, "any", "", "", "", False, ""))  # blank: today
+    assert "Riyadh" not in today[-1][0][-1]["content"]  # nothing was published the day before today
+    bad = list(chat.respond(question, [], new_state(), 5, "any", "", "", "", False, "25/07/2015"))
+    assert "nqa-error" in bad[-1][0][-1]["content"] and "reference date" in bad[-1][0][-1]["content"]
+
+
 def test_upload_reports_each_file_and_rejects_oversized_ones(services, tmp_path):
     from assistant.ui.library import MAX_UPLOAD_BYTES, LibraryHandlers
 

@@ -94,6 +94,11 @@ def build_ui(services) -> gr.Blocks:
                             source = gr.Textbox(label="Source", placeholder="any")
                             date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD")
                             date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD")
+                            reference = gr.Textbox(
+                                label="Today is (for “yesterday”, “last week”)",
+                                placeholder="YYYY-MM-DD (blank: today)",
+                                elem_id="nqa-reference-date",
+                            )
                         with gr.Row():
                             gr.Textbox(
                                 backend, label="Backend in use", interactive=False, scale=3, elem_id="nqa-backend"
@@ -172,7 +177,7 @@ def build_ui(services) -> gr.Blocks:
             eval_report = gr.HTML("", js_on_load=None, elem_id="nqa-eval-report")
 
         # -- wiring -------------------------------------------------------------------------------------------
-        chat_inputs = [question, chatbot, state, top_k, lang, source, date_from, date_to, show_trace]
+        chat_inputs = [question, chatbot, state, top_k, lang, source, date_from, date_to, show_trace, reference]
         chat_outputs = [chatbot, sources, trace, state, question]
         # The article viewer follows the latest answer: its first citation, once the answer is complete.
         question.submit(chat.respond, chat_inputs, chat_outputs).then(chat.latest_article, [state], [viewer])

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError
 from assistant.retrieval.retriever import Filters
 from assistant.ui import render
 
@@ -57,6 +58,17 @@ def make_filters(lang: str | None, source: str | None, date_from: str | None, da
     )
 
 
+def parse_reference(value: str | None) -> date | None:
+    """The reference date control as a date (blank: None, the answerer's today); a ConfigError names the field."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"reference date must be a calendar date as YYYY-MM-DD, got {text!r}") from None
+
+
 class ChatHandlers:
     def __init__(self, services):
         self.services = services
@@ -80,8 +92,9 @@ class ChatHandlers:
         return render.render_trace(retrieved, info)
 
     # -- events -------------------------------------------------------------------------------------------
-    def respond(self, message, display, state, top_k, lang, source, date_from, date_to, show_trace):
-        """Stream one answer. Yields ``(chat display, sources html, trace html, state, question box)``."""
+    def respond(self, message, display, state, top_k, lang, source, date_from, date_to, show_trace, reference=""):
+        """Stream one answer. Yields ``(chat display, sources html, trace html, state, question box)``.
+        ``reference``: the day the question's "yesterday" or "last week" counts from (YYYY-MM-DD; blank: today)."""
         import gradio as gr
 
         question = (message or "").strip()
@@ -101,13 +114,18 @@ class ChatHandlers:
 
         try:
             filters = make_filters(lang, source, date_from, date_to)
+            reference_date = parse_reference(reference)
         except AssistantError as e:
             yield show(render.render_error(str(e))), gr.skip(), gr.skip(), state, question
             return
         draft, answer, trace, sentences = "", None, gr.skip(), []
         try:
             stream = self.services.answerer().stream(
-                question, top_k=int(top_k) if top_k else None, filters=filters, history=state["history"] or None
+                question,
+                top_k=int(top_k) if top_k else None,
+                filters=filters,
+                history=state["history"] or None,
+                reference_date=reference_date,
             )
             for event in stream:
                 if event.type == "retrieved":
