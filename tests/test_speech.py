@@ -403,6 +403,17 @@ RUSSIAN_SPEAKERS = {
 }
 
 
+@pytest.mark.parametrize("question", ["What did Turkey say about Idlib?", "ماذا قالت تركيا عن إدلب؟"])
+def test_a_party_that_says_nothing_in_the_articles_gets_no_one_elses_words(idlib_answerer, question):
+    _, answerer = idlib_answerer
+    answerer._selection_options = lambda: SelectionOptions(  # a bar the lowered units fall under
+        max_units=4, margin=0.5, min_relevance=0.0, min_relevance_cross=0.0, chunk_weight=0.0
+    )
+    ans = answerer.ask(question)  # the article reports Syria's and Russia's statements, none of Turkey's
+    assert ans.abstained and not ans.citations
+    assert not answerer.ask(question.replace("Turkey", "Russia").replace("تركيا", "روسيا")).abstained
+
+
 def test_flagship_what_did_russia_say_selects_the_russian_sides_statements(idlib_answerer):
     lib, answerer = idlib_answerer
     ans = answerer.ask("What did Russia say about Idlib?")

@@ -14,9 +14,10 @@ Design (the attributed answer mode picks its evidence before any model writes a 
 - When the question asks what a party said ("What did Russia say about Idlib?": a speech verb and a named party,
   :func:`assistant.text.parties.asked_party`), each unit's speaker is read from its whole sentence
   (:mod:`assistant.answer.speakers`): the party's own statements (an alias, a title+name apposition or the phrase
-  a bare role refers to included) are raised by ``speaker_bonus``; another speaker's statements, units whose
-  sentence only mentions the party and, once the party's statements are there, every other unit are lowered by
-  ``party_penalty`` (out of selection).
+  a bare role refers to included) are raised by ``speaker_bonus``; every other unit (another speaker's
+  statement, a sentence that only mentions the party, a sentence that is no statement) is lowered by
+  ``party_penalty`` (out of selection), so a question about a party that says nothing in the articles abstains.
+  Limits: a statement whose speaker is not read (a bulleted quote under a paragraph naming the speaker) is lost.
 - Units are ranked by score. Selection has a gate and a keep bar. The gate: the question is answered only when
   some unit clears the relevance bar of its own language pair (``min_relevance`` same language,
   ``min_relevance_cross`` across languages: e5 scores run lower there) by its embedding score. Once it is open,
@@ -285,11 +286,12 @@ def _speaker_signals(
         art = articles.get(u.doc_id)
         u.speech = art.unit_speech(u) if art is not None else None
         signals.append(party_signal(party, u.speech, u, art) if art is not None else 0)
-    spoke = any(s > 0 for s in signals)  # the party's own statements are there: the answer is made of them
+    # Only the party's own statements answer "what did X say": the others are lowered out of selection, all of
+    # them when X says nothing here (the answer is then that the articles hold no statement of X's)
     for u, signal in zip(units, signals, strict=True):
         if signal > 0:
             u.score += opts.speaker_bonus
-        elif signal < 0 or spoke:
+        else:
             u.score -= opts.party_penalty
 
 
