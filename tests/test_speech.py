@@ -16,6 +16,7 @@ from assistant.text.parties import (
     article_affiliations,
     article_titles,
     asked_party,
+    asks_what_party_said,
     conjuncts,
     english_phrase,
     make_party,
@@ -401,6 +402,23 @@ RUSSIAN_SPEAKERS = {
     "الخارجية",
     "المبعوث الخاص للرئيس الروسي إلى سوريا، ألكسندر لافرينتييف",
 }
+
+
+@pytest.mark.parametrize(
+    ("question", "whole"),
+    [
+        ("What did Russia say about Idlib?", True),
+        ("ماذا قالت روسيا عن إدلب؟", True),
+        ("What has the ministry announced?", True),
+        ("When did Toyota say it would close its plant?", False),  # asks for a date, which a narrative may hold
+        ("What U.S. entity said that corporal punishment was constitutional?", False),
+        ("ماذا كان يشير الوقت على الساعة؟", False),
+        ("متى قالت شركة تويوتا بأنها ستغلق مصنعها؟", False),
+        ("كيف وصف لوثر المجموعة؟", False),
+    ],
+)
+def test_what_did_x_say_as_a_whole_question(question, whole):
+    assert asks_what_party_said(question) is whole
 
 
 @pytest.mark.parametrize("question", ["What did Turkey say about Idlib?", "ماذا قالت تركيا عن إدلب؟"])

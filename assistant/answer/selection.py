@@ -14,10 +14,12 @@ Design (the attributed answer mode picks its evidence before any model writes a 
 - When the question asks what a party said ("What did Russia say about Idlib?": a speech verb and a named party,
   :func:`assistant.text.parties.asked_party`), each unit's speaker is read from its whole sentence
   (:mod:`assistant.answer.speakers`): the party's own statements (an alias, a title+name apposition or the phrase
-  a bare role refers to included) are raised by ``speaker_bonus``; every other unit (another speaker's
-  statement, a sentence that only mentions the party, a sentence that is no statement) is lowered by
-  ``party_penalty`` (out of selection), so a question about a party that says nothing in the articles abstains.
-  Limits: a statement whose speaker is not read (a bulleted quote under a paragraph naming the speaker) is lost.
+  a bare role refers to included) are raised by ``speaker_bonus``; another speaker's statements, units whose
+  sentence only mentions the party and, once the party's statements are there, every other unit are lowered by
+  ``party_penalty`` (out of selection). A question that is as a whole "what did X say"
+  (:func:`assistant.text.parties.asks_what_party_said`) lowers every unit that is no statement of X's, so it
+  abstains when X says nothing in the articles. Limits: a statement whose speaker is not read (a bulleted quote
+  under a paragraph naming the speaker) is then lost.
 - Units are ranked by score. Selection has a gate and a keep bar. The gate: the question is answered only when
   some unit clears the relevance bar of its own language pair (``min_relevance`` same language,
   ``min_relevance_cross`` across languages: e5 scores run lower there) by its embedding score. Once it is open,
@@ -51,7 +53,7 @@ import numpy as np
 from assistant.answer.speakers import UnitSpeech, articles_of, party_signal
 from assistant.store.library import ChunkHit, Library
 from assistant.text.names import cross_script_keys
-from assistant.text.parties import asked_party
+from assistant.text.parties import asked_party, asks_what_party_said
 from assistant.text.questions import can_hold, question_type
 from assistant.text.sentences import split_clauses
 
@@ -286,12 +288,12 @@ def _speaker_signals(
         art = articles.get(u.doc_id)
         u.speech = art.unit_speech(u) if art is not None else None
         signals.append(party_signal(party, u.speech, u, art) if art is not None else 0)
-    # Only the party's own statements answer "what did X say": the others are lowered out of selection, all of
-    # them when X says nothing here (the answer is then that the articles hold no statement of X's)
+    spoke = any(s > 0 for s in signals)  # the party's own statements are there: the answer is made of them
+    only = asks_what_party_said(question, q_lang)  # "what did X say" is answered by X's statements or not at all
     for u, signal in zip(units, signals, strict=True):
         if signal > 0:
             u.score += opts.speaker_bonus
-        else:
+        elif signal < 0 or spoke or only:
             u.score -= opts.party_penalty
 
 

@@ -321,6 +321,24 @@ def _ar_ask_verb(norm: str) -> bool:
     return any(norm.endswith(s) and norm[: -len(s)] in AR_VERBS for s in ("ه", "ته", "وه"))  # أعلنته
 
 
+_EN_WHAT_DID_SAY = re.compile(
+    r"(?i)^\W*what\s+(?:did|does|do|has|have|had)\s+\S.*?\s(?:say|said|says|tell|told|state[sd]?|stress(?:e[sd])?"
+    r"|announce[sd]?|declare[sd]?|claim(?:ed|s)?|warn(?:ed|s)?|den(?:y|ied|ies)|reveal(?:ed|s)?|add(?:ed|s)?)\b"
+)
+_AR_WHAT = {normalize_for_search(w) for w in ("ماذا", "بماذا", "وماذا")}
+
+
+def asks_what_party_said(question: str, lang: str | None = None) -> bool:
+    """Whether the question is, as a whole, "what did X say": it opens with the asking words and a speech verb
+    ("What did Russia say …", "ماذا قالت روسيا …"), not a question that only contains one ("When did Toyota say
+    it would close …", "ماذا كان يشير …"). Its answer can only be X's statements."""
+    lang = lang or detect_language(question)
+    if lang == "en":
+        return bool(_EN_WHAT_DID_SAY.match(question))
+    words = [t for t in tokens(question) if t.word][:2]
+    return len(words) == 2 and words[0].norm in _AR_WHAT and words[1].norm in AR_VERBS
+
+
 def asked_party(question: str, lang: str | None = None) -> Party | None:
     """The party whose statement ``question`` asks for, when it asks what someone said (a speech verb and a named
     party): "What did Russia say about Idlib?" → Russia; "ماذا قالت روسيا عن إدلب" → روسيا; None otherwise."""
