@@ -69,8 +69,8 @@ class AttributedMode:
         margin, judge = self.options.rescue_margin, getattr(self.llm, "yes_probability", None)
         if margin is None or judge is None:
             return sel, []
-        near = [u for u in ranked if u.lang in (lang, None) and unit_lead(u, lang, sel) - u.bonus >= -margin]
-        near = sorted(near, key=lambda u: -(unit_lead(u, lang, sel) - u.bonus))[:2]
+        best = sorted((u for u in ranked if u.lang in (lang, None)), key=lambda u: u.bonus - u.score)[:2]  # one bar
+        near = [u for u in best if unit_lead(u, lang, sel) - u.bonus >= -margin]
         if not near:
             return sel, []
         t = time.perf_counter()

@@ -368,8 +368,8 @@ def asked_party(question: str, lang: str | None = None) -> Party | None:
                 continue
             if j > 0 and toks[j].norm in _EN_AUX and toks[j - 1].norm not in ("what", "how", "and"):
                 continue
-            s, e = toks[j + 1].start, toks[i - 1].end
-            return make_party(upto(s, e), "en") if upto(s, e) else None
+            text = upto(toks[j + 1].start, toks[i - 1].end)
+            return make_party(text, "en") if text else None
         return None
     for i, t in enumerate(toks):
         if not t.word or not (_ar_ask_verb(t.norm) or t.norm in _AR_STANCE):
