@@ -218,7 +218,7 @@ class AttributedMode:
                 sentence=entry,
                 citations=[citation],
             )
-        short = self._short_answer(question, lang, [u for u, _, _ in shown]) if self.options.short_answers else None
+        short = self._short_answer(question, lang, [u for u, _, _ in shown], qv) if self.options.short_answers else None
         for unit, entry in gated:
             if failure:
                 break
@@ -258,20 +258,11 @@ class AttributedMode:
             **extra,
         )
 
-    def _short_answer(self, question: str, lang: str, units: list[Unit]) -> shortans.ShortAnswer | None:
-        """The checked fact of the first units (:func:`assistant.answer.short.find_short_answer`); a model that
-        fails here only costs the short answer."""
-        complete = None
-        llm = self.llm
-        if llm is not None:
-
-            def complete(msgs):
-                return llm.complete(msgs, max_tokens=32, temperature=self.options.temperature)
-
-        try:
-            return shortans.find_short_answer(question, lang, units, complete)
-        except AssistantError:
-            return shortans.find_short_answer(question, lang, units, None)
+    def _short_answer(self, question: str, lang: str, units: list[Unit], qv: np.ndarray) -> shortans.ShortAnswer | None:
+        """The checked fact of the shown units (:func:`assistant.answer.short.find_short_answer`; no model call)."""
+        return shortans.find_short_answer(
+            question, lang, units, embedder=self.embedder, q_vector=qv, numbers=self.options.short_answer_numbers
+        )
 
     def _restate(self, lang: str, unit: Unit, question: str, aopts) -> tuple[str, str | None, float | None]:
         """One model call that states ``unit`` in ``lang``, and its checks (:func:`attributed.check_sentence`, then

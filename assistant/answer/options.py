@@ -72,6 +72,7 @@ class AnswerOptions:
     unit_min_relevance_cross: float = _default("unit_min_relevance_cross")
     cross_language: str = _default("cross_language")
     short_answers: bool = _default("short_answers")
+    short_answer_numbers: bool = _default("short_answer_numbers")
     min_entailment: float | None = _default("min_entailment")
     min_answer_probability: float | None = _default("min_answer_probability")
     rescue_margin: float | None = _default("rescue_margin")

@@ -1,56 +1,58 @@
-"""Short answers: the fact that answers a question (a number, a date, a name, a short phrase), found inside a selected
-unit and checked there, carried into the question's language by rule, never by free translation.
+"""Short answers: the date (and, when switched on, the number) that answers a question, found inside a shown unit
+and checked there, carried into the question's language by rule, never by free translation.
 
 Design:
 
-- **Find** (:func:`find_span`): the model copies, from one unit, the shortest words that answer the question
-  (``prompts/short.*.j2``: a copying task, in the unit's own language, which a small model does far better than
-  translating). The copy is accepted only where it *is* in the unit (:func:`locate`: exactly, or up to diacritics,
-  tatweel and digit forms, mapped back to offsets into the article). A copy longer than :data:`MAX_WORDS` words is
-  not a short answer. Without a model, or when its copy is not in the unit, a number or date question takes the
-  unit's one number or year that the question does not already hold (:func:`rule_span`).
-- **Carry over** (:func:`carry_over`): in the unit's language the copy is the answer (``how="verbatim"``). Across
-  languages only what can be rebuilt by rule is stated: a number, with its unit word and scale from
-  :data:`UNIT_WORDS` (Arabic-Indic digits and number words read as values: ``how="number"``); a year, or a day,
-  month and year with month names from :data:`MONTHS` (``how="date"``); a name that the question itself spells,
-  found in the copy by transliteration (:func:`assistant.text.names.name_in_evidence`), in the question's spelling
-  (``how="name"``). Anything else has no short answer across languages: the reader gets the quote with the
-  answering words marked instead (:func:`marked_in`).
-- **The question's type** (:func:`question_type`) says what a copy must hold: a number question's copy must hold a
-  number, a date question's a year or a month; other types take any short copy.
+- **Candidates** (:func:`candidates_in_context`): every year of the shown units (a date question), or every number
+  (digits of any script, a range, a clock time, a number word; only percentages for a question about a
+  percentage; not a year after "in"/"في"), leaving out the values the question itself holds. Each is scored by how
+  like the question its clause is (:func:`_context`: between punctuation marks, widened to
+  :data:`CONTEXT_WORDS`): the bundled multilingual embedder, so an English question scores Arabic clauses.
+- **Pick** (:func:`find_short_answer`): the best candidate, only when every other *value* trails it by
+  :data:`RULE_MARGIN`. No model call: the model's copy as a second opinion lowered precision (docs/eval.md,
+  'Short answers').
+- **Whole value**: a date with its day, month or season and the Arabic word for year ("صيف سنة ١٥٢١", "3 May
+  2013"); a number with the words that are part of it: a qualifier before it (:data:`QUALIFIERS`: "أكثر من"),
+  its scale and unit word after it (:data:`SCALES`, :data:`UNIT_WORDS`).
+- **Carry over** (:func:`carry_over`): in the unit's language the words are the answer (``how="verbatim"``, as the
+  article writes them). Across languages only what can be rebuilt by rule: a number with its qualifier, scale and
+  unit word (Arabic-Indic digits and number words read as values: ``how="number"``), a date with month names from
+  :data:`MONTHS` (``how="date"``; a year alone in Arabic as "سنة 1788").
 
-Limits: names the question does not spell are not carried across scripts (transliteration without the question's
-spelling cannot be checked here); a number's unit word outside :data:`UNIT_WORDS` is dropped (the number alone is
-stated); Hijri months are not read.
+Which question types get one is :data:`KINDS` (dates) plus numbers when ``numbers=True``: on the held-apart XQuAD dev
+questions dates were right 0.83 of the times one was given, numbers 0.42 (docs/eval.md, 'Short answers').
+
+Why one module of 420 lines: finding a value and carrying it across languages read the same tables (unit words,
+scales, qualifiers, months), each written once here.
+
+Limits: a number's unit word outside :data:`UNIT_WORDS` is dropped (the number alone is stated); decades ("the
+1990s", "التسعينيات") and Hijri months are not read; the clause scores say which value is most like the question,
+not that it answers it: a year of the right clause of the wrong unit is given.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 import prompts
 from assistant.answer.citations import neutralize_markers
 from assistant.answer.selection import Unit
-from assistant.backends.base import Message
-from assistant.text.arabic import fold_digits, normalize_for_search
-from assistant.text.names import candidate_names, name_in_evidence
+from assistant.backends.base import Embedder
+from assistant.text.arabic import ARABIC_BASE_LETTERS, ARABIC_MARKS, fold_digits, normalize_for_search
+from assistant.text.names import AR_CARDINALS, EN_NUMBER_VALUES, arabic_forms
 from assistant.text.questions import (
     DIGITS,
     EN_NUMBER_NAMES,
     MONTHS,
     YEAR,
-    can_hold,
-    has_date,
-    has_number,
     month_of,
     number_words,
     question_type,
 )
-
-MAX_WORDS = 8
-"""A copy of more words is not a short answer."""
 
 UNIT_WORDS = [
     # (Arabic forms, English singular, English plural)
@@ -72,6 +74,17 @@ UNIT_WORDS = [
     (("بالمئة", "بالمائة", "في المئة", "في المائة", "٪", "%"), "percent", "percent"),
 ]
 """Unit words after a number, Arabic forms and their English singular and plural. One table, read both ways."""
+
+QUALIFIERS = [
+    # (Arabic forms, English forms): the first of each is written
+    (("أكثر من", "اكثر من", "ما يزيد عن", "ما يزيد على"), ("more than", "over")),
+    (("أقل من", "اقل من"), ("less than", "fewer than", "under")),
+    (("نحو", "حوالي", "حوالى", "قرابة", "ما يقارب", "زهاء"), ("about", "around", "nearly", "almost", "some")),
+]
+"""Words before a number that are part of its value ("أكثر من 70,000" is not 70,000). One table, read both ways."""
+
+AR_YEAR_WORD = "سنة"
+"""A year alone, carried into Arabic, is written "سنة 1788" ("the year 1788"): a bare number reads as a count."""
 
 SCALES = [(("ألف", "آلاف"), "thousand"), (("مليون", "ملايين"), "million"), (("مليار", "مليارات"), "billion")]
 
@@ -101,77 +114,14 @@ class ShortAnswer:
         }
 
 
-def messages(question: str, unit: Unit) -> list[Message]:
-    """The copying prompt: the fixed system prompt first (cached by a backend that caches prompt starts)."""
-    return [
-        Message("system", prompts.render("short.system.j2")),
-        Message("user", prompts.render("short.user.j2", question=question, unit=neutralize_markers(unit.text))),
-    ]
-
-
-def _folded(text: str) -> tuple[str, list[int]]:
-    """``text`` normalized for matching (:func:`normalize_for_search`, character by character) and, for each
-    character of the result, its offset in ``text`` (characters the normalization drops are skipped)."""
-    out, where = [], []
-    for i, ch in enumerate(text):
-        n = normalize_for_search(ch)
-        for c in n:
-            out.append(c)
-            where.append(i)
-    return "".join(out), where
-
-
-def locate(copy: str, text: str) -> tuple[int, int] | None:
-    """Where ``copy`` is in ``text`` (offsets into ``text``): exactly, else up to diacritics, tatweel, letter and
-    digit forms; None when it is not there."""
-    copy = copy.strip().strip("«»\"'“”.،,:؛;").strip()
-    if not copy:
-        return None
-    i = text.find(copy)
-    if i >= 0:
-        return i, i + len(copy)
-    hay, where = _folded(text)
-    needle = normalize_for_search(copy)
-    j = hay.find(needle) if needle else -1
-    if j < 0:
-        return None
-    return where[j], where[j + len(needle) - 1] + 1
-
-
 def _words(text: str) -> int:
     return len(text.split())
 
 
-def find_span(
-    question: str,
-    unit: Unit,
-    kind: str,
-    complete: Callable[[list[Message]], str] | None,
-) -> tuple[int, int] | None:
-    """Offsets in the article of the unit's words that answer ``question``: the model's copy when it is in the unit
-    and fits the question's type, else :func:`rule_span`. A number or date question is answered only from a unit
-    with one candidate the question does not already hold (:func:`candidates`): among several numbers the
-    model picks the wrong one too often (read on XQuAD dev: "5" copied from "chosen 5 times" for a count of 136)."""
-    if kind in ("number", "date") and len(candidates(question, unit.text, kind)) != 1:
-        return None
-    if complete is not None:
-        reply = complete(messages(question, unit))
-        line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
-        if line and not line.upper().startswith(prompts.NO_ANSWER) and prompts.NOT_FOUND not in line:
-            where = locate(line, unit.text)
-            if (
-                where
-                and _words(unit.text[where[0] : where[1]]) <= MAX_WORDS
-                and can_hold(unit.text[where[0] : where[1]], kind)
-            ):
-                return unit.start + where[0], unit.start + where[1]
-    where = rule_span(question, unit.text, kind)
-    return (unit.start + where[0], unit.start + where[1]) if where else None
-
-
 def candidates(question: str, text: str, kind: str) -> set[str]:
     """The distinct values ``text`` holds for a number question (numbers in digits of any script, number words) or
-    a date question (years), leaving out those the question itself holds."""
+    a date question (years), leaving out those the question itself holds (the values that sources can disagree
+    on: :func:`assistant.answer.sources.find_conflicts`)."""
     folded = fold_digits(question)
     asked = set(DIGITS.findall(folded)) | {str(v) for v in number_words(question)}
     if kind == "date":
@@ -179,24 +129,6 @@ def candidates(question: str, text: str, kind: str) -> set[str]:
     found = {re.sub(r"[,٬](\d{3})", r"\1", n) for n in DIGITS.findall(fold_digits(text))}
     found |= {str(v) for v in number_words(text)}
     return {n for n in found if n not in asked}
-
-
-def rule_span(question: str, text: str, kind: str) -> tuple[int, int] | None:
-    """For a number or date question: the one number (with the unit word after it) or the one year of ``text``
-    that the question does not hold; None when there is none or more than one."""
-    asked = set(DIGITS.findall(fold_digits(question)))
-    pattern = YEAR if kind == "date" else DIGITS if kind == "number" else None
-    if pattern is None:
-        return None
-    found = [m for m in pattern.finditer(fold_digits(text)) if m.group(0) not in asked]
-    if len(found) != 1:
-        return None
-    start, end = found[0].span()
-    if kind == "number":
-        unit_word = _unit_after(text[end:])
-        if unit_word:
-            end += unit_word[1]
-    return start, end
 
 
 def _unit_after(rest: str) -> tuple[int, int] | None:
@@ -216,9 +148,14 @@ def _unit_after(rest: str) -> tuple[int, int] | None:
 def _number_text(copy: str, lang: str) -> str | None:
     """The number in ``copy`` (with its scale and unit word) written for a reader of ``lang``."""
     folded = fold_digits(copy).replace("٫", ".").replace("٬", ",")
-    m = DIGITS.search(folded)
+    clock = _TIME.search(folded)
+    if clock:
+        return clock.group(0)
+    m = _RANGE.search(folded) or DIGITS.search(folded)
+    qualifier = _qualifier(folded[: m.start()], lang) if m else None
     if m:
-        value = re.sub(r",(\d{1,2})$", r".\1", m.group(0))  # 56,2 is a decimal comma; 1,500 a thousands one
+        value = re.sub(r",(\d{1,2})(?=$|-)", r".\1", m.group(0))  # 56,2 is a decimal comma; 1,500 a thousands one
+        value = re.sub(r"\s*[-–—]\s*", "–", value)
         rest = copy[m.end() :]
     else:
         words = number_words(copy)
@@ -231,6 +168,9 @@ def _number_text(copy: str, lang: str) -> str | None:
     scale = _scale(copy)
     if scale:
         parts.append(scale if lang == "en" else _arabic_of_scale(scale))
+    scale_word = _SCALE_AFTER.match(rest) if rest else None
+    if scale_word:
+        rest = rest[scale_word.end() :]
     unit = _unit_after(rest) if rest else None
     if unit:
         forms, one, many = UNIT_WORDS[unit[0]]
@@ -239,8 +179,22 @@ def _number_text(copy: str, lang: str) -> str | None:
         else:
             parts.append(forms[0])
     if m and ("%" in copy or "٪" in copy):
-        return value + "%"
-    return " ".join(parts)
+        parts = [value + "%"]
+    return " ".join(([qualifier] if qualifier else []) + parts)
+
+
+def _qualifier(before: str, lang: str) -> str | None:
+    """The :data:`QUALIFIERS` entry that ends ``before``, written for a reader of ``lang``."""
+    tail = before.strip().lower()
+    for ar, en in QUALIFIERS:
+        if any(tail.endswith(f.lower()) for f in (*ar, *en)):
+            return en[0] if lang == "en" else ar[0]
+    return None
+
+
+_SCALE_AFTER = re.compile(
+    r"\s*(?:" + "|".join(f for forms, name in SCALES for f in (*forms, name)) + r")(?!\w)", re.IGNORECASE
+)
 
 
 def _scale(copy: str) -> str | None:
@@ -260,80 +214,200 @@ def _date_text(copy: str, lang: str) -> str | None:
     year = YEAR.search(folded)
     month = month_of(copy)
     if month is None:
-        return year.group(0) if year else None
+        if year is None:
+            return None
+        return year.group(0) if lang == "en" else f"{AR_YEAR_WORD} {year.group(0)}"
     name = MONTHS["en" if lang == "en" else "ar"][month[0] - 1]
     day = re.search(r"(?<!\d)([1-9]|[12]\d|3[01])(?!\d)", YEAR.sub(" ", folded))
     parts = ([day.group(1)] if day else []) + [name] + ([year.group(0)] if year else [])
     return " ".join(parts)
 
 
-def carry_over(copy: str, unit_lang: str | None, question: str, q_lang: str, kind: str) -> tuple[str, str] | None:
-    """``(text in the question's language, how)`` for a checked copy, or None when it cannot be carried over by
-    rule (see the module docstring)."""
-    if _asked(copy, question):  # the question's own words are not its answer
+def carry_over(copy: str, unit_lang: str | None, q_lang: str, kind: str) -> tuple[str, str] | None:
+    """``(text in the question's language, how)`` for the words of a number or date ``kind`` of answer, or None
+    when they cannot be carried over by rule (see the module docstring)."""
+    if kind not in ("number", "date"):
         return None
     if unit_lang in (None, q_lang):
         return copy, "verbatim"
-    if kind == "date" or (kind != "number" and has_date(copy) and not has_number(YEAR.sub("", fold_digits(copy)))):
-        text = _date_text(copy, q_lang)
-        if text:
-            return text, "date"
-    if kind in ("number", "date") or _words(copy) <= 3 and has_number(copy):
-        text = _number_text(copy, q_lang)
-        if text:
-            return text, "number"
-    best = _spelled_name(question, copy) if q_lang == "en" else None
-    if best and _words(copy) <= _words(best) + 1:  # the copy is that name, nothing more
-        return best, "name"
-    return None
+    text = _date_text(copy, q_lang) if kind == "date" else _number_text(copy, q_lang)
+    return (text, kind) if text else None
 
 
-_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+_CONTEXT_CUT = re.compile(r"[.!?؟;؛،,:«»“”\"()\n]")
+CONTEXT_WORDS = 5
+"""A candidate's context is its clause (between punctuation), widened past the next mark while shorter than this."""
 
 
-def _spelled_name(question: str, copy: str) -> str | None:
-    """The longest run of capitalized words of the question whose every word is found in ``copy`` by
-    transliteration, in the question's spelling."""
-    runs = [
-        m.group(0)
-        for m in _NAME_RUN.finditer(question)
-        if m.group(0) in " ".join(candidate_names(question)) or m.start() > 0
-    ]
-    found = [r for r in runs if all(name_in_evidence(w, copy) for w in r.split())]
-    return max(found, key=len, default=None)
+def _context(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of ``text`` around ``text[start:end]``: from the punctuation before it to the one after it,
+    widened one mark at a time on each side while it has fewer than :data:`CONTEXT_WORDS` words."""
+    a, b = start, end
+    for _ in range(3):
+        left = [m.end() for m in _CONTEXT_CUT.finditer(text, 0, max(0, a - 1))]
+        right = _CONTEXT_CUT.search(text, b + 1)
+        a = left[-1] if left else 0
+        b = right.start() if right else len(text)
+        if _words(text[a:b]) >= CONTEXT_WORDS:
+            break
+    return a, b
 
 
-def _asked(copy: str, question: str) -> bool:
-    """Whether ``copy`` only repeats what the question says (the same words, or a name the question spells),
-    unless the question offers a choice ("X or Y", "أم")."""
-    if re.search(r"(?i)\bor\b|(?<!\w)أم(?!\w)|(?<!\w)أو(?!\w)", question):
-        return False
-    norm = normalize_for_search(copy).strip()
-    if norm and f" {norm} " in f" {normalize_for_search(question)} ":
-        return True
-    name = _spelled_name(question, copy)
-    return name is not None and _words(copy) <= _words(name) + 1
+@dataclass
+class Candidate:
+    """A value of a selected unit that could answer a number or date question, with its clause's similarity to the
+    question (``score``)."""
+
+    unit: Unit
+    start: int
+    end: int
+    value: str
+    score: float
+
+
+_WORD = re.compile(f"[{ARABIC_BASE_LETTERS}{ARABIC_MARKS}\u0640]+|[A-Za-z]+")  # a word with its marks
+_RANGE = re.compile(r"(?<![\d.,])(\d+(?:[.,٫٬]\d+)*)\s*[-–—]\s*(\d+(?:[.,٫٬]\d+)*)(?![\d])")
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:(?<!\w)" + r"|(?<!\w)".join(f for ar, en in QUALIFIERS for f in (*ar, *en)) + r")\s+$", re.IGNORECASE
+)
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+_PERCENT_ASKED = re.compile(r"(?i)\bper ?cent|percentage|proportion|نسبة|بالمئة|بالمائة|المئوية")
+_PERCENT_AFTER = re.compile(r"\s*(%|٪|per ?cent|بالمئة|بالمائة|في المئة|في المائة)", re.IGNORECASE)
+_YEAR_BEFORE = re.compile(r"(?i)(\b(in|since|until|by|of)|(?<!\w)(في|عام|سنة|منذ|حتى))\s*$")
+
+
+def _number_word_spans(text: str) -> list[tuple[int, int, str]]:
+    """Cardinal number words of ``text`` (Arabic or English, two to 99: "one"/"واحد" mostly means "a", and
+    "مليون" alone is the scale of a number) as ``(start, end, value)``."""
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        if w.isascii():
+            v = EN_NUMBER_VALUES.get(w.lower())
+            if v is not None and not w.lower().endswith(("st", "nd", "rd", "th")) and 2 <= v <= 20:
+                out.append((m.start(), m.end(), str(v)))
+            continue
+        for form in arabic_forms(normalize_for_search(w)):
+            if form in AR_CARDINALS and 2 <= AR_CARDINALS[form] < 100:  # a scale word alone is no count
+                out.append((m.start(), m.end(), str(AR_CARDINALS[form])))
+                break
+    return out
+
+
+def _alef_free(name: str) -> str:
+    return re.sub("[اأإآ]", "[اأإآ]", re.escape(name))
+
+
+_MONTH_NAMES = "|".join([_alef_free(m) for m in MONTHS["ar"] + MONTHS["ar_levant"]] + [m for m in MONTHS["en"]])
+_DATE_BEFORE = re.compile(
+    rf"(?:(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\s+(?:\d{{1,2}},?\s+)?(?:(?:من\s+)?(?:عام|سنة)\s+)?"
+    r"|(?:(?i:spring|summer|autumn|fall|winter)\s+(?:of\s+)?)"
+    r"|(?:(?:ربيع|صيف|خريف|شتاء)\s+)?(?:عام|سنة)\s+)$"
+)
+
+
+def _date_start(text: str, year_start: int) -> int:
+    """Where the date phrase that ends with the year at ``year_start`` starts: its day, month or season and the
+    Arabic word for year ("صيف سنة 1521", "October 2016", "3 May 2013") are part of the answer."""
+    m = _DATE_BEFORE.search(text[:year_start])
+    return m.start() if m else year_start
+
+
+def _values(question: str, text: str, kind: str) -> list[tuple[int, int, str]]:
+    """The candidate values of ``text`` for a ``kind`` question: ``(start, end, value)`` (see
+    :func:`candidates_in_context`)."""
+    folded = fold_digits(text)
+    if kind == "date":
+        return [(_date_start(folded, m.start()), m.end(), m.group(0)) for m in YEAR.finditer(folded)]
+    taken = [(m.start(), m.end(), m.group(0)) for m in _TIME.finditer(folded)]
+    taken += [(m.start(), m.end(), f"{m.group(1)}-{m.group(2)}") for m in _RANGE.finditer(folded)]
+    found = list(taken)
+    for m in DIGITS.finditer(folded):
+        if any(a <= m.start() < b for a, b, _ in taken):
+            continue
+        value = re.sub(r"[,٬](\d{3})", r"\1", m.group(0))
+        if YEAR.fullmatch(m.group(0)) and _YEAR_BEFORE.search(folded[: m.start()]) and not _unit_after(text[m.end() :]):
+            continue  # "in 1901": a year, not a count
+        found.append((m.start(), m.end(), value))
+    found += _number_word_spans(text)
+    if _PERCENT_ASKED.search(question):
+        found = [f for f in found if _PERCENT_AFTER.match(folded[f[1] :])]
+    return found
+
+
+def candidates_in_context(question: str, units: Sequence[Unit], kind: str, embedder, q_vector) -> list[Candidate]:
+    """Every number (a number question: digits, a clock time, a number word; only percentages for a question
+    about a percentage; not a year after "in"/"في") or year (a date question) of ``units`` that the question does
+    not hold, best first by the similarity of its clause (:func:`_context`) to the question vector."""
+    folded_q = fold_digits(question)
+    asked = set(DIGITS.findall(folded_q)) | {str(v) for v in number_words(question)}
+    found: list[tuple[Unit, int, int, str, str]] = []
+    for unit in units:
+        for start, end, value in _values(question, unit.text, kind):
+            if value in asked or unit.text[start:end] in asked:
+                continue
+            a, b = _context(unit.text, start, end)
+            found.append((unit, start, end, value, unit.text[a:b]))
+    if not found:
+        return []
+    vectors = embedder.embed_passages([f[4] for f in found])
+    scores = vectors @ q_vector
+    out = [Candidate(u, s, e, v, float(sc)) for (u, s, e, v, _), sc in zip(found, scores, strict=True)]
+    return sorted(out, key=lambda c: -c.score)
+
+
+KINDS = ("date",)
+"""The question types a short answer is given for by default; ``numbers=True`` adds number questions. A copied name or
+phrase has no check that it answers, so other questions get the quote alone."""
+
+RULE_MARGIN = 0.05
+"""The best candidate is given only when no other value's clause is within this of its score."""
 
 
 def find_short_answer(
     question: str,
     q_lang: str,
     units: Sequence[Unit],
-    complete: Callable[[list[Message]], str] | None,
     *,
-    tries: int = 2,
+    embedder: Embedder,
+    q_vector: np.ndarray,
+    numbers: bool = False,
 ) -> ShortAnswer | None:
-    """The first short answer found in the first ``tries`` units (one model call each), or None."""
+    """The checked fact for a date question (and a number question with ``numbers``), or None: the candidate of
+    ``units`` whose clause is most like the question (:func:`candidates_in_context`), when it leads every other
+    value by :data:`RULE_MARGIN`."""
     kind = question_type(question, q_lang)
-    for unit in list(units)[:tries]:
-        where = find_span(question, unit, kind, complete)
-        if where is None:
-            continue
-        copy = unit.text[where[0] - unit.start : where[1] - unit.start]
-        carried = carry_over(copy, unit.lang, question, q_lang, kind)
-        if carried is not None:
-            return ShortAnswer(carried[0], where[0], where[1], carried[1], unit, copy)
-    return None
+    if kind not in KINDS and not (numbers and kind == "number"):
+        return None
+    ranked = candidates_in_context(question, units, kind, embedder, q_vector)
+    if not ranked:
+        return None
+    rival = next((c for c in ranked[1:] if c.value != ranked[0].value), None)
+    if rival is not None and ranked[0].score - rival.score < RULE_MARGIN:
+        return None
+    return _short_of(q_lang, kind, ranked[0])
+
+
+def _short_of(q_lang: str, kind: str, c: Candidate) -> ShortAnswer | None:
+    """The short answer of candidate ``c``: a number with its scale and unit word after it, a date as its phrase
+    holds it, carried into the question's language (:func:`carry_over`)."""
+    text = c.unit.text
+    start, end = c.start, c.end
+    if kind == "number":
+        qualifier = _QUALIFIER_BEFORE.search(text[:start])
+        if qualifier:
+            start = qualifier.start()
+        scale = _SCALE_AFTER.match(text[end:])
+        if scale:
+            end += scale.end()
+        unit_word = _unit_after(text[end:])
+        if unit_word:
+            end += unit_word[1]
+    copy = text[start:end]
+    carried = carry_over(copy, c.unit.lang, q_lang, kind)
+    if carried is None:
+        return None
+    return ShortAnswer(carried[0], c.unit.start + start, c.unit.start + end, carried[1], c.unit, copy)
 
 
 def marked_in(sentence: str, unit: Unit, short: ShortAnswer | None) -> list[dict]:
