@@ -131,6 +131,9 @@ def test_what_the_question_holds_a_year_after_in_and_non_percentages_are_not_can
         ("أعيد افتتاح البورصة في ١٢ إبريل من عام ١٩٩١", "When was the exchange reopened?", "12 April 1991"),
         ("the colony was founded in 1788", "متى تأسست المستعمرة؟", "سنة 1788"),
         ("the plant closed on 3 May 2013", "متى أغلق المصنع؟", "3 مايو 2013"),
+        ("شنتا هجوما في 6 تشرين الأول/أكتوبر 1973", "متى شنتا الهجوم؟", "6 تشرين الأول/أكتوبر 1973"),
+        ("شنتا هجوما في 6 تشرين الأول/أكتوبر 1973", "When did they attack?", "6 October 1973"),
+        ("The attack came on October 6, 1973, at noon", "متى وقع الهجوم؟", "6 أكتوبر 1973"),
     ],
 )
 def test_the_value_is_taken_whole_and_carried_by_rule(text, question, expected):

@@ -300,7 +300,8 @@ def _alef_free(name: str) -> str:
 
 _MONTH_NAMES = "|".join([_alef_free(m) for m in MONTHS["ar"] + MONTHS["ar_levant"]] + [m for m in MONTHS["en"]])
 _DATE_BEFORE = re.compile(
-    rf"(?:(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\s+(?:\d{{1,2}},?\s+)?(?:(?:من\s+)?(?:عام|سنة)\s+)?"
+    rf"(?:(?:\d{{1,2}}\s+)?(?:(?:{_MONTH_NAMES})\s*/\s*)?(?:{_MONTH_NAMES})\s+(?:\d{{1,2}},?\s+)?"
+    r"(?:(?:من\s+)?(?:عام|سنة)\s+)?"
     r"|(?:(?i:spring|summer|autumn|fall|winter)\s+(?:of\s+)?)"
     r"|(?:(?:ربيع|صيف|خريف|شتاء)\s+)?(?:عام|سنة)\s+)$"
 )
