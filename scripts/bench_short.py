@@ -28,7 +28,7 @@ from bench_selection import SHARED, CachedEmbedder, holds_gold  # noqa: E402
 
 from assistant.answer.options import AnswerOptions  # noqa: E402
 from assistant.answer.selection import SelectionOptions, rank_units, select  # noqa: E402
-from assistant.answer.short import find_short_answer  # noqa: E402
+from assistant.answer.short import find_short_answer, unit_asked  # noqa: E402
 from assistant.backends.local import LocalE5Embedder  # noqa: E402
 from assistant.retrieval.retriever import Retriever  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -69,11 +69,15 @@ def run(setting: str, fraction: float, limit: int | None, skip: int, embedder, s
             short = find_short_answer(
                 q.question, lang, chosen, embedder=embedder, q_vector=prepared.vector, numbers=True
             )
+            counted = kind == "number" and unit_asked(q.question) is not None
+            counts[kind, "counted questions"] += counted
             if short is None:
                 continue
             ok = contains_gold(short.text, golds) > 0
             counts[kind, "given"] += 1
             counts[kind, "correct"] += ok
+            counts[kind, "counted given"] += counted
+            counts[kind, "counted correct"] += counted and ok
             if show:
                 print(f"  {'OK ' if ok else 'BAD'} {q.question[:70]!r} -> {short.text!r} gold {golds[:2]}", flush=True)
     for kind in KINDS:
@@ -83,6 +87,8 @@ def run(setting: str, fraction: float, limit: int | None, skip: int, embedder, s
             f"  precision {c / max(1, g):.2f}  gold in first two units {counts[kind, 'gold in first two units']}",
             flush=True,
         )
+    n, g, c = (counts["number", k] for k in ("counted questions", "counted given", "counted correct"))
+    print(f"{setting:12} number questions that name a unit word: {n}, given {g}, correct {c}")
     return counts
 
 

@@ -100,6 +100,15 @@ def test_a_close_rival_value_means_no_answer():
     assert short("When did the company close?", [unit("the company closed in 1903", lang="en")]).text == "1903"
 
 
+def test_a_question_that_names_a_unit_takes_only_numbers_in_that_unit():
+    u = unit("سجل الفريق ١٢ هدفا و ٣٠٨ نقطة")
+    qv = E.embed_query("x")
+    assert [c.value for c in candidates_in_context("كم نقطة سجل الفريق؟", [u], "number", E, qv)] == ["308"]
+    assert [c.value for c in candidates_in_context("How many points?", [u], "number", E, qv)] == ["308"]
+    assert {c.value for c in candidates_in_context("كم عدد أهداف الفريق؟", [u], "number", E, qv)} == {"12", "308"}
+    assert candidates_in_context("How many years?", [u], "number", E, qv) == []  # no number in years
+
+
 def test_number_questions_only_when_switched_on():
     u = unit("سجل اللاعب ١٢ هدفا في الدوري، وقد تخلى دفاع بانثرز عن ٣٠٨ نقطة فقط")
     assert short("كم نقطة تخلى عنها دفاع بانثرز؟", [u], numbers=False) is None

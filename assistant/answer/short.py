@@ -145,6 +145,35 @@ def _unit_after(rest: str) -> tuple[int, int] | None:
     return None
 
 
+_COUNTED = re.compile(r"(?i)\bhow (?:many|much)\s+(\w+)|(?<!\w)كم\s+(?:عدد\s+)?(\S+)")
+
+
+def unit_asked(question: str) -> int | None:
+    """The :data:`UNIT_WORDS` entry a number question counts in, the word right after "how many" or "كم (عدد)"
+    ("How many points", "كم عاما"), or None."""
+    m = _COUNTED.search(question)
+    if not m:
+        return None
+    word = m.group(1) or m.group(2)
+    forms_of_word = {normalize_for_search(f) for f in arabic_forms(normalize_for_search(word))} | {word.lower()}
+    for k, (forms, one, many) in enumerate(UNIT_WORDS):
+        if (
+            one in forms_of_word
+            or many in forms_of_word
+            or any(normalize_for_search(f) in forms_of_word for f in forms)
+        ):
+            return k
+    return None
+
+
+def _unit_of(text: str, end: int) -> int | None:
+    """The :data:`UNIT_WORDS` entry of the unit word after the number that ends at ``end`` (past its scale)."""
+    rest = text[end:]
+    scale = _SCALE_AFTER.match(rest)
+    found = _unit_after(rest[scale.end() :] if scale else rest)
+    return found[0] if found else None
+
+
 def _number_text(copy: str, lang: str) -> str | None:
     """The number in ``copy`` (with its scale and unit word) written for a reader of ``lang``."""
     folded = fold_digits(copy).replace("٫", ".").replace("٬", ",")
@@ -342,11 +371,14 @@ def candidates_in_context(question: str, units: Sequence[Unit], kind: str, embed
     not hold, best first by the similarity of its clause (:func:`_context`) to the question vector."""
     folded_q = fold_digits(question)
     asked = set(DIGITS.findall(folded_q)) | {str(v) for v in number_words(question)}
+    counted = unit_asked(question) if kind == "number" else None
     found: list[tuple[Unit, int, int, str, str]] = []
     for unit in units:
         for start, end, value in _values(question, unit.text, kind):
             if value in asked or unit.text[start:end] in asked:
                 continue
+            if counted is not None and _unit_of(unit.text, end) != counted:
+                continue  # "how many points": a number of points only
             a, b = _context(unit.text, start, end)
             found.append((unit, start, end, value, unit.text[a:b]))
     if not found:
