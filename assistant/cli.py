@@ -138,6 +138,12 @@ def ask(
         help="YYYY-MM-DD: the 'today' that a time expression in the question ('last week', 'أمس') is read against "
         "(default: the current date).",
     ),
+    show_translations: bool = typer.Option(
+        False,
+        "--translations",
+        help="Also print the model's machine translations of quotes in the other language (not verified: "
+        "hidden by default, as the chat folds them).",
+    ),
 ):
     """Answer one question from the indexed articles.
 
@@ -182,10 +188,14 @@ def ask(
         for s in answer.sentences or []
         if s.get("translation") and s.get("citations")
     ]
-    if translations:  # labelled and apart: an unchecked translation is never part of the answer
+    if translations and show_translations:  # labelled and apart: an unchecked translation is never the answer
         typer.echo("\nMachine translations of the quotes (not verified; the quotes are what the articles say):")
         for n, text in translations:
             typer.echo(f"  [{n}] {display_text(text)}")
+    elif translations:
+        typer.echo(
+            f"({len(translations)} unverified machine translation(s) of the quotes hidden; --translations shows them)"
+        )
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:

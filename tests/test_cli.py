@@ -110,6 +110,8 @@ def test_ask_shows_unverified_translations_apart_and_labelled(tmp_path, monkeypa
     monkeypatch.setattr("assistant.services.make_answerer", lambda settings: Stub())
     monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
     out = cli("ask", "What did Russia say?", "--no-stream").output
+    assert "stressed" not in out and "1 unverified machine translation(s) of the quotes hidden" in out  # folded
+    out = cli("ask", "What did Russia say?", "--no-stream", "--translations").output
     head, _, rest = out.partition("Machine translations of the quotes (not verified")
     assert "«" in head and "stressed" not in head  # the answer itself is the quote
     assert "[1] The Russian side stressed its support." in rest and "\x1b" not in rest
