@@ -181,12 +181,17 @@ def run(setting: str, fraction: float, limit: int | None, skip: int, embedder, n
                 )
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def slice_arguments(ap: argparse.ArgumentParser) -> None:
+    """The XQuAD dev slice a benchmark reads: its settings, the paragraphs held out, and which questions."""
     ap.add_argument("--settings", default="en-q.ar-ctx,ar,ar-q.en-ctx,en")
     ap.add_argument("--fraction", type=float, default=0.2)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--skip", type=int, default=0, help="start after this many questions (a held-apart slice)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    slice_arguments(ap)
     ap.add_argument("--variants", default="shipped", help="comma-separated names of VARIANTS")
     ap.add_argument("--losses", action="store_true", help="where the missed answerable questions are lost")
     args = ap.parse_args()

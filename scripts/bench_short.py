@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_selection import SHARED, CachedEmbedder, holds_gold  # noqa: E402
+from bench_selection import SHARED, CachedEmbedder, holds_gold, slice_arguments  # noqa: E402
 
 from assistant.answer.options import AnswerOptions  # noqa: E402
 from assistant.answer.selection import SelectionOptions, rank_units, select  # noqa: E402
@@ -94,10 +94,7 @@ def run(setting: str, fraction: float, limit: int | None, skip: int, embedder, s
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--settings", default="en-q.ar-ctx,ar,ar-q.en-ctx,en")
-    ap.add_argument("--fraction", type=float, default=0.2)
-    ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--skip", type=int, default=0, help="start after this many questions (a held-apart slice)")
+    slice_arguments(ap)
     ap.add_argument("--show", action="store_true", help="print every short answer given, with its gold")
     args = ap.parse_args()
     model = LocalE5Embedder()

@@ -118,15 +118,24 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _asked_values(question: str) -> set[str]:
+    """The values the question itself holds (digits in any script, number words): never its answer."""
+    return set(DIGITS.findall(fold_digits(question))) | {str(v) for v in number_words(question)}
+
+
+def _plain(number: str) -> str:
+    """A number without its thousands separators ("162,584" is 162584)."""
+    return re.sub(r"[,٬](\d{3})", r"\1", number)
+
+
 def candidates(question: str, text: str, kind: str) -> set[str]:
     """The distinct values ``text`` holds for a number question (numbers in digits of any script, number words) or
     a date question (years), leaving out those the question itself holds (the values that sources can disagree
     on: :func:`assistant.answer.sources.find_conflicts`)."""
-    folded = fold_digits(question)
-    asked = set(DIGITS.findall(folded)) | {str(v) for v in number_words(question)}
+    asked = _asked_values(question)
     if kind == "date":
         return {y for y in YEAR.findall(fold_digits(text)) if y not in asked}
-    found = {re.sub(r"[,٬](\d{3})", r"\1", n) for n in DIGITS.findall(fold_digits(text))}
+    found = {_plain(n) for n in DIGITS.findall(fold_digits(text))}
     found |= {str(v) for v in number_words(text)}
     return {n for n in found if n not in asked}
 
@@ -166,12 +175,13 @@ def unit_asked(question: str) -> int | None:
     return None
 
 
-def _unit_of(text: str, end: int) -> int | None:
-    """The :data:`UNIT_WORDS` entry of the unit word after the number that ends at ``end`` (past its scale)."""
-    rest = text[end:]
+def _after_number(rest: str) -> tuple[int, int | None]:
+    """What follows a number and is part of it: (characters its scale word and unit word take, the
+    :data:`UNIT_WORDS` entry of the unit word or None). "30 مليون جنيه": the scale, then the unit."""
     scale = _SCALE_AFTER.match(rest)
-    found = _unit_after(rest[scale.end() :] if scale else rest)
-    return found[0] if found else None
+    taken = scale.end() if scale else 0
+    unit = _unit_after(rest[taken:])
+    return (taken + unit[1], unit[0]) if unit else (taken, None)
 
 
 def _number_text(copy: str, lang: str) -> str | None:
@@ -197,12 +207,9 @@ def _number_text(copy: str, lang: str) -> str | None:
     scale = _scale(copy)
     if scale:
         parts.append(scale if lang == "en" else _arabic_of_scale(scale))
-    scale_word = _SCALE_AFTER.match(rest) if rest else None
-    if scale_word:
-        rest = rest[scale_word.end() :]
-    unit = _unit_after(rest) if rest else None
-    if unit:
-        forms, one, many = UNIT_WORDS[unit[0]]
+    unit = _after_number(rest)[1] if rest else None
+    if unit is not None:
+        forms, one, many = UNIT_WORDS[unit]
         if lang == "en":
             parts.append(many if value not in ("1", "one") else one)
         else:
@@ -355,7 +362,7 @@ def _values(question: str, text: str, kind: str) -> list[tuple[int, int, str]]:
     for m in DIGITS.finditer(folded):
         if any(a <= m.start() < b for a, b, _ in taken):
             continue
-        value = re.sub(r"[,٬](\d{3})", r"\1", m.group(0))
+        value = _plain(m.group(0))
         if YEAR.fullmatch(m.group(0)) and _YEAR_BEFORE.search(folded[: m.start()]) and not _unit_after(text[m.end() :]):
             continue  # "in 1901": a year, not a count
         found.append((m.start(), m.end(), value))
@@ -369,23 +376,22 @@ def candidates_in_context(question: str, units: Sequence[Unit], kind: str, embed
     """Every number (a number question: digits, a clock time, a number word; only percentages for a question
     about a percentage; not a year after "in"/"في") or year (a date question) of ``units`` that the question does
     not hold, best first by the similarity of its clause (:func:`_context`) to the question vector."""
-    folded_q = fold_digits(question)
-    asked = set(DIGITS.findall(folded_q)) | {str(v) for v in number_words(question)}
+    asked = _asked_values(question)
     counted = unit_asked(question) if kind == "number" else None
     found: list[tuple[Unit, int, int, str, str]] = []
     for unit in units:
         for start, end, value in _values(question, unit.text, kind):
             if value in asked or unit.text[start:end] in asked:
                 continue
-            if counted is not None and _unit_of(unit.text, end) != counted:
+            if counted is not None and _after_number(unit.text[end:])[1] != counted:
                 continue  # "how many points": a number of points only
             a, b = _context(unit.text, start, end)
             found.append((unit, start, end, value, unit.text[a:b]))
     if not found:
         return []
-    vectors = embedder.embed_passages([f[4] for f in found])
-    scores = vectors @ q_vector
-    out = [Candidate(u, s, e, v, float(sc)) for (u, s, e, v, _), sc in zip(found, scores, strict=True)]
+    clauses = list(dict.fromkeys(f[4] for f in found))  # a clause holding several values is embedded once
+    score_of = dict(zip(clauses, (embedder.embed_passages(clauses) @ q_vector).tolist(), strict=True))
+    out = [Candidate(u, s, e, v, float(score_of[c])) for u, s, e, v, c in found]
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -430,12 +436,7 @@ def _short_of(q_lang: str, kind: str, c: Candidate) -> ShortAnswer | None:
         qualifier = _QUALIFIER_BEFORE.search(text[:start])
         if qualifier:
             start = qualifier.start()
-        scale = _SCALE_AFTER.match(text[end:])
-        if scale:
-            end += scale.end()
-        unit_word = _unit_after(text[end:])
-        if unit_word:
-            end += unit_word[1]
+        end += _after_number(text[end:])[0]
     copy = text[start:end]
     carried = carry_over(copy, c.unit.lang, q_lang, kind)
     if carried is None:
